@@ -1,0 +1,26 @@
+# Everyday tasks; .ci/run uses these too.
+PYTHON ?= python
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: test test-services lint typecheck docs bench
+
+test:            ## the README's test command (SQLite; service tests skip when a service is missing)
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+test-services:   ## the same suite on PostgreSQL and the real Redis; a missing service fails
+	HUB_TEST_REQUIRE_SERVICES=1 HUB_TEST_DATABASE_URL=$(PG_URL) HUB_TEST_REDIS_URL=redis://127.0.0.1:6379/15 \
+		$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+lint:
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m mypy
+
+typecheck:
+	$(PYTHON) -m mypy
+
+docs:            ## regenerate docs/configuration.md and config/hub.example.toml
+	itsm-hub config docs
+
+bench:
+	$(PYTHON) -m bench
