@@ -1,0 +1,133 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request
+from sqlalchemy import select
+
+from hub.api import init_api
+from hub.api.converters import IdConverter
+from hub.auth.tokens import TokenChecker
+from hub.auth.web import init_auth
+from hub.crypto import SecretBox
+from hub.db import Database
+from hub.logs import configure_logging, request_id_var
+from hub.migrate import check_schema, upgrade
+from hub.models import PluginState
+from hub.plugins import get_plugin_manager
+from hub.runtime import Runtime
+from hub.settings import SettingsError, load_settings
+from hub.tracker.priority import PriorityMatrix
+from hub.ui import init_ui
+
+
+def _keep_file(path: Path, make: Any) -> str:
+    """A value generated once and kept in the instance folder (readable by its owner only)."""
+    if path.exists():
+        return path.read_text().strip()
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def _instance_path(settings: Mapping[str, Any], app: Flask) -> Path:
+    path = Path(settings["INSTANCE_PATH"] or app.instance_path).resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(f"HUB_INSTANCE_PATH: cannot create {path}: {exc.strerror}") from None
+    return path
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the hub: settings, database, plugins, API, pages; fails fast on bad settings."""
+    settings = load_settings(config)
+    app = Flask("hub")
+    app.url_map.converters["int"] = IdConverter
+    app.config.update(settings)
+    configure_logging(settings["LOG_LEVEL"], settings["LOG_FORMAT"])
+    instance = _instance_path(settings, app)
+    app.config["INSTANCE_PATH"] = str(instance)
+    app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _keep_file(
+        instance / "secret_key", lambda: secrets.token_urlsafe(48))
+    keys = settings["ENCRYPTION_KEYS"] or [_keep_file(instance / "encryption.key", SecretBox.generate_key)]
+    try:
+        secret_box = SecretBox(keys)
+    except ValueError as exc:
+        raise SettingsError(f"HUB_ENCRYPTION_KEYS: {exc}") from None
+    try:
+        matrix = PriorityMatrix(settings["PRIORITY_MATRIX"])
+    except ValueError as exc:
+        raise SettingsError(f"HUB_{exc}") from None
+    url = settings["DATABASE_URL"] or f"sqlite:///{instance / 'hub.sqlite3'}"
+    app.config["DATABASE_URL"] = url
+    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_CONTENT_LENGTH"]
+    db = Database(url, pool_size=settings["DB_POOL_SIZE"], max_overflow=settings["DB_MAX_OVERFLOW"])
+    if settings["AUTO_MIGRATE"]:
+        upgrade(db)
+    else:
+        check_schema(db)
+
+    plugins = get_plugin_manager(
+        load_entrypoints=settings["LOAD_ENTRYPOINTS"],
+        only=settings["LOAD_PLUGINS"],
+        extra=app.config.get("PLUGINS", ()),
+        refresh_seconds=settings["PLUGIN_REFRESH_SECONDS"],
+        trace=settings["TRACE_PLUGINS"],
+    )
+    runtime = Runtime(settings=app.config, db=db, plugins=plugins, secrets=secret_box, instance_path=instance,
+                      matrix=matrix)
+    if "CLOCK" in app.config:
+        runtime.clock = app.config["CLOCK"]
+    app.extensions["hub"] = runtime
+
+    def disabled_plugins() -> list[str]:
+        with db.reading() as session:
+            return list(session.scalars(select(PluginState.name).where(PluginState.enabled.is_(False))))
+
+    plugins.use_switch_source(disabled_plugins)
+
+    init_auth(app, TokenChecker(db, settings["TOKEN_CACHE_SECONDS"]))
+    init_api(app)
+    init_ui(app)
+    _mount_plugin_blueprints(app, runtime)
+    _install_request_hooks(app, runtime)
+    plugins.hook.startup(app=app)
+    return app
+
+
+def _mount_plugin_blueprints(app: Flask, runtime: Runtime) -> None:
+    from hub.plugins_web import mount_plugin_blueprints
+
+    mount_plugin_blueprints(app, runtime)
+
+
+def _install_request_hooks(app: Flask, runtime: Runtime) -> None:
+    @app.before_request
+    def tag_request() -> None:
+        request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+        g.request_id = request_id[:64]
+        g.request_id_token = request_id_var.set(g.request_id)
+
+    @app.after_request
+    def finish_request(response: Response) -> Response:
+        response.headers.setdefault("X-Request-Id", g.get("request_id", ""))
+        return response
+
+    @app.teardown_request
+    def flush_plugin_failures(_exc: BaseException | None) -> None:
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            request_id_var.reset(token)
+        from hub.plugin_admin import flush_failures
+
+        flush_failures(runtime)

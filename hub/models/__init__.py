@@ -1,0 +1,53 @@
+"""SQLAlchemy 2 models. Only hub/ imports these; connectors and plugins use the services."""
+
+from hub.models.base import Base, utcnow
+from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPluginData, TicketTimer
+from hub.models.integration import ConnectorInstance, InboundEvent, PluginState
+from hub.models.jobs import OutboxMessage, SyncRun
+from hub.models.limits import RateCounter, SavedView
+from hub.models.org import Category, ConfigurationItem, Department, Group
+from hub.models.tickets import (
+    Approval,
+    AuditEvent,
+    Comment,
+    CorrelationKey,
+    ExternalLink,
+    ReplayGuard,
+    ThreadKey,
+    Ticket,
+    TicketCounter,
+)
+from hub.models.users import ROLES, ApiToken, User
+
+__all__ = [
+    "ROLES",
+    "ApiToken",
+    "Approval",
+    "Attachment",
+    "AttachmentBlob",
+    "AuditEvent",
+    "Base",
+    "Category",
+    "Comment",
+    "ConfigurationItem",
+    "ConnectorInstance",
+    "CorrelationKey",
+    "Department",
+    "ExternalLink",
+    "Group",
+    "InboundEvent",
+    "OutboxMessage",
+    "PluginState",
+    "RateCounter",
+    "ReplayGuard",
+    "SavedView",
+    "StatusToken",
+    "SyncRun",
+    "ThreadKey",
+    "Ticket",
+    "TicketCounter",
+    "TicketPluginData",
+    "TicketTimer",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,241 @@
+"""The tracker's records: tickets (incidents and changes) and what hangs off them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    Sequence,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.models.base import Base, IdType, JSONType, utcnow
+
+# PostgreSQL numbers tickets from sequences, so concurrent creates never wait on a counter
+# row; SQLite serialises writers anyway and uses the ticket_counters table.
+INCIDENT_NUMBER_SEQ = Sequence("incident_number_seq", metadata=Base.metadata)
+CHANGE_NUMBER_SEQ = Sequence("change_number_seq", metadata=Base.metadata)
+
+
+class TicketCounter(Base):
+    """Next ticket number per kind, used where the database has no sequences (SQLite)."""
+
+    __tablename__ = "ticket_counters"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ticket(Base):
+    """One real-world problem (an incident) or planned change (a change)."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("kind", "number"),
+        Index("ix_tickets_kind_updated", "kind", "updated_at", "id"),
+        Index("ix_tickets_kind_created", "kind", "created_at", "id"),
+        Index("ix_tickets_kind_status_updated", "kind", "status", "updated_at", "id"),
+        Index("ix_tickets_kind_priority_updated", "kind", "priority", "updated_at", "id"),
+        Index("ix_tickets_kind_priority_id", "kind", "priority", "id"),  # sort=priority pages by (priority, id)
+        Index("ix_tickets_department_updated", "department_id", "updated_at", "id"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        Index("ix_tickets_group_status", "group_id", "status"),
+        Index("ix_tickets_category", "category_id"),
+        Index("ix_tickets_ci", "ci_id"),
+        Index("ix_tickets_source_updated", "source", "updated_at"),
+        Index("ix_tickets_requester_email", "requester_email"),
+        Index("ix_tickets_kind_resolved", "kind", "resolved_at"),
+        # Free-text search (PostgreSQL only; created by migration 0005).
+        Index("ix_tickets_search", text("to_tsvector('simple', title || ' ' || description)"),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """``incident`` or ``change``."""
+    number: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(24), unique=True)
+    """``INC-000042`` or ``CHG-000007``: the number people quote."""
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(32))
+    impact: Mapped[str] = mapped_column(String(8), default="medium")
+    urgency: Mapped[str] = mapped_column(String(8), default="medium")
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    """1 (critical) to 5 (planning), from impact x urgency unless set by a rule."""
+
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"))
+    ci_id: Mapped[int | None] = mapped_column(ForeignKey("configuration_items.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+
+    requester_name: Mapped[str | None] = mapped_column(String(200))
+    requester_email: Mapped[str | None] = mapped_column(String(320))
+    requester_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    source: Mapped[str] = mapped_column(String(64), default="api")
+    """The channel it arrived through: ``api``, ``ui`` or a connector slug."""
+    source_instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connector_instances.id", ondelete="SET NULL")
+    )
+    correlation_key: Mapped[str | None] = mapped_column(String(255))
+    """The key repeats of the same problem share (an alarm's site/line/machine/code)."""
+    occurrence_count: Mapped[int] = mapped_column(Integer, default=1)
+    last_seen_at: Mapped[datetime | None]
+    flapping: Mapped[bool] = mapped_column(default=False)
+    tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    # Changes only.
+    change_type: Mapped[str | None] = mapped_column(String(16))
+    """``standard``, ``normal`` or ``emergency``."""
+    risk: Mapped[str | None] = mapped_column(String(8))
+    planned_start: Mapped[datetime | None]
+    planned_end: Mapped[datetime | None]
+
+    resolution: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    """First public answer or acknowledgement by an agent: the start of MTTA."""
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    response_due_at: Mapped[datetime | None]
+    resolve_due_at: Mapped[datetime | None]
+
+    csat_score: Mapped[int | None] = mapped_column(SmallInteger)
+    csat_comment: Mapped[str | None] = mapped_column(Text)
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    """Raised by every change; the API's ETag and the guard against lost updates."""
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CorrelationKey(Base):
+    """The open ticket that repeats of a key attach to.
+
+    A row exists while the ticket takes occurrences. Ingest claims a key with
+    ``INSERT ... ON CONFLICT DO NOTHING`` before it makes the ticket, so concurrent
+    first occurrences wait for the one that won and attach to its ticket.
+    """
+
+    __tablename__ = "correlation_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    """None only inside the transaction that claimed the key and is making its ticket."""
+    reopen: Mapped[bool] = mapped_column(default=True)
+    """Whether a repeat after the ticket was resolved reopens it (True) or opens a new one."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ThreadKey(Base):
+    """A message id (or any source's thread id) the hub has seen or sent for a ticket.
+
+    A reply naming one of these (In-Reply-To, References) lands on that ticket.
+    """
+
+    __tablename__ = "thread_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReplayGuard(Base):
+    """Webhook signatures seen within their replay window, with the event they carried."""
+
+    __tablename__ = "replay_guards"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_ticket", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    """``public`` (the requester sees it) or ``internal`` (agents only)."""
+    author_type: Mapped[str] = mapped_column(String(16))
+    author_name: Mapped[str] = mapped_column(String(200))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    origin_instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connector_instances.id", ondelete="SET NULL")
+    )
+    """The connector instance it came from; it is never sent back there."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Approval(Base):
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    approver_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approver_name: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """One change to a ticket: who, through what, and which fields moved from what to what."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_ticket", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    actor_type: Mapped[str] = mapped_column(String(16))
+    """``user``, ``token``, ``connector``, ``plugin``, ``requester`` or ``system``."""
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(120))
+    """The channel of the change: ``api``, ``ui``, ``connector:<instance>``, ``plugin:<name>``."""
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """``{field: [old, new]}`` for updates; details for other actions."""
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ExternalLink(Base):
+    """The same ticket in another system: which instance, its id there, and the sync state."""
+
+    __tablename__ = "external_links"
+    __table_args__ = (UniqueConstraint("instance_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("connector_instances.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    sync_version: Mapped[int] = mapped_column(Integer, default=0)
+    """Raised each time the hub sends this link a change; orders outbound updates."""
+    remote_version: Mapped[str | None] = mapped_column(String(64))
+    """The remote record's own version (sys_mod_count, updated time, ETag) last seen."""
+    last_synced_hash: Mapped[str | None] = mapped_column(String(64))
+    """Hash of the mapped fields last exchanged: an update that matches it is an echo."""
+    last_synced_at: Mapped[datetime | None]
+    sync_state: Mapped[str] = mapped_column(String(16), default="ok")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Per-link bookkeeping a connector keeps (remote comment ids already seen, ...)."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

