@@ -1,0 +1,51 @@
+"""Approval decisions on changes: recorded with the approver, and moving the change on."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.models import Approval, Ticket
+from hub.runtime import runtime_of
+from hub.tracker import audit
+from hub.tracker.actors import Actor
+from hub.tracker.errors import Conflict, ValidationFailed
+from hub.tracker.tickets import check_version, transition_ticket
+
+DECISIONS = ("approved", "rejected")
+
+
+def decide(
+    *,
+    session: Session,
+    ticket: Ticket,
+    decision: str,
+    actor: Actor,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> Approval:
+    """Record an approver's decision on a change in assessment and move it accordingly."""
+    if decision not in DECISIONS:
+        raise ValidationFailed({"decision": ["Must be approved or rejected."]})
+    if ticket.kind != "change":
+        raise Conflict(f"{ticket.ref} is an incident; only changes are approved.")
+    check_version(ticket, expected_version)
+    approval = Approval(
+        ticket_id=ticket.id,
+        approver_user_id=actor.user_id,
+        approver_name=actor.name[:200],
+        decision=decision,
+        comment=comment or "",
+        created_at=runtime_of(session).now(),
+    )
+    # The transition checks the state (assessment, or submitted for a standard change),
+    # so an approval can never be recorded against a change that cannot take it.
+    transition_ticket(session=session, ticket=ticket, to=decision, actor=actor, note=comment or None)
+    session.add(approval)
+    session.flush()
+    audit.record(session, ticket, "approval", actor, {"decision": decision, "approval_id": approval.id}, comment)
+    return approval
+
+
+def list_approvals(session: Session, ticket_id: int) -> list[Approval]:
+    return list(session.scalars(select(Approval).where(Approval.ticket_id == ticket_id).order_by(Approval.id)))

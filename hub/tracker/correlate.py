@@ -1,0 +1,185 @@
+"""Finding the ticket an event concerns, and counting repeats on it.
+
+An event can name its ticket four ways, tried in this order: a reference in its text
+(``[INC-000042]``, accepted only from a participant when the source asks for that), a
+message id it replies to, the id of the record in the source system (an external link),
+or a correlation key shared by repeats of one problem (an alarm's site/line/machine/code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from hub.models import CorrelationKey, ExternalLink, ThreadKey, Ticket, User
+from hub.runtime import runtime_of
+from hub.tracker.states import MACHINES, kind_of_ref
+
+
+@dataclass
+class Target:
+    ticket: Ticket
+    via: str
+    """``ref``, ``thread``, ``link`` or ``correlation``."""
+    reason: str
+    link: ExternalLink | None = None
+    key: CorrelationKey | None = None
+
+
+def insert_ignoring_conflict(session: Session, table: Any, values: dict[str, Any], keys: list[str]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the primary key (None on conflict)."""
+    name = session.get_bind().dialect.name
+    cache_key = (name, table.name, tuple(keys))
+    statement = _INSERT_IGNORING.get(cache_key)
+    if statement is None:
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        dialect = postgresql if name == "postgresql" else sqlite
+        primary = next(iter(table.primary_key.columns))
+        # Built once and given the values as parameters: building the statement anew cost
+        # as much as running it, on the ingest path's hottest line.
+        statement = dialect.insert(table).on_conflict_do_nothing(index_elements=keys).returning(primary)
+        _INSERT_IGNORING[cache_key] = statement
+    return session.execute(statement, values).scalar()
+
+
+_INSERT_IGNORING: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+_LINK_EXISTS = select(ExternalLink.id).where(ExternalLink.instance_id == bindparam("instance_id"),
+                                             ExternalLink.external_id == bindparam("external_id")).limit(1)
+
+
+def is_participant(session: Session, ticket: Ticket, email: str | None) -> bool:
+    """The requester, or anyone with a hub account (agents answer from their own mail)."""
+    if not email:
+        return False
+    email = email.lower()
+    if ticket.requester_email and ticket.requester_email.lower() == email:
+        return True
+    return session.scalar(select(User.id).where(func.lower(User.email) == email, User.active.is_(True))) is not None
+
+
+def by_ref(session: Session, ref: str, *, sender: str | None, require_participant: bool) -> Target | None:
+    if kind_of_ref(ref) is None:
+        return None
+    ticket = session.scalar(select(Ticket).where(Ticket.ref == ref.upper()))
+    if ticket is None:
+        return None
+    if require_participant and not is_participant(session, ticket, sender):
+        return None
+    return Target(ticket, "ref", f"Names {ticket.ref} in its subject.")
+
+
+def by_thread(session: Session, thread_ids: list[str]) -> Target | None:
+    keys = [key for key in thread_ids if key][:50]
+    if not keys:
+        return None
+    row = session.execute(
+        select(ThreadKey.key, Ticket).join(Ticket, Ticket.id == ThreadKey.ticket_id)
+        .where(ThreadKey.key.in_(keys)).order_by(ThreadKey.created_at.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    return Target(row[1], "thread", f"Replies to message {row[0]} of {row[1].ref}.")
+
+
+def remember_thread_key(session: Session, ticket_id: int, key: str | None) -> None:
+    if key:
+        insert_ignoring_conflict(session, ThreadKey.__table__,
+                                 {"key": key[:255], "ticket_id": ticket_id, "created_at": runtime_of(session).now()},
+                                 ["key"])
+
+
+def thread_keys_of(session: Session, ticket_id: int, *, limit: int = 50) -> list[str]:
+    """The ticket's thread keys, oldest first (the first is usually the mail that opened it)."""
+    rows = session.scalars(select(ThreadKey.key).where(ThreadKey.ticket_id == ticket_id)
+                           .order_by(ThreadKey.created_at, ThreadKey.key).limit(limit))
+    return list(rows)
+
+
+def by_link(session: Session, instance_id: int, external_id: str) -> Target | None:
+    # Most events name a record seen for the first time: a bare lookup answers those
+    # without the cost of loading two ORM objects.
+    if session.scalar(_LINK_EXISTS, {"instance_id": instance_id, "external_id": external_id}) is None:
+        return None
+    row = session.execute(
+        select(ExternalLink, Ticket).join(Ticket, Ticket.id == ExternalLink.ticket_id)
+        .where(ExternalLink.instance_id == instance_id, ExternalLink.external_id == external_id)
+    ).first()
+    if row is None:
+        return None
+    link, ticket = row
+    return Target(ticket, "link", f"Linked to {external_id} in this source.", link=link)
+
+
+def scoped_key(instance_id: int, key: str) -> str:
+    """Correlation keys are per instance: two lines may both have a 'filler-2'."""
+    return f"{instance_id}:{key}"[:255]
+
+
+def claim_key(session: Session, key: str, *, reopen: bool) -> tuple[bool, Target | None]:
+    """Claim a correlation key for a new ticket, or find the ticket that holds it.
+
+    Returns ``(True, None)`` when this transaction now owns the key (the caller makes
+    the ticket and calls :func:`bind_key`), else ``(False, target)``. On PostgreSQL a
+    concurrent claimer waits here until the winner commits, then sees its ticket.
+    """
+    now = runtime_of(session).now()
+    claimed = insert_ignoring_conflict(session, CorrelationKey.__table__,
+                                       {"key": key, "ticket_id": None, "reopen": reopen, "created_at": now}, ["key"])
+    if claimed is not None:
+        return True, None
+    row = session.execute(
+        select(CorrelationKey, Ticket).join(Ticket, Ticket.id == CorrelationKey.ticket_id)
+        .where(CorrelationKey.key == key)
+    ).first()
+    if row is None:  # the holder was closed between our insert and this read; try once more
+        claimed = insert_ignoring_conflict(session, CorrelationKey.__table__,
+                                           {"key": key, "ticket_id": None, "reopen": reopen, "created_at": now},
+                                           ["key"])
+        return (True, None) if claimed is not None else (False, None)
+    held, ticket = row
+    return False, Target(ticket, "correlation", f"Same correlation key as {ticket.ref}.", key=held)
+
+
+def bind_key(session: Session, key: str, ticket_id: int) -> None:
+    session.execute(update(CorrelationKey).where(CorrelationKey.key == key).values(ticket_id=ticket_id))
+
+
+def release_key(session: Session, key: str) -> None:
+    session.execute(delete(CorrelationKey).where(CorrelationKey.key == key))
+
+
+def peek_key(session: Session, key: str) -> Target | None:
+    row = session.execute(
+        select(CorrelationKey, Ticket).join(Ticket, Ticket.id == CorrelationKey.ticket_id)
+        .where(CorrelationKey.key == key)
+    ).first()
+    if row is None:
+        return None
+    return Target(row[1], "correlation", f"Same correlation key as {row[1].ref}.", key=row[0])
+
+
+def record_occurrence(session: Session, ticket: Ticket, at: Any = None) -> int:
+    """Count one more occurrence atomically (no lost increments under concurrency)."""
+    return record_occurrences(session, ticket, 1, at)
+
+
+def record_occurrences(session: Session, ticket: Ticket, count: int, at: Any = None) -> int:
+    """Count ``count`` more occurrences in one statement; returns the new total."""
+    now = at or runtime_of(session).now()
+    total = session.execute(
+        update(Ticket).where(Ticket.id == ticket.id)
+        .values(occurrence_count=Ticket.occurrence_count + count, last_seen_at=now,
+                updated_at=runtime_of(session).now(), version=Ticket.version + 1)
+        .returning(Ticket.occurrence_count)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    session.expire(ticket, ["occurrence_count", "last_seen_at", "updated_at", "version"])
+    return int(total)
+
+
+def is_open(ticket: Ticket) -> bool:
+    return ticket.status in MACHINES[ticket.kind].open_states

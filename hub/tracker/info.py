@@ -1,0 +1,89 @@
+"""Snapshots of ORM rows for plugins and connectors (hub.sdk.values)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from hub.models import Comment, ExternalLink, InboundEvent, Ticket
+from hub.sdk.values import CommentInfo, EventInfo, LinkInfo, TicketInfo
+from hub.tracker.org import name_for
+
+
+def ticket_info(session: Session, ticket: Ticket) -> TicketInfo:
+    return TicketInfo(
+        id=ticket.id,
+        ref=ticket.ref,
+        kind=ticket.kind,
+        title=ticket.title,
+        description=ticket.description,
+        status=ticket.status,
+        impact=ticket.impact,
+        urgency=ticket.urgency,
+        priority=ticket.priority,
+        department=name_for(session, "department", ticket.department_id),
+        category=name_for(session, "category", ticket.category_id),
+        ci=name_for(session, "ci", ticket.ci_id),
+        group=name_for(session, "group", ticket.group_id),
+        assignee=name_for(session, "user", ticket.assignee_id),
+        requester_name=ticket.requester_name,
+        requester_email=ticket.requester_email,
+        source=ticket.source,
+        source_instance_id=ticket.source_instance_id,
+        correlation_key=ticket.correlation_key,
+        occurrence_count=ticket.occurrence_count,
+        tags=list(ticket.tags or []),
+        custom_fields=dict(ticket.custom_fields or {}),
+        change_type=ticket.change_type,
+        risk=ticket.risk,
+        planned_start=ticket.planned_start,
+        planned_end=ticket.planned_end,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        acknowledged_at=ticket.acknowledged_at,
+        first_response_at=ticket.first_response_at,
+        resolved_at=ticket.resolved_at,
+        closed_at=ticket.closed_at,
+        response_due_at=ticket.response_due_at,
+        resolve_due_at=ticket.resolve_due_at,
+        version=ticket.version,
+    )
+
+
+def comment_info(comment: Comment) -> CommentInfo:
+    return CommentInfo(
+        id=comment.id,
+        ticket_id=comment.ticket_id,
+        body=comment.body,
+        visibility=comment.visibility,
+        author_type=comment.author_type,
+        author_name=comment.author_name,
+        origin_instance_id=comment.origin_instance_id,
+        created_at=comment.created_at,
+    )
+
+
+def event_info(event: InboundEvent) -> EventInfo:
+    return EventInfo(
+        id=event.id,
+        instance_id=event.instance_id,
+        idempotency_key=event.idempotency_key,
+        received_at=event.received_at,
+        payload=event.payload,
+        body=event.body,
+        content_type=event.content_type,
+        meta=dict(event.meta or {}),
+    )
+
+
+def link_info(link: ExternalLink) -> LinkInfo:
+    return LinkInfo(
+        id=link.id,
+        ticket_id=link.ticket_id,
+        instance_id=link.instance_id,
+        external_id=link.external_id,
+        url=link.url,
+        sync_version=link.sync_version,
+        remote_version=link.remote_version,
+        last_synced_hash=link.last_synced_hash,
+        data=dict(link.data or {}),
+    )

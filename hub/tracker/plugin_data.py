@@ -1,0 +1,33 @@
+"""Per-ticket data a plugin keeps (its SLA clock, the rule that routed the ticket)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.models import TicketPluginData
+from hub.runtime import runtime_of
+
+
+def get_data(session: Session, ticket_id: int, plugin: str) -> dict[str, Any]:
+    row = session.get(TicketPluginData, (ticket_id, plugin))
+    return dict(row.data) if row is not None else {}
+
+
+def set_data(session: Session, ticket_id: int, plugin: str, data: dict[str, Any]) -> None:
+    row = session.get(TicketPluginData, (ticket_id, plugin))
+    now = runtime_of(session).now()
+    if row is None:
+        session.add(TicketPluginData(ticket_id=ticket_id, plugin=plugin, data=dict(data), updated_at=now))
+    else:
+        row.data = dict(data)
+        row.updated_at = now
+    session.flush()
+
+
+def data_for_tickets(session: Session, ticket_ids: list[int], plugin: str) -> dict[int, dict[str, Any]]:
+    rows = session.scalars(select(TicketPluginData).where(TicketPluginData.ticket_id.in_(ticket_ids),
+                                                          TicketPluginData.plugin == plugin))
+    return {row.ticket_id: dict(row.data) for row in rows}

@@ -1,0 +1,166 @@
+"""Reading lists of tickets: filters, sort orders and keyset (cursor) paging.
+
+Keyset paging keeps every page as cheap as the first at a million tickets: the cursor
+holds the sort value and id of the last row, and the next page starts strictly after it
+using the same index that serves the sort.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, false, func, literal_column, or_, select
+from sqlalchemy.orm import Session
+
+from hub.models import Ticket
+from hub.tracker.errors import ValidationFailed
+from hub.tracker.org import category_id, id_for
+
+SORTS: dict[str, tuple[Any, bool]] = {
+    # name -> (column, descending)
+    "-updated_at": (Ticket.updated_at, True),
+    "updated_at": (Ticket.updated_at, False),
+    "-created_at": (Ticket.created_at, True),
+    "created_at": (Ticket.created_at, False),
+    "priority": (Ticket.priority, False),
+    "-priority": (Ticket.priority, True),
+}
+MAX_LIMIT = 200
+
+
+@dataclass
+class TicketFilter:
+    kind: str | None = None
+    status: list[str] = field(default_factory=list)
+    priority: list[int] = field(default_factory=list)
+    department: str | None = None
+    category: str | None = None
+    assignee: str | None = None
+    group: str | None = None
+    source: str | None = None
+    ci: str | None = None
+    requester_email: str | None = None
+    q: str | None = None
+    updated_since: datetime | None = None
+    open_only: bool = False
+    ids: list[int] | None = None
+
+
+@dataclass
+class Page:
+    items: list[Ticket]
+    next_cursor: str | None
+
+
+def encode_cursor(sort: str, value: Any, ident: int) -> str:
+    if isinstance(value, datetime):
+        value = {"t": value.isoformat()}
+    raw = json.dumps([sort, value, ident], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        cursor_sort, value, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if isinstance(value, dict):
+            value = datetime.fromisoformat(value["t"])
+        if not isinstance(ident, int):
+            raise ValueError("bad id")
+    except (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError):
+        raise ValidationFailed({"cursor": ["Not a cursor this API gave out."]}) from None
+    if cursor_sort != sort:
+        raise ValidationFailed({"cursor": [f"This cursor belongs to sort={cursor_sort}; keep the same sort."]})
+    return value, ident
+
+
+def apply_filter(session: Session, query: Select[Any], flt: TicketFilter) -> Select[Any]:
+    """Add the WHERE clauses of a filter; unknown names match nothing rather than erroring."""
+    from hub.tracker.states import MACHINES
+
+    conditions: list[Any] = []
+    if flt.kind:
+        conditions.append(Ticket.kind == flt.kind)
+    if flt.status:
+        conditions.append(Ticket.status.in_(flt.status))
+    if flt.open_only:
+        open_states: set[str] = set()
+        for kind, machine in MACHINES.items():
+            if flt.kind in (None, kind):
+                open_states |= machine.open_states
+        conditions.append(Ticket.status.in_(sorted(open_states)))
+    if flt.priority:
+        conditions.append(Ticket.priority.in_(flt.priority))
+    for value, what, column in (
+        (flt.department, "department", Ticket.department_id),
+        (flt.assignee, "user", Ticket.assignee_id),
+        (flt.group, "group", Ticket.group_id),
+        (flt.ci, "ci", Ticket.ci_id),
+    ):
+        if value:
+            ident = id_for(session, what, value)
+            conditions.append(column == ident if ident is not None else false())
+    if flt.category:
+        ident = category_id(session, flt.category, None, create=False)
+        conditions.append(Ticket.category_id == ident if ident is not None else false())
+    if flt.source:
+        conditions.append(Ticket.source == flt.source)
+    if flt.requester_email:
+        conditions.append(Ticket.requester_email == flt.requester_email.lower())
+    if flt.updated_since:
+        conditions.append(Ticket.updated_at >= flt.updated_since)
+    if flt.ids is not None:
+        conditions.append(Ticket.id.in_(flt.ids))
+    if flt.q:
+        conditions.append(text_match(session, flt.q))
+    return query.where(and_(*conditions)) if conditions else query
+
+
+def text_match(session: Session, q: str) -> Any:
+    """Free-text match on reference, title and description.
+
+    PostgreSQL uses its full-text search over an indexed tsvector; SQLite falls back to
+    LIKE, which is fine at the sizes an embedded hub holds.
+    """
+    q = q.strip()[:200]
+    ref_match = Ticket.ref == q.upper()
+    if session.get_bind().dialect.name == "postgresql":
+        # Must match the indexed expression of migration 0005 exactly to use the index.
+        document = func.to_tsvector(literal_column("'simple'"), Ticket.title + " " + Ticket.description)
+        return or_(ref_match, document.op("@@")(func.plainto_tsquery(literal_column("'simple'"), q)))
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(ref_match, Ticket.title.ilike(pattern, escape="\\"), Ticket.description.ilike(pattern, escape="\\"))
+
+
+def list_tickets(
+    session: Session, flt: TicketFilter, *, sort: str = "-updated_at", limit: int = 50, cursor: str | None = None
+) -> Page:
+    if sort not in SORTS:
+        raise ValidationFailed({"sort": [f"Must be one of: {', '.join(SORTS)}."]})
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed({"limit": [f"Must be 1 to {MAX_LIMIT}."]})
+    column, descending = SORTS[sort]
+    query = apply_filter(session, select(Ticket), flt)
+    if cursor:
+        value, ident = decode_cursor(cursor, sort)
+        if descending:
+            query = query.where(or_(column < value, and_(column == value, Ticket.id < ident)))
+        else:
+            query = query.where(or_(column > value, and_(column == value, Ticket.id > ident)))
+    order = (column.desc(), Ticket.id.desc()) if descending else (column.asc(), Ticket.id.asc())
+    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(sort, getattr(last, column.key), last.id)
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+def count_tickets(session: Session, flt: TicketFilter) -> int:
+    return int(session.scalar(apply_filter(session, select(func.count(Ticket.id)), flt)) or 0)

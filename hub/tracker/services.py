@@ -1,0 +1,158 @@
+"""The tracker's public services: what plugins and connectors may call.
+
+Everything here takes the caller's ``session`` (a hook's session, so the work commits with
+the change that triggered it), names tickets by reference, and returns snapshots from
+:mod:`hub.sdk.values`, never ORM rows. These signatures are kept stable like the hooks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub.sdk.values import CommentInfo, LinkInfo, TicketInfo
+from hub.tracker import comments as _comments
+from hub.tracker import correlate as _correlate
+from hub.tracker import links as _links
+from hub.tracker import plugin_data as _plugin_data
+from hub.tracker import tickets as _tickets
+from hub.tracker import timers as _timers
+from hub.tracker.actors import Actor
+from hub.tracker.info import comment_info, link_info, ticket_info
+from hub.tracker.queries import TicketFilter, list_tickets
+
+__all__ = [
+    "Actor",
+    "add_comment",
+    "cancel_timers",
+    "emit",
+    "find_tickets",
+    "get_plugin_data",
+    "get_ticket",
+    "links_of",
+    "plugin_settings",
+    "remember_thread_key",
+    "send_mail",
+    "set_due_times",
+    "set_plugin_data",
+    "set_timer",
+    "status_url",
+    "thread_keys",
+    "transition",
+    "update_fields",
+]
+
+
+def get_ticket(session: Session, ref: str) -> TicketInfo:
+    """The ticket with this reference; raises hub.tracker.errors.NotFound."""
+    return ticket_info(session, _tickets.get_ticket(session, ref))
+
+
+def find_tickets(session: Session, *, limit: int = 50, **filters: Any) -> list[TicketInfo]:
+    """Tickets matching TicketFilter fields (kind, status, department, q, open_only, ...)."""
+    page = list_tickets(session, TicketFilter(**filters), limit=limit)
+    return [ticket_info(session, ticket) for ticket in page.items]
+
+
+def update_fields(session: Session, ref: str, values: dict[str, Any], actor: Actor) -> dict[str, tuple[Any, Any]]:
+    """Change fields (names, not ids, for related records); returns what changed."""
+    ticket = _tickets.get_ticket(session, ref, for_update=True)
+    return _tickets.update_ticket(session=session, ticket=ticket, values=values, actor=actor)
+
+
+def transition(session: Session, ref: str, to: str, actor: Actor, note: str | None = None) -> TicketInfo:
+    """Move a ticket; raises IllegalTransition listing the allowed moves."""
+    ticket = _tickets.get_ticket(session, ref, for_update=True)
+    _tickets.transition_ticket(session=session, ticket=ticket, to=to, actor=actor, note=note)
+    return ticket_info(session, ticket)
+
+
+def add_comment(session: Session, ref: str, body: str, actor: Actor, visibility: str = "public") -> CommentInfo:
+    ticket = _tickets.get_ticket(session, ref, for_update=True)
+    return comment_info(_comments.add_comment(session=session, ticket=ticket, body=body, actor=actor,
+                                              visibility=visibility))
+
+
+def remember_thread_key(session: Session, ref: str, key: str) -> None:
+    """Make replies naming ``key`` (a Message-ID the hub sent) land on this ticket."""
+    _correlate.remember_thread_key(session, _tickets.get_ticket(session, ref).id, key)
+
+
+def thread_keys(session: Session, ref: str, *, limit: int = 50) -> list[str]:
+    """Message ids known for the ticket (received and sent), oldest first."""
+    return _correlate.thread_keys_of(session, _tickets.get_ticket(session, ref).id, limit=limit)
+
+
+def links_of(session: Session, ref: str) -> list[LinkInfo]:
+    return [link_info(link) for link in _links.links_of(session, _tickets.get_ticket(session, ref).id)]
+
+
+def now(session: Session) -> datetime:
+    from hub.runtime import runtime_of
+
+    return runtime_of(session).now()
+
+
+def set_timer(session: Session, ref: str, *, plugin: str, name: str, due_at: datetime,
+              data: dict[str, Any] | None = None) -> None:
+    """Be told (hook ``timer_fired``) when ``due_at`` comes; setting it again moves it."""
+    _timers.set_timer(session, ticket_id=_tickets.get_ticket(session, ref).id, plugin=plugin, name=name,
+                      due_at=due_at, data=data)
+
+
+def cancel_timers(session: Session, ref: str, *, plugin: str, names: list[str] | None = None) -> None:
+    _timers.cancel_timers(session, ticket_id=_tickets.get_ticket(session, ref).id, plugin=plugin, names=names)
+
+
+def get_plugin_data(session: Session, ref: str, plugin: str) -> dict[str, Any]:
+    return _plugin_data.get_data(session, _tickets.get_ticket(session, ref).id, plugin)
+
+
+def set_plugin_data(session: Session, ref: str, plugin: str, data: dict[str, Any]) -> None:
+    _plugin_data.set_data(session, _tickets.get_ticket(session, ref).id, plugin, data)
+
+
+def set_due_times(session: Session, ref: str, *, response_due_at: datetime | None,
+                  resolve_due_at: datetime | None) -> None:
+    """Record the ticket's service-level due times (shown to agents and the requester)."""
+    ticket = _tickets.get_ticket(session, ref)
+    ticket.response_due_at = response_due_at
+    ticket.resolve_due_at = resolve_due_at
+
+
+def plugin_settings(session: Session, plugin: str) -> dict[str, Any]:
+    """A plugin's settings as its schema loads them (defaults filled in)."""
+    from hub.plugin_admin import effective_settings
+
+    return effective_settings(session, plugin)
+
+
+def status_url(session: Session, ref: str) -> str:
+    """The requester's private status link for the ticket (issued on first use)."""
+    from hub.tracker.status_links import status_url as url
+
+    return url(session, _tickets.get_ticket(session, ref))
+
+
+def send_mail(session: Session, *, to: list[str], subject: str, body: str = "", ref: str | None = None,
+              template: str | None = None, context: dict[str, Any] | None = None, instance: str | None = None,
+              key: str | None = None, cc: list[str] | None = None) -> bool:
+    """Queue a mail through a mail-capable instance (the ticket's own, else the first);
+    False when no instance can send mail. ``key`` makes it idempotent."""
+    from hub.notifications import send_mail as queue_mail
+
+    ticket = _tickets.get_ticket(session, ref) if ref else None
+    return queue_mail(session, to=to, cc=cc, subject=subject, body=body, ticket=ticket, template=template,
+                      context=context, instance_slug=instance, key=key) is not None
+
+
+EMITTABLE = frozenset({"sla_warning", "sla_breached"})
+
+
+def emit(session: Session, hook: str, ref: str, **kwargs: Any) -> None:
+    """Announce a service-level event to every plugin (``sla_warning``, ``sla_breached``)."""
+    if hook not in EMITTABLE:
+        raise ValueError(f"{hook} is not a hook plugins may emit; emittable: {sorted(EMITTABLE)}")
+    _tickets.notify(session, hook, ticket=_tickets.get_ticket(session, ref), **kwargs)

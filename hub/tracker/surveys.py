@@ -1,0 +1,62 @@
+"""What the requester says at the end: is it solved, and how satisfied are they.
+
+Both come from the status page. Confirming closes the ticket; saying it is not solved
+reopens it. The satisfaction answer (1-5 and a comment) is taken once per ticket: a
+ticket reopened and resolved again is not asked twice, so a score is never overwritten.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from hub.models import Ticket
+from hub.tracker import audit
+from hub.tracker.actors import Actor
+from hub.tracker.errors import Conflict, ValidationFailed
+from hub.tracker.states import RESOLVED_STATES
+from hub.tracker.tickets import notify, transition_ticket
+
+MAX_COMMENT = 2000
+
+
+def requester_actor(ticket: Ticket) -> Actor:
+    """The requester, acting through the status page."""
+    return Actor(type="requester", name=ticket.requester_name or ticket.requester_email or "Requester",
+                 origin="status-page", id=ticket.requester_email)
+
+
+def can_rate(ticket: Ticket) -> bool:
+    return ticket.status in RESOLVED_STATES and ticket.csat_score is None
+
+
+def confirm_resolution(*, session: Session, ticket: Ticket, solved: bool, note: str | None = None) -> Ticket:
+    """The requester's answer to "is it solved?": close it, or reopen it with their note."""
+    if ticket.status != "resolved":
+        raise Conflict("Only a resolved ticket can be confirmed or reopened.")
+    actor = requester_actor(ticket)
+    if solved:
+        return transition_ticket(session=session, ticket=ticket, to="closed", actor=actor,
+                                 note="The requester confirmed it is solved.")
+    return transition_ticket(session=session, ticket=ticket, to="in_progress", actor=actor,
+                             note=(note or "").strip()[:MAX_COMMENT] or "The requester says it is not solved.")
+
+
+def record_survey(*, session: Session, ticket: Ticket, score: int, comment: str = "") -> Ticket:
+    """Store the requester's satisfaction (1-5) and tell plugins (``survey_answered``), once per ticket."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        errors["score"] = ["Choose 1 to 5."]
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        errors["comment"] = [f"At most {MAX_COMMENT} characters."]
+    if errors:
+        raise ValidationFailed(errors)
+    if ticket.status not in RESOLVED_STATES:
+        raise Conflict("The survey opens once the ticket is resolved.")
+    if ticket.csat_score is not None:
+        raise Conflict("This ticket has been rated already. Thank you!")
+    ticket.csat_score, ticket.csat_comment = score, comment or None
+    audit.record(session, ticket, "rated", requester_actor(ticket),
+                 changes={"csat_score": [None, score]}, note=comment or None)
+    notify(session, "survey_answered", ticket=ticket, score=score, comment=comment)
+    return ticket

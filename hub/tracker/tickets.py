@@ -1,0 +1,316 @@
+"""Creating, changing and moving tickets: the tracker's write services.
+
+Every function takes the caller's session and an Actor, writes the change and its audit
+event, and calls the lifecycle hooks inside the same transaction. None commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.orm import Session
+
+from hub.models import CorrelationKey, Ticket, TicketCounter
+from hub.plugins import hook_session
+from hub.runtime import runtime_of
+from hub.tracker import audit
+from hub.tracker.actors import Actor
+from hub.tracker.errors import NotFound, PreconditionFailed, ValidationFailed
+from hub.tracker.info import ticket_info
+from hub.tracker.org import resolve_names
+from hub.tracker.priority import LEVELS
+from hub.tracker.states import MACHINES, RESOLVED_STATES, format_ref, kind_of_ref
+
+CHANGE_TYPES = ("standard", "normal", "emergency")
+RISKS = ("low", "medium", "high")
+
+#: Fields a caller may set directly. Status moves only through transitions.
+EDITABLE = (
+    "title", "description", "impact", "urgency", "priority", "department", "category", "ci", "group",
+    "assignee", "requester_name", "requester_email", "tags", "custom_fields", "change_type", "risk",
+    "planned_start", "planned_end", "resolution",
+)
+_NAMED = ("department", "category", "ci", "group", "assignee")
+_NAME_COLUMNS = {"department": "department_id", "category": "category_id", "ci": "ci_id",
+                 "group": "group_id", "assignee": "assignee_id"}
+
+
+def notify(session: Session, hook_name: str, **kwargs: Any) -> None:
+    """Call a lifecycle hook in this transaction; cheap when no plugin listens.
+
+    ``ticket`` may be given as an ORM row: it is turned into a snapshot only when some
+    plugin implements the hook.
+    """
+    runtime = runtime_of(session)
+    if not runtime.plugins.has_impls(hook_name):
+        return
+    if isinstance(kwargs.get("ticket"), Ticket):
+        session.flush()
+        kwargs["ticket"] = ticket_info(session, kwargs["ticket"])
+    with hook_session(session):
+        getattr(runtime.plugins.hook, hook_name)(session=session, **kwargs)
+
+
+def _validate(kind: str, values: Mapping[str, Any], *, creating: bool) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if creating or "title" in values:
+        title = values.get("title")
+        if not isinstance(title, str) or not title.strip():
+            errors["title"] = ["A title is required."]
+        elif len(title) > 500:
+            errors["title"] = ["At most 500 characters."]
+    for name in ("impact", "urgency"):
+        if name in values and values[name] not in LEVELS:
+            errors[name] = [f"Must be one of: {', '.join(LEVELS)}."]
+    if values.get("priority") is not None and values["priority"] not in (1, 2, 3, 4, 5):
+        errors["priority"] = ["Must be 1 to 5."]
+    if kind == "change":
+        if "change_type" in values and values["change_type"] not in CHANGE_TYPES:
+            errors["change_type"] = [f"Must be one of: {', '.join(CHANGE_TYPES)}."]
+        if "risk" in values and values["risk"] not in RISKS:
+            errors["risk"] = [f"Must be one of: {', '.join(RISKS)}."]
+    else:
+        for name in ("change_type", "risk", "planned_start", "planned_end"):
+            if values.get(name) is not None:
+                errors[name] = ["Only changes have this field."]
+    start, end = values.get("planned_start"), values.get("planned_end")
+    if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
+        errors["planned_end"] = ["Must be after planned_start."]
+    return errors
+
+
+def next_number(session: Session, kind: str) -> int:
+    """Allocate the next ticket number of a kind (a sequence on PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.execute(text(f"SELECT nextval('{kind}_number_seq')")).scalar_one())
+    return int(
+        session.execute(
+            update(TicketCounter)
+            .where(TicketCounter.kind == kind)
+            .values(value=TicketCounter.value + 1)
+            .returning(TicketCounter.value)
+        ).scalar_one()
+    )
+
+
+def create_ticket(
+    *,
+    session: Session,
+    kind: str,
+    values: Mapping[str, Any],
+    actor: Actor,
+    source: str = "api",
+    instance_id: int | None = None,
+    status: str | None = None,
+    correlation_key: str | None = None,
+    create_loose: bool = False,
+    thread_key: str | None = None,
+) -> Ticket:
+    """Make an incident or change from ``values`` (names, not ids, for related records).
+
+    ``thread_key`` (the message id of the mail that opened it) is remembered before the
+    ``ticket_created`` hooks run, so an acknowledgement can thread onto that mail.
+    """
+    if kind not in MACHINES:
+        raise ValidationFailed({"kind": ["Must be incident or change."]})
+    machine = MACHINES[kind]
+    errors = _validate(kind, values, creating=True)
+    if status is not None and status not in machine.states:
+        errors["status"] = [f"Not a {kind} state."]
+    if errors:
+        raise ValidationFailed(errors)
+    runtime = runtime_of(session)
+    named = {k: values[k] for k in _NAMED if values.get(k)}
+    if "ci" in named:
+        named.update(ci_name=values.get("ci_name"), ci_kind=values.get("ci_kind"))
+    ids = resolve_names(session, named, create_loose=create_loose)
+    now = runtime.now()
+    impact = values.get("impact") or "medium"
+    urgency = values.get("urgency") or "medium"
+    number = next_number(session, kind)
+    ticket = Ticket(
+        kind=kind,
+        number=number,
+        ref=format_ref(kind, number),
+        title=values["title"].strip(),
+        description=values.get("description") or "",
+        status=status or machine.initial,
+        impact=impact,
+        urgency=urgency,
+        priority=values.get("priority") or runtime.matrix.priority(impact, urgency),
+        requester_name=values.get("requester_name"),
+        requester_email=values.get("requester_email"),
+        tags=list(values.get("tags") or []),
+        custom_fields=dict(values.get("custom_fields") or {}),
+        change_type=(values.get("change_type") or "normal") if kind == "change" else None,
+        risk=(values.get("risk") or "medium") if kind == "change" else None,
+        planned_start=values.get("planned_start"),
+        planned_end=values.get("planned_end"),
+        source=source,
+        source_instance_id=instance_id,
+        correlation_key=correlation_key,
+        occurrence_count=1,
+        last_seen_at=now,
+        created_at=now,
+        updated_at=now,
+        **ids,
+    )
+    _stamp(ticket, ticket.status, now)
+    session.add(ticket)
+    session.flush()
+    note = f"Created in state {ticket.status}." if status and status != machine.initial else None
+    audit.record(session, ticket, "created", actor, {"ref": ticket.ref, "title": ticket.title}, note)
+    if thread_key:
+        from hub.tracker.correlate import remember_thread_key
+
+        remember_thread_key(session, ticket.id, thread_key)
+    notify(session, "ticket_created", ticket=ticket, actor=actor)
+    return ticket
+
+
+def _stamp(ticket: Ticket, status: str, now: datetime) -> None:
+    """Keep the lifecycle timestamps true to the state the ticket is now in."""
+    if ticket.kind == "incident":
+        if status != "new" and ticket.acknowledged_at is None:
+            ticket.acknowledged_at = now
+            ticket.first_response_at = ticket.first_response_at or now
+        if status == "resolved":
+            ticket.resolved_at = now
+        elif status in ("in_progress", "on_hold", "acknowledged", "new"):
+            ticket.resolved_at = None
+    if status in MACHINES[ticket.kind].final_states:
+        ticket.closed_at = now
+        if status == "closed" and ticket.resolved_at is None and ticket.kind == "incident":
+            ticket.resolved_at = now
+
+
+def get_ticket(session: Session, ref: str, *, kind: str | None = None, for_update: bool = False) -> Ticket:
+    """The ticket with this reference (``INC-000042``); NotFound otherwise."""
+    ref = ref.upper()
+    found_kind = kind_of_ref(ref)
+    if found_kind is None or (kind is not None and found_kind != kind):
+        raise NotFound(f"No {kind or 'ticket'} {ref}.")
+    query = select(Ticket).where(Ticket.ref == ref)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    ticket = session.scalar(query)
+    if ticket is None:
+        raise NotFound(f"No {kind or 'ticket'} {ref}.")
+    return ticket
+
+
+def check_version(ticket: Ticket, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != ticket.version:
+        raise PreconditionFailed(
+            f"{ticket.ref} has changed (version {ticket.version}, you sent {expected_version}); "
+            "read it again and retry.",
+            current_version=ticket.version,
+        )
+
+
+def update_ticket(
+    *,
+    session: Session,
+    ticket: Ticket,
+    values: Mapping[str, Any],
+    actor: Actor,
+    expected_version: int | None = None,
+    create_loose: bool = False,
+) -> dict[str, tuple[Any, Any]]:
+    """Change fields of a ticket; returns ``{field: (old, new)}`` for what really changed."""
+    check_version(ticket, expected_version)
+    unknown = sorted(set(values) - set(EDITABLE))
+    if unknown:
+        hint = " Use a transition to change the status." if "status" in unknown else ""
+        raise ValidationFailed({name: [f"Cannot be changed here.{hint}"] for name in unknown})
+    errors = _validate(ticket.kind, values, creating=False)
+    if errors:
+        raise ValidationFailed(errors)
+    runtime = runtime_of(session)
+    ids = resolve_names(session, {k: values[k] for k in _NAMED if k in values}, create_loose=create_loose)
+    changes: dict[str, tuple[Any, Any]] = {}
+    for name, new in values.items():
+        if name in _NAME_COLUMNS:
+            column = _NAME_COLUMNS[name]
+            old_id, new_id = getattr(ticket, column), ids.get(column)
+            if old_id != new_id:
+                changes[name] = (_name_of(session, name, old_id), new if new_id is not None else None)
+                setattr(ticket, column, new_id)
+            continue
+        old = getattr(ticket, name)
+        if name == "title" and isinstance(new, str):
+            new = new.strip()
+        if old != new:
+            changes[name] = (old, new)
+            setattr(ticket, name, new)
+    if ("impact" in changes or "urgency" in changes) and "priority" not in values:
+        priority = runtime.matrix.priority(ticket.impact, ticket.urgency)
+        if priority != ticket.priority:
+            changes["priority"] = (ticket.priority, priority)
+            ticket.priority = priority
+    if not changes:
+        return changes
+    ticket.updated_at = runtime.now()
+    if "assignee" in changes and ticket.kind == "incident":
+        ticket.first_response_at = ticket.first_response_at or ticket.updated_at
+    audit.record(session, ticket, "updated", actor, dict(changes))
+    session.flush()
+    notify(session, "ticket_updated", ticket=ticket, changes=changes, actor=actor)
+    return changes
+
+
+def _name_of(session: Session, field_name: str, ident: int | None) -> str | None:
+    from hub.tracker.org import name_for
+
+    what = {"department": "department", "category": "category", "ci": "ci", "group": "group",
+            "assignee": "user"}[field_name]
+    return name_for(session, what, ident)
+
+
+def transition_ticket(
+    *,
+    session: Session,
+    ticket: Ticket,
+    to: str,
+    actor: Actor,
+    note: str | None = None,
+    resolution: str | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Move a ticket to state ``to``; IllegalTransition (409) names the allowed moves."""
+    check_version(ticket, expected_version)
+    machine = MACHINES[ticket.kind]
+    machine.check(ticket.status, to, ticket)
+    runtime = runtime_of(session)
+    old = ticket.status
+    now = runtime.now()
+    ticket.status = to
+    ticket.updated_at = now
+    if resolution is not None:
+        ticket.resolution = resolution
+    _stamp(ticket, to, now)
+    changes: dict[str, Any] = {"status": (old, to)}
+    if resolution:
+        changes["resolution"] = (None, resolution)
+    action = "reopened" if old in RESOLVED_STATES and to not in RESOLVED_STATES else "transitioned"
+    audit.record(session, ticket, action, actor, changes, note)
+    _release_correlation(session, ticket, to)
+    session.flush()
+    notify(session, "status_changed", ticket=ticket, old=old, new=to, actor=actor)
+    return ticket
+
+
+def _release_correlation(session: Session, ticket: Ticket, status: str) -> None:
+    """Free the ticket's correlation key once repeats should no longer attach to it."""
+    if ticket.correlation_key is None:
+        return
+    if status in MACHINES[ticket.kind].final_states:
+        session.execute(delete(CorrelationKey).where(CorrelationKey.ticket_id == ticket.id))
+    elif status == "resolved":
+        # Keys claimed with reopen=False open a new ticket after a resolution.
+        session.execute(
+            delete(CorrelationKey).where(CorrelationKey.ticket_id == ticket.id, CorrelationKey.reopen.is_(False))
+        )
