@@ -1,0 +1,91 @@
+"""The hub's own behaviour, built on the same hooks any plugin uses.
+
+Each implementation here is ``trylast``: a plugin that answers first takes over.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from hub.hookspecs import hookimpl
+from hub.sdk.values import EventInfo, InstanceInfo, TicketDraft
+
+
+@hookimpl(trylast=True)
+def normalize_event(event: EventInfo, instance: InstanceInfo, connector: Any) -> Any:
+    """Ask the connector that received the event what it means."""
+    return connector.normalize(event)
+
+
+class _Missing(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        raise KeyError(key)
+
+
+@hookimpl(trylast=True)
+def correlation_key(draft: TicketDraft, event: EventInfo | None, instance: InstanceInfo | None) -> str | None:
+    """The draft's own key, else the instance's ``dedup_key`` template filled from the draft."""
+    if draft.correlation_key:
+        return draft.correlation_key
+    template = (instance.config.get("dedup_key") if instance else None) or None
+    if not template:
+        return None
+    values = {**{name: getattr(draft, name) for name in ("title", "ci", "category", "department")}, **draft.extra}
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+        if any(values.get(name) in (None, "") for name in fields):
+            return None
+        return template.format_map(_Missing(values))
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
+# --------------------------------------------------------------------------------------
+# Outbound: every change reaches the linked and subscribed systems through the outbox.
+# --------------------------------------------------------------------------------------
+
+
+def _fan_out(session: Any, ticket: Any, action: str, payload: dict[str, Any], actor: Any) -> None:
+    from hub.outbound import fan_out
+
+    fan_out(session, ticket_id=ticket.id, action=action, payload=payload, actor=actor)
+
+
+@hookimpl
+def ticket_created(ticket: Any, actor: Any, session: Any) -> None:
+    _fan_out(session, ticket, "create", {}, actor)
+
+
+@hookimpl
+def ticket_updated(ticket: Any, changes: dict[str, Any], actor: Any, session: Any) -> None:
+    plain = {name: [_plain(old), _plain(new)] for name, (old, new) in changes.items()}
+    _fan_out(session, ticket, "update", {"changes": plain}, actor)
+
+
+@hookimpl
+def status_changed(ticket: Any, old: str, new: str, actor: Any, session: Any) -> None:
+    _fan_out(session, ticket, "transition", {"old": old, "new": new}, actor)
+
+
+@hookimpl
+def comment_added(ticket: Any, comment: Any, actor: Any, session: Any) -> None:
+    _fan_out(session, ticket, "comment", {"comment": {
+        "id": comment.id, "body": comment.body, "visibility": comment.visibility, "author": comment.author_name}},
+        actor)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+@hookimpl
+def register_schedules() -> list[Any]:
+    from hub.jobs.schedules import Schedule
+
+    return [
+        Schedule(name="hub.process-stuck-events", job="hub.jobs.maintenance.process_stuck_events", interval=60,
+                 queue="ingest"),
+        Schedule(name="hub.purge-expired", job="hub.jobs.maintenance.purge_expired", interval=3600),
+        Schedule(name="hub.fire-timers", job="hub.jobs.maintenance.fire_timers", interval=15),
+    ]

@@ -1,0 +1,230 @@
+"""Admin services for plugins: the catalog, the switches, and the failures hooks raised."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hub.models import PluginState
+from hub.runtime import Runtime, runtime_of
+from hub.tracker.errors import Conflict, NotFound
+
+log = logging.getLogger("hub.plugins")
+
+
+@dataclass
+class PluginView:
+    name: str
+    kind: str
+    version: str | None
+    distribution: str | None
+    description: str
+    status: str
+    """``enabled``, ``disabled`` or ``failed``."""
+    error: str | None
+    hooks: list[str]
+    connectors: list[str]
+    failure_count: int
+    last_failure: str | None
+    last_failure_hook: str | None
+    last_failure_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def list_plugins(session: Session) -> list[PluginView]:
+    runtime = runtime_of(session)
+    states = {state.name: state for state in session.scalars(select(PluginState))}
+    views = []
+    for name, record in sorted(runtime.plugins.records.items()):
+        state = states.get(name)
+        enabled = state.enabled if state is not None else True
+        status = "failed" if not record.loaded else ("enabled" if enabled else "disabled")
+        views.append(PluginView(
+            name=name,
+            kind=record.kind,
+            version=record.version,
+            distribution=record.distribution,
+            description=record.description,
+            status=status,
+            error=record.error,
+            hooks=record.hooks,
+            connectors=record.connectors,
+            failure_count=state.failure_count if state else 0,
+            last_failure=state.last_failure if state else None,
+            last_failure_hook=state.last_failure_hook if state else None,
+            last_failure_at=state.last_failure_at if state else None,
+        ))
+    return views
+
+
+def get_plugin(session: Session, name: str) -> PluginView:
+    for view in list_plugins(session):
+        if view.name == name:
+            return view
+    raise NotFound(f"No plugin {name!r} is installed.")
+
+
+def set_enabled(*, session: Session, name: str, enabled: bool) -> PluginView:
+    """Switch a plugin on or off; every process follows within HUB_PLUGIN_REFRESH_SECONDS."""
+    runtime = runtime_of(session)
+    record = runtime.plugins.records.get(name)
+    if record is None:
+        raise NotFound(f"No plugin {name!r} is installed.")
+    if record.kind == "core":
+        raise Conflict(f"{name} is part of the hub's core and cannot be switched off.")
+    if not record.loaded and enabled:
+        raise Conflict(f"{name} failed to load ({record.error}); fix that and restart first.")
+    state = session.get(PluginState, name)
+    if state is None:
+        state = PluginState(name=name, enabled=enabled, updated_at=runtime.now())
+        session.add(state)
+    else:
+        state.enabled = enabled
+        state.updated_at = runtime.now()
+    session.flush()
+    runtime.plugins.refresh_switches_soon()
+    return get_plugin(session, name)
+
+
+def flush_failures(runtime: Runtime) -> None:
+    """Write hook failures collected in this process to the plugins' admin records.
+
+    Failures are collected in memory while the failing transaction runs and written
+    afterwards in a transaction of their own, so recording one never depends on (or
+    blocks) the change that was being made.
+    """
+    pending = runtime.plugins.failures.take()
+    if not pending:
+        return
+    try:
+        with runtime.db.transaction() as session:
+            for failure in pending:
+                state = session.get(PluginState, failure.plugin)
+                if state is None:
+                    state = PluginState(name=failure.plugin, enabled=True, failure_count=0,
+                                        updated_at=failure.at)
+                    session.add(state)
+                    session.flush()
+                session.execute(
+                    update(PluginState)
+                    .where(PluginState.name == failure.plugin)
+                    .values(failure_count=PluginState.failure_count + 1, last_failure=failure.error,
+                            last_failure_hook=failure.hook, last_failure_at=failure.at)
+                )
+    except Exception:
+        log.warning("could not record %d plugin failures", len(pending), exc_info=True)
+
+
+SETTINGS_CACHE_SECONDS = 2.0
+
+
+def settings_schema(runtime: Runtime, name: str) -> Any:
+    """The schema class a plugin declared for its settings, or None."""
+    for impl in runtime.plugins.hook.declare_settings.get_hookimpls():
+        if impl.plugin_name == name:
+            return impl.function()
+    return None
+
+
+def effective_settings(session: Session, name: str) -> dict[str, Any]:
+    """The plugin's stored settings loaded through its schema (defaults filled in)."""
+    import time
+
+    runtime = runtime_of(session)
+    cache = runtime.caches.setdefault("plugin_settings", {})
+    hit = cache.get(name)
+    if hit is not None and time.monotonic() - hit[0] < SETTINGS_CACHE_SECONDS:
+        return dict(hit[1])
+    state = session.get(PluginState, name)
+    stored = dict(state.settings or {}) if state is not None else {}
+    schema = settings_schema(runtime, name)
+    if schema is not None:
+        secrets = _secret_fields(schema)
+        sealed = stored.pop("__secrets__", None)
+        if sealed:
+            stored.update(runtime.secrets.open(sealed))
+        stored = {key: value for key, value in stored.items() if key in schema().fields or key in secrets}
+        import marshmallow as ma
+
+        try:
+            stored = dict(schema().load(stored))
+        except ma.ValidationError:
+            log.warning("stored settings of %s no longer load; using what loads", name)
+    cache[name] = (time.monotonic(), stored)
+    return dict(stored)
+
+
+def _secret_fields(schema: Any) -> set[str]:
+    from hub.sdk.schema import secret_names
+
+    return secret_names(schema)
+
+
+def present_settings(session: Session, name: str) -> dict[str, Any]:
+    """Settings as admins see them: secrets masked."""
+    from hub.sdk.schema import SECRET_MASK, describe
+
+    get_plugin(session, name)
+    runtime = runtime_of(session)
+    schema = settings_schema(runtime, name)
+    values = effective_settings(session, name)
+    fields = describe(schema) if schema is not None else []
+    for info in fields:
+        if info.secret:
+            values[info.name] = SECRET_MASK if values.get(info.name) else None
+    return {"plugin": name, "settings": values, "fields_": [info.__dict__ for info in fields]}
+
+
+def update_settings(*, session: Session, name: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """Validate and store a plugin's settings (secrets sent back masked keep their value)."""
+    import marshmallow as ma
+
+    from hub.sdk.schema import SECRET_MASK
+    from hub.tracker.errors import ValidationFailed
+
+    get_plugin(session, name)
+    runtime = runtime_of(session)
+    schema = settings_schema(runtime, name)
+    if schema is None:
+        raise Conflict(f"{name} has no settings.")
+    secrets = _secret_fields(schema)
+    current = effective_settings(session, name)
+    given = dict(settings)
+    for field_name in secrets:
+        if given.get(field_name) in (None, SECRET_MASK) and current.get(field_name):
+            given[field_name] = current[field_name]
+    try:
+        loaded = dict(schema().load(given))
+    except ma.ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"settings": exc.messages}
+        raise ValidationFailed({f"settings.{key}": value if isinstance(value, list) else [str(value)]
+                                for key, value in messages.items()}) from None
+    hidden = {key: loaded.pop(key) for key in list(loaded) if key in secrets and loaded[key] is not None}
+    stored = json_ready(loaded)
+    if hidden:
+        stored["__secrets__"] = runtime.secrets.seal(hidden)
+    state = session.get(PluginState, name)
+    if state is None:
+        state = PluginState(name=name, enabled=True, settings=stored, updated_at=runtime.now())
+        session.add(state)
+    else:
+        state.settings = stored
+        state.updated_at = runtime.now()
+    session.flush()
+    runtime.caches.get("plugin_settings", {}).pop(name, None)
+    return present_settings(session, name)
+
+
+def json_ready(value: Any) -> Any:
+    """Schema output as JSON (times as ISO text) for the settings column."""
+    import json
+
+    return json.loads(json.dumps(value, default=lambda item: item.isoformat() if hasattr(item, "isoformat")
+                                 else str(item)))

@@ -1,0 +1,345 @@
+"""The plugin manager: discovery through entry points, isolation, and the admin's switches.
+
+``get_plugin_manager()`` builds one :class:`HubPlugins` per app (kept in
+``app.extensions``, never in a module global). Each plugin's hook implementations are
+wrapped so that
+
+- an exception is caught, logged with the plugin and the hook, counted, and the call
+  goes on as if the plugin had returned None (a plugin never loses an event);
+- a plugin an admin disabled is skipped, in every process, within
+  ``HUB_PLUGIN_REFRESH_SECONDS`` of the switch, without a restart;
+- an implementation that takes the ``session`` runs in a savepoint, so a failed write of
+  a plugin is undone without undoing the change that called it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import difflib
+import importlib
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
+
+import pluggy
+
+from hub import hookspecs
+from hub.sdk.errors import SkippableError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hub.sdk.connector import Connector
+
+log = logging.getLogger("hub.plugins")
+trace_log = logging.getLogger("hub.plugins.trace")
+
+#: Hooks that run at start-up for every installed plugin, enabled or not, so that
+#: enabling a plugin later needs no restart (its routes and schedules already exist and
+#: check the switch when they run).
+REGISTRATION_HOOKS = frozenset(
+    {"register_connectors", "register_blueprints", "register_commands", "register_schedules", "startup"}
+)
+
+#: Plugins the hub always loads: its own default behaviour, built on the same hooks.
+CORE_PLUGINS = ("hub.builtins",)
+
+_hook_session: contextvars.ContextVar[Session | None] = contextvars.ContextVar("hub_hook_session", default=None)
+
+
+@contextmanager
+def hook_session(session: Session) -> Iterator[None]:
+    """Mark ``session`` as the transaction lifecycle hooks run in (for savepoints)."""
+    token = _hook_session.set(session)
+    try:
+        yield
+    finally:
+        _hook_session.reset(token)
+
+
+@dataclass
+class PluginRecord:
+    """An installed plugin as the admin sees it."""
+
+    name: str
+    module: str
+    kind: str = "feature"
+    """``core``, ``connector`` or ``feature``."""
+    version: str | None = None
+    distribution: str | None = None
+    description: str = ""
+    error: str | None = None
+    """Why the plugin could not be loaded; None when it loaded."""
+    hooks: list[str] = field(default_factory=list)
+    connectors: list[str] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class HookFailure:
+    plugin: str
+    hook: str
+    error: str
+    at: datetime
+
+
+class FailureLog:
+    """Hook failures since the last flush, and counts per plugin since start-up."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.pending: list[HookFailure] = []
+        self.counts: dict[str, int] = {}
+
+    def record(self, plugin: str, hook: str, exc: BaseException) -> None:
+        log.error("plugin %s failed in hook %s: %s", plugin, hook, exc, exc_info=exc,
+                  extra={"plugin": plugin, "hook": hook})
+        text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        with self._lock:
+            self.pending.append(HookFailure(plugin, hook, text[:2000], datetime.now(UTC)))
+            self.counts[plugin] = self.counts.get(plugin, 0) + 1
+
+    def take(self) -> list[HookFailure]:
+        with self._lock:
+            pending, self.pending = self.pending, []
+        return pending
+
+
+class HubPlugins:
+    """The pluggy manager of one app, with the records and switches around it."""
+
+    def __init__(self, *, refresh_seconds: float = 2.0) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.records: dict[str, PluginRecord] = {}
+        self.connectors: dict[str, type[Connector]] = {}
+        self.connector_plugin: dict[str, str] = {}
+        self.failures = FailureLog()
+        self.refresh_seconds = refresh_seconds
+        self._disabled: frozenset[str] = frozenset()
+        self._disabled_read_at = float("-inf")
+        self._load_disabled: Callable[[], Iterable[str]] | None = None
+        self._impl_counts: dict[str, int] = {}
+        self.tracing = False
+
+    # -- registration ------------------------------------------------------------------
+
+    @property
+    def hook(self) -> Any:
+        return self.pm.hook
+
+    def register(self, plugin: object, name: str, *, kind: str | None = None, **info: Any) -> PluginRecord:
+        """Register one plugin object, validate its hooks and wrap them; never raises."""
+        module = getattr(plugin, "__name__", type(plugin).__name__)
+        record = PluginRecord(name=name, module=module, **info)
+        self.records[name] = record
+        try:
+            self.pm.register(plugin, name=name)
+        except Exception as exc:  # pluggy's validation names the hook and the arguments
+            record.error = f"{type(exc).__name__}: {exc}"
+            log.error("plugin %s refused: %s", name, record.error)
+            return record
+        unknown = [impl for impl in self._impls_of(plugin) if impl[0] not in self._spec_names()]
+        if unknown:
+            hook_name = unknown[0][0]
+            close = difflib.get_close_matches(hook_name, self._spec_names(), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            record.error = f"unknown hook {hook_name!r}{hint}"
+            self.pm.unregister(plugin)
+            log.error("plugin %s refused: %s", name, record.error)
+            return record
+        record.hooks = sorted(hook_name for hook_name, _ in self._impls_of(plugin))
+        record.kind = kind or ("connector" if "register_connectors" in record.hooks else "feature")
+        if not record.description:
+            record.description = _first_line(getattr(plugin, "__doc__", None))
+        for hook_name, impl in self._impls_of(plugin):
+            # The hub's own implementations are not wrapped: their errors are the hub's bugs
+            # or deliberate signals (a connector's SkippableError) and must reach the caller.
+            if record.kind != "core" and not (impl.hookwrapper or impl.wrapper):
+                impl.function = self._guard(impl.function, name, hook_name, impl.argnames, record.kind)
+        self._impl_counts.clear()
+        return record
+
+    def register_failed(self, name: str, module: str, error: str, **info: Any) -> PluginRecord:
+        record = PluginRecord(name=name, module=module, error=error, **info)
+        self.records[name] = record
+        log.error("plugin %s failed to load: %s", name, error)
+        return record
+
+    def _spec_names(self) -> set[str]:
+        return {name for name, caller in vars(self.pm.hook).items()
+                if not name.startswith("_") and caller.has_spec()}
+
+    def _impls_of(self, plugin: object) -> list[tuple[str, Any]]:
+        found = []
+        for caller in self.pm.get_hookcallers(plugin) or []:
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin:
+                    found.append((caller.name, impl))
+        return found
+
+    def _guard(self, function: Callable[..., Any], plugin: str, hook_name: str,
+               argnames: tuple[str, ...], kind: str) -> Callable[..., Any]:
+        check_switch = hook_name not in REGISTRATION_HOOKS and kind != "core"
+        uses_session = "session" in argnames
+        failures = self.failures
+
+        def guarded(*args: Any) -> Any:
+            if check_switch and not self.is_enabled(plugin):
+                return None
+            session = _hook_session.get() if uses_session else None
+            try:
+                if session is not None:
+                    with session.begin_nested():
+                        return function(*args)
+                return function(*args)
+            except SkippableError:
+                raise  # a deliberate "quarantine this event", not a fault of the plugin
+            except Exception as exc:
+                failures.record(plugin, hook_name, exc)
+                return None
+
+        guarded.__wrapped__ = function  # type: ignore[attr-defined]
+        return guarded
+
+    def finish(self) -> None:
+        """Collect the connectors and check that every hook implementation has a spec."""
+        for name, record in list(self.records.items()):
+            if not record.loaded:
+                continue
+            plugin = self.pm.get_plugin(name)
+            caller = self.pm.hook.register_connectors
+            impls = [impl for impl in caller.get_hookimpls() if impl.plugin is plugin]
+            for impl in impls:
+                classes = cast(list[Any], impl.function() or [])
+                for cls in classes:
+                    slug = getattr(cls, "slug", None)
+                    if not slug:
+                        record.error = f"connector class {cls.__name__} has no slug"
+                        continue
+                    if slug in self.connectors and self.connector_plugin[slug] != name:
+                        record.error = (
+                            f"connector slug {slug!r} is already provided by plugin {self.connector_plugin[slug]!r}"
+                        )
+                        continue
+                    self.connectors[slug] = cls
+                    self.connector_plugin[slug] = name
+                    record.connectors.append(slug)
+        self.pm.check_pending()
+
+    # -- switches ------------------------------------------------------------------------
+
+    def use_switch_source(self, load_disabled: Callable[[], Iterable[str]]) -> None:
+        """Tell the manager where to read the names of disabled plugins from."""
+        self._load_disabled = load_disabled
+        self._disabled_read_at = float("-inf")
+
+    def refresh_switches_soon(self) -> None:
+        """Read the switches again on next use (this process just changed one)."""
+        self._disabled_read_at = float("-inf")
+
+    def is_enabled(self, name: str) -> bool:
+        if self._load_disabled is not None and time.monotonic() - self._disabled_read_at >= self.refresh_seconds:
+            self.refresh_switches()
+        return name not in self._disabled
+
+    def refresh_switches(self) -> None:
+        if self._load_disabled is None:
+            return
+        try:
+            self._disabled = frozenset(self._load_disabled())
+        except Exception:  # the database may be briefly away; keep the last known switches
+            log.warning("could not read plugin switches; keeping the last known ones", exc_info=True)
+        self._disabled_read_at = time.monotonic()
+
+    def has_impls(self, hook_name: str) -> bool:
+        """True when any plugin implements the hook: callers skip building arguments if not.
+
+        While tracing, every hook is called, so the trace shows the whole flow.
+        """
+        if self.tracing:
+            return True
+        count = self._impl_counts.get(hook_name)
+        if count is None:
+            count = len(getattr(self.pm.hook, hook_name).get_hookimpls())
+            self._impl_counts[hook_name] = count
+        return count > 0
+
+    def plugin_of_connector(self, slug: str) -> str | None:
+        return self.connector_plugin.get(slug)
+
+    def enable_tracing(self) -> None:
+        self.pm.trace.root.setwriter(lambda message: trace_log.info(message.rstrip()))
+        self.pm.enable_tracing()
+        self.tracing = True
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
+
+
+def _distribution_of(entry_point: metadata.EntryPoint) -> tuple[str | None, str | None]:
+    dist = getattr(entry_point, "dist", None)
+    if dist is None:
+        return None, None
+    return dist.metadata["Name"], dist.version
+
+
+def get_plugin_manager(
+    *,
+    load_entrypoints: bool = True,
+    only: Iterable[str] = (),
+    extra: Iterable[tuple[str, object]] = (),
+    refresh_seconds: float = 2.0,
+    trace: bool = False,
+) -> HubPlugins:
+    """Build the plugin manager: the core plugins, then entry points, then ``extra``.
+
+    ``only`` restricts which entry-point plugins load (``HUB_LOAD_PLUGINS``). A plugin
+    that fails to import is recorded with its error; the others load regardless.
+    """
+    plugins = HubPlugins(refresh_seconds=refresh_seconds)
+    for module_name in CORE_PLUGINS:
+        plugins.register(importlib.import_module(module_name), module_name, kind="core",
+                         description="The hub's own default behaviour")
+    wanted = set(only)
+    if load_entrypoints:
+        for entry_point in sorted(metadata.entry_points(group=hookspecs.PROJECT), key=lambda ep: ep.name):
+            if wanted and entry_point.name not in wanted:
+                continue
+            if entry_point.name in plugins.records:
+                continue  # the same package seen twice on sys.path
+            distribution, version = _distribution_of(entry_point)
+            try:
+                plugin = entry_point.load()
+            except Exception as exc:
+                plugins.register_failed(
+                    entry_point.name, entry_point.value, f"{type(exc).__name__}: {exc}",
+                    distribution=distribution, version=version,
+                )
+                continue
+            plugins.register(plugin, entry_point.name, distribution=distribution, version=version)
+    for name, plugin in extra:
+        if isinstance(plugin, str):
+            try:
+                plugin = importlib.import_module(plugin)
+            except Exception as exc:
+                plugins.register_failed(name, str(plugin), f"{type(exc).__name__}: {exc}")
+                continue
+        version = getattr(plugin, "__version__", None) if isinstance(plugin, ModuleType) else None
+        plugins.register(plugin, name, version=version)
+    plugins.finish()
+    if trace:
+        plugins.enable_tracing()
+    return plugins

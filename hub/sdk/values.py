@@ -1,0 +1,241 @@
+"""Plain values that cross the line between the hub and its plugins and connectors.
+
+Plugins and connectors never see ORM rows: they get these snapshots, and change the
+tracker through hub.tracker.services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+TITLE_MAX = 500
+"""Longest ticket title; longer titles from sources are cut with an ellipsis."""
+
+DRAFT_ACTIONS = ("open", "comment", "update", "clear", "transition", "ignore")
+
+
+@dataclass
+class RawEvent:
+    """What a source delivered, as the pipeline stores it before reading it.
+
+    ``idempotency_key`` must be the same every time the source re-delivers the same
+    event (a message id, a webhook delivery id, a remote record id plus version): the
+    pipeline keeps one event per key and instance, so a re-delivery changes nothing.
+    """
+
+    idempotency_key: str
+    payload: dict[str, Any] | None = None
+    body: bytes | None = None
+    content_type: str = "application/json"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """A stored inbound event, as normalize and enrich hooks see it."""
+
+    id: int
+    instance_id: int
+    idempotency_key: str
+    received_at: datetime
+    payload: dict[str, Any] | None
+    body: bytes | None
+    content_type: str
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InstanceInfo:
+    """A connector instance without its secrets."""
+
+    id: int
+    slug: str
+    name: str
+    connector: str
+    enabled: bool
+    department: str | None
+    config: dict[str, Any]
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+    inline: bool = False
+    content_id: str | None = None
+
+
+@dataclass
+class TicketDraft:
+    """A connector's reading of one event: which ticket it concerns and what to do.
+
+    ``action`` says what the event means:
+
+    - ``open``: a problem or change request; makes a ticket, or an occurrence of the
+      open ticket with the same correlation key;
+    - ``comment``: a reply or note on an existing ticket (``ticket_ref`` or
+      ``external_id`` names it);
+    - ``update``: new field values for a linked ticket (two-way sync);
+    - ``clear``: the condition behind an alarm ended (``clear_policy`` says what to do);
+    - ``transition``: move the named ticket to ``status``;
+    - ``ignore``: nothing to do; ``reason`` says why (an auto-reply, a bounce, ...).
+    """
+
+    action: str = "open"
+    kind: str = "incident"
+    title: str = ""
+    description: str = ""
+    impact: str | None = None
+    urgency: str | None = None
+    priority: int | None = None
+    requester_name: str | None = None
+    requester_email: str | None = None
+    department: str | None = None
+    category: str | None = None
+    ci: str | None = None
+    """Configuration item key, e.g. ``plant-a/line3/filler-2``; made if unknown."""
+    ci_name: str | None = None
+    ci_kind: str | None = None
+    group: str | None = None
+    assignee: str | None = None
+    tags: list[str] = field(default_factory=list)
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    change_type: str | None = None
+    risk: str | None = None
+    planned_start: datetime | None = None
+    planned_end: datetime | None = None
+    status: str | None = None
+    ticket_ref: str | None = None
+    """Attach to this ticket (an email's ``[INC-000042]`` tag)."""
+    thread_ids: list[str] = field(default_factory=list)
+    """Message ids this event replies to, matched against ids the hub has seen."""
+    thread_key: str | None = None
+    """This event's own message id: later replies naming it land on the same ticket."""
+    require_participant: bool = False
+    """Accept ``ticket_ref`` only if ``requester_email`` is a participant of that ticket."""
+    external_id: str | None = None
+    """The record's id in the source system; links the ticket to it."""
+    external_url: str | None = None
+    external_version: str | None = None
+    correlation_key: str | None = None
+    """Repeats with the same key attach to one open ticket as occurrences."""
+    reopen_on_repeat: bool = True
+    """When the keyed ticket is resolved: reopen it (True) or open a new one (False)."""
+    clear_policy: str = "resolve"
+    """For ``clear``: ``resolve`` the ticket or add a ``note``."""
+    flap_threshold: int | None = None
+    """Mark the keyed ticket flapping when it reopened this many times within
+    ``flap_minutes``; a flapping key reopens its last ticket even under a "new ticket
+    after a clear" policy, so an alarm that comes and goes makes one incident, not a storm."""
+    flap_minutes: float = 10.0
+    comment: str | None = None
+    comment_visibility: str = "public"
+    occurred_at: datetime | None = None
+    reason: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Connector-specific facts other hooks may read (alarm severity, mail headers)."""
+
+    def __post_init__(self) -> None:
+        if len(self.title) > TITLE_MAX:
+            self.title = self.title[: TITLE_MAX - 1] + "\u2026"
+
+
+@dataclass(frozen=True)
+class TicketInfo:
+    """A read-only snapshot of a ticket."""
+
+    id: int
+    ref: str
+    kind: str
+    title: str
+    description: str
+    status: str
+    impact: str
+    urgency: str
+    priority: int
+    department: str | None
+    category: str | None
+    ci: str | None
+    group: str | None
+    assignee: str | None
+    requester_name: str | None
+    requester_email: str | None
+    source: str
+    source_instance_id: int | None
+    correlation_key: str | None
+    occurrence_count: int
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    change_type: str | None
+    risk: str | None
+    planned_start: datetime | None
+    planned_end: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    acknowledged_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    response_due_at: datetime | None
+    resolve_due_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class CommentInfo:
+    id: int
+    ticket_id: int
+    body: str
+    visibility: str
+    author_type: str
+    author_name: str
+    origin_instance_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LinkInfo:
+    """A ticket's record in another system, as a connector's push sees it."""
+
+    id: int
+    ticket_id: int
+    instance_id: int
+    external_id: str
+    url: str | None
+    sync_version: int
+    remote_version: str | None
+    last_synced_hash: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """One delivery a connector's push must make.
+
+    ``idempotency_key`` is stable across retries; send it to the remote where its API
+    takes one, so a retry after a timeout never acts twice.
+    """
+
+    id: int
+    action: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    attempt: int
+    ticket: TicketInfo | None
+    link: LinkInfo | None
+
+
+@dataclass
+class PushResult:
+    """What a push achieved, so the hub can link or update the external record."""
+
+    external_id: str | None = None
+    url: str | None = None
+    remote_version: str | None = None
+    synced_hash: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    detail: str | None = None
