@@ -1,0 +1,249 @@
+"""Delivering outbox messages: lane by lane, in order, each attempt recorded.
+
+A lane is delivered under a Redis lease, so two workers never send one external record's
+updates at once (or out of order). A job takes a chunk of lanes: their leases in one
+Redis round trip, their due messages in one query, the pushes outside any transaction
+(a slow remote never holds a database connection or SQLite's write lock), and the
+outcomes written in small groups. A worker killed mid-job resends at most the messages
+of its last unwritten group, with the same idempotency keys, which the remote (or the
+connector) recognises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from hub import outbox
+from hub.instances import build_connector
+from hub.jobs.locks import Lease
+from hub.models import ConnectorInstance, ExternalLink, OutboxMessage, Ticket
+from hub.runtime import Runtime
+from hub.sdk.connector import Pusher
+from hub.sdk.errors import AuthenticationError, ConnectorError, FatalError, SkippableError
+from hub.sdk.values import OutboundMessage, PushResult
+from hub.tracker.info import link_info, ticket_info
+
+log = logging.getLogger("hub.jobs.delivery")
+
+DISABLED_WAIT_SECONDS = 60
+#: Outcomes written per transaction: the most a killed worker can resend.
+WRITE_GROUP = 20
+
+
+def dispatched_key(runtime: Runtime, lane: str) -> str:
+    return runtime.key("dispatched", lane)
+
+
+@dataclass
+class Attempt:
+    """One push and how it went, waiting to be written."""
+
+    message_id: int
+    result: PushResult | None = None
+    error: str | None = None
+    final: bool = False
+    retry_after: float | None = None
+    authentication: bool = False
+    wait: bool = False
+    """Not pushed: the instance is disabled; try again later."""
+
+
+def deliver_lanes(runtime: Runtime, lanes: list[str]) -> dict[str, int]:
+    """Deliver every due message of these lanes; returns counts."""
+    totals = {"delivered": 0, "retrying": 0, "dead": 0, "busy": 0}
+    leases = _take_leases(runtime, lanes)
+    totals["busy"] = len(lanes) - len(leases)
+    if not leases:
+        return totals
+    connectors: dict[int, Any] = {}
+    try:
+        while True:
+            outcomes = _deliver_round(runtime, sorted(leases), connectors)
+            for outcome in outcomes:
+                totals[outcome] += 1
+            if not outcomes:
+                break
+            for lease in leases.values():
+                lease.renew()
+    finally:
+        for connector in connectors.values():
+            if connector is not None:
+                connector.close()
+        for lease in leases.values():
+            with contextlib.suppress(RedisError):  # it expires by itself
+                lease.release()
+    return totals
+
+
+def _take_leases(runtime: Runtime, lanes: list[str]) -> dict[str, Lease]:
+    seconds = runtime.settings["LOCK_SECONDS"]
+    leases = {lane: Lease(runtime.redis, runtime.key("lock", "lane", lane), seconds) for lane in lanes}
+    with runtime.redis.pipeline() as pipe:
+        for lane, lease in leases.items():
+            pipe.delete(dispatched_key(runtime, lane))
+            pipe.set(lease.key, lease.token, nx=True, px=lease.milliseconds)
+        answers = pipe.execute()[1::2]
+    held = {}
+    for (lane, lease), taken in zip(leases.items(), answers, strict=True):
+        lease.held = bool(taken)
+        if lease.held:
+            held[lane] = lease
+    return held
+
+
+def _deliver_round(runtime: Runtime, lanes: list[str], connectors: dict[int, Any]) -> list[str]:
+    """Push the due heads of the lanes (up to a batch each); returns the outcomes written."""
+    batch = int(runtime.settings["OUTBOX_BATCH_SIZE"])
+    now = runtime.now()
+    with runtime.db.reading() as session:
+        messages = list(session.scalars(select(OutboxMessage).where(
+            OutboxMessage.lane.in_(lanes), OutboxMessage.status == "pending").order_by(OutboxMessage.id)
+            .limit(batch * max(1, len(lanes)))))
+        by_lane: dict[str, list[OutboxMessage]] = defaultdict(list)
+        for message in messages:
+            by_lane[message.lane].append(message)
+        held = _prefetch(session, messages)
+        plans = {lane: _prepare_lane(session, runtime, queue, connectors, now) for lane, queue in by_lane.items()}
+        del held
+    outcomes: list[str] = []
+    pending: list[Attempt] = []
+    for plan in plans.values():
+        for connector, outbound in plan:
+            attempt = _push(connector, outbound) if connector is not None else outbound
+            pending.append(attempt)
+            if len(pending) >= WRITE_GROUP:
+                outcomes += _write(runtime, pending)
+                pending = []
+            if attempt.error is not None and not attempt.final:
+                break  # later messages of this lane wait behind the one that will be retried
+    outcomes += _write(runtime, pending)
+    return outcomes
+
+
+def _prepare_lane(session: Any, runtime: Runtime, queue: list[OutboxMessage], connectors: dict[int, Any],
+                  now: Any) -> list[tuple[Any, Any]]:
+    """What to push for one lane, in order, stopping at the first message not yet due."""
+    plan: list[tuple[Any, Any]] = []
+    for message in queue:
+        if message.next_attempt_at > now:
+            break
+        instance = session.get(ConnectorInstance, message.instance_id) if message.instance_id else None
+        if instance is None:
+            plan.append((None, Attempt(message.id, error="No connector instance to deliver through.", final=True)))
+            continue
+        plugin = runtime.plugins.plugin_of_connector(instance.connector)
+        if not instance.enabled or (plugin and not runtime.plugins.is_enabled(plugin)):
+            plan.append((None, Attempt(message.id, error=f"{instance.slug} is disabled; waiting.", wait=True)))
+            break
+        if instance.id not in connectors:
+            built = build_connector(session, instance)
+            connectors[instance.id] = built if isinstance(built, Pusher) else None
+        connector = connectors[instance.id]
+        if connector is None:
+            plan.append((None, Attempt(message.id, error=f"{instance.connector} cannot push.", final=True)))
+            continue
+        ticket = session.get(Ticket, message.ticket_id) if message.ticket_id else None
+        link = session.get(ExternalLink, message.link_id) if message.link_id else None
+        plan.append((connector, OutboundMessage(
+            id=message.id, action=message.action, payload=dict(message.payload or {}),
+            idempotency_key=message.idempotency_key, attempt=message.attempts + 1,
+            ticket=ticket_info(session, ticket) if ticket is not None else None,
+            link=link_info(link) if link is not None else None,
+        )))
+    return plan
+
+
+def _push(connector: Any, outbound: OutboundMessage) -> Attempt:
+    try:
+        return Attempt(outbound.id, result=connector.push(outbound) or PushResult())
+    except (FatalError, SkippableError) as exc:
+        return Attempt(outbound.id, error=f"{exc.kind}: {exc.message}", final=True)
+    except ConnectorError as exc:
+        return Attempt(outbound.id, error=f"{exc.kind}: {exc.message}", retry_after=exc.retry_after,
+                       authentication=isinstance(exc, AuthenticationError))
+    except Exception as exc:  # a connector bug: retried like an outage, and logged loudly
+        log.exception("push of outbox message %s failed", outbound.id)
+        return Attempt(outbound.id, error=f"error: {type(exc).__name__}: {exc}")
+
+
+def _write(runtime: Runtime, attempts: list[Attempt]) -> list[str]:
+    if not attempts:
+        return []
+    outcomes = []
+    with runtime.db.transaction() as session:
+        # One query for the group's messages (and their tickets and links), not one each.
+        loaded = list(session.scalars(select(OutboxMessage).where(
+            OutboxMessage.id.in_([attempt.message_id for attempt in attempts]))))
+        held = _prefetch(session, loaded)
+        for attempt in attempts:
+            message = session.get(OutboxMessage, attempt.message_id)
+            if message is None or message.status != "pending":
+                continue
+            if attempt.wait:
+                message.next_attempt_at = runtime.now() + timedelta(seconds=DISABLED_WAIT_SECONDS)
+                message.last_error = attempt.error
+                continue
+            link = session.get(ExternalLink, message.link_id) if message.link_id else None
+            if attempt.error is None:
+                ticket = session.get(Ticket, message.ticket_id) if message.ticket_id else None
+                assert attempt.result is not None
+                assert message.instance_id is not None
+                _succeeded(session, runtime, message, ticket, link, message.instance_id, attempt.result)
+                outcomes.append("delivered")
+                continue
+            outbox.mark_failed(session, message, attempt.error, final=attempt.final, retry_after=attempt.retry_after)
+            if link is not None:
+                link.sync_state = "error"
+                link.last_error = attempt.error[:4000]
+            if attempt.authentication and message.instance_id:
+                instance = session.get(ConnectorInstance, message.instance_id)
+                if instance is not None:
+                    instance.last_error, instance.last_error_at = attempt.error, runtime.now()
+            outcomes.append("dead" if message.status == "dead" else "retrying")
+        del held
+    return outcomes
+
+
+def _prefetch(session: Any, messages: list[OutboxMessage]) -> list[Any]:
+    """Load the messages' instances, tickets and links in three queries, so that the
+    session.get calls that follow are answered from the identity map. The caller keeps
+    the returned list until then: the identity map holds its objects only weakly."""
+    held: list[Any] = []
+    for model, ids in ((ConnectorInstance, {m.instance_id for m in messages if m.instance_id}),
+                       (Ticket, {m.ticket_id for m in messages if m.ticket_id}),
+                       (ExternalLink, {m.link_id for m in messages if m.link_id})):
+        if ids:
+            held += session.scalars(select(model).where(model.id.in_(sorted(ids))))
+    return held
+
+
+def _succeeded(session: Any, runtime: Runtime, message: OutboxMessage, ticket: Ticket | None,
+               link: ExternalLink | None, instance_id: int, result: PushResult) -> None:
+    now = runtime.now()
+    if link is None and ticket is not None and result.external_id:
+        from hub.tracker.links import link_ticket
+
+        link = link_ticket(session, ticket_id=ticket.id, instance_id=instance_id, external_id=result.external_id,
+                           url=result.url, remote_version=result.remote_version, synced_hash=result.synced_hash)
+        message.link_id = link.id
+    if link is not None:
+        link.sync_state = "ok"
+        link.last_error = None
+        link.last_synced_at = now
+        if result.url:
+            link.url = result.url[:1000]
+        if result.remote_version is not None:
+            link.remote_version = result.remote_version
+        if result.synced_hash is not None:
+            link.last_synced_hash = result.synced_hash
+        if result.data:
+            link.data = {**(link.data or {}), **result.data}
+    outbox.mark_delivered(session, message, {"external_id": result.external_id, "detail": result.detail})

@@ -1,0 +1,47 @@
+"""The hub's own periodic housekeeping, registered like any plugin's schedules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from hub.connector_services import purge_replay_guards
+from hub.jobs.tasks import current_runtime
+from hub.models import InboundEvent, OutboxMessage
+
+DELIVERED_KEEP_DAYS = 14
+STUCK_AFTER_SECONDS = 60
+
+
+def purge_expired() -> dict[str, int]:
+    """Forget webhook signatures past their window and delivered messages older than two weeks."""
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        guards = purge_replay_guards(session)
+        cutoff = runtime.now() - timedelta(days=DELIVERED_KEEP_DAYS)
+        result = session.execute(delete(OutboxMessage).where(OutboxMessage.status == "delivered",
+                                                             OutboxMessage.delivered_at < cutoff))
+        return {"replay_guards": guards, "delivered_messages": int(result.rowcount or 0)}  # type: ignore[attr-defined]
+
+
+def fire_timers() -> int:
+    """Fire the ticket timers whose moment has come (SLA warnings, breaches, reminders)."""
+    from hub.tracker.timers import fire_due_timers
+
+    return fire_due_timers(current_runtime())
+
+
+def process_stuck_events() -> int:
+    """Read events stored but never read (their job was lost with Redis): nothing waits forever."""
+    from hub.jobs.queues import enqueue_once, job_id
+    from hub.jobs.tasks import process_event
+
+    runtime = current_runtime()
+    cutoff = runtime.now() - timedelta(seconds=STUCK_AFTER_SECONDS)
+    with runtime.db.reading() as session:
+        ids = list(session.scalars(select(InboundEvent.id).where(
+            InboundEvent.status == "received", InboundEvent.received_at < cutoff).limit(1000)))
+    for event_id in ids:
+        enqueue_once(runtime, "ingest", process_event, event_id, job_id=job_id(runtime, "event", event_id))
+    return len(ids)

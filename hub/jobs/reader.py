@@ -1,0 +1,91 @@
+"""Reading events that were stored and acknowledged first (a webhook that defers reading).
+
+The request stores its events, commits, and wakes the instance's reader; the reader
+applies every stored-but-unread event of that instance in order, a batch per transaction.
+
+Waking costs one Redis round trip: ``SET dirty 1 GET``. Only the request that finds the
+flag unset enqueues a reader (a new job id each time, so a reader that is finishing never
+swallows the wake-up). A reader clears the flag before each pass and passes again while it
+finds the flag set, so an event committed while it works is read by it or by the next
+reader. Readers of one instance take a PostgreSQL advisory lock per batch, so events are
+applied in the order they arrived even with many workers. If Redis is away, the
+maintenance job that reads stuck events picks them up.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import func, select
+
+from hub.runtime import Runtime
+
+log = logging.getLogger("hub.jobs.reader")
+
+#: Events applied per transaction.
+BATCH = 200
+#: A wake-up flag outlives a lost reader by at most this long.
+FLAG_SECONDS = 60
+
+
+def _flag(runtime: Runtime, instance_id: int) -> str:
+    return f"{runtime.settings['QUEUE_PREFIX']}:read-dirty:{instance_id}"
+
+
+def wake_reader(runtime: Runtime, instance_id: int) -> None:
+    """Make sure a reader will read what this request stored (called after the commit)."""
+    from hub.jobs.queues import get_queue, job_id
+
+    def wake() -> None:
+        redis = runtime.redis
+        if redis.set(_flag(runtime, instance_id), 1, ex=FLAG_SECONDS, get=True) is not None:
+            return  # a reader is queued or running and will see the flag
+        generation = redis.incr(f"{runtime.settings['QUEUE_PREFIX']}:read-generation:{instance_id}")
+        get_queue(runtime, "ingest").enqueue(
+            read_pending, args=(instance_id,), job_id=job_id(runtime, "read", instance_id, generation),
+            job_timeout=3600, result_ttl=60, failure_ttl=7 * 86400)
+
+    runtime._breaker.call(wake)
+
+
+def read_pending(instance_id: int) -> dict[str, int]:
+    """Apply every stored, unread event of one instance, oldest first."""
+    from hub.jobs.tasks import current_runtime
+
+    runtime = current_runtime()
+    counts: dict[str, int] = {}
+    flag = _flag(runtime, instance_id)
+    while True:
+        runtime.redis.delete(flag)
+        while _read_batch(runtime, instance_id, counts):
+            pass
+        if not runtime.redis.exists(flag):
+            return counts
+
+
+def _read_batch(runtime: Runtime, instance_id: int, counts: dict[str, int]) -> int:
+    from hub.instances import build_connector
+    from hub.models import ConnectorInstance, InboundEvent
+    from hub.pipeline import process_event
+
+    with runtime.db.transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # One reader of an instance at a time: arrival order is application order.
+            session.execute(select(func.pg_advisory_xact_lock(0x48554200 + instance_id)))
+        ids = list(session.scalars(select(InboundEvent.id).where(
+            InboundEvent.instance_id == instance_id, InboundEvent.status == "received")
+            .order_by(InboundEvent.id).limit(BATCH)))
+        if not ids:
+            return 0
+        instance = session.get(ConnectorInstance, instance_id)
+        if instance is None:
+            return 0
+        connector: Any = build_connector(session, instance)
+        try:
+            for event_id in ids:
+                result = process_event(session=session, event_id=event_id, instance=instance, connector=connector)
+                counts[result.status] = counts.get(result.status, 0) + 1
+        finally:
+            connector.close()
+    return len(ids)

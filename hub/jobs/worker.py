@@ -1,0 +1,56 @@
+"""The rq worker: builds the app once, runs every job in its app context, logs the job id."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+from rq import Queue, SimpleWorker, Worker
+from rq.job import Job
+
+from hub.jobs.queues import PURPOSES, queue_name
+from hub.logs import job_id_var
+from hub.plugin_admin import flush_failures
+
+log = logging.getLogger("hub.jobs")
+
+
+class _HubJobs:
+    """What both worker classes add to rq's: the app context and per-job bookkeeping."""
+
+    hub_app: Flask
+
+    def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
+        runtime = self.hub_app.extensions["hub"]
+        # A forking worker runs this in the child: pooled connections must not be shared.
+        runtime.db.after_fork()
+        if getattr(runtime, "_pid", None) != os.getpid():
+            runtime.reset_redis()
+            runtime._pid = os.getpid()
+        token = job_id_var.set(job.id)
+        try:
+            with self.hub_app.app_context():
+                return bool(super().perform_job(job, queue, *args, **kwargs))  # type: ignore[misc]
+        finally:
+            flush_failures(runtime)
+            job_id_var.reset(token)
+
+
+class HubWorker(_HubJobs, Worker):
+    """Forks a child per job: a job that crashes or leaks cannot take the worker down."""
+
+
+class HubSimpleWorker(_HubJobs, SimpleWorker):
+    """Runs jobs in the worker process itself: faster for many small jobs."""
+
+
+def make_worker(app: Flask, purposes: list[str] | None = None, *, simple: bool = False,
+                name: str | None = None) -> Worker:
+    runtime = app.extensions["hub"]
+    names = [queue_name(runtime, purpose) for purpose in (purposes or list(PURPOSES))]
+    cls: Any = HubSimpleWorker if simple else HubWorker
+    worker = cls(names, connection=runtime.redis, name=name)
+    worker.hub_app = app
+    return worker

@@ -1,0 +1,177 @@
+"""The transactional outbox: deliveries owed to the outside, written with their cause.
+
+A change that an external system or a person must hear about writes an outbox row in the
+same transaction as the change, so a Redis or network outage delays the delivery and
+never loses it. Rows are grouped in *lanes* (one external record, one recipient): a lane
+delivers strictly in id order, lanes are independent. A failed delivery waits with
+exponential backoff and jitter (or the remote's Retry-After) and is dead-lettered after
+its last attempt, where an admin can inspect and replay it.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.orm import Session, aliased
+
+from hub.models import OutboxMessage
+from hub.runtime import Runtime, runtime_of
+from hub.tracker.errors import Conflict, NotFound
+
+STATUSES = ("pending", "delivered", "dead")
+RETRY_AFTER_LIMIT = 86_400.0
+
+
+def enqueue(
+    session: Session,
+    *,
+    instance_id: int | None,
+    action: str,
+    lane: str,
+    payload: dict[str, Any] | None = None,
+    ticket_id: int | None = None,
+    link_id: int | None = None,
+    key: str | None = None,
+    delay_seconds: float = 0,
+) -> OutboxMessage:
+    """Owe a delivery; it commits or rolls back with the caller's transaction.
+
+    ``key`` makes the row idempotent (a second enqueue with the same key is ignored and
+    returns the first row); it defaults to a fresh UUID. It is also sent to the remote
+    as the delivery's idempotency key.
+    """
+    now = runtime_of(session).now()
+    message = OutboxMessage(
+        lane=lane[:255], instance_id=instance_id, ticket_id=ticket_id, link_id=link_id, action=action,
+        payload=payload or {}, idempotency_key=(key or uuid.uuid4().hex)[:100], status="pending", attempts=0,
+        next_attempt_at=now + timedelta(seconds=delay_seconds), created_at=now, result={},
+    )
+    if key is not None:
+        existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == message.idempotency_key))
+        if existing is not None:
+            return existing
+    session.add(message)
+    session.flush()
+    session.info.setdefault("hub_outbox_lanes", set()).add(message.lane)
+    return message
+
+
+def due_lanes(session: Session, *, limit: int = 1000) -> list[str]:
+    """Lanes whose oldest pending message is due now (a waiting head holds its lane)."""
+    now = runtime_of(session).now()
+    earlier = aliased(OutboxMessage)
+    head_is_this = ~exists().where(and_(earlier.lane == OutboxMessage.lane, earlier.status == "pending",
+                                        earlier.id < OutboxMessage.id))
+    query = (select(OutboxMessage.lane)
+             .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, head_is_this)
+             .order_by(OutboxMessage.id).limit(limit))
+    return list(dict.fromkeys(session.scalars(query)))
+
+
+def pending_in_lane(session: Session, lane: str, *, limit: int) -> list[OutboxMessage]:
+    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.lane == lane,
+                                                            OutboxMessage.status == "pending")
+                                .order_by(OutboxMessage.id).limit(limit)))
+
+
+def backoff_seconds(runtime: Runtime, attempts: int, retry_after: float | None) -> float:
+    """Exponential backoff with full jitter, never sooner than the remote asked."""
+    base = float(runtime.settings["OUTBOX_BACKOFF_SECONDS"])
+    cap = float(runtime.settings["OUTBOX_BACKOFF_MAX_SECONDS"])
+    ceiling = min(cap, base * (2 ** max(0, attempts - 1)))
+    wait = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - spreading retries, not cryptography
+    if retry_after is not None:
+        # The remote's word wins over our own cap, within reason (a day).
+        wait = max(wait, min(retry_after, RETRY_AFTER_LIMIT))
+    return wait
+
+
+def mark_delivered(session: Session, message: OutboxMessage, result: dict[str, Any]) -> None:
+    runtime = runtime_of(session)
+    message.status = "delivered"
+    message.delivered_at = runtime.now()
+    message.attempts += 1
+    message.last_error = None
+    message.result = result
+
+
+def mark_failed(session: Session, message: OutboxMessage, error: str, *, final: bool,
+                retry_after: float | None = None) -> None:
+    """Record a failed attempt: wait and retry, or dead-letter it (final, or out of attempts)."""
+    runtime = runtime_of(session)
+    message.attempts += 1
+    message.last_error = error[:4000]
+    if final or message.attempts >= int(runtime.settings["OUTBOX_MAX_ATTEMPTS"]):
+        message.status = "dead"
+        return
+    message.next_attempt_at = runtime.now() + timedelta(seconds=backoff_seconds(runtime, message.attempts,
+                                                                                retry_after))
+
+
+@dataclass
+class OutboxStats:
+    pending: int
+    due: int
+    dead: int
+    delivered: int
+    oldest_pending_at: datetime | None
+
+
+def stats(session: Session) -> OutboxStats:
+    now = runtime_of(session).now()
+    counts = dict(session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    due = session.scalar(select(func.count()).where(OutboxMessage.status == "pending",
+                                                    OutboxMessage.next_attempt_at <= now)) or 0
+    oldest = session.scalar(select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending"))
+    return OutboxStats(pending=int(counts.get("pending", 0)), due=int(due), dead=int(counts.get("dead", 0)),
+                       delivered=int(counts.get("delivered", 0)), oldest_pending_at=oldest)
+
+
+def list_messages(session: Session, *, status: str | None = None, lane: str | None = None,
+                  before: int | None = None, limit: int = 50) -> list[OutboxMessage]:
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    if lane:
+        query = query.where(OutboxMessage.lane == lane)
+    if before:
+        query = query.where(OutboxMessage.id < before)
+    return list(session.scalars(query))
+
+
+def get_message(session: Session, message_id: int) -> OutboxMessage:
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(f"No outbox message {message_id}.")
+    return message
+
+
+def replay(session: Session, message_id: int) -> OutboxMessage:
+    """Give a dead letter a fresh set of attempts, at the end of nothing: it goes now."""
+    message = get_message(session, message_id)
+    if message.status != "dead":
+        raise Conflict(f"Message {message_id} is {message.status}; only dead letters are replayed.")
+    message.status = "pending"
+    message.attempts = 0
+    message.next_attempt_at = runtime_of(session).now()
+    session.info.setdefault("hub_outbox_lanes", set()).add(message.lane)
+    return message
+
+
+def replay_all_dead(session: Session, *, instance_id: int | None = None) -> int:
+    query = update(OutboxMessage).where(OutboxMessage.status == "dead")
+    if instance_id is not None:
+        query = query.where(OutboxMessage.instance_id == instance_id)
+    result = session.execute(query.values(status="pending", attempts=0, next_attempt_at=runtime_of(session).now()))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def present(message: OutboxMessage) -> dict[str, Any]:
+    return {key: getattr(message, key) for key in (
+        "id", "lane", "instance_id", "ticket_id", "link_id", "action", "payload", "idempotency_key", "status",
+        "attempts", "next_attempt_at", "last_error", "created_at", "delivered_at", "result")}
