@@ -1,0 +1,108 @@
+"""The REST API under /api/v1 with its OpenAPI document at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+import http
+
+import marshmallow as ma
+from flask import Flask, request
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+
+from hub import __version__
+from hub.api import admin, health, hooks, metrics, org, tickets
+from hub.api.problems import register_problem_handlers
+from hub.auth.web import public
+from hub.storable import first_unstorable
+from hub.tracker.errors import ValidationFailed
+
+API_SETTINGS = {
+    "API_TITLE": "itsm-hub",
+    "API_VERSION": __version__,
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_REDOC_PATH": "docs",
+    "OPENAPI_REDOC_URL": "/static/vendor/redoc.standalone.js",
+    "API_SPEC_OPTIONS": {
+        "info": {"description": "One tracker for complaints, faults and changes from every channel. "
+                 "Every error is application/problem+json (RFC 9457)."},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+    },
+}
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 9457 problem; some carry more members (errors, allowed, current_version)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    type = ma.fields.String(metadata={"description": "URI naming the kind of problem."})
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    instance = ma.fields.String(allow_none=True)
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+                            metadata={"description": "Validation errors: field -> messages."})
+
+
+class HubApi(Api):
+    """flask-smorest's Api, documenting every error as application/problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+    PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, object] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, self.PROBLEM_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any error, as problem+json", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, self.PROBLEM_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def init_api(app: Flask) -> Api:
+    for key, value in API_SETTINGS.items():
+        app.config.setdefault(key, value)
+    api = HubApi(app)
+    for view_name in ("api-docs.openapi_json", "api-docs.openapi_redoc"):
+        if view_name in app.view_functions:
+            app.view_functions[view_name] = public(app.view_functions[view_name])
+    api.register_blueprint(tickets.make_blueprint("incident"))
+    api.register_blueprint(tickets.make_blueprint("change"))
+    api.register_blueprint(org.bp)
+    api.register_blueprint(admin.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(hooks.bp)
+    app.register_blueprint(metrics.bp)
+    register_problem_handlers(app)
+    app.before_request(refuse_unstorable_text)
+    app.extensions["hub.api"] = api
+    return api
+
+
+def refuse_unstorable_text() -> None:
+    """422 for API input the database cannot store (NUL, unpaired surrogates), before any view runs.
+
+    Webhooks are exempt: what a source sends is kept, cleaned (hub.storable).
+    """
+    if not request.path.startswith("/api/") or request.path.startswith("/api/v1/hooks/"):
+        return
+    errors: dict[str, list[str]] = {}
+    for name, value in request.args.items(multi=True):
+        if first_unstorable(value) or first_unstorable(name):
+            errors[f"query.{name}"] = [MESSAGE]
+    if request.is_json and request.content_length:
+        found = first_unstorable(request.get_json(silent=True))
+        if found:
+            errors[found] = [MESSAGE]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+MESSAGE = "Text may not contain NUL characters or unpaired surrogates."

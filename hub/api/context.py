@@ -1,0 +1,61 @@
+"""What views need from the request: the runtime, a unit of work, the actor, ETags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app, g, request
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import Unauthorized
+
+from hub.auth.principals import Principal
+from hub.runtime import Runtime
+from hub.tracker.actors import Actor
+from hub.tracker.errors import PreconditionFailed
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["hub"]
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """One transaction for one write request: commits when the view finishes cleanly."""
+    with runtime().db.transaction() as session:
+        yield session
+
+
+@contextmanager
+def reading() -> Iterator[Session]:
+    with runtime().db.reading() as session:
+        yield session
+
+
+def principal() -> Principal:
+    found = g.get("principal")
+    if found is None:
+        raise Unauthorized("Not signed in.")
+    return found
+
+
+def actor(origin: str = "api") -> Actor:
+    return principal().actor(origin)
+
+
+def etag_for(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version() -> int | None:
+    """The version named by If-Match, None when absent or ``*``; 412 when unreadable."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    value = header.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    value = value.strip('"')
+    if not (value.isascii() and value.isdigit()):
+        raise PreconditionFailed(f"If-Match must be an ETag this API sent, like \"3\"; got {header!r}.")
+    return int(value)

@@ -1,0 +1,194 @@
+"""Schemas of incidents, changes and what hangs off them, for input and output."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+from webargs.fields import DelimitedList
+
+from hub.tracker.priority import LEVELS
+from hub.tracker.queries import MAX_LIMIT, SORTS
+from hub.tracker.tickets import CHANGE_TYPES, RISKS
+
+Level = validate.OneOf(LEVELS)
+MAX_ID = 2**63 - 1  # the largest id the databases store
+
+
+class Strict(ma.Schema):
+    """Unknown fields are an error: a typo in a field name must not be silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class RequesterSchema(Strict):
+    name = fields.String(allow_none=True, validate=validate.Length(max=200))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=320))
+
+
+class TicketWriteFields(Strict):
+    title = fields.String(validate=validate.Length(min=1, max=500), metadata={"description": "One line."})
+    description = fields.String(validate=validate.Length(max=100_000))
+    impact = fields.String(validate=Level, metadata={"description": "low, medium or high"})
+    urgency = fields.String(validate=Level, metadata={"description": "low, medium or high"})
+    priority = fields.Integer(allow_none=True, validate=validate.Range(1, 5),
+                              metadata={"description": "Overrides impact x urgency when set."})
+    department = fields.String(allow_none=True, metadata={"description": "Department slug."})
+    category = fields.String(allow_none=True, metadata={"description": "Category slug."})
+    ci = fields.String(allow_none=True, metadata={"description": "Configuration item key."})
+    group = fields.String(allow_none=True, metadata={"description": "Assignment group slug."})
+    assignee = fields.String(allow_none=True, metadata={"description": "Username."})
+    requester = fields.Nested(RequesterSchema)
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50))
+    custom_fields = fields.Dict(keys=fields.String(validate=validate.Length(max=100)))
+
+
+class IncidentCreateSchema(TicketWriteFields):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ChangeWriteFields(TicketWriteFields):
+    type = fields.String(validate=validate.OneOf(CHANGE_TYPES),
+                         metadata={"description": "standard, normal or emergency"})
+    risk = fields.String(validate=validate.OneOf(RISKS))
+    planned_start = fields.AwareDateTime(allow_none=True)
+    planned_end = fields.AwareDateTime(allow_none=True)
+
+
+class ChangeCreateSchema(ChangeWriteFields):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class IncidentPatchSchema(TicketWriteFields):
+    resolution = fields.String(allow_none=True, validate=validate.Length(max=100_000))
+
+
+class ChangePatchSchema(ChangeWriteFields):
+    resolution = fields.String(allow_none=True, validate=validate.Length(max=100_000))
+
+
+class TicketSchema(ma.Schema):
+    ref = fields.String()
+    kind = fields.String()
+    title = fields.String()
+    description = fields.String()
+    status = fields.String()
+    allowed_transitions = fields.List(fields.String())
+    impact = fields.String()
+    urgency = fields.String()
+    priority = fields.Integer()
+    department = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    ci = fields.String(allow_none=True)
+    group = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    requester = fields.Nested(RequesterSchema)
+    source = fields.String()
+    occurrence_count = fields.Integer()
+    last_seen_at = fields.AwareDateTime(allow_none=True)
+    flapping = fields.Boolean()
+    tags = fields.List(fields.String())
+    custom_fields = fields.Dict()
+    type = fields.String(allow_none=True, metadata={"description": "Changes only."})
+    risk = fields.String(allow_none=True)
+    planned_start = fields.AwareDateTime(allow_none=True)
+    planned_end = fields.AwareDateTime(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    acknowledged_at = fields.AwareDateTime(allow_none=True)
+    first_response_at = fields.AwareDateTime(allow_none=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    response_due_at = fields.AwareDateTime(allow_none=True)
+    resolve_due_at = fields.AwareDateTime(allow_none=True)
+    csat_score = fields.Integer(allow_none=True)
+    version = fields.Integer()
+    url = fields.String()
+
+
+class TicketPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(TicketSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TicketListArgs(Strict):
+    status = DelimitedList(fields.String())
+    priority = DelimitedList(fields.Integer(validate=validate.Range(1, 5)))
+    department = fields.String()
+    category = fields.String()
+    assignee = fields.String()
+    group = fields.String()
+    source = fields.String()
+    ci = fields.String()
+    requester_email = fields.String()
+    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Free text."})
+    updated_since = fields.AwareDateTime()
+    open = fields.Boolean(metadata={"description": "Only tickets whose work is not finished."})
+    sort = fields.String(load_default="-updated_at", validate=validate.OneOf(list(SORTS)))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_LIMIT))
+    cursor = fields.String()
+
+
+class TransitionSchema(Strict):
+    to = fields.String(required=True, metadata={"description": "The target state."})
+    note = fields.String(validate=validate.Length(max=10_000))
+    resolution = fields.String(validate=validate.Length(max=100_000))
+
+
+class CommentInSchema(Strict):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=100_000))
+    visibility = fields.String(load_default="public", validate=validate.OneOf(("public", "internal")))
+
+
+class CommentSchema(ma.Schema):
+    id = fields.Integer()
+    body = fields.String()
+    visibility = fields.String()
+    author = fields.String(attribute="author_name")
+    author_type = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class ApprovalInSchema(Strict):
+    decision = fields.String(required=True, validate=validate.OneOf(("approved", "rejected")))
+    comment = fields.String(load_default="", validate=validate.Length(max=10_000))
+
+
+class ApprovalSchema(ma.Schema):
+    id = fields.Integer()
+    approver = fields.String(attribute="approver_name")
+    decision = fields.String()
+    comment = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class AuditEventSchema(ma.Schema):
+    id = fields.Integer()
+    at = fields.AwareDateTime()
+    action = fields.String()
+    actor = fields.Function(lambda event: {"type": event.actor_type, "id": event.actor_id, "name": event.actor_name})
+    origin = fields.String()
+    changes = fields.Dict()
+    note = fields.String(allow_none=True)
+
+
+class AuditArgs(Strict):
+    after = fields.Integer(validate=validate.Range(0, MAX_ID), metadata={"description": "Only events after this id."})
+    limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
+
+
+class AttachmentSchema(ma.Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    inline = fields.Boolean()
+    visibility = fields.String()
+    comment_id = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class AttachmentUploadSchema(Strict):
+    visibility = fields.String(load_default="public", validate=validate.OneOf(("public", "internal")))

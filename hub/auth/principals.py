@@ -1,0 +1,40 @@
+"""Who is calling, and what each role may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.tracker.actors import Actor
+
+#: What each role may do. Views name a permission, never a role, so a role can change
+#: without touching views; tests/hub/api/test_authorization.py checks the whole matrix.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"tickets:read", "tickets:create", "tickets:write", "org:read", "org:write",
+                        "events:post", "admin"}),
+    "agent": frozenset({"tickets:read", "tickets:create", "tickets:write", "org:read", "events:post"}),
+    "connector": frozenset({"tickets:read", "tickets:create", "tickets:write", "org:read", "events:post"}),
+    "requester": frozenset({"tickets:create", "tickets:read:own", "org:read"}),
+}
+ROLE_ORDER = ("requester", "connector", "agent", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: a user (through a session or a token) or a bare token."""
+
+    role: str
+    name: str
+    user_id: int | None = None
+    token_id: int | None = None
+    email: str | None = None
+    via: str = "token"
+    """``token`` or ``session``."""
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, frozenset())
+
+    def actor(self, origin: str) -> Actor:
+        if self.user_id is not None:
+            return Actor(type="user", name=self.name, origin=origin, id=str(self.user_id),
+                         user_id=self.user_id, role=self.role)
+        return Actor(type="token", name=self.name, origin=origin, id=f"token:{self.token_id}", role=self.role)
