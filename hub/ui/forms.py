@@ -1,0 +1,165 @@
+"""Helpers pages share: form fields generated from a config schema, and errors as people read them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import flash
+
+from hub.sdk.schema import SECRET_MASK, FieldInfo
+from hub.tracker.errors import TrackerError, ValidationFailed
+
+
+@dataclass
+class FormField:
+    """One input of a generated form: what describe() says, plus the value to show and its errors."""
+
+    info: FieldInfo
+    widget: str
+    """``checkbox``, ``select``, ``number``, ``password``, ``textarea``, ``email``, ``url`` or ``text``."""
+    value: str = ""
+    checked: bool = False
+    stored_secret: bool = False
+    retype: bool = False
+    """A secret on a form sent back with errors: it is never echoed, so it must be typed again."""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def input_id(self) -> str:
+        return f"config-{self.info.name}"
+
+    @property
+    def hint(self) -> str:
+        parts = [self.info.description]
+        if self.info.type == "object":
+            parts.append("JSON object.")
+        elif self.info.many:
+            parts.append("One entry per line.")
+        if self.info.secret and self.retype and not self.stored_secret:
+            parts.append("Type it again: secrets are never sent back to the browser.")
+        elif self.info.secret:
+            parts.append("Write-only: leave empty to keep the stored value." if self.stored_secret
+                         else "Write-only: it is stored encrypted and never shown again.")
+        elif self.info.default not in (None, "") and self.widget != "checkbox":
+            parts.append(f"Default: {self._text(self.info.default)}.")
+        return " ".join(part for part in parts if part)
+
+    @staticmethod
+    def _text(value: Any) -> str:
+        if isinstance(value, dict):
+            return json.dumps(value, indent=2, sort_keys=True)
+        if isinstance(value, list | tuple):
+            return "\n".join(str(item) for item in value)
+        return "" if value is None else str(value)
+
+
+def _widget(info: FieldInfo) -> str:
+    if info.secret:
+        return "password"
+    if info.type == "boolean":
+        return "checkbox"
+    if info.choices:
+        return "select"
+    if info.type in ("integer", "number"):
+        return "number"
+    if info.type == "object" or info.many:
+        return "textarea"
+    if info.type in ("email", "url"):
+        return info.type
+    return "text"
+
+
+def config_fields(infos: list[FieldInfo], values: dict[str, Any] | None = None,
+                  errors: dict[str, list[str]] | None = None, stored_secrets: set[str] | None = None,
+                  submitted: dict[str, str] | None = None) -> list[FormField]:
+    """The inputs of a connector's (or plugin's) config form, filled from stored or submitted values."""
+    values = values or {}
+    out = []
+    for info in infos:
+        form_field = FormField(info=info, widget=_widget(info), stored_secret=info.name in (stored_secrets or set()),
+                               errors=list((errors or {}).get(info.name, [])))
+        if info.secret:
+            form_field.value = ""  # write-only: never sent back to the browser
+            form_field.retype = submitted is not None and bool(submitted.get(f"config.{info.name}"))
+        elif submitted is not None:
+            form_field.value = submitted.get(f"config.{info.name}", "")
+            form_field.checked = submitted.get(f"config.{info.name}") in ("on", "true", "1")
+        else:
+            current = values.get(info.name, info.default)
+            form_field.value = FormField._text(current)
+            form_field.checked = bool(current)
+        out.append(form_field)
+    return out
+
+
+def config_from_form(infos: list[FieldInfo], form: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Turn submitted inputs into the config dict the schema loads; JSON that does not parse is an error."""
+    config: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for info in infos:
+        raw = form.get(f"config.{info.name}")
+        if info.type == "boolean":
+            config[info.name] = raw in ("on", "true", "1")
+            continue
+        text = (raw or "").strip() if not info.secret else (raw or "")
+        if text == "" or (info.secret and text == SECRET_MASK):
+            if info.secret:
+                config[info.name] = None  # keep the stored secret (services treat None as "unchanged")
+            continue  # left out: the schema fills its default or says it is required
+        if info.type == "object":
+            try:
+                config[info.name] = json.loads(text)
+            except json.JSONDecodeError as exc:
+                errors[info.name] = [f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."]
+        elif info.many:
+            config[info.name] = [line.strip() for line in text.splitlines() if line.strip()]
+        else:
+            config[info.name] = text
+    return config, errors
+
+
+def field_errors(exc: ValidationFailed, prefix: str = "") -> dict[str, list[str]]:
+    """The errors of a ValidationFailed keyed by form field (``config.port`` -> ``port`` with prefix config.)."""
+    out: dict[str, list[str]] = {}
+    for key, messages in exc.errors.items():
+        name = key[len(prefix):] if prefix and key.startswith(prefix) else key
+        out.setdefault(name, []).extend(_flatten(messages))
+    return out
+
+
+def _flatten(messages: Any) -> list[str]:
+    if isinstance(messages, dict):
+        return [f"{key}: {text}" for key, value in messages.items() for text in _flatten(value)]
+    if isinstance(messages, list | tuple):
+        return [text for item in messages for text in _flatten(item)]
+    return [str(messages)]
+
+
+def describe_error(exc: TrackerError) -> str:
+    """One readable sentence for a service error, with field messages when there are any."""
+    if isinstance(exc, ValidationFailed) and exc.errors:
+        details = "; ".join(f"{name}: {' '.join(_flatten(messages))}" for name, messages in exc.errors.items())
+        return f"{exc.detail} {details}"
+    return exc.detail
+
+
+@contextmanager
+def flashing_errors(on_error: Callable[[TrackerError], None] | None = None) -> Iterator[None]:
+    """Run a page action; a service's refusal becomes a flashed message instead of an error page."""
+    try:
+        yield
+    except TrackerError as exc:
+        flash(describe_error(exc), "error")
+        if on_error:
+            on_error(exc)
+
+
+def parse_int(value: str | None, default: int | None = None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,48 @@
+"""The main menu: the hub's own entries and those plugins register, as the user may see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, url_for
+
+from hub.auth.principals import Principal
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """A main-menu entry (``register_menu_items``): a label, the endpoint it opens, the
+    permission a user needs to see it, an optional keyboard shortcut, and its order."""
+
+    label: str
+    endpoint: str
+    permission: str | None = None
+    key: str | None = None
+    order: int = 100
+
+
+CORE_ITEMS = (
+    MenuItem("Tickets", "ui_tickets.ticket_list", "tickets:read", key="t", order=10),
+    MenuItem("My work", "ui_tickets.my_work", "tickets:read", key="m", order=20),
+    MenuItem("Changes", "ui_tickets.change_list", "tickets:read", order=30),
+    MenuItem("Admin", "ui_admin.index", "admin", order=90),
+)
+
+
+def nav_items(user: Principal) -> list[dict[str, Any]]:
+    runtime = current_app.extensions["hub"]
+    items: list[tuple[MenuItem, str | None]] = [(item, None) for item in CORE_ITEMS]
+    if runtime.plugins.has_impls("register_menu_items"):
+        for impl in runtime.plugins.hook.register_menu_items.get_hookimpls():
+            items.extend((item, impl.plugin_name) for item in impl.function() or [])
+    shown = []
+    for item, plugin in sorted(items, key=lambda pair: pair[0].order):
+        if item.endpoint not in current_app.view_functions:
+            continue
+        if item.permission and not user.can(item.permission):
+            continue
+        if plugin and runtime.plugins.records[plugin].kind != "core" and not runtime.plugins.is_enabled(plugin):
+            continue
+        shown.append({"label": item.label, "url": url_for(item.endpoint), "key": item.key})
+    return shown

@@ -1,0 +1,47 @@
+// itsm-hub pages: small conveniences only; every page works without this file.
+(function () {
+  "use strict";
+  // Keyboard shortcuts: elements with data-key="x" are followed (links) or clicked (buttons)
+  // when x is pressed outside a text field; "?" lists them.
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    if (event.key === "?") {
+      var keys = Array.prototype.map.call(document.querySelectorAll("[data-key]"), function (el) {
+        return el.getAttribute("data-key") + ": " + (el.getAttribute("aria-label") || el.textContent.trim());
+      });
+      if (document.querySelector("tr[data-row]")) keys.push("j / k: next / previous row (Enter opens it)");
+      if (keys.length) window.alert("Keyboard shortcuts\n\n" + keys.join("\n"));
+      return;
+    }
+    if (event.key === "j" || event.key === "k") {
+      // Move through list rows: focus the first link of the next or previous row; Enter opens it.
+      var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-row]"));
+      if (!rows.length) return;
+      var current = rows.findIndex(function (row) { return row.contains(document.activeElement); });
+      var next = event.key === "j" ? Math.min(current + 1, rows.length - 1) : Math.max(current - 1, 0);
+      var link = rows[next].querySelector("a");
+      if (link) { event.preventDefault(); link.focus(); }
+      return;
+    }
+    var element = document.querySelector('[data-key="' + event.key.replace(/"/g, "") + '"]');
+    if (!element) return;
+    event.preventDefault();
+    if (element.tagName === "INPUT" || element.tagName === "SELECT" || element.tagName === "TEXTAREA") {
+      element.focus();
+    } else {
+      element.click();
+    }
+  });
+  // Buttons with data-confirm ask before submitting.
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) event.preventDefault();
+  });
+  // Move focus to an error summary so screen readers announce it.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector(".error-summary");
+    if (summary) summary.focus();
+  });
+})();

@@ -1,0 +1,147 @@
+"""The requester's status page, /s/<token>: no account, just the private link.
+
+It shows the status in plain words, the public updates, and the expected times; the
+requester can answer, say whether a resolved ticket is solved, and rate the help once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from hub.api.context import runtime
+from hub.auth.web import public
+from hub.models import AuditEvent, Comment, Ticket
+from hub.tracker import surveys
+from hub.tracker.comments import add_comment
+from hub.tracker.errors import Conflict, TrackerError, ValidationFailed
+from hub.tracker.rate_limits import hit
+from hub.tracker.status_links import ticket_for_token
+
+bp = Blueprint("status", __name__)
+
+PLAIN_STATUS = {
+    "new": "Received. The team will look at it soon.",
+    "acknowledged": "Seen by the team.",
+    "in_progress": "Being worked on.",
+    "on_hold": "On hold: waiting for something before work can go on.",
+    "resolved": "Resolved. Is it solved for you?",
+    "closed": "Closed.",
+    "cancelled": "Cancelled.",
+    "draft": "Being prepared.",
+    "submitted": "Submitted for review.",
+    "assessment": "Being assessed.",
+    "approved": "Approved.",
+    "rejected": "Not approved.",
+    "scheduled": "Scheduled.",
+    "implementing": "Being carried out.",
+    "review": "Done; being reviewed.",
+    "failed": "Could not be completed.",
+    "backed_out": "Undone.",
+}
+
+
+def public_timeline(session: Any, ticket: Ticket) -> list[dict[str, Any]]:
+    """What the requester may see: public comments and status changes, oldest first."""
+    entries: list[dict[str, Any]] = [{"at": ticket.created_at, "kind": "created", "text": "Your report was received."}]
+    for comment in session.scalars(select(Comment).where(Comment.ticket_id == ticket.id,
+                                                         Comment.visibility == "public").order_by(Comment.id)):
+        entries.append({"at": comment.created_at, "kind": "comment", "author": comment.author_name,
+                        "from_requester": comment.author_type == "requester", "text": comment.body})
+    for event in session.scalars(select(AuditEvent).where(AuditEvent.ticket_id == ticket.id,
+                                                          AuditEvent.action.in_(("transitioned", "reopened")))
+                                 .order_by(AuditEvent.id)):
+        new = (event.changes or {}).get("status", [None, None])[1]
+        if new:
+            entries.append({"at": event.at, "kind": "status", "text": PLAIN_STATUS.get(new, new)})
+    return sorted(entries, key=lambda entry: entry["at"])
+
+
+def _ticket(session: Any, token: str) -> Ticket:
+    ticket = ticket_for_token(session, token)
+    if ticket is None:
+        abort(404, "This status link is not valid (any more). Ask the team for a new one.")
+    return ticket
+
+
+@bp.get("/s/<token>")
+@public
+def status_page(token: str) -> Any:
+    with runtime().db.transaction() as session:
+        ticket = _ticket(session, token)
+        plain = PLAIN_STATUS.get(ticket.status, ticket.status)
+        return render_template("status/status.html", ticket=ticket, plain=plain,
+                               timeline=public_timeline(session, ticket), token=token,
+                               can_reply=ticket.status not in CLOSED, can_rate=surveys.can_rate(ticket),
+                               asks_confirmation=ticket.status == "resolved", max_text=MAX_REPLY)
+
+
+#: Replies and answers a status link may send per hour: enough for a conversation, not for a flood.
+ACTIONS_PER_HOUR = 30
+MAX_REPLY = 10_000
+CLOSED = frozenset({"closed", "cancelled", "rejected", "failed", "backed_out"})
+
+
+def _act(token: str, action: Any) -> Any:
+    """Run one requester action; a refusal is shown on the page, never as an error page."""
+    with runtime().db.transaction() as session:
+        ticket = _ticket(session, token)
+        if not hit(session, f"status-page:{ticket.id}", limit=ACTIONS_PER_HOUR, window_seconds=3600):
+            flash("Too many messages in a short time. Please wait a little and try again.", "error")
+        else:
+            try:
+                with session.begin_nested():
+                    message = action(session, ticket)
+                flash(message, "success")
+            except TrackerError as exc:
+                errors = getattr(exc, "errors", None) or {}
+                flash(" ".join([exc.detail] + [" ".join(msgs) for msgs in errors.values()]), "error")
+    return redirect(url_for("status.status_page", token=token))
+
+
+@bp.post("/s/<token>/reply")
+@public
+def reply(token: str) -> Any:
+    text = request.form.get("body", "").strip()
+
+    def add(session: Any, ticket: Ticket) -> str:
+        if not text:
+            raise ValidationFailed({"body": ["Write a message first."]}, "Nothing to send.")
+        if len(text) > MAX_REPLY:
+            raise ValidationFailed({"body": [f"At most {MAX_REPLY} characters."]}, "The message is too long.")
+        if ticket.status in CLOSED:
+            raise Conflict("This ticket is closed. Please report a new problem instead.")
+        add_comment(session=session, ticket=ticket, body=text, actor=surveys.requester_actor(ticket))
+        return "Your message was added. The team has been told."
+
+    return _act(token, add)
+
+
+@bp.post("/s/<token>/confirm")
+@public
+def confirm(token: str) -> Any:
+    solved = request.form.get("solved") == "yes"
+    note = request.form.get("note", "")
+
+    def answer(session: Any, ticket: Ticket) -> str:
+        surveys.confirm_resolution(session=session, ticket=ticket, solved=solved, note=note)
+        return "Thank you: the ticket is closed." if solved else "Sorry it is not solved: the team is on it again."
+
+    return _act(token, answer)
+
+
+@bp.post("/s/<token>/rate")
+@public
+def rate(token: str) -> Any:
+    raw = request.form.get("score", "")
+    comment = request.form.get("comment", "")
+
+    def answer(session: Any, ticket: Ticket) -> str:
+        if not (raw.isascii() and raw.isdigit()):
+            raise ValidationFailed({"score": ["Choose 1 to 5."]}, "Please choose a rating.")
+        surveys.record_survey(session=session, ticket=ticket, score=int(raw), comment=comment)
+        return "Thank you for your rating."
+
+    return _act(token, answer)

@@ -1,0 +1,122 @@
+"""The ticket page: facts, one timeline, external links, and the actions agents take."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from hub.api.context import actor, principal, reading, unit_of_work
+from hub.tracker import approvals, comments, tickets
+from hub.tracker.errors import ValidationFailed
+from hub.tracker.org import name_for
+from hub.tracker.states import MACHINES, RESOLVED_STATES
+from hub.ui.auth import login_required
+from hub.ui.forms import flashing_errors, parse_int
+from hub.ui.tickets import agents, bp
+from hub.ui.tickets_timeline import build_timeline, external_links
+
+
+def _back(ref: str, anchor: str = "timeline") -> Any:
+    return redirect(url_for("ui_tickets.ticket_page", ref=ref) + f"#{anchor}")
+
+
+def _flash_done(message: str | None) -> None:
+    """Confirm an action only once its transaction committed."""
+    if message:
+        flash(message, "success")
+
+
+def _version() -> int | None:
+    """The version the agent saw: a change made meanwhile by someone else is not overwritten."""
+    return parse_int(request.form.get("version"))
+
+
+@bp.get("/tickets/<ref>")
+@login_required("tickets:read")
+def ticket_page(ref: str) -> Any:
+    with reading() as session:
+        ticket = tickets.get_ticket(session, ref)
+        names = {what: name_for(session, lookup, getattr(ticket, column)) for what, lookup, column in (
+            ("department", "department", "department_id"), ("assignee", "user", "assignee_id"),
+            ("group", "group", "group_id"), ("category", "category", "category_id"), ("ci", "ci", "ci_id"))}
+        machine = MACHINES[ticket.kind]
+        moves = machine.allowed(ticket.status, ticket)
+        decisions = [d for d in approvals.DECISIONS if d in moves] if ticket.kind == "change" else []
+        context = {
+            "ticket": ticket, "names": names, "timeline": build_timeline(session, ticket),
+            "links": external_links(session, ticket), "moves": [m for m in moves if m not in decisions],
+            "decisions": decisions, "agents": agents(session), "resolved_states": RESOLVED_STATES,
+            "approvals": approvals.list_approvals(session, ticket.id) if ticket.kind == "change" else [],
+            "can_write": principal().can("tickets:write"),
+        }
+        return render_template("ui/tickets/page.html", **context)
+
+
+@bp.post("/tickets/<ref>/transition")
+@login_required("tickets:write")
+def transition(ref: str) -> Any:
+    to = (request.form.get("to") or "").strip()
+    note = (request.form.get("note") or "").strip() or None
+    resolution = (request.form.get("resolution") or "").strip() or None
+    done: str | None = None
+    with flashing_errors(), unit_of_work() as session:
+        ticket = tickets.get_ticket(session, ref, for_update=True)
+        if not to:
+            raise ValidationFailed({"to": ["Choose the state to move to."]})
+        if ticket.kind == "change" and to in approvals.DECISIONS:
+            approvals.decide(session=session, ticket=ticket, decision=to, actor=actor("ui"), comment=note or "",
+                             expected_version=_version())
+        else:
+            tickets.transition_ticket(session=session, ticket=ticket, to=to, actor=actor("ui"), note=note,
+                                      resolution=resolution, expected_version=_version())
+        done = f"{ticket.ref} is now {to}."
+    _flash_done(done)
+    return _back(ref)
+
+
+@bp.post("/tickets/<ref>/assign")
+@login_required("tickets:write")
+def assign(ref: str) -> Any:
+    assignee = (request.form.get("assignee") or "").strip()
+    if request.form.get("me"):
+        assignee = principal().name
+    done: str | None = None
+    with flashing_errors(), unit_of_work() as session:
+        ticket = tickets.get_ticket(session, ref, for_update=True)
+        changes = tickets.update_ticket(session=session, ticket=ticket, values={"assignee": assignee or None},
+                                        actor=actor("ui"), expected_version=_version())
+        done = (f"Assigned {ticket.ref} to {assignee}." if assignee else f"{ticket.ref} is unassigned.") if changes \
+            else "Nothing changed: it was already so."
+    _flash_done(done)
+    return _back(ref)
+
+
+@bp.post("/tickets/<ref>/comment")
+@login_required("tickets:write")
+def comment(ref: str) -> Any:
+    visibility = request.form.get("visibility") or "internal"
+    anchor = "comment"
+    done: str | None = None
+    with flashing_errors(), unit_of_work() as session:
+        ticket = tickets.get_ticket(session, ref, for_update=True)
+        added = comments.add_comment(session=session, ticket=ticket, body=request.form.get("body") or "",
+                                     visibility=visibility, actor=actor("ui"))
+        done = "Public comment added: the requester sees it." if visibility == "public" else "Internal note added."
+        anchor = f"comment-{added.id}"
+    _flash_done(done)
+    return _back(ref, anchor)
+
+
+@bp.post("/tickets/<ref>/approval")
+@login_required("tickets:write")
+def approval(ref: str) -> Any:
+    decision = request.form.get("decision") or ""
+    done: str | None = None
+    with flashing_errors(), unit_of_work() as session:
+        ticket = tickets.get_ticket(session, ref, kind="change", for_update=True)
+        approvals.decide(session=session, ticket=ticket, decision=decision, actor=actor("ui"),
+                         comment=(request.form.get("comment") or "").strip(), expected_version=_version())
+        done = f"{ticket.ref} {decision}."
+    _flash_done(done)
+    return _back(ref)

@@ -1,0 +1,99 @@
+"""One timeline for a ticket: comments, occurrences, audit and approvals, oldest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.models import AuditEvent, Comment, ConnectorInstance, ExternalLink, InboundEvent, OutboxMessage, Ticket
+
+#: Limits keep a ticket with a flood of occurrences readable and quick; the newest are kept.
+MAX_AUDIT = 500
+MAX_EVENTS = 200
+FIELD_LABELS = {"assignee": "Assignee", "group": "Group", "department": "Department", "priority": "Priority",
+                "status": "Status", "title": "Title", "impact": "Impact", "urgency": "Urgency",
+                "resolution": "Resolution", "category": "Category", "ci": "Configuration item"}
+
+
+def _change_text(changes: dict[str, Any]) -> list[str]:
+    out = []
+    for name, value in changes.items():
+        label = FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+        if isinstance(value, list) and len(value) == 2:
+            old, new = ("—" if v in (None, "") else v for v in value)
+            out.append(f"{label}: {old} → {new}")
+        else:
+            out.append(f"{label}: {value}")
+    return out
+
+
+def _audit_entry(event: AuditEvent) -> dict[str, Any] | None:
+    changes = dict(event.changes or {})
+    if event.action == "commented":
+        return None  # the comment itself is on the timeline
+    if event.action == "created":
+        title, lines = "Opened", [f"Title: {changes.get('title', '')}"]
+    elif event.action in ("transitioned", "reopened"):
+        old, new = (changes.get("status") or [None, None])[:2]
+        title = f"{'Reopened' if event.action == 'reopened' else 'Status'}: {old} → {new}"
+        lines = _change_text({k: v for k, v in changes.items() if k != "status"})
+    elif event.action == "approval":
+        title, lines = f"Change {changes.get('decision', 'decided')}", []
+    elif event.action == "updated":
+        title, lines = "Updated", _change_text(changes)
+    else:
+        title, lines = event.action.replace("_", " ").capitalize(), _change_text(changes)
+    return {"at": event.at, "type": "audit", "css": "audit", "title": title, "lines": lines, "body": event.note,
+            "who": event.actor_name, "via": event.origin, "order": 1}
+
+
+def _comment_entry(comment: Comment) -> dict[str, Any]:
+    label = "Internal note" if comment.visibility == "internal" else "Public comment"
+    return {"at": comment.created_at, "type": "comment", "css": comment.visibility, "title": label, "lines": [],
+            "body": comment.body, "who": comment.author_name, "via": None, "order": 2,
+            "anchor": f"comment-{comment.id}"}
+
+
+def _event_entry(event: InboundEvent, instance: str) -> dict[str, Any]:
+    action = event.action or event.status
+    titles = {"occurrence": "Occurrence", "reopened": "Occurrence (reopened)", "created": "Received: opened this",
+              "commented": "Received: a comment", "updated": "Received: an update", "cleared": "Received: all clear"}
+    title = titles.get(action, f"Received: {action}")
+    return {"at": event.received_at, "type": "event", "css": "event", "title": title,
+            "lines": [f"Event {event.id} from {instance} ({event.status})"], "body": event.reason,
+            "who": instance, "via": f"connector:{instance}", "order": 0, "event_id": event.id}
+
+
+def build_timeline(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
+    """Every step of the ticket in order: what arrived, what people said, what changed."""
+    instances = dict(session.execute(select(ConnectorInstance.id, ConnectorInstance.slug)).all())
+    entries: list[dict[str, Any]] = [_comment_entry(c) for c in session.scalars(
+        select(Comment).where(Comment.ticket_id == ticket.id).order_by(Comment.id))]
+    trail = list(session.scalars(select(AuditEvent).where(AuditEvent.ticket_id == ticket.id)
+                                 .order_by(AuditEvent.id.desc()).limit(MAX_AUDIT)))
+    entries += [entry for entry in map(_audit_entry, trail) if entry is not None]
+    events = session.scalars(select(InboundEvent).where(InboundEvent.ticket_id == ticket.id)
+                             .order_by(InboundEvent.id.desc()).limit(MAX_EVENTS))
+    entries += [_event_entry(event, instances.get(event.instance_id, "?")) for event in events]
+    entries.sort(key=lambda entry: (entry["at"] or datetime.min, entry["order"]))
+    return entries
+
+
+def external_links(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
+    """The ticket's records elsewhere, with sync state, last error and undelivered changes."""
+    rows = session.execute(select(ExternalLink, ConnectorInstance.slug, ConnectorInstance.connector)
+                           .join(ConnectorInstance, ConnectorInstance.id == ExternalLink.instance_id)
+                           .where(ExternalLink.ticket_id == ticket.id).order_by(ExternalLink.id)).all()
+    out = []
+    for link, slug, connector in rows:
+        waiting = session.scalars(select(OutboxMessage).where(OutboxMessage.link_id == link.id,
+                                                              OutboxMessage.status.in_(("pending", "dead")))
+                                  .order_by(OutboxMessage.id.desc()).limit(5))
+        out.append({"instance": slug, "connector": connector, "external_id": link.external_id, "url": link.url,
+                    "sync_state": link.sync_state, "last_error": link.last_error, "last_synced_at": link.last_synced_at,
+                    "outbox": [{"id": m.id, "status": m.status, "action": m.action, "attempts": m.attempts,
+                                "last_error": m.last_error} for m in waiting]})
+    return out
