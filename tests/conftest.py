@@ -1,0 +1,143 @@
+"""Fixtures every test can use: a migrated database, an app, a client with a token."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.support.databases import PG_URL, PostgresDatabase, SqliteTemplate
+from tests.support.plugin_fixtures import recorder, with_plugins  # noqa: F401 - fixtures for every test
+
+#: Copies of ../shared/samples: realistic mail, alarms and form posts with their outcomes.
+SAMPLES = Path(__file__).resolve().parent / "samples"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    database = "PostgreSQL " + PG_URL.rsplit("@", 1)[-1] if PG_URL else "SQLite (files per test)"
+    require = os.environ.get("HUB_TEST_REQUIRE_SERVICES") == "1"
+    return [f"itsm-hub tests: database {database}; missing services {'FAIL' if require else 'skip'}"]
+
+
+@pytest.fixture(scope="session")
+def database_source(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Any]:
+    worker_id = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    if PG_URL:
+        if not PG_URL.startswith("postgresql"):
+            pytest.exit("HUB_TEST_DATABASE_URL must be a postgresql:// URL", returncode=2)
+        source = PostgresDatabase(worker_id)
+        yield source
+        source.close()
+    else:
+        yield SqliteTemplate(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def database_url(database_source: Any, tmp_path: Path) -> str:
+    return database_source.fresh(tmp_path)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+    """Settings for a test app; tests add to it before asking for ``app``."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret-key",
+        "LOAD_ENTRYPOINTS": False,
+        "TOKEN_CACHE_SECONDS": 0,
+        "PLUGIN_REFRESH_SECONDS": 0,
+        "PLUGINS": [],
+        "REDIS_URL": os.environ.get("HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+        # Parallel tests share one Redis: each gets queues and keys of its own.
+        "QUEUE_PREFIX": f"t{uuid.uuid4().hex[:10]}",
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    from hub import create_app
+
+    application = create_app(app_config)
+    yield application
+    application.extensions["hub"].db.dispose()
+
+
+@pytest.fixture
+def runtime(app: Flask) -> Any:
+    return app.extensions["hub"]
+
+
+@pytest.fixture
+def session(runtime: Any) -> Iterator[Any]:
+    """A session for arranging and checking data; commit what a request must see."""
+    with runtime.db.Session() as db_session:
+        yield db_session
+
+
+class ApiClient:
+    """The Flask test client with a bearer token and JSON helpers."""
+
+    def __init__(self, client: FlaskClient, token: str | None) -> None:
+        self.client = client
+        self.token = token
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        out = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        out.update(headers or {})
+        return out
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get(path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.client.post(path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.client.patch(path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.client.put(path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.client.delete(path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+
+def make_token(app: Flask, role: str, username: str | None = None, email: str | None = None) -> str:
+    from hub.auth.tokens import create_token
+    from hub.auth.users import create_user
+
+    with app.extensions["hub"].db.transaction() as db_session:
+        user = None
+        if username:
+            user = create_user(session=db_session, username=username, role=role, email=email)
+        secret, _ = create_token(session=db_session, name=f"test-{role}", role=role, user=user)
+    return secret
+
+
+@pytest.fixture
+def api(app: Flask) -> ApiClient:
+    """A client acting as an admin user called ``alice``."""
+    return ApiClient(app.test_client(), make_token(app, "admin", "alice", "alice@hub.test"))
+
+
+@pytest.fixture
+def anonymous(app: Flask) -> ApiClient:
+    return ApiClient(app.test_client(), None)
+
+
+@pytest.fixture
+def client_for(app: Flask) -> Any:
+    """``client_for("agent")`` gives an ApiClient whose token has that role."""
+
+    def build(role: str, username: str | None = None, email: str | None = None) -> ApiClient:
+        return ApiClient(app.test_client(), make_token(app, role, username, email))
+
+    return build

@@ -1,0 +1,112 @@
+"""Polls: scheduled per instance and window, one at a time, cursors saved with their events."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from hub.jobs.locks import Lease
+from hub.jobs.polling import lock_key, run_poll
+from hub.jobs.scheduler import Scheduler
+from tests.support import connectors
+from tests.support.jobs import drain
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    app_config["PLUGINS"] = [*app_config["PLUGINS"], ("feed", connectors.FeedPlugin())]
+    return app_config
+
+
+@pytest.fixture
+def feed(api: Any, request: pytest.FixtureRequest) -> str:
+    name = request.node.name
+    connectors.FEEDS[name] = [{"id": n, "title": f"Feed item {n}"} for n in range(1, 8)]
+    response = api.post("/api/v1/admin/instances", json={"connector": "feed", "slug": "feed", "enabled": True,
+                                                         "config": {"feed": name}, "poll_interval": 3600})
+    assert response.status_code == 201, response.json
+    yield name
+    connectors.FEEDS.pop(name, None)
+    connectors.CRASH_AFTER.pop(name, None)
+
+
+def runs(api: Any) -> list[dict[str, Any]]:
+    return api.get("/api/v1/admin/instances/feed/runs").json  # type: ignore[no-any-return]
+
+
+def test_a_poll_stores_events_and_records_the_run(api: Any, runtime: Any, feed: str) -> None:
+    result = run_poll(runtime, 1)
+    assert result["status"] == "ok" and (result["fetched"], result["created"]) == (7, 7)
+    (run,) = runs(api)
+    assert (run["status"], run["fetched"], run["created"], run["skipped"], run["failed"]) == ("ok", 7, 7, 0, 0)
+    connectors.FEEDS[feed].append({"id": 8, "title": "Feed item 8"})
+    again = run_poll(runtime, 1)
+    # Item 7 came after the last checkpoint (item 6), so it is fetched again and recognised.
+    assert (again["fetched"], again["created"], again["skipped"]) == (2, 1, 1)
+    assert len(api.get("/api/v1/incidents?limit=50").json["items"]) == 8
+
+
+def test_a_crash_mid_poll_loses_and_repeats_nothing(api: Any, runtime: Any, feed: str) -> None:
+    connectors.CRASH_AFTER[feed] = 5
+    failed = run_poll(runtime, 1)
+    assert failed["status"] == "failed" and "went away" in failed["error"]
+    assert api.get("/api/v1/admin/instances/feed").json["last_error"].startswith("fatal:")
+    # Items 1-5 were fetched; the cursor covers up to item 4 (the last checkpoint).
+    assert len(api.get("/api/v1/incidents?limit=50").json["items"]) == 4
+    connectors.CRASH_AFTER.pop(feed)
+    resumed = run_poll(runtime, 1)
+    assert resumed["status"] == "ok"
+    assert (resumed["fetched"], resumed["created"]) == (3, 3)
+    assert len(api.get("/api/v1/incidents?limit=50").json["items"]) == 7
+    assert api.get("/api/v1/admin/instances/feed").json["last_error"] is None
+
+
+def test_one_instance_never_polls_twice_at_once(runtime: Any, feed: str) -> None:
+    with Lease(runtime.redis, lock_key(runtime, 1), 30) as held:
+        assert held.acquire()
+        assert run_poll(runtime, 1)["status"] == "skipped"
+
+
+def test_scheduler_enqueues_each_window_once(app: Any, api: Any, runtime: Any, feed: str) -> None:
+    connectors.POLLS.clear()
+    first, second = Scheduler(runtime, tick_seconds=0.05), Scheduler(runtime, tick_seconds=0.05)
+    assert first.step()["leading"] is True
+    assert second.step() == {"leading": False}
+    assert first.step()["polls"] == 0  # same window: nothing more
+    drain(app)
+    assert [feed] == connectors.POLLS
+    assert len(api.get("/api/v1/incidents").json["items"]) == 7
+
+
+def test_a_standby_scheduler_takes_over_when_the_leader_dies(runtime: Any, feed: str) -> None:
+    leader, standby = Scheduler(runtime, tick_seconds=0.05), Scheduler(runtime, tick_seconds=0.05)
+    assert leader.step()["leading"]
+    assert not standby.step()["leading"]
+    runtime.redis.delete(runtime.key("scheduler", "leader"))  # the leader's lease expired (it was killed)
+    assert standby.step()["leading"]
+    assert not leader.step()["leading"]
+
+
+def test_sync_now_from_the_api(app: Any, api: Any, feed: str) -> None:
+    queued = api.post("/api/v1/admin/instances/feed/sync")
+    assert queued.status_code == 202 and "-poll-1-now-" in queued.json["job_id"]
+    drain(app, until=lambda: any(run["kind"] == "manual" for run in runs(api)))
+    assert sum(run["created"] for run in runs(api)) == 7  # with the scheduled poll, if it ran first
+
+
+def test_scheduler_loop_stops_promptly(runtime: Any) -> None:
+    stop = threading.Event()
+    scheduler = Scheduler(runtime, tick_seconds=0.05)
+    thread = threading.Thread(target=scheduler.run, args=(stop,))
+    thread.start()
+    stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_job_status_shows_queues_and_outbox(api: Any, feed: str) -> None:
+    status = api.get("/api/v1/admin/jobs").json
+    assert set(status["queues"]) == {"ingest", "outbound", "sync", "maintenance"}
+    assert status["outbox"]["pending"] == 0

@@ -1,0 +1,98 @@
+"""Every pair of states of both lifecycles: allowed exactly where DESIGN.md says."""
+
+from __future__ import annotations
+
+import itertools
+from types import SimpleNamespace
+
+import pytest
+
+from hub.tracker.errors import IllegalTransition
+from hub.tracker.states import CHANGE, INCIDENT, MACHINES, format_ref, kind_of_ref
+
+# The lifecycles written out independently of the code, as the design describes them.
+INCIDENT_ALLOWED = {
+    ("new", "acknowledged"), ("new", "in_progress"), ("new", "on_hold"), ("new", "resolved"), ("new", "cancelled"),
+    ("acknowledged", "in_progress"), ("acknowledged", "on_hold"), ("acknowledged", "resolved"),
+    ("acknowledged", "cancelled"),
+    ("in_progress", "on_hold"), ("in_progress", "resolved"), ("in_progress", "cancelled"),
+    ("on_hold", "in_progress"), ("on_hold", "resolved"), ("on_hold", "cancelled"),
+    ("resolved", "closed"), ("resolved", "in_progress"),
+}
+CHANGE_ALLOWED = {
+    ("draft", "submitted"), ("draft", "cancelled"),
+    ("submitted", "assessment"), ("submitted", "approved"), ("submitted", "draft"), ("submitted", "cancelled"),
+    ("assessment", "approved"), ("assessment", "rejected"), ("assessment", "draft"), ("assessment", "cancelled"),
+    ("approved", "scheduled"), ("approved", "cancelled"),
+    ("rejected", "draft"),
+    ("scheduled", "implementing"), ("scheduled", "cancelled"),
+    ("implementing", "review"), ("implementing", "failed"), ("implementing", "backed_out"),
+    ("review", "closed"), ("review", "failed"), ("review", "backed_out"),
+}
+STANDARD = SimpleNamespace(change_type="standard")
+NORMAL = SimpleNamespace(change_type="normal")
+
+
+@pytest.mark.parametrize(("current", "target"), list(itertools.product(INCIDENT.states, repeat=2)))
+def test_incident_pair(current: str, target: str) -> None:
+    if (current, target) in INCIDENT_ALLOWED:
+        INCIDENT.check(current, target, SimpleNamespace())
+    else:
+        with pytest.raises(IllegalTransition) as caught:
+            INCIDENT.check(current, target, SimpleNamespace())
+        assert set(caught.value.allowed) == {to for frm, to in INCIDENT_ALLOWED if frm == current}
+        assert caught.value.status == 409
+
+
+@pytest.mark.parametrize(("current", "target"), list(itertools.product(CHANGE.states, repeat=2)))
+def test_change_pair(current: str, target: str) -> None:
+    ticket = STANDARD if (current, target) == ("submitted", "approved") else NORMAL
+    if (current, target) in CHANGE_ALLOWED:
+        CHANGE.check(current, target, ticket)
+    else:
+        with pytest.raises(IllegalTransition) as caught:
+            CHANGE.check(current, target, ticket)
+        assert set(caught.value.allowed) <= {to for frm, to in CHANGE_ALLOWED if frm == current}
+
+
+def test_a_normal_change_cannot_skip_assessment() -> None:
+    with pytest.raises(IllegalTransition) as caught:
+        CHANGE.check("submitted", "approved", NORMAL)
+    assert "standard" in caught.value.detail
+    assert "approved" not in caught.value.allowed
+    assert "approved" in CHANGE.allowed("submitted", STANDARD)
+
+
+def test_unknown_state_names_the_states() -> None:
+    with pytest.raises(IllegalTransition) as caught:
+        INCIDENT.check("new", "done", SimpleNamespace())
+    assert caught.value.detail.startswith("'done' is not an incident state.")
+    assert "new, acknowledged" in caught.value.detail
+
+
+def test_final_states_allow_nothing() -> None:
+    assert set(INCIDENT.final_states) == {"closed", "cancelled"}
+    assert set(CHANGE.final_states) == {"closed", "failed", "backed_out", "cancelled"}
+    with pytest.raises(IllegalTransition) as caught:
+        INCIDENT.check("closed", "new", SimpleNamespace())
+    assert "none (final state)" in caught.value.detail
+
+
+def test_every_state_is_reachable_from_the_initial_one() -> None:
+    for machine in MACHINES.values():
+        seen, frontier = {machine.initial}, [machine.initial]
+        while frontier:
+            for target in machine.moves[frontier.pop()]:
+                if target not in seen:
+                    seen.add(target)
+                    frontier.append(target)
+        assert seen == set(machine.states), machine.kind
+
+
+def test_refs_round_trip() -> None:
+    assert format_ref("incident", 42) == "INC-000042"
+    assert format_ref("change", 1234567) == "CHG-1234567"
+    assert kind_of_ref("inc-000042") == "incident"
+    assert kind_of_ref("CHG-7") == "change"
+    assert kind_of_ref("XYZ-1") is None
+    assert kind_of_ref("INC-abc") is None

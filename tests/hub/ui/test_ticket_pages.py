@@ -1,0 +1,229 @@
+"""Agents' pages: the list with filters, search, sort, saved views and paging; the ticket page and its actions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.hub.ui.conftest import open_ticket
+
+
+def refs_in(html: str) -> list[str]:
+    return re.findall(r'<a href="/tickets/((?:INC|CHG)-\d+)">', html)
+
+
+def test_the_list_shows_tickets_and_filters_them(app: Flask, as_role: Any) -> None:
+    agent = as_role("agent")
+    first = open_ticket(app, title="VPN drops every hour", impact="high", urgency="high")
+    second = open_ticket(app, title="Printer jammed")
+    change = open_ticket(app, "change", title="Upgrade the VPN gateway")
+    html = agent.text("/tickets")
+    assert set(refs_in(html)) == {first, second, change}
+    assert refs_in(agent.text("/tickets?q=VPN")) and set(refs_in(agent.text("/tickets?q=VPN"))) == {first, change}
+    assert refs_in(agent.text(f"/tickets?q={second}")) == [second]
+    assert refs_in(agent.text("/tickets?kind=change")) == [change]
+    changes = agent.text("/tickets/changes")
+    assert refs_in(changes) == [change]
+    assert re.findall(r'<a href="([^"]+)" aria-current="page"', changes) == ["/tickets/changes"]
+    assert refs_in(agent.text("/tickets?kind=incident&priority=1")) == [first]
+    assert refs_in(agent.text("/tickets?status=draft")) == [change]
+    assert refs_in(agent.text("/tickets?sort=priority&kind=incident")) == [first, second]
+    assert refs_in(agent.text("/tickets?sort=-priority&kind=incident")) == [second, first]
+    assert refs_in(agent.text("/tickets?department=nowhere")) == []
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("priority=9", "Priority must be 1 to 5"),
+    ("status=bogus", "Unknown status bogus"),
+    ("sort=sideways", "Unknown sort"),
+    ("kind=problem", "Unknown kind"),
+    ("cursor=%%%not-a-cursor", "Not a cursor"),
+])
+def test_bad_filters_are_explained_not_500(app: Flask, as_role: Any, query: str, message: str) -> None:
+    open_ticket(app)
+    html = as_role("agent").text(f"/tickets?{query}")
+    assert message in html and "error-summary" in html
+
+
+def test_keyset_paging_walks_every_ticket_once(app: Flask, as_role: Any, monkeypatch: Any) -> None:
+    from hub.ui import tickets as page
+
+    monkeypatch.setattr(page, "PAGE_SIZE", 4)
+    made = {open_ticket(app, title=f"Ticket {n}") for n in range(10)}
+    agent = as_role("agent")
+    seen: list[str] = []
+    url = "/tickets?kind=incident"
+    for _ in range(5):
+        html = agent.text(url)
+        seen += refs_in(html)
+        found = re.search(r'<a href="([^"]+)" rel="next"', html)
+        if not found:
+            break
+        url = found.group(1).replace("&amp;", "&")
+        assert "kind=incident" in url and "cursor=" in url
+    assert sorted(seen) == sorted(made) and len(seen) == 10
+    assert "First page" in agent.text(url)
+
+
+@pytest.mark.parametrize("sort", ["-updated_at", "created_at", "priority", "-priority"])
+def test_paging_across_kinds_merges_each_kinds_page_in_order(app: Flask, as_role: Any, monkeypatch: Any,
+                                                              sort: str) -> None:
+    from hub.models import Ticket
+    from hub.ui import tickets as page
+
+    monkeypatch.setattr(page, "PAGE_SIZE", 3)
+    for n in range(5):
+        open_ticket(app, title=f"Incident {n}", impact=("high", "medium", "low")[n % 3])
+        open_ticket(app, "change", title=f"Change {n}")
+    column, descending = page.SORTS[sort]
+    with app.extensions["hub"].db.reading() as session:
+        expected = [t.ref for t in sorted(session.query(Ticket), key=lambda t: (getattr(t, column.key), t.id),
+                                          reverse=descending)]
+    agent = as_role("agent")
+    seen: list[str] = []
+    url = f"/tickets?sort={sort}"
+    for _ in range(6):
+        html = agent.text(url)
+        seen += refs_in(html)
+        found = re.search(r'<a href="([^"]+)" rel="next"', html)
+        if not found:
+            break
+        url = found.group(1).replace("&amp;", "&")
+    assert seen == expected
+
+
+def test_saved_views_belong_to_their_owner_unless_shared(app: Flask, as_role: Any) -> None:
+    open_ticket(app, "change", title="Change the core switch")
+    alice, bob = as_role("agent", "alice"), as_role("agent", "bob")
+    saved = alice.post("/tickets/views", {"name": "Change board", "query": "kind=change"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/tickets?kind=change")
+    assert ">Change board</a>" in alice.text("/tickets")
+    assert ">Change board</a>" not in bob.text("/tickets")
+    alice.post("/tickets/views", {"name": "Change board", "query": "kind=change", "shared": "on"})
+    assert ">Change board</a>" in bob.text("/tickets")
+    from hub.models import SavedView
+
+    with app.extensions["hub"].db.reading() as session:
+        view_id = session.query(SavedView.id).scalar()
+    bob.post(f"/tickets/views/{view_id}/delete")
+    assert "No saved view of yours" in bob.text("/tickets")
+    assert alice.post("/tickets/views", {"name": "", "query": "x=1"}, follow=True).status_code == 200
+    alice.post(f"/tickets/views/{view_id}/delete")
+    assert ">Change board</a>" not in alice.text("/tickets")
+
+
+def test_my_work_lists_open_tickets_assigned_to_me(app: Flask, as_role: Any) -> None:
+    agent = as_role("agent", "carol")
+    mine = open_ticket(app, title="Mine", assignee="carol")
+    open_ticket(app, title="Not mine")
+    done = open_ticket(app, title="Mine but done", assignee="carol")
+    agent.post(f"/tickets/{done}/transition", {"to": "resolved", "resolution": "Fixed"})
+    assert refs_in(agent.text("/my-work")) == [mine]
+
+
+def test_ticket_page_actions_show_up_in_the_timeline(app: Flask, as_role: Any) -> None:
+    agent = as_role("agent", "dave")
+    ref = open_ticket(app, title="Mail is slow")
+    html = agent.text(f"/tickets/{ref}")
+    assert "Mail is slow" in html and "Opened" in html and 'value="acknowledged"' in html
+    version = re.search(r'name="version" value="(\d+)"', html).group(1)  # type: ignore[union-attr]
+    moved = agent.post(f"/tickets/{ref}/transition", {"to": "acknowledged", "version": version})
+    assert moved.status_code == 302 and moved.headers["Location"].endswith(f"/tickets/{ref}#timeline")
+    agent.post(f"/tickets/{ref}/assign", {"me": "1"})
+    agent.post(f"/tickets/{ref}/comment", {"body": "Looking at the queue.", "visibility": "internal"})
+    agent.post(f"/tickets/{ref}/comment", {"body": "We are on it.", "visibility": "public"})
+    agent.post(f"/tickets/{ref}/transition", {"to": "resolved", "resolution": "Cleared the mail queue."})
+    html = agent.text(f"/tickets/{ref}")
+    for text in ("Status: new → acknowledged", "Assignee: — → dave", "Internal note", "Looking at the queue.",
+                 "Public comment", "We are on it.", "Status: acknowledged → resolved", "Cleared the mail queue.",
+                 "via ui"):
+        assert text in html, text
+    assert html.index("Status: new → acknowledged") < html.index("Looking at the queue.") < html.index(
+        "Status: acknowledged → resolved")
+
+
+def test_refused_actions_are_readable_messages(app: Flask, as_role: Any) -> None:
+    agent = as_role("agent")
+    ref = open_ticket(app)
+    for url, data, message in (
+        (f"/tickets/{ref}/transition", {"to": "closed"}, "cannot move to &#39;closed&#39;"),
+        (f"/tickets/{ref}/transition", {"to": ""}, "Choose the state"),
+        (f"/tickets/{ref}/transition", {"to": "acknowledged", "version": "999"}, "has changed"),
+        (f"/tickets/{ref}/assign", {"assignee": "nobody"}, "No user &#39;nobody&#39;"),
+        (f"/tickets/{ref}/comment", {"body": "  "}, "A comment needs some text"),
+        (f"/tickets/{ref}/comment", {"body": "x", "visibility": "secret"}, "Must be public or internal"),
+        (f"/tickets/{ref}/approval", {"decision": "approved"}, "No change"),
+    ):
+        response = agent.post(url, data, follow=True)
+        assert response.status_code in (200, 404), (url, response.status_code)
+        assert message in response.get_data(as_text=True), (url, message)
+    assert agent.get("/tickets/INC-999999").status_code == 404
+    assert agent.get("/tickets/garbage").status_code == 404
+
+
+def test_changes_are_approved_or_rejected_on_their_page(app: Flask, as_role: Any) -> None:
+    agent = as_role("agent")
+    ref = open_ticket(app, "change", title="Patch the database")
+    for to in ("submitted", "assessment"):
+        agent.post(f"/tickets/{ref}/transition", {"to": to})
+    html = agent.text(f"/tickets/{ref}")
+    assert 'value="approved">Approve' in html and 'value="rejected"' in html
+    agent.post(f"/tickets/{ref}/approval", {"decision": "approved", "comment": "Low risk"})
+    html = agent.text(f"/tickets/{ref}")
+    assert "Status: assessment → approved" in html and "Change approved" in html and "Low risk" in html
+    other = open_ticket(app, "change", title="Risky")
+    for to in ("submitted", "assessment", "rejected"):
+        agent.post(f"/tickets/{other}/transition", {"to": to, "note": "Too risky" if to == "rejected" else ""})
+    assert "Change rejected" in agent.text(f"/tickets/{other}")
+
+
+def test_the_timeline_shows_occurrences_and_external_links(app: Flask, as_role: Any, app_config: Any) -> None:
+    from hub.models import ExternalLink, Ticket
+    from hub.tracker.correlate import record_occurrence
+
+    agent = as_role("agent")
+    ref = open_ticket(app, title="Conveyor stopped")
+    hub = app.extensions["hub"]
+    with hub.db.transaction() as session:
+        from hub.models import ConnectorInstance
+
+        instance = ConnectorInstance(slug="servicedesk", name="IT", connector="jira", enabled=True, config={},
+                                     state={})
+        session.add(instance)
+        session.flush()
+        ticket = session.query(Ticket).filter_by(ref=ref).one()
+        record_occurrence(session, ticket)
+        session.add(ExternalLink(ticket_id=ticket.id, instance_id=instance.id, external_id="IT-42",
+                                 url="https://jira.example/browse/IT-42", sync_state="error",
+                                 last_error="403 Forbidden: no permission", data={}))
+    html = agent.text(f"/tickets/{ref}")
+    assert "2 occurrences" in html and "IT-42" in html and "sync error" in html
+    assert "403 Forbidden: no permission" in html
+
+
+def test_requesters_and_strangers_cannot_reach_agent_pages(app: Flask, as_role: Any) -> None:
+    ref = open_ticket(app)
+    requester = as_role("requester")
+    for url in ("/tickets", "/my-work", "/tickets/changes", f"/tickets/{ref}"):
+        response = requester.get(url)
+        assert response.status_code == 403 and "cannot open this page" in response.get_data(as_text=True)
+        assert app.test_client().get(url).status_code == 302  # to the login page
+    assert requester.post(f"/tickets/{ref}/comment", {"body": "hi"}).status_code == 403
+    agent = as_role("agent")
+    assert agent.post(f"/tickets/{ref}/comment", {"body": "hi"}, csrf=False).status_code == 400
+    assert agent.post(f"/tickets/{ref}/comment", {"body": "hi", "csrf_token": "forged"}).status_code == 400
+
+
+def test_every_form_on_the_ticket_pages_carries_csrf_and_labels(app: Flask, as_role: Any) -> None:
+    ref = open_ticket(app, "change")
+    agent = as_role("agent")
+    for url in ("/tickets", f"/tickets/{ref}", "/my-work"):
+        html = agent.text(url)
+        for form in re.findall(r"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", html, re.S):
+            assert 'name="csrf_token"' in form
+        for input_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html):
+            assert f'for="{input_id}"' in html, (url, input_id)
+        assert "<script>" not in html and "style=" not in html

@@ -1,0 +1,67 @@
+"""Running the hub's own processes from tests, and finding free ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def hub_env(instance: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HUB_")}
+    env.update(HUB_INSTANCE_PATH=str(instance), HUB_LOAD_ENTRYPOINTS="true", **extra)
+    return env
+
+
+def hub_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "hub", *args]
+
+
+def wait_http(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {timeout}s")
+
+
+def interrupt(process: subprocess.Popen[str], timeout: float = 30.0) -> int:
+    process.send_signal(signal.SIGINT)
+    return process.wait(timeout=timeout)
+
+
+def descendants_alive(pid: int) -> list[int]:
+    """Processes whose parent chain reaches ``pid`` (read from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if fields[0] != "Z":
+                    parents[int(entry.name)] = int(fields[1])
+            except (OSError, IndexError):
+                continue
+    found, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        for child, parent in parents.items():
+            if parent == current:
+                found.append(child)
+                frontier.append(child)
+    return found
