@@ -1,0 +1,127 @@
+"""Requester notifications: acknowledgement, updates and resolution mails.
+
+Mail goes only to a ticket's requester email, through the outbox (hub.tracker.services
+.send_mail), in the transaction of the change that caused it. Nothing is sent for what
+the requester did themselves (their own reply, their own confirmation), and
+acknowledgements to one address are rate-limited, so an auto-responder without proper
+headers cannot start a mail loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from marshmallow import fields, validate
+
+from hub.hookspecs import hookimpl
+from hub.sdk import ConfigSchema
+
+log = logging.getLogger("hub.plugins.notify")
+
+NAME = "notify"
+STATES = ("acknowledged", "in_progress", "on_hold", "resolved", "closed", "cancelled", "scheduled", "implementing",
+          "review", "approved", "rejected", "failed", "backed_out", "submitted", "assessment", "draft", "new")
+
+
+class NotifySettings(ConfigSchema):
+    acknowledge = fields.Boolean(load_default=True, metadata={
+        "title": "Acknowledge", "description": "Mail the requester the reference and status link when a ticket "
+        "is opened."})
+    comments = fields.Boolean(load_default=True, metadata={
+        "title": "Public comments", "description": "Mail the requester each public comment (not their own)."})
+    status_changes = fields.List(fields.String(validate=validate.OneOf(STATES)), load_default=lambda: [
+        "on_hold", "in_progress", "closed", "cancelled"], metadata={
+        "title": "Status changes", "description": "States the requester is told about ('resolved' has its own "
+        "mail below)."})
+    resolution = fields.Boolean(load_default=True, metadata={
+        "title": "Resolution mail", "description": "Mail the requester on resolution with the link where they "
+        "confirm and rate."})
+    ack_limit = fields.Integer(load_default=5, validate=validate.Range(1, 1000), metadata={
+        "title": "Acknowledgements per address", "description": "At most this many acknowledgements to one "
+        "address per window; more would be a loop or a flood."})
+    ack_window_minutes = fields.Integer(load_default=60, validate=validate.Range(1, 10_080), metadata={
+        "title": "Acknowledgement window (min)", "description": "The window of the limit above."})
+    instance = fields.String(load_default=None, allow_none=True, metadata={
+        "title": "Mail instance", "description": "Send through this connector instance; empty: the one the "
+        "ticket came in through if it sends mail, else the first that does."})
+
+
+@hookimpl
+def declare_settings() -> type[ConfigSchema]:
+    return NotifySettings
+
+
+def _settings(session: Any) -> dict[str, Any]:
+    from hub.tracker import services
+
+    return services.plugin_settings(session, NAME)
+
+
+def _by_requester(ticket: Any, actor: Any) -> bool:
+    """The change is the requester's own (their mail reply, their click on the status page)."""
+    if actor.type == "requester":
+        return True
+    email = (ticket.requester_email or "").lower()
+    return bool(email) and (actor.id or "").lower() == email
+
+
+@hookimpl
+def ticket_created(ticket: Any, actor: Any, session: Any) -> None:
+    """Acknowledge at once: the reference and the private status link."""
+    from hub.tracker import rate_limits, services
+    from plugins.notify import mails
+
+    settings = _settings(session)
+    if not ticket.requester_email or not settings["acknowledge"]:
+        return
+    address = ticket.requester_email.lower()
+    if not rate_limits.hit(session, f"notify:ack:{address}", limit=settings["ack_limit"],
+                           window_seconds=settings["ack_window_minutes"] * 60):
+        log.warning("no acknowledgement of %s to %s: over %s in %s minutes", ticket.ref, address,
+                    settings["ack_limit"], settings["ack_window_minutes"])
+        return
+    url = services.status_url(session, ticket.ref)
+    subject, body = mails.acknowledgement(ticket, url)
+    mails.queue(session, ticket, kind="acknowledgement", key=f"notify:{ticket.ref}:ack", subject=subject, body=body,
+                context={"status_url": url}, instance=settings["instance"])
+
+
+@hookimpl
+def comment_added(ticket: Any, comment: Any, actor: Any, session: Any) -> None:
+    from hub.tracker import services
+    from plugins.notify import mails
+
+    settings = _settings(session)
+    if not ticket.requester_email or not settings["comments"] or comment.visibility != "public" \
+            or _by_requester(ticket, actor) or comment.author_type == "requester":
+        return
+    url = services.status_url(session, ticket.ref)
+    subject, body = mails.comment(ticket, comment.body, comment.author_name, url)
+    mails.queue(session, ticket, kind="comment", key=f"notify:{ticket.ref}:comment:{comment.id}", subject=subject,
+                body=body, context={"status_url": url, "comment": comment.body, "author": comment.author_name},
+                instance=settings["instance"])
+
+
+@hookimpl
+def status_changed(ticket: Any, old: str, new: str, actor: Any, session: Any) -> None:
+    from hub.tracker import services
+    from plugins.notify import mails
+
+    settings = _settings(session)
+    if not ticket.requester_email or _by_requester(ticket, actor):
+        return
+    if new == "resolved" and settings["resolution"]:
+        url = services.status_url(session, ticket.ref)
+        subject, body = mails.resolution(ticket, "", url)
+        kind = "resolution"
+    elif new in settings["status_changes"] and new != "resolved":
+        url = services.status_url(session, ticket.ref)
+        subject, body = mails.status(ticket, new, url)
+        kind = "status"
+    else:
+        return
+    # One mail per move: the ticket's version changes with every transition.
+    mails.queue(session, ticket, kind=kind, key=f"notify:{ticket.ref}:status:{ticket.version}:{new}",
+                subject=subject, body=body, context={"status_url": url, "status": new, "old_status": old},
+                instance=settings["instance"])
