@@ -1,0 +1,21 @@
+"""Web forms: admin-defined public forms whose submissions become tickets (docs/connectors/webform.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.hookspecs import hookimpl
+
+
+@hookimpl
+def register_connectors() -> list[type]:
+    from connectors.webform.connector import WebformConnector
+
+    return [WebformConnector]
+
+
+@hookimpl
+def register_blueprints() -> list[Any]:
+    from connectors.webform.views import make_blueprint
+
+    return [make_blueprint()]

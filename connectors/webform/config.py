@@ -1,0 +1,78 @@
+"""A web form's definition: its fields, what each one fills in on the ticket, and its limits."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import ValidationError, validate, validates_schema
+from marshmallow import fields as mf
+
+from hub.sdk import ConfigSchema
+
+FIELD_TYPES = ("text", "textarea", "email", "select", "checkbox", "date", "file")
+TARGETS = ("title", "description", "requester_name", "requester_email", "department", "category", "impact",
+           "urgency", "ci", "custom")
+LEVELS = ("low", "medium", "high")
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+DEFAULT_TYPES = ["image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain", "text/csv"]
+
+
+class FieldSpec(ConfigSchema):
+    name = mf.String(required=True, validate=validate.Regexp(NAME, error="Lower-case letters, digits and _."),
+                         metadata={"title": "Name", "description": "The field's key in posts, e.g. 'room'."})
+    label = mf.String(required=True, validate=validate.Length(min=1, max=200), metadata={"title": "Label"})
+    type = mf.String(load_default="text", validate=validate.OneOf(FIELD_TYPES), metadata={"title": "Type"})
+    required = mf.Boolean(load_default=False, metadata={"title": "Required"})
+    help = mf.String(load_default="", validate=validate.Length(max=500), metadata={"title": "Help text"})
+    max_length = mf.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 20_000),
+                                metadata={"title": "Maximum length"})
+    options = mf.List(mf.String(validate=validate.Length(min=1, max=100)), load_default=list,
+                          metadata={"title": "Options", "description": "The choices of a select field."})
+    maps_to = mf.String(load_default="custom", validate=validate.OneOf(TARGETS), metadata={
+        "title": "Fills in", "description": "The ticket field this one sets; 'custom' keeps it as a custom field."})
+
+    @validates_schema
+    def check_options(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("type") == "select" and not data.get("options"):
+            raise ValidationError("A select field needs options.", "options")
+        if data.get("maps_to") in ("impact", "urgency") and data.get("type") == "select" and \
+                not set(data.get("options") or []) <= set(LEVELS):
+            raise ValidationError(f"Impact and urgency take {', '.join(LEVELS)}.", "options")
+
+
+class WebformConfig(ConfigSchema):
+    title = mf.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "title": "Form title", "description": "The heading people see, e.g. 'Tell us what went wrong'."})
+    intro = mf.String(load_default="", validate=validate.Length(max=2000), metadata={
+        "title": "Introduction", "description": "A sentence or two above the fields."})
+    kind = mf.String(load_default="incident", validate=validate.OneOf(("incident", "change")),
+                         metadata={"title": "Ticket kind"})
+    # Named as admins write it; marshmallow keeps declared fields apart from Schema.fields.
+    fields = mf.List(mf.Nested(FieldSpec), required=True, validate=validate.Length(min=1, max=40),
+                         metadata={"title": "Fields", "description": "In the order they are shown."})
+    allowed_origins = mf.List(mf.String(validate=validate.Regexp(r"^https?://[^/\s]+$")),
+                                  load_default=list, metadata={
+        "title": "Allowed origins", "description": "Sites that may post to the JSON endpoint from a browser, "
+        "e.g. https://www.example.org."})
+    submissions_per_hour = mf.Integer(load_default=10, validate=validate.Range(1, 10_000), metadata={
+        "title": "Submissions per hour per address", "description": "More are refused (429) as likely spam."})
+    max_file_bytes = mf.Integer(load_default=5_000_000, validate=validate.Range(1, 25_000_000),
+                                    metadata={"title": "Largest file (bytes)"})
+    file_types = mf.List(mf.String(), load_default=lambda: list(DEFAULT_TYPES),
+                             metadata={"title": "Allowed file types (MIME)"})
+
+    @validates_schema
+    def check_fields(self, data: dict[str, Any], **_: Any) -> None:
+        names = [spec["name"] for spec in data.get("fields") or []]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValidationError(f"Field names must be unique: {', '.join(duplicates)}.", "fields")
+        if "website" in names:
+            raise ValidationError("'website' is reserved for the spam trap.", "fields")
+        targets = [spec["maps_to"] for spec in data.get("fields") or [] if spec["maps_to"] != "custom"]
+        repeated = sorted({target for target in targets if targets.count(target) > 1})
+        if repeated:
+            raise ValidationError(f"Only one field may fill in: {', '.join(repeated)}.", "fields")
+        if "title" not in targets and "description" not in targets:
+            raise ValidationError("One field must fill in the title or the description.", "fields")

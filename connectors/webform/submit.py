@@ -1,0 +1,94 @@
+"""Checking a submission against its form, the same way for the page and the JSON endpoint."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.storable import first_unstorable
+
+EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+DEFAULT_MAX = {"text": 500, "textarea": 10_000, "email": 320, "select": 100, "date": 10, "checkbox": 5}
+HONEYPOT = "website"
+
+
+@dataclass
+class Upload:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Checked:
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+
+def check(config: dict[str, Any], raw: dict[str, Any], uploads: dict[str, Upload | None]) -> Checked:
+    """Each field's clean value, or a message for each field that is wrong."""
+    out = Checked()
+    for spec in config["fields"]:
+        name, kind = spec["name"], spec["type"]
+        if kind == "file":
+            upload = uploads.get(name)
+            if upload is None or not upload.data:
+                if spec["required"]:
+                    out.errors[name] = "Choose a file."
+                continue
+            if len(upload.data) > config["max_file_bytes"]:
+                out.errors[name] = f"The file is larger than {config['max_file_bytes'] // 1_000_000 or 1} MB."
+            elif upload.content_type not in config["file_types"]:
+                out.errors[name] = f"Files of type {upload.content_type or 'unknown'} are not accepted."
+            else:
+                out.files.append({"field": name, "filename": upload.filename[:200] or "upload",
+                                  "content_type": upload.content_type,
+                                  "data": base64.b64encode(upload.data).decode()})
+            continue
+        value = raw.get(name)
+        if kind == "checkbox":
+            out.values[name] = value in (True, "on", "true", "yes", "1")
+            if spec["required"] and not out.values[name]:
+                out.errors[name] = "Tick this box to go on."
+            continue
+        text = value.strip() if isinstance(value, str) else "" if value is None else None
+        if text is None:
+            out.errors[name] = "Send text here."
+            continue
+        if first_unstorable(text):
+            out.errors[name] = "This text contains characters that cannot be stored."
+            continue
+        if not text:
+            if spec["required"]:
+                out.errors[name] = "Please fill this in."
+            continue
+        limit = spec.get("max_length") or DEFAULT_MAX[kind]
+        if len(text) > limit:
+            out.errors[name] = f"At most {limit} characters."
+        elif kind == "email" and not EMAIL.match(text):
+            out.errors[name] = "Enter an email address like name@example.org."
+        elif kind == "select" and text not in spec["options"]:
+            out.errors[name] = "Choose one of the options."
+        elif kind == "date" and not _is_date(text):
+            out.errors[name] = "Enter a date like 2026-11-23."
+        else:
+            out.values[name] = text
+    return out
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+        return True
+    except ValueError:
+        return False
+
+
+def is_spam(raw: dict[str, Any]) -> bool:
+    """The trap field is hidden from people; only robots fill it in."""
+    value = raw.get(HONEYPOT)
+    return bool(value.strip()) if isinstance(value, str) else bool(value)

@@ -1,0 +1,168 @@
+"""The public form page /f/<slug> and its JSON twin /api/v1/forms/<slug>.
+
+Both check a submission the same way (connectors.webform.submit), store it raw first
+through the pipeline, and answer with the ticket's reference and the private status link.
+A filled spam trap is thanked and dropped; each address may submit a limited number of
+times an hour.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, jsonify, make_response, render_template, request
+
+from connectors.webform.submit import Checked, Upload, check, is_spam
+from hub.api.context import runtime
+from hub.api.problems import problem
+from hub.auth.web import public
+from hub.instances import build_connector
+from hub.models import ConnectorInstance
+from hub.pipeline import ingest
+from hub.sdk import RawEvent
+from hub.tracker import services
+from hub.tracker.rate_limits import hit
+from hub.ui.csrf import csrf_exempt
+
+
+def make_blueprint() -> Blueprint:
+    """A new blueprint per app (the hub adds its own before-request checks to each)."""
+    bp = Blueprint("webform", __name__, template_folder="templates")
+    bp.add_url_rule("/f/<slug>", view_func=form_page, methods=["GET", "POST"])
+    bp.add_url_rule("/api/v1/forms/<slug>", view_func=form_json, methods=["POST", "OPTIONS"])
+    return bp
+
+
+def _form(session: Any, slug: str) -> tuple[ConnectorInstance, dict[str, Any]]:
+    from sqlalchemy import select
+
+    instance = session.scalar(select(ConnectorInstance).where(ConnectorInstance.slug == slug,
+                                                              ConnectorInstance.connector == "webform"))
+    hub = runtime()
+    plugin = hub.plugins.plugin_of_connector("webform")
+    if instance is None or not instance.enabled or (plugin and not hub.plugins.is_enabled(plugin)):
+        abort(404, "There is no such form, or it is closed.")
+    return instance, dict(instance.config or {})
+
+
+def _limited(session: Any, slug: str, config: dict[str, Any]) -> bool:
+    return not hit(session, f"webform:{slug}:{request.remote_addr}", limit=config["submissions_per_hour"],
+                   window_seconds=3600)
+
+
+def _file(name: str) -> Upload | None:
+    storage = request.files.get(name)
+    if storage is None or not storage.filename:
+        return None
+    return Upload(filename=storage.filename, content_type=storage.mimetype or "", data=storage.read())
+
+
+def _file_ref(data: Any) -> Upload | None:
+    if data is None:
+        return None
+    return Upload(filename=str(data.get("filename", "")), content_type=str(data.get("content_type", "")),
+                  data=data.get("bytes", b""))
+
+
+def _submit(session: Any, instance: ConnectorInstance, checked: Checked, submission: str) -> dict[str, Any]:
+    """Store and apply; returns the reference and status link (or the reason it was not filed)."""
+    connector = build_connector(session, instance)
+    try:
+        result = ingest(session=session, instance=instance, connector=connector, raw=RawEvent(
+            idempotency_key=f"submission:{submission}", payload={"values": checked.values, "files": checked.files},
+            meta={"remote_addr": request.remote_addr, "user_agent": request.headers.get("User-Agent", "")[:300]}))
+    finally:
+        connector.close()
+    if result.ticket_ref is None:
+        return {"ticket": None, "status_url": None, "reason": result.reason}
+    return {"ticket": result.ticket_ref, "status_url": services.status_url(session, result.ticket_ref),
+            "duplicate": result.duplicate}
+
+
+@public
+def form_page(slug: str) -> Any:
+    hub = runtime()
+    with hub.db.transaction() as session:
+        instance, config = _form(session, slug)
+        if request.method == "GET":
+            return render_template("webform/form.html", form=config, slug=slug, values={}, errors={},
+                                   submission=uuid.uuid4().hex)
+        values = request.form.to_dict()
+        submission = values.pop("submission", "") or uuid.uuid4().hex
+        if is_spam(values):
+            return render_template("webform/thanks.html", form=config, ticket=None, status_url=None)
+        if _limited(session, slug, config):
+            return render_template("webform/form.html", form=config, slug=slug, values=values, errors={},
+                                   submission=submission, limited=True), 429
+        uploads = {spec["name"]: _file(spec["name"]) for spec in config["fields"] if spec["type"] == "file"}
+        checked = check(config, values, uploads)
+        if checked.errors:
+            return render_template("webform/form.html", form=config, slug=slug, values=values,
+                                   errors=checked.errors, submission=submission), 422
+        outcome = _submit(session, instance, checked, submission[:64])
+        # The page links within the site it was served from, whatever HUB_BASE_URL says.
+        link = urlsplit(outcome["status_url"]).path if outcome["status_url"] else None
+        return render_template("webform/thanks.html", form=config, ticket=outcome["ticket"], status_url=link)
+
+
+def _cors(response: Response, config: dict[str, Any]) -> Response:
+    origin = request.headers.get("Origin")
+    if origin and origin in config["allowed_origins"]:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+        response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+@public
+@csrf_exempt
+def form_json(slug: str) -> Any:
+    """Submit from a site's own page: the same fields and checks, JSON in and out."""
+    hub = runtime()
+    with hub.db.transaction() as session:
+        instance, config = _form(session, slug)
+        origin = request.headers.get("Origin")
+        if origin and origin not in config["allowed_origins"]:
+            return problem(403, "Forbidden", f"Pages at {origin} may not post to this form.",
+                           kind="origin-not-allowed")
+        if request.method == "OPTIONS":
+            return _cors(make_response("", 204), config)
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("values", {}), dict):
+            return _cors(problem(400, "Bad request", 'Send JSON like {"values": {"field": "value"}}.',
+                                 kind="webform-unreadable"), config)
+        values = dict(body.get("values") or {})
+        if is_spam(values):
+            return _cors(make_response(jsonify(accepted=True), 202), config)
+        if _limited(session, slug, config):
+            return _cors(problem(429, "Too many requests", "Too many submissions from this address; try later.",
+                                 kind="rate-limited", headers={"Retry-After": "3600"}), config)
+        files = body.get("files") or {}
+        uploads = {spec["name"]: _decoded(files.get(spec["name"])) for spec in config["fields"]
+                   if spec["type"] == "file"}
+        checked = check(config, values, uploads)
+        if checked.errors:
+            return _cors(problem(422, "Validation failed", "Some fields are not valid.", kind="validation-failed",
+                                 errors={name: [message] for name, message in checked.errors.items()}), config)
+        submission = str(body.get("submission") or uuid.uuid4().hex)[:64]
+        outcome = _submit(session, instance, checked, submission)
+        status = 200 if outcome.get("duplicate") else 201 if outcome["ticket"] else 202
+        return _cors(make_response(jsonify(outcome), status), config)
+
+
+def _decoded(item: Any) -> Upload | None:
+    """A file in JSON: {"filename", "content_type", "data": base64}."""
+    import base64
+    import binascii
+
+    if not isinstance(item, dict):
+        return None
+    try:
+        data = base64.b64decode(str(item.get("data", "")), validate=True)
+    except (binascii.Error, ValueError):
+        data = b""
+    return _file_ref({**item, "bytes": data})
