@@ -1,0 +1,114 @@
+"""The dashboard page, its CSV export and its JSON twin; for agents and admins."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+from werkzeug.exceptions import Forbidden, Unauthorized
+
+from hub.api.context import runtime
+from hub.auth.web import current_principal, public
+from plugins.insights.charts import bars
+from plugins.insights.figures import figures
+
+ROLES = ("agent", "admin")
+MAX_DAYS = 366
+
+
+def _period() -> tuple[dt.datetime, dt.datetime, str | None]:
+    today = runtime().now().date()
+    try:
+        end_day = dt.date.fromisoformat(request.args["to"]) if request.args.get("to") else today
+        start_day = (dt.date.fromisoformat(request.args["from"]) if request.args.get("from")
+                     else end_day - dt.timedelta(days=29))
+    except ValueError:
+        abort(400, "Dates are written like 2026-11-23.")
+    if start_day > end_day or (end_day - start_day).days > MAX_DAYS:
+        abort(400, f"The period runs forwards and spans at most {MAX_DAYS} days.")
+    start = dt.datetime.combine(start_day, dt.time(0), dt.UTC)
+    end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(0), dt.UTC)
+    return start, end, request.args.get("department") or None
+
+
+def _figures() -> dict[str, Any]:
+    start, end, department = _period()
+    hub = runtime()
+    with hub.db.reading() as session:
+        return figures(session, start=start, end=end, department=department, now=hub.now())
+
+
+def _allowed(*, api: bool) -> None:
+    principal = current_principal()
+    if principal is None:
+        raise Unauthorized("Send an API token: Authorization: Bearer <token>." if api else "Sign in first.")
+    if principal.role not in ROLES or (api and principal.via != "token"):
+        raise Forbidden(f"The dashboard is for agents and admins, not the role '{principal.role}'.")
+
+
+@public
+def dashboard() -> Any:
+    if current_principal() is None:
+        from flask import redirect, url_for
+
+        return redirect(url_for("ui_auth.login", next=request.full_path.rstrip("?")))
+    _allowed(api=False)
+    data = _figures()
+    with runtime().db.reading() as session:
+        from sqlalchemy import select
+
+        from hub.models import Department
+
+        departments = list(session.scalars(select(Department.slug).order_by(Department.slug)))
+    charts = {
+        "per_day": bars(data["volume"]["by_day"], "Tickets per day"),
+        "by_source": bars(data["volume"]["by_source"], "Tickets by source"),
+        "by_department": bars(data["volume"]["by_department"], "Tickets by department"),
+        "by_category": bars(data["volume"]["by_category"], "Tickets by category"),
+        "backlog": bars(list(data["backlog"].items()), "Open tickets by age"),
+    }
+    return render_template("insights/dashboard.html", data=data, charts=charts, departments=departments,
+                           args=request.args)
+
+
+@public
+def dashboard_csv() -> Any:
+    principal = current_principal()
+    _allowed(api=principal is not None and principal.via == "token")
+    data = _figures()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["figure", "key", "value"])
+    writer.writerow(["tickets", "", data["tickets"]])
+    writer.writerow(["mtta_minutes", "", data["mtta_minutes"]])
+    writer.writerow(["mttr_hours", "", data["mttr_hours"]])
+    for target, share in data["sla"].items():
+        writer.writerow([f"sla_{target}_percent", "", share["percent"]])
+    writer.writerow(["csat_average", "", data["csat"]["average"]])
+    for label, count in data["backlog"].items():
+        writer.writerow(["backlog", label, count])
+    for group, rows in data["volume"].items():
+        for key, count in rows:
+            writer.writerow([f"volume_{group}", key, count])
+    for key, _tickets, occurrences in data["recurring"]["configuration_items"]:
+        writer.writerow(["recurring_ci_occurrences", key, occurrences])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="insights.csv"'
+    return response
+
+
+@public
+def dashboard_json() -> Any:
+    _allowed(api=True)
+    return jsonify(_figures())
+
+
+def make_blueprint() -> Blueprint:
+    bp = Blueprint("insights", __name__, template_folder="templates")
+    bp.add_url_rule("/insights", view_func=dashboard)
+    bp.add_url_rule("/insights.csv", view_func=dashboard_csv)
+    bp.add_url_rule("/api/v1/insights", view_func=dashboard_json)
+    return bp

@@ -1,0 +1,145 @@
+"""Due times, pauses, warnings and breaches for one ticket.
+
+The plugin's per-ticket data holds the policy applied, the time the clock started, the
+open minutes spent paused, and which warnings and breaches were already announced, so
+each is announced once even when due times are recomputed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub.sdk import TicketInfo
+from hub.tracker import services
+from hub.tracker.actors import Actor
+from plugins.sla.calendar import BusinessCalendar
+
+NAME = "sla"
+TARGETS = ("response", "resolution")
+DONE_STATES = frozenset({"resolved", "closed", "cancelled", "rejected", "failed", "backed_out"})
+
+
+def matching_policy(settings: dict[str, Any], ticket: TicketInfo) -> dict[str, Any] | None:
+    for policy in settings["policies"]:
+        if policy["priorities"] and ticket.priority not in policy["priorities"]:
+            continue
+        if policy["departments"] and ticket.department not in policy["departments"]:
+            continue
+        if policy["kinds"] and ticket.kind not in policy["kinds"]:
+            continue
+        return dict(policy)
+    return None
+
+
+def calendar_of(settings: dict[str, Any], name: str) -> BusinessCalendar:
+    for entry in settings["calendars"]:
+        if entry["name"] == name:
+            return BusinessCalendar.from_settings({**entry, "holidays": [str(day) for day in entry["holidays"]]})
+    return BusinessCalendar.always()
+
+
+def _parse(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _met(ticket: TicketInfo, target: str) -> bool:
+    if target == "response":
+        return ticket.first_response_at is not None or ticket.status in DONE_STATES
+    return ticket.status in DONE_STATES
+
+
+def recompute(session: Session, ticket: TicketInfo) -> None:
+    """Set the ticket's due times and timers from its policy, pauses and state."""
+    settings = services.plugin_settings(session, NAME)
+    data = services.get_plugin_data(session, ticket.ref, NAME)
+    policy = matching_policy(settings, ticket)
+    if policy is None:
+        services.cancel_timers(session, ticket.ref, plugin=NAME)
+        services.set_due_times(session, ticket.ref, response_due_at=None, resolve_due_at=None)
+        data.pop("policy", None)
+        services.set_plugin_data(session, ticket.ref, NAME, data)
+        return
+    calendar = calendar_of(settings, policy["calendar"])
+    start = _parse(data.get("started_at")) or ticket.created_at
+    data.setdefault("started_at", start.isoformat())
+    data.setdefault("announced", [])
+    paused = float(data.get("paused_minutes", 0))
+    paused_now = ticket.status in settings["pause_states"]
+    due: dict[str, dt.datetime | None] = {}
+    for target in TARGETS:
+        minutes = policy[f"{target}_minutes"]
+        if not minutes:
+            due[target] = None
+            continue
+        due_at = calendar.add(start, minutes + paused)
+        due[target] = due_at
+        met = _met(ticket, target)
+        if met and f"{target}.met" not in data:
+            data[f"{target}.met"] = (ticket.first_response_at if target == "response" and ticket.first_response_at
+                                     else services.now(session)) <= due_at
+        for stage, share in (("warning", policy["warn_at"]), ("breach", 1.0)):
+            name = f"{target}.{stage}"
+            if met or paused_now or name in data["announced"]:
+                services.cancel_timers(session, ticket.ref, plugin=NAME, names=[name])
+                continue
+            services.set_timer(session, ticket.ref, plugin=NAME, name=name,
+                               due_at=calendar.add(start, minutes * share + paused) if stage == "warning" else due_at,
+                               data={"target": target, "stage": stage, "due_at": due_at.isoformat()})
+    data["policy"] = policy["name"]
+    services.set_plugin_data(session, ticket.ref, NAME, data)
+    services.set_due_times(session, ticket.ref, response_due_at=due["response"], resolve_due_at=due["resolution"])
+
+
+def status_moved(session: Session, ticket: TicketInfo, old: str, new: str) -> None:
+    """Start or stop the pause clock, then recompute."""
+    settings = services.plugin_settings(session, NAME)
+    data = services.get_plugin_data(session, ticket.ref, NAME)
+    now = services.now(session)
+    policy = matching_policy(settings, ticket)
+    if policy is not None:
+        calendar = calendar_of(settings, policy["calendar"])
+        if new in settings["pause_states"] and old not in settings["pause_states"]:
+            data["paused_since"] = now.isoformat()
+        elif old in settings["pause_states"] and new not in settings["pause_states"] and data.get("paused_since"):
+            since = _parse(data.pop("paused_since"))
+            assert since is not None
+            data["paused_minutes"] = float(data.get("paused_minutes", 0)) + calendar.minutes_between(since, now)
+        services.set_plugin_data(session, ticket.ref, NAME, data)
+    recompute(session, ticket)
+
+
+def timer_due(session: Session, ticket: TicketInfo, name: str, timer: dict[str, Any]) -> None:
+    """A warning or breach time came: announce it once, and escalate as the policy says."""
+    data = services.get_plugin_data(session, ticket.ref, NAME)
+    if name in data.get("announced", []):
+        return
+    target, stage = timer["target"], timer["stage"]
+    if _met(ticket, target):
+        return
+    data.setdefault("announced", []).append(name)
+    services.set_plugin_data(session, ticket.ref, NAME, data)
+    due_at = dt.datetime.fromisoformat(timer["due_at"])
+    services.emit(session, "sla_warning" if stage == "warning" else "sla_breached", ticket.ref, target=target,
+                  due_at=due_at)
+    settings = services.plugin_settings(session, NAME)
+    policy = next((p for p in settings["policies"] if p["name"] == data.get("policy")), None)
+    if policy is None:
+        return
+    escalation = policy["escalation"]
+    if escalation["mail_to"] and (stage == "breach" or escalation["on_warning"]):
+        verb = "will miss" if stage == "warning" else "missed"
+        services.send_mail(session, to=escalation["mail_to"], ref=ticket.ref, key=f"sla:{ticket.ref}:{name}",
+                           subject=f"[{ticket.ref}] {verb} its {target} target ({policy['name']})",
+                           body=f"{ticket.ref} {ticket.title}\nPriority P{ticket.priority}, status {ticket.status}.\n"
+                                f"The {target} target is due {due_at:%Y-%m-%d %H:%M} UTC.\n")
+    if stage == "breach":
+        changes: dict[str, Any] = {}
+        if escalation["raise_priority"] and ticket.priority > 1:
+            changes["priority"] = ticket.priority - 1
+        if escalation["reassign_group"]:
+            changes["group"] = escalation["reassign_group"]
+        if changes:
+            services.update_fields(session, ticket.ref, changes, Actor.plugin(NAME))
