@@ -1,0 +1,81 @@
+"""kill -9 of a worker in the middle of a run of deliveries, then a restart.
+
+Every delivery must reach the receiver exactly once in effect (a resend carries the same
+Idempotency-Key, which the receiver applies once), none may be lost, and the updates of
+each ticket must arrive in the order they were made.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+from typing import Any
+
+from hub.jobs.delivery import WRITE_GROUP
+from hub.jobs.scheduler import Scheduler
+from tests.faults.conftest import process_env
+from tests.support.processes import hub_command
+from tests.support.sink import running_sink
+
+TICKETS, UPDATES = 12, 9
+
+
+def start_worker(app_config: dict[str, Any]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(hub_command("worker", "--queues", "outbound"), env=process_env(app_config),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def test_kill_9_mid_delivery_loses_nothing_and_duplicates_nothing(app: Any, api: Any, runtime: Any,
+                                                                   app_config: dict[str, Any]) -> None:
+    with running_sink() as sink:
+        sink.hang_seconds, sink.fail_ratio = 0.0, 0.0
+        assert api.post("/api/v1/admin/instances", json={
+            "connector": "webhook", "slug": "partner", "enabled": True,
+            "config": {"auth": "token", "secret": "partner-secret-123", "push_url": sink.url,
+                       "push_scope": "all"}}).status_code == 201
+        # The receiver is slow, so the kill lands in the middle of the run.
+        original = sink.handle
+
+        def slow(request: Any) -> Any:
+            threading.Event().wait(0.01)
+            return original(request)
+
+        sink.handle = slow  # type: ignore[method-assign]
+        refs = []
+        for n in range(TICKETS):
+            ref = api.post("/api/v1/incidents", json={"title": f"Ticket {n}"}).json["ref"]
+            refs.append(ref)
+            for step in range(UPDATES):
+                changed = api.patch(f"/api/v1/incidents/{ref}", json={"description": f"{ref} step {step}"})
+                assert changed.status_code == 200
+        expected = TICKETS * (UPDATES + 1)
+        stop = threading.Event()
+        scheduler = Scheduler(runtime, tick_seconds=0.2)
+        thread = threading.Thread(target=scheduler.run, args=(stop,), daemon=True)
+        thread.start()
+        worker = start_worker(app_config)
+        try:
+            assert sink.wait_for(expected // 3, timeout=60), "no progress before the kill"
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
+            delivered_at_kill = len(sink.applied)
+            assert delivered_at_kill < expected, "everything was delivered before the kill; slow the receiver"
+            worker = start_worker(app_config)
+            assert sink.wait_for(expected, timeout=90), f"only {len(sink.applied)} of {expected} arrived"
+        finally:
+            stop.set()
+            thread.join(timeout=10)
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+                worker.wait(timeout=20)
+        assert len(sink.applied) == expected  # none lost
+        duplicates = len(sink.received) - len(sink.applied)
+        assert duplicates <= WRITE_GROUP, duplicates  # resends: at most one unwritten group, and harmless
+        for ref in refs:
+            steps = [body["changes"]["description"][1] for body in sink.bodies()
+                     if body["ticket"]["ref"] == ref and body["event"] == "update"]
+            assert steps == [f"{ref} step {step}" for step in range(UPDATES)], (ref, steps)
+        statuses = {m["status"] for m in api.get("/api/v1/admin/outbox?limit=500").json}
+        assert statuses == {"delivered"}
