@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench` runs every case and writes bench/REPORT.md."""

@@ -1,0 +1,83 @@
+"""Profile webhook ingest in one process (pyinstrument), or time it: the figures of bench/LIMITS.md.
+
+    PYTHONPATH=. python bench/profile_ingest.py [N] [--accepted] [--profile]
+
+Makes a PostgreSQL database of its own (HUB_BENCH_POSTGRES, as `python -m bench`), posts N
+distinct events through the test client and prints events/s and CPU milliseconds per event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+import uuid
+
+from sqlalchemy import create_engine, text
+
+from hub import create_app, migrate
+from hub.db import Database
+from tests.conftest import make_token
+
+SECRET = "feed-token-xxxxxxxxxxxx"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("count", type=int, nargs="?", default=1000)
+    parser.add_argument("--accepted", action="store_true", help="the webhook answers 202 once stored")
+    parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile")
+    args = parser.parse_args()
+    server = os.environ.get("HUB_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1/postgres")
+    name = "hub_profile_" + uuid.uuid4().hex[:6]
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.rsplit("/", 1)[0] + "/" + name
+    try:
+        database = Database(url)
+        migrate.upgrade(database)
+        database.dispose()
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x" * 32, "INSTANCE_PATH": tempfile.mkdtemp(),
+                          "REDIS_URL": os.environ.get("HUB_BENCH_REDIS", "redis://127.0.0.1:6379/0"),
+                          "LOAD_ENTRYPOINTS": False, "PLUGINS": [("webhook", "connectors.webhook")],
+                          "QUEUE_PREFIX": name})
+        client = app.test_client()
+        token = make_token(app, "admin", "profiler")
+        config = {"auth": "token", "secret": SECRET, "idempotency_field": "id"}
+        if args.accepted:
+            config["respond"] = "accepted"
+        created = client.post("/api/v1/admin/instances", headers={"Authorization": f"Bearer {token}"},
+                              json={"connector": "webhook", "slug": "feed", "enabled": True, "config": config})
+        assert created.status_code == 201, created.json
+
+        def post(count: int, run: str) -> None:
+            for number in range(count):
+                response = client.post("/api/v1/hooks/feed", headers={"X-Hub-Token": SECRET},
+                                       json={"id": f"{run}-{number}", "title": f"Event {run} {number}"})
+                assert response.status_code in (201, 202), response.json
+
+        post(200, "warm")
+        if args.profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler()
+            profiler.start()
+            post(args.count, "profiled")
+            profiler.stop()
+            print(profiler.output_text(unicode=False, color=False))
+        else:
+            wall, cpu = time.perf_counter(), time.process_time()
+            post(args.count, "timed")
+            print(f"{args.count / (time.perf_counter() - wall):.0f} events/s, "
+                  f"{1000 * (time.process_time() - cpu) / args.count:.2f} ms CPU per event")
+        app.extensions["hub"].db.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
