@@ -386,8 +386,12 @@ def apply_draft(session: Session, draft: TicketDraft, *, event: Any, instance: A
     if key:
         correlate.bind_key(session, key, ticket.id)
     if draft.external_id:
-        links.link_ticket(session, ticket_id=ticket.id, instance_id=view.id, external_id=draft.external_id,
-                          url=draft.external_url, remote_version=draft.external_version, new_ticket=True)
+        link = links.link_ticket(session, ticket_id=ticket.id, instance_id=view.id, external_id=draft.external_id,
+                                 url=draft.external_url, remote_version=draft.external_version, new_ticket=True)
+        if draft.extra.get("sync"):
+            from hub.sync import remember_created
+
+            remember_created(session, link, draft, actor)
     correlate.remember_thread_key(session, ticket.id, draft.thread_key)
     _attach(session, draft, ticket, event, comment_id=None)
     return Outcome("applied", action="created", ticket=ticket, correlation_key=key)
@@ -418,6 +422,11 @@ def _explicit_target(session: Session, draft: TicketDraft, view: InstanceInfo) -
                                   require_participant=draft.require_participant)
     if target is None and draft.external_id:
         target = correlate.by_link(session, view.id, draft.external_id)
+    our_ref = (draft.extra.get("sync") or {}).get("our_ref") if target is None else None
+    if our_ref:
+        # A remote record the hub made (its reference travels with it), seen before the
+        # answer to the create was recorded: the same ticket, never a second one.
+        target = correlate.by_ref(session, str(our_ref), sender=None, require_participant=False)
     return target
 
 
@@ -444,11 +453,7 @@ def _apply_to(session: Session, draft: TicketDraft, target: correlate.Target, ac
         return Outcome("applied", action="transitioned", ticket=ticket, reason=target.reason)
     if draft.action == "update" and draft.extra.get("sync"):
         # Two-way sync: the sync engine decides field by field (direction, conflicts, echoes).
-        # It is not part of this version; such an event is quarantined with the reason.
-        try:
-            from hub.sync.inbound import apply_remote_update
-        except ImportError:
-            raise ValueError("two-way sync updates need the sync engine, which this version does not have") from None
+        from hub.sync import apply_remote_update
 
         return apply_remote_update(session, draft, target, actor, event)
     if draft.action == "update":

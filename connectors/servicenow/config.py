@@ -1,0 +1,70 @@
+"""A ServiceNow instance's settings, and the default field rules for its two tables."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import ValidationError, validate, validates_schema
+from marshmallow import fields as mf
+
+from hub.sdk import ConfigSchema, secret
+from hub.sdk.sync import FieldRule, FieldRuleSchema
+
+TABLES = {"incident": "incident", "change_request": "change"}
+TABLE_OF_KIND = {kind: table for table, kind in TABLES.items()}
+SN_TIME = "%Y-%m-%d %H:%M:%S"
+OUR_REF = re.compile(r"^(INC|CHG)-\d{6,}$")
+
+LEVELS_IN = {"1": "high", "2": "medium", "3": "low"}
+INCIDENT_STATES_IN = {"1": "new", "2": "in_progress", "3": "on_hold", "6": "resolved", "7": "closed",
+                      "8": "cancelled"}
+INCIDENT_STATES_OUT = {"new": "1", "acknowledged": "2", "in_progress": "2", "on_hold": "3", "resolved": "6",
+                       "closed": "7", "cancelled": "8"}
+# The change_request states of the default (Madrid and later) change model.
+CHANGE_STATES_IN = {"-5": "draft", "-4": "assessment", "-3": "assessment", "-2": "scheduled", "-1": "implementing",
+                    "0": "review", "3": "closed", "4": "cancelled"}
+CHANGE_STATES_OUT = {"draft": "-5", "submitted": "-4", "assessment": "-4", "approved": "-3", "rejected": "-5",
+                     "scheduled": "-2", "implementing": "-1", "review": "0", "failed": "3", "backed_out": "3",
+                     "closed": "3", "cancelled": "4"}
+
+DEFAULT_RULES = (
+    FieldRule("title", "short_description"),
+    FieldRule("description", "description"),
+    FieldRule("impact", "impact", values_in=LEVELS_IN),
+    FieldRule("urgency", "urgency", values_in=LEVELS_IN),
+    FieldRule("status", "state", kind="incident", values_in=INCIDENT_STATES_IN, values_out=INCIDENT_STATES_OUT),
+    FieldRule("status", "state", kind="change", values_in=CHANGE_STATES_IN, values_out=CHANGE_STATES_OUT),
+    FieldRule("category", "category", direction="in"),
+)
+
+
+class ServiceNowConfig(ConfigSchema):
+    instance_url = mf.Url(required=True, require_tld=False, metadata={
+        "title": "Instance URL", "description": "e.g. https://example.service-now.com"})
+    username = mf.String(load_default="", metadata={
+        "title": "User name", "description": "An integration user with the itil and rest_api_explorer roles."})
+    password = secret(load_default="", title="Password", description="The integration user's password.")
+    token = secret(load_default="", title="OAuth access token", description="Instead of a user name and password.")
+    integration_user = mf.String(load_default="", metadata={
+        "title": "Integration user", "description": "The user the hub writes as, so its own comments are not "
+        "read back; defaults to the user name."})
+    tables = mf.List(mf.String(validate=validate.OneOf(tuple(TABLES))), load_default=lambda: ["incident"],
+                     validate=validate.Length(min=1), metadata={"title": "Tables", "description": "incident, change_request or both."})
+    create_remote = mf.Boolean(load_default=False, metadata={
+        "title": "Create hub tickets in ServiceNow", "description": "Off: only records that came from "
+        "ServiceNow are kept in step. On: every hub ticket of these kinds gets a ServiceNow record."})
+    import_since = mf.DateTime(load_default=None, allow_none=True, metadata={
+        "title": "Import records updated since", "description": "Empty imports everything on the first poll."})
+    overlap_seconds = mf.Integer(load_default=120, validate=validate.Range(0, 3600), metadata={
+        "title": "Overlap (seconds)", "description": "Each poll re-reads this much before its cursor, for "
+        "records committed late; repeats are recognised by sys_id and sys_mod_count."})
+    page_size = mf.Integer(load_default=200, validate=validate.Range(1, 1000), metadata={
+        "title": "Page size", "description": "Records per request."})
+    field_map = mf.List(mf.Nested(FieldRuleSchema), load_default=list, metadata={
+        "title": "Field rules", "description": "Empty uses the defaults (docs/connectors/itsm.md)."})
+
+    @validates_schema
+    def check_auth(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("token") and not (data.get("username") and data.get("password")):
+            raise ValidationError("Give a user name and password, or an OAuth access token.", "username")

@@ -1,0 +1,273 @@
+"""The ServiceNow connector: polls changed records in, pushes hub changes out.
+
+Pull: ``sys_updated_on >= cursor - overlap`` ordered by ``sys_updated_on``, paged by
+offset; each version is one event keyed ``table:sys_id:sys_mod_count``, so the overlap
+and a repeated page cost nothing. Journal entries (``comments`` public, ``work_notes``
+internal) of each page come in one query and travel with their record.
+
+Push: our reference goes in ``correlation_id``. A create first searches for it, so a
+create whose answer was lost (timeout, worker killed) is found, never made twice. An
+update reads the record first and leaves alone any field the remote changed since the
+last sync: the next poll resolves that conflict by the field's policy, in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from connectors.servicenow.config import (
+    DEFAULT_RULES,
+    OUR_REF,
+    SN_TIME,
+    TABLE_OF_KIND,
+    TABLES,
+    ServiceNowConfig,
+)
+from hub.sdk import (
+    Checkpoint,
+    EventInfo,
+    FatalError,
+    HttpClient,
+    OutboundMessage,
+    PollingSource,
+    Pusher,
+    PushResult,
+    RawEvent,
+    SkippableError,
+    TicketDraft,
+)
+from hub.sdk.sync import FieldRule, RemoteComment, RemoteRecord, draft_for, outbound_values, rules_from, values_hash
+
+JOURNAL = "sys_journal_field"
+VISIBILITY = {"comments": "public", "work_notes": "internal"}
+RECENT_KEPT = 5000
+
+
+class ServiceNowConnector(PollingSource, Pusher):
+    slug = "servicenow"
+    title = "ServiceNow"
+    version = "0.1.0"
+    description = "Two-way sync of incidents and change requests with ServiceNow (Table API)."
+    config_schema = ServiceNowConfig
+    default_poll_interval = 60
+    default_field_rules: ClassVar[tuple[FieldRule, ...]] = DEFAULT_RULES
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._client: HttpClient | None = None
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    @property
+    def client(self) -> HttpClient:
+        if self._client is None:
+            token = self.config.get("token")
+            headers = {"Accept": "application/json", "Content-Type": "application/json"}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            auth = None if token else (self.config.get("username") or "", self.config.get("password") or "")
+            self._client = self.http(str(self.config["instance_url"]).rstrip("/"), headers=headers, auth=auth)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    @property
+    def me(self) -> str:
+        return str(self.config.get("integration_user") or self.config.get("username") or "")
+
+    def rules(self, kind: str | None = None) -> list[FieldRule]:
+        return rules_from(self.config, DEFAULT_RULES, kind)
+
+    def _fields(self) -> str:
+        mapped = {rule.remote for rule in self.rules()}
+        return ",".join(sorted(mapped | {"sys_id", "number", "sys_mod_count", "sys_updated_on", "correlation_id"}))
+
+    def _list(self, table: str, query: str, *, limit: int, offset: int = 0, fields: str | None = None) -> list[Any]:
+        params = {"sysparm_query": query, "sysparm_limit": str(limit), "sysparm_offset": str(offset),
+                  "sysparm_exclude_reference_link": "true", "sysparm_no_count": "true",
+                  "sysparm_display_value": "false"}
+        if fields:
+            params["sysparm_fields"] = fields
+        result = self.client.get(f"/api/now/table/{table}", params=params).json().get("result")
+        if not isinstance(result, list):
+            raise FatalError(f"ServiceNow answered {table} without a result list")
+        return result
+
+    def _one(self, response: Any) -> dict[str, Any]:
+        result = response.json().get("result")
+        if not isinstance(result, dict):
+            raise FatalError("ServiceNow answered without a record")
+        return result
+
+    def check_connection(self) -> str:
+        for table in self.config["tables"]:
+            self._list(table, "", limit=1, fields="sys_id")
+        return f"{self.config['instance_url']}: read {', '.join(self.config['tables'])}"
+
+    # -- pull ----------------------------------------------------------------------------
+
+    def poll(self, state: dict[str, Any]) -> Iterator[RawEvent | Checkpoint]:
+        cursors: dict[str, str] = dict(state.get("cursors") or {})
+        # Versions already read inside the overlap window: skipped here, so a resumed poll
+        # repeats nothing (and anything beyond this list is still a duplicate by its key).
+        recent: dict[str, list[str]] = {table: list(keys) for table, keys in (state.get("recent") or {}).items()}
+        limit = int(self.config["page_size"])
+        for table in self.config["tables"]:
+            query = "ORDERBYsys_updated_on"
+            since = self._since(cursors.get(table))
+            if since:
+                # A plain date-time in a query is UTC (a gs.dateGenerate() one would be the user's zone).
+                query = f"sys_updated_on>={since}^{query}"
+            seen = set(recent.get(table) or [])
+            window: list[tuple[str, str]] = []
+            offset = 0
+            while True:
+                page = self._list(table, query, limit=limit, offset=offset, fields=self._fields())
+                if not page:
+                    break
+                fresh = [record for record in page if _key(table, record) not in seen]
+                journal = self._journal([str(record.get("sys_id")) for record in fresh])
+                for record in fresh:
+                    sys_id = str(record.get("sys_id") or "")
+                    yield RawEvent(idempotency_key=_key(table, record),
+                                   payload={"table": table, "record": record, "journal": journal.get(sys_id, [])})
+                window.extend((str(record.get("sys_updated_on") or ""), _key(table, record)) for record in page)
+                cursors[table] = max(cursors.get(table) or "", max(updated for updated, _ in window))
+                recent[table] = self._within_overlap(cursors[table], window, seen)
+                yield Checkpoint({"cursors": dict(cursors), "recent": {k: list(v) for k, v in recent.items()}})
+                if len(page) < limit:
+                    break
+                offset += limit
+
+    def _within_overlap(self, cursor: str, window: list[tuple[str, str]], seen: set[str]) -> list[str]:
+        start = self._since(cursor) or ""
+        keys = sorted(seen | {key for updated, key in window if updated >= start})
+        return keys[-RECENT_KEPT:]
+
+    def _since(self, cursor: str | None) -> str | None:
+        if cursor:
+            moment = datetime.strptime(cursor, SN_TIME) - timedelta(seconds=int(self.config["overlap_seconds"]))
+            return moment.strftime(SN_TIME)
+        start = self.config.get("import_since")
+        if isinstance(start, str):
+            start = datetime.fromisoformat(start)
+        if isinstance(start, datetime):
+            return (start if start.tzinfo else start.replace(tzinfo=UTC)).astimezone(UTC).strftime(SN_TIME)
+        return None
+
+    def _journal(self, sys_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        if not sys_ids:
+            return found
+        query = f"element_idIN{','.join(sys_ids)}^elementINcomments,work_notes^ORDERBYsys_created_on"
+        offset, limit = 0, 1000
+        while True:
+            rows = self._list(JOURNAL, query, limit=limit, offset=offset,
+                              fields="sys_id,element,element_id,value,sys_created_by,sys_created_on")
+            for row in rows:
+                found.setdefault(str(row.get("element_id")), []).append(row)
+            if len(rows) < limit:
+                return found
+            offset += limit
+
+    def normalize(self, event: EventInfo) -> TicketDraft:
+        payload = event.payload or {}
+        table = payload.get("table")
+        record = payload.get("record")
+        if table not in TABLES or not isinstance(record, Mapping) or not record.get("sys_id"):
+            raise SkippableError("not a ServiceNow record event")
+        kind = TABLES[table]
+        rules = self.rules(kind)
+        fields = {rule.remote: str(record.get(rule.remote) or "") for rule in rules if rule.reads}
+        comments = [RemoteComment(id=str(row.get("sys_id")), body=str(row.get("value") or ""),
+                                  visibility=VISIBILITY.get(str(row.get("element")), "internal"),
+                                  author=str(row.get("sys_created_by") or ""),
+                                  created_at=str(row.get("sys_created_on") or ""))
+                    for row in payload.get("journal") or []
+                    if str(row.get("sys_created_by") or "") != self.me]  # our own, written by push
+        ref = str(record.get("correlation_id") or "")
+        remote = RemoteRecord(kind=kind, external_id=str(record["sys_id"]), fields=fields,
+                              version=str(record.get("sys_mod_count") or "0"),
+                              updated_at=_sn_time(record.get("sys_updated_on")), url=self._url(table, record),
+                              our_ref=ref if OUR_REF.match(ref) else None, comments=comments)
+        draft = draft_for(remote, rules)
+        if record.get("number"):
+            draft.custom_fields["servicenow_number"] = str(record["number"])
+        return draft
+
+    def _url(self, table: str, record: Mapping[str, Any]) -> str:
+        return f"{str(self.config['instance_url']).rstrip('/')}/{table}.do?sys_id={record.get('sys_id')}"
+
+    # -- push ----------------------------------------------------------------------------
+
+    @classmethod
+    def push_mode(cls, config: Mapping[str, Any]) -> str:
+        return "all" if config.get("create_remote") else "links"
+
+    def push(self, message: OutboundMessage) -> PushResult:
+        ticket = message.ticket
+        if ticket is None:
+            return PushResult(detail="no ticket to send")
+        table = TABLE_OF_KIND.get(ticket.kind)
+        if table not in self.config["tables"]:
+            return PushResult(detail=f"{ticket.kind} tickets are not synced with this instance")
+        rules = self.rules(ticket.kind)
+        wanted = outbound_values(rules, ticket)
+        if message.link is None:
+            record = self._find_ours(table, ticket.ref) or self._one(self.client.post(
+                f"/api/now/table/{table}", json={**wanted, "correlation_id": ticket.ref,
+                                                  "correlation_display": "itsm-hub"}))
+            synced = {rule.remote: str(record.get(rule.remote) or "") for rule in rules}
+            if message.action == "comment":
+                self._comment(table, str(record["sys_id"]), message.payload)
+            return PushResult(external_id=str(record["sys_id"]), url=self._url(table, record),
+                              synced_hash=values_hash(synced), data={"synced": synced},
+                              detail=f"linked to {record.get('number')}")
+        sys_id = message.link.external_id
+        if message.action == "comment":
+            self._comment(table, sys_id, message.payload)
+            return PushResult(detail="comment added")
+        synced = dict((message.link.data or {}).get("synced") or {})
+        current = self._one(self.client.get(f"/api/now/table/{table}/{sys_id}",
+                                            params={"sysparm_fields": self._fields()}))
+        send: dict[str, str] = {}
+        for remote, value in wanted.items():
+            now = str(current.get(remote) or "")
+            if now == value:
+                synced[remote] = value
+            elif remote in synced and now != synced[remote]:
+                continue  # changed remotely too: the next poll settles it by the field's policy
+            else:
+                send[remote] = value
+        if send:
+            self.client.patch(f"/api/now/table/{table}/{sys_id}", json=send)
+            synced.update(send)
+        return PushResult(synced_hash=values_hash(synced), data={"synced": synced},
+                          detail=f"sent {', '.join(sorted(send))}" if send else "already in step")
+
+    def _find_ours(self, table: str, ref: str) -> dict[str, Any] | None:
+        found = self._list(table, f"correlation_id={ref}", limit=1, fields=self._fields())
+        return found[0] if found else None
+
+    def _comment(self, table: str, sys_id: str, payload: Mapping[str, Any]) -> None:
+        comment = payload.get("comment") or {}
+        body = str(comment.get("body") or "").strip()
+        if not body:
+            return
+        element = "work_notes" if comment.get("visibility") == "internal" else "comments"
+        self.client.patch(f"/api/now/table/{table}/{sys_id}", json={element: body})
+
+
+def _key(table: str, record: Mapping[str, Any]) -> str:
+    return f"{table}:{record.get('sys_id')}:{record.get('sys_mod_count')}"
+
+
+def _sn_time(text: Any) -> datetime | None:
+    try:
+        return datetime.strptime(str(text), SN_TIME).replace(tzinfo=UTC)
+    except ValueError:
+        return None

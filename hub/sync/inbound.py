@@ -1,0 +1,208 @@
+"""Applying one version of a remote record to its linked ticket."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub import outbox
+from hub.models import ConnectorInstance, ExternalLink, Ticket
+from hub.runtime import runtime_of
+from hub.sdk.sync import FieldRule, rules_from, values_hash
+from hub.sdk.values import TicketDraft
+from hub.tracker import audit
+from hub.tracker.actors import Actor
+from hub.tracker.states import MACHINES
+
+log = logging.getLogger("hub.sync")
+
+SEEN_COMMENTS_KEPT = 2000
+"""Remote comment ids remembered per link, so a re-read never adds one twice."""
+
+
+def rules_for(session: Session, instance_id: int, kind: str) -> list[FieldRule]:
+    instance = session.get(ConnectorInstance, instance_id)
+    if instance is None:
+        raise LookupError(f"connector instance {instance_id} is gone")
+    cls = runtime_of(session).plugins.connectors.get(instance.connector)
+    return rules_from(instance.config or {}, getattr(cls, "default_field_rules", ()), kind)
+
+
+def remember_created(session: Session, link: ExternalLink, draft: TicketDraft, actor: Actor) -> None:
+    """A remote record just became a ticket: its values are the first agreed ones, and its
+    comments are added now."""
+    sync = draft.extra["sync"]
+    data: dict[str, Any] = dict(link.data or {})
+    data["synced"] = dict(sync.get("record") or {})
+    link.last_synced_hash = values_hash(data["synced"])
+    ticket = session.get(Ticket, link.ticket_id)
+    data["seen_comments"] = _add_comments(session, ticket, sync.get("comments") or [], [], actor)
+    link.data = data
+
+
+def apply_remote_update(session: Session, draft: TicketDraft, target: Any, actor: Actor, event: Any) -> Any:
+    """Bring the linked ticket in step with the remote version in ``draft``."""
+    from hub.pipeline import Outcome
+    from hub.tracker.links import link_ticket
+    from hub.tracker.tickets import update_ticket
+
+    ticket: Ticket = target.ticket
+    sync: dict[str, Any] = draft.extra["sync"]
+    if actor.instance_id is None or not draft.external_id:
+        raise ValueError("a sync update needs the instance it came from and the remote id")
+    link = target.link if isinstance(target.link, ExternalLink) else None
+    if link is None or link.instance_id != actor.instance_id:
+        # Found by our reference in the remote record (the hub made it, and the answer to
+        # the create was lost): link it now instead of opening a duplicate.
+        link = link_ticket(session, ticket_id=ticket.id, instance_id=actor.instance_id,
+                           external_id=draft.external_id, url=draft.external_url)
+    if _is_stale(draft.external_version, link.remote_version):
+        return Outcome("ignored", action="ignored", ticket=ticket,
+                       reason=f"Version {draft.external_version} is not newer than {link.remote_version}.")
+    record: dict[str, str] = dict(sync.get("record") or {})
+    synced: dict[str, str] = dict((link.data or {}).get("synced") or {})
+    seen: list[str] = list((link.data or {}).get("seen_comments") or [])
+    remote_time = _parse_time(sync.get("updated_at"))
+    echo = bool(record) and values_hash(record) == link.last_synced_hash
+
+    changes: dict[str, Any] = {}
+    status: str | None = None
+    hub_kept: dict[str, str] = {}
+    if not echo:
+        for rule in rules_for(session, actor.instance_id, ticket.kind):
+            if not rule.reads or rule.remote not in record:
+                continue
+            remote_value = record[rule.remote]
+            base = synced.get(rule.remote)
+            hub_value = rule.to_remote(getattr(ticket, rule.field, None))
+            synced[rule.remote] = remote_value
+            if remote_value in (base, hub_value):
+                continue  # the remote did not change it, or both sides already agree
+            if rule.writes and base is not None and hub_value != base:
+                winner = _winner(rule, remote_time, ticket.updated_at)
+                audit.record(session, ticket, "sync_conflict", actor,
+                             {rule.field: (getattr(ticket, rule.field, None), rule.to_hub(remote_value))},
+                             note=_conflict_note(rule, winner))
+                if winner == "hub":
+                    hub_kept[rule.remote] = hub_value
+                    continue
+            value = rule.to_hub(remote_value)
+            if rule.field == "status":
+                status = value
+            else:
+                changes[rule.field] = value if value != "" else None
+
+    if changes:
+        update_ticket(session=session, ticket=ticket, values=changes, actor=actor, create_loose=True)
+    moved = _move(session, ticket, status, actor) if status and status != ticket.status else None
+    seen = _add_comments(session, ticket, sync.get("comments") or [], seen, actor)
+
+    link.data = {**(link.data or {}), "synced": synced, "seen_comments": seen}
+    link.remote_version = draft.external_version or link.remote_version
+    link.last_synced_hash = values_hash(synced)
+    link.last_synced_at = runtime_of(session).now()
+    link.sync_state, link.last_error = "ok", None
+    if hub_kept:
+        # The hub's value won: the remote must learn it. The push sees the remote's value
+        # as agreed (it is in ``synced`` now) and sends the hub's.
+        link.sync_version += 1
+        outbox.enqueue(session, instance_id=link.instance_id, action="update", lane=f"link:{link.id}",
+                       payload={"changes": {}, "reason": "sync conflict", "sync_version": link.sync_version},
+                       ticket_id=ticket.id, link_id=link.id, key=f"link:{link.id}:{link.sync_version}")
+    if echo:
+        return Outcome("ignored", action="ignored", ticket=ticket,
+                       reason="An echo of the hub's own update; nothing changed.")
+    done = [*changes, *(["status"] if moved else [])]
+    reason = f"Synced {', '.join(done)}." if done else "No field changed."
+    if moved is False:
+        reason += f" The remote state maps to '{status}', which {ticket.ref} cannot reach from '{ticket.status}'."
+    return Outcome("applied", action="updated", ticket=ticket, reason=target.reason + " " + reason)
+
+
+def _winner(rule: FieldRule, remote_time: datetime | None, hub_time: datetime | None) -> str:
+    if rule.owner in ("hub", "remote"):
+        return rule.owner
+    if remote_time is None or hub_time is None:
+        return "remote"
+    hub_aware = hub_time if hub_time.tzinfo else hub_time.replace(tzinfo=UTC)
+    return "hub" if hub_aware > remote_time else "remote"
+
+
+def _conflict_note(rule: FieldRule, winner: str) -> str:
+    why = "the newest change wins" if rule.owner == "newest" else f"the {rule.owner} side owns it"
+    kept = "the hub's value kept and sent back" if winner == "hub" else "the remote value taken"
+    return f"Both sides changed {rule.field} since the last sync ({rule.remote} remotely): {why}; {kept}."
+
+
+def _is_stale(version: str | None, known: str | None) -> bool:
+    if version is None or known is None:
+        return False
+    if version.isascii() and version.isdigit() and known.isascii() and known.isdigit():
+        return int(version) <= int(known)
+    return version == known
+
+
+def _parse_time(text: Any) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def status_path(ticket: Ticket, target: str) -> list[str] | None:
+    """The shortest run of allowed moves from the ticket's state to ``target``."""
+    machine = MACHINES[ticket.kind]
+    if target not in machine.moves:
+        return None
+    queue: deque[tuple[str, list[str]]] = deque([(ticket.status, [])])
+    visited = {ticket.status}
+    while queue:
+        state, path = queue.popleft()
+        for following in machine.allowed(state, ticket if state == ticket.status else None):
+            if following == target:
+                return [*path, following]
+            if following not in visited:
+                visited.add(following)
+                queue.append((following, [*path, following]))
+    return None
+
+
+def _move(session: Session, ticket: Ticket, to: str, actor: Actor) -> bool:
+    from hub.tracker.tickets import transition_ticket
+
+    path = status_path(ticket, to)
+    if path is None:
+        log.info("%s: remote state %s is not reachable from %s", ticket.ref, to, ticket.status)
+        return False
+    for step in path:
+        transition_ticket(session=session, ticket=ticket, to=step, actor=actor,
+                          note="Moved in the remote system." if step == to else None)
+    return True
+
+
+def _add_comments(session: Session, ticket: Ticket | None, comments: list[dict[str, Any]], seen: list[str],
+                  actor: Actor) -> list[str]:
+    from hub.tracker.comments import add_comment
+
+    known = set(seen)
+    for comment in comments:
+        ident = str(comment.get("id") or "")
+        body = str(comment.get("body") or "").strip()
+        if not ident or ident in known:
+            continue
+        known.add(ident)
+        seen.append(ident)
+        if ticket is None or not body:
+            continue
+        author = str(comment.get("author") or "")
+        by = Actor(type=actor.type, name=author or actor.name, origin=actor.origin, instance_id=actor.instance_id)
+        add_comment(session=session, ticket=ticket, body=body[:20_000], actor=by,
+                    visibility="internal" if comment.get("visibility") == "internal" else "public")
+    return seen[-SEEN_COMMENTS_KEPT:]
