@@ -16,6 +16,7 @@ import json
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,11 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     database = Database(options)
     fake = ServiceNowFake()
     fake.user_timezone = "UTC"
+    fake.clock.freeze(fake.clock.now() - timedelta(days=30))
     for n in range(options.count):
+        # A backlog accumulates over weeks, not in one second: spread it over fake time, so
+        # the poll's overlap window holds what it would in life.
+        fake.clock.advance(minutes=3)
         fake.create_record("incident", short_description=f"Imported complaint {n}", description="From the IT desk",
                            impact=str(1 + n % 3), urgency=str(1 + (n // 3) % 3))
     try:
@@ -58,7 +63,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             with runtime.db.reading() as session:
                 tickets = session.scalar(select(func.count(Ticket.id))) or 0
             records = fake.records("incident")
-            fake.clock.advance(5)
+            fake.clock.unfreeze()
             for record in records[:100]:
                 fake.update_record("incident", record["sys_id"], state="2", comments="Looked at it")
             started = time.perf_counter()

@@ -50,7 +50,8 @@ class ServiceNowConfig(ConfigSchema):
         "title": "Integration user", "description": "The user the hub writes as, so its own comments are not "
         "read back; defaults to the user name."})
     tables = mf.List(mf.String(validate=validate.OneOf(tuple(TABLES))), load_default=lambda: ["incident"],
-                     validate=validate.Length(min=1), metadata={"title": "Tables", "description": "incident, change_request or both."})
+                     validate=validate.Length(min=1),
+                     metadata={"title": "Tables", "description": "incident, change_request or both."})
     create_remote = mf.Boolean(load_default=False, metadata={
         "title": "Create hub tickets in ServiceNow", "description": "Off: only records that came from "
         "ServiceNow are kept in step. On: every hub ticket of these kinds gets a ServiceNow record."})
@@ -59,6 +60,9 @@ class ServiceNowConfig(ConfigSchema):
     overlap_seconds = mf.Integer(load_default=120, validate=validate.Range(0, 3600), metadata={
         "title": "Overlap (seconds)", "description": "Each poll re-reads this much before its cursor, for "
         "records committed late; repeats are recognised by sys_id and sys_mod_count."})
+    timeout_seconds = mf.Integer(load_default=30, validate=validate.Range(1, 300), metadata={
+        "title": "Answer timeout (seconds)", "description": "A call with no answer by then is retried later; "
+        "a create is first looked up by the hub's reference, so a slow answer never makes two records."})
     page_size = mf.Integer(load_default=200, validate=validate.Range(1, 1000), metadata={
         "title": "Page size", "description": "Records per request."})
     field_map = mf.List(mf.Nested(FieldRuleSchema), load_default=list, metadata={

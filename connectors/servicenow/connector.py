@@ -68,7 +68,8 @@ class ServiceNowConnector(PollingSource, Pusher):
             if token:
                 headers["Authorization"] = f"Bearer {token}"
             auth = None if token else (self.config.get("username") or "", self.config.get("password") or "")
-            self._client = self.http(str(self.config["instance_url"]).rstrip("/"), headers=headers, auth=auth)
+            self._client = self.http(str(self.config["instance_url"]).rstrip("/"), headers=headers, auth=auth,
+                                     timeout=(5.0, float(self.config.get("timeout_seconds") or 30)))
         return self._client
 
     def close(self) -> None:
@@ -145,8 +146,9 @@ class ServiceNowConnector(PollingSource, Pusher):
 
     def _within_overlap(self, cursor: str, window: list[tuple[str, str]], seen: set[str]) -> list[str]:
         start = self._since(cursor) or ""
-        keys = sorted(seen | {key for updated, key in window if updated >= start})
-        return keys[-RECENT_KEPT:]
+        fresh = [key for updated, key in sorted(window, reverse=True) if updated >= start]
+        # The newest first: past the cap, older repeats are still recognised by their keys.
+        return list(dict.fromkeys(fresh + sorted(seen - set(fresh))))[:RECENT_KEPT]
 
     def _since(self, cursor: str | None) -> str | None:
         if cursor:

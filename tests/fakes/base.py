@@ -141,16 +141,16 @@ class FaultPlan:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._queue: list[tuple[Fault, re.Pattern[str] | None]] = []
+        self._queue: list[tuple[Fault, re.Pattern[str] | None, str | None]] = []
         self._ratio = 0.0
         self._ratio_faults: list[Fault] = []
         self._ratio_paths: re.Pattern[str] | None = None
         self._rng = random.Random(0)
 
-    def fail_next(self, fault: Fault, n: int, paths: str | None) -> None:
+    def fail_next(self, fault: Fault, n: int, paths: str | None, method: str | None = None) -> None:
         pattern = re.compile(paths) if paths else None
         with self._lock:
-            self._queue.extend((fault, pattern) for _ in range(n))
+            self._queue.extend((fault, pattern, method.upper() if method else None) for _ in range(n))
 
     def fail_ratio(self, ratio: float, faults: list[Fault], paths: str | None, seed: int) -> None:
         if not 0.0 <= ratio <= 1.0:
@@ -167,10 +167,10 @@ class FaultPlan:
             self._ratio = 0.0
             self._ratio_faults = []
 
-    def pick(self, path: str) -> Fault | None:
+    def pick(self, path: str, method: str = "GET") -> Fault | None:
         with self._lock:
-            for index, (fault, pattern) in enumerate(self._queue):
-                if pattern is None or pattern.search(path):
+            for index, (fault, pattern, only) in enumerate(self._queue):
+                if (pattern is None or pattern.search(path)) and only in (None, method):
                     del self._queue[index]
                     return fault
             wanted = self._ratio_paths is None or self._ratio_paths.search(path)
@@ -210,10 +210,12 @@ class FakeService:
         kind: FaultKind = "status",
         delay: float | None = None,
         paths: str | None = None,
+        method: str | None = None,
     ) -> None:
-        """Make the next ``n`` requests (whose path matches the ``paths`` regex) fail."""
+        """Make the next ``n`` requests (whose path matches the ``paths`` regex, and whose
+        method is ``method`` if given) fail."""
         fault = Fault(kind, status, retry_after, self.timeout_delay if delay is None else delay)
-        self.faults.fail_next(fault, n, paths)
+        self.faults.fail_next(fault, n, paths, method)
 
     def fail_ratio(
         self,
@@ -354,7 +356,7 @@ def install_gate(app: Flask, fake: FakeService) -> None:
         with fake.lock:
             fake._requests.append(record)
         g.fake_record = record
-        fault = fake.faults.pick(request.path)
+        fault = fake.faults.pick(request.path, request.method)
         if fault is not None:
             record.fault = fault.kind
             if fault.kind == "drop":
