@@ -38,12 +38,12 @@ class PostgresDatabase:
     def __init__(self, worker: str) -> None:
         base = make_url(PG_URL if PG_URL.startswith("postgresql+psycopg") else
                         "postgresql+psycopg://" + PG_URL.split("://", 1)[1])
-        self.name = f"hub_test_{worker}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
+        # The process id keeps two test runs on one server (CI and a run by hand) apart.
+        self.name = f"hub_test_{worker}_{os.getpid()}"
+        self._admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with self._admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{self.name}"'))
-        admin.dispose()
         self.url = base.set(database=self.name).render_as_string(hide_password=False)
         database = Database(self.url)
         migrate.upgrade(database)
@@ -62,3 +62,6 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self._engine.dispose()
+        with self._admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self._admin.dispose()
