@@ -34,5 +34,15 @@ def _idle(runtime: Any) -> bool:
         return not outbox.due_lanes(session)
 
 
+def nothing_pending(runtime: Any) -> bool:
+    """No outbound message waits, not even one whose retry is not due yet (``drain`` stops at those)."""
+    from sqlalchemy import select
+
+    from hub.models import OutboxMessage
+
+    with runtime.db.reading() as session:
+        return session.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "pending").limit(1)) is None
+
+
 def dispatch_now(app: Flask, lanes: list[str]) -> int:
     return dispatch_lanes(app.extensions["hub"], lanes)
