@@ -3,6 +3,7 @@ answers match the documented schemas (status codes, content types, bodies)."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import tempfile
 import uuid
@@ -31,7 +32,8 @@ def _build_app() -> tuple[Any, str]:
     source = PostgresDatabase(f"fuzz_{os.getpid()}") if PG_URL else SqliteTemplate(Path(folder))
     url = source.fresh(Path(folder))
     if isinstance(source, PostgresDatabase):
-        source.close()
+        source.close(drop=False)  # the app below keeps using it until the run ends
+        atexit.register(source.drop)
     app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "fuzz",
                       "LOAD_ENTRYPOINTS": False, "TOKEN_CACHE_SECONDS": 60, "REDIS_URL": REDIS_URL,
                       "QUEUE_PREFIX": f"fuzz{uuid.uuid4().hex[:8]}",

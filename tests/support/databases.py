@@ -60,8 +60,13 @@ class PostgresDatabase:
             connection.execute(text("ALTER SEQUENCE change_number_seq RESTART WITH 1"))
         return self.url
 
-    def close(self) -> None:
+    def close(self, *, drop: bool = True) -> None:
+        """Let go of the connections; ``drop=False`` leaves the database for a later :meth:`drop`."""
         self._engine.dispose()
+        if drop:
+            self.drop()
+
+    def drop(self) -> None:
         with self._admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
         self._admin.dispose()
