@@ -1,0 +1,121 @@
+"""A Request Tracker 5 site's settings, and the default field rules for one of its queues."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import ValidationError, validate, validates, validates_schema
+from marshmallow import fields as mf
+
+from hub.sdk import ConfigSchema, secret
+from hub.sdk.sync import FieldRule, FieldRuleSchema
+
+RT_TIME = "%Y-%m-%d %H:%M:%S"
+"""How TicketSQL takes a date: no zone (RT reads it in the API user's time zone)."""
+W3C_TIME = "%Y-%m-%dT%H:%M:%SZ"
+"""How REST2 answers a date: always UTC."""
+UNSET_DATE = "1970-01-01T00:00:00Z"
+SUBJECT_MAX = 200
+"""RT's Tickets.Subject column is varchar(200)."""
+CREATE_STATUSES = frozenset({"new", "open", "resolved"})
+"""The statuses RT's default lifecycle lets a ticket be created in."""
+
+# The hub's reference in the Subject of a ticket the hub made: found again by searching,
+# so a create whose answer was lost is never made twice.
+REF_TAG = re.compile(r"\s*\[hub ((?:INC|CHG)-\d{6,})\]\s*$")
+
+
+def ref_tag(ref: str) -> str:
+    return f" [hub {ref}]"
+
+
+# RT 5's default %PriorityAsString: Low 0, Medium 50, High 100. A number in between is
+# read as the nearest of these (see RTConnector), so an RT user's 42 is "medium".
+PRIORITY_IN = {"0": "low", "50": "medium", "100": "high"}
+INCIDENT_STATES_IN = {"new": "new", "open": "in_progress", "stalled": "on_hold", "resolved": "resolved",
+                      "rejected": "cancelled", "deleted": "cancelled"}
+INCIDENT_STATES_OUT = {"new": "new", "acknowledged": "open", "in_progress": "open", "on_hold": "stalled",
+                       "resolved": "resolved", "closed": "resolved", "cancelled": "rejected"}
+CHANGE_STATES_IN = {"new": "submitted", "open": "implementing", "stalled": "scheduled", "resolved": "closed",
+                    "rejected": "rejected", "deleted": "cancelled"}
+CHANGE_STATES_OUT = {"draft": "new", "submitted": "new", "assessment": "new", "approved": "open",
+                     "rejected": "rejected", "scheduled": "stalled", "implementing": "open", "review": "open",
+                     "failed": "resolved", "backed_out": "resolved", "closed": "resolved", "cancelled": "rejected"}
+
+CONTENT = "Content"
+"""The body of a ticket's Create transaction: RT has no description field to write."""
+
+DEFAULT_RULES = (
+    FieldRule("title", "Subject"),
+    FieldRule("description", CONTENT, direction="in"),
+    FieldRule("urgency", "Priority", values_in=PRIORITY_IN),
+    FieldRule("status", "Status", kind="incident", values_in=INCIDENT_STATES_IN, values_out=INCIDENT_STATES_OUT),
+    FieldRule("status", "Status", kind="change", values_in=CHANGE_STATES_IN, values_out=CHANGE_STATES_OUT),
+)
+
+# Ticket fields a rule may name besides Content; RT's PUT changes the writable ones.
+READABLE = frozenset({"Subject", "Status", "Priority", "InitialPriority", "FinalPriority", "Owner", "Queue",
+                      "Due", "Starts", "TimeEstimated", "TimeWorked", "TimeLeft", CONTENT})
+WRITABLE = frozenset({"Subject", "Status", "Priority", "InitialPriority", "FinalPriority", "Owner", "Queue",
+                      "Due", "TimeEstimated", "TimeWorked", "TimeLeft"})
+
+
+class RTConfig(ConfigSchema):
+    url = mf.Url(required=True, require_tld=False, metadata={
+        "title": "RT URL", "description": "The web root, e.g. https://rt.example.com; REST2 is under /REST/2.0."})
+    token = secret(load_default="", title="Auth token", description="An RT auth token (Settings > Auth Tokens), "
+                   "sent as 'Authorization: token ...'.")
+    username = mf.String(load_default="", metadata={
+        "title": "User name", "description": "Instead of a token: an RT user for Basic authentication."})
+    password = secret(load_default="", title="Password", description="That user's password.")
+    rt_user = mf.String(load_default="", metadata={
+        "title": "RT user of the hub", "description": "The RT user the token belongs to: its own replies and "
+        "comments are not read back. Defaults to the user name."})
+    queue = mf.String(load_default="General", validate=validate.Length(1, 200), metadata={
+        "title": "Queue", "description": "The RT queue kept in step with the hub."})
+    kind = mf.String(load_default="incident", validate=validate.OneOf(("incident", "change")), metadata={
+        "title": "Hub ticket kind", "description": "What the queue's tickets are in the hub: incident or change."})
+    create_remote = mf.Boolean(load_default=False, metadata={
+        "title": "Create hub tickets in RT", "description": "Off: only tickets that came from RT are kept in "
+        "step. On: every hub ticket of this kind also gets an RT ticket in the queue."})
+    import_since = mf.DateTime(load_default=None, allow_none=True, metadata={
+        "title": "Import tickets updated since", "description": "Empty imports the whole queue on the first poll."})
+    overlap_seconds = mf.Integer(load_default=120, validate=validate.Range(1, 3600), metadata={
+        "title": "Overlap (seconds)", "description": "Each poll re-reads this much before its cursor, for changes "
+        "committed late; repeats are recognised by ticket id and LastUpdated."})
+    timezone = mf.String(load_default="UTC", metadata={
+        "title": "Time zone of the RT user", "description": "RT reads the dates in a search in the API user's "
+        "time zone (its Preferences, else the site's $Timezone), e.g. Europe/Berlin."})
+    timeout_seconds = mf.Integer(load_default=30, validate=validate.Range(1, 300), metadata={
+        "title": "Answer timeout (seconds)", "description": "A call with no answer by then is retried later; a "
+        "create first searches for the hub's reference, so a slow answer never makes two tickets."})
+    page_size = mf.Integer(load_default=100, validate=validate.Range(1, 100), metadata={
+        "title": "Page size", "description": "Tickets per search page (REST2 allows at most 100)."})
+    field_map = mf.List(mf.Nested(FieldRuleSchema), load_default=list, metadata={
+        "title": "Field rules", "description": "Empty uses the defaults (docs/connectors/itsm-rt.md)."})
+
+    @validates("timezone")
+    def check_timezone(self, value: str, **_: Any) -> None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValidationError(f"Unknown time zone {value!r}; use a name such as Europe/Berlin.") from exc
+
+    @validates("field_map")
+    def check_rules(self, value: list[dict[str, Any]], **_: Any) -> None:
+        for rule in value:
+            remote = rule.get("remote")
+            if remote not in READABLE:
+                raise ValidationError(f"{remote!r} is not a ticket field the connector reads; use one of "
+                                      f"{', '.join(sorted(READABLE))}.")
+            if remote not in WRITABLE and rule.get("direction", "both") != "in":
+                raise ValidationError(f"{remote} cannot be written through REST2: give it direction 'in'.")
+
+    @validates_schema
+    def check_auth(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("token") and not (data.get("username") and data.get("password")):
+            raise ValidationError("Give an auth token, or a user name and password.", "token")
+        if not (data.get("rt_user") or data.get("username")):
+            raise ValidationError("Name the RT user the token belongs to.", "rt_user")
