@@ -31,7 +31,8 @@ def tls_context(config: dict[str, Any]) -> ssl.SSLContext:
 
 def quote_folder(name: str) -> str:
     """A folder name as IMAP wants it: modified UTF-7 (RFC 3501 5.1.3), quoted."""
-    out, pending = [], []
+    out: list[str] = []
+    pending: list[str] = []
 
     def flush() -> None:
         if pending:
@@ -108,7 +109,8 @@ class ImapMailbox:
         if status != "OK":
             raise FatalError(f"No folder {folder!r} in this mailbox: {_text(data)}")
         validity = client.untagged_responses.get("UIDVALIDITY") or [b"0"]
-        self.uidvalidity = int(validity[-1])
+        last = validity[-1]
+        self.uidvalidity = int(last if isinstance(last, bytes) else last[0])
 
     def search_new(self, last_uid: int, *, unseen_only: bool) -> list[int]:
         """UIDs above ``last_uid`` (or every unseen one, for a first look), ascending."""

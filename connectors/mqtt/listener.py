@@ -150,7 +150,7 @@ class MqttListener:
 
     def _event(self, message: mqtt.MQTTMessage) -> RawEvent:
         response = getattr(message.properties, "ResponseTopic", None) if message.properties else None
-        event = raw_event(message.topic, message.payload, qos=message.qos, retain=bool(message.retain),
+        event = raw_event(message.topic, bytes(message.payload), qos=message.qos, retain=bool(message.retain),
                           message_id=self.config.get("message_id"), response_topic=response)
         event.meta["client"] = self.client_id  # which listener process took it (shared subscriptions)
         return event

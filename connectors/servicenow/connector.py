@@ -215,7 +215,7 @@ class ServiceNowConnector(PollingSource, Pusher):
         if ticket is None:
             return PushResult(detail="no ticket to send")
         table = TABLE_OF_KIND.get(ticket.kind)
-        if table not in self.config["tables"]:
+        if table is None or table not in self.config["tables"]:
             return PushResult(detail=f"{ticket.kind} tickets are not synced with this instance")
         rules = self.rules(ticket.kind)
         wanted = outbound_values(rules, ticket)

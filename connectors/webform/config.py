@@ -49,7 +49,7 @@ class WebformConfig(ConfigSchema):
     kind = mf.String(load_default="incident", validate=validate.OneOf(("incident", "change")),
                          metadata={"title": "Ticket kind"})
     # Named as admins write it; marshmallow keeps declared fields apart from Schema.fields.
-    fields = mf.List(mf.Nested(FieldSpec), required=True, validate=validate.Length(min=1, max=40),
+    fields = mf.List(mf.Nested(FieldSpec), required=True,  # type: ignore[assignment]  # see above validate=validate.Length(min=1, max=40),
                          metadata={"title": "Fields", "description": "In the order they are shown."})
     allowed_origins = mf.List(mf.String(validate=validate.Regexp(r"^https?://[^/\s]+$")),
                                   load_default=list, metadata={
