@@ -150,7 +150,8 @@ def effective_settings(session: Session, name: str) -> dict[str, Any]:
         sealed = stored.pop("__secrets__", None)
         if sealed:
             stored.update(runtime.secrets.open(sealed))
-        stored = {key: value for key, value in stored.items() if key in schema().fields or key in secrets}
+        known = {field.data_key or key for key, field in schema().fields.items()}
+        stored = {key: value for key, value in stored.items() if key in known or key in secrets}
         import marshmallow as ma
 
         try:
@@ -207,7 +208,9 @@ def update_settings(*, session: Session, name: str, settings: dict[str, Any]) ->
         raise ValidationFailed({f"settings.{key}": value if isinstance(value, list) else [str(value)]
                                 for key, value in messages.items()}) from None
     hidden = {key: loaded.pop(key) for key in list(loaded) if key in secrets and loaded[key] is not None}
-    stored = json_ready(loaded)
+    # Stored as the schema writes it (data keys such as "continue", not attribute names such
+    # as "continue_"), so the next load takes it back unchanged.
+    stored = json_ready(schema(partial=True).dump(loaded))
     if hidden:
         stored["__secrets__"] = runtime.secrets.seal(hidden)
     state = session.get(PluginState, name)

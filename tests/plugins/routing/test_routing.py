@@ -65,3 +65,21 @@ def test_bad_rules_are_refused(api: Any, routed: None) -> None:
     response = api.put("/api/v1/admin/plugins/routing/settings", json={"settings": {"rules": [
         {"name": "Bad Name", "set": {"priority": 9}}]}})
     assert response.status_code == 422
+
+
+def test_stored_rules_load_back_as_written(app: Any, api: Any, routed: None, caplog: pytest.LogCaptureFixture) -> None:
+    """Settings are stored under the schema's own keys ("fields", "continue"), not the Python
+    attribute names, so they load back without falling back to the raw stored data."""
+    from hub.models import PluginState
+    from hub.plugin_admin import effective_settings
+
+    runtime = app.extensions["hub"]
+    runtime.caches.pop("plugin_settings", None)
+    with runtime.db.reading() as session:
+        stored = session.get(PluginState, "routing").settings
+        assert stored["rules"][1]["when"]["fields"] == {"labels.severity": "critical"}
+        assert "fields_" not in stored["rules"][1]["when"] and "continue_" not in stored["rules"][1]
+        loaded = effective_settings(session, "routing")
+    assert "no longer load" not in caplog.text
+    assert loaded["rules"][1]["when"]["fields_"] == {"labels.severity": "critical"}
+    assert api.get("/api/v1/admin/plugins/routing/settings").status_code == 200
