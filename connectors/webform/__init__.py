@@ -16,6 +16,14 @@ def register_connectors() -> list[type]:
 
 @hookimpl
 def register_blueprints() -> list[Any]:
+    from connectors.webform.builder import make_builder_blueprint
     from connectors.webform.views import make_blueprint
 
-    return [make_blueprint()]
+    return [make_blueprint(), make_builder_blueprint()]
+
+
+@hookimpl
+def register_menu_items() -> list[Any]:
+    from hub.ui.menu import MenuItem
+
+    return [MenuItem("Web forms", "webform_admin.forms", "admin", order=91)]

@@ -19,6 +19,20 @@ def declare_settings() -> type[Any]:
 
 
 @hookimpl
+def register_blueprints() -> list[Any]:
+    from plugins.routing.admin import make_blueprint
+
+    return [make_blueprint()]
+
+
+@hookimpl
+def register_menu_items() -> list[Any]:
+    from hub.ui.menu import MenuItem
+
+    return [MenuItem("Routing rules", "routing_admin.rules", "admin", order=93)]
+
+
+@hookimpl
 def enrich_ticket(draft: Any, event: Any, instance: Any, session: Any) -> None:
     from hub.tracker import services
     from plugins.routing.rules import apply, matches

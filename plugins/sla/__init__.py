@@ -21,6 +21,20 @@ def declare_settings() -> type[Any]:
 
 
 @hookimpl
+def register_blueprints() -> list[Any]:
+    from plugins.sla.admin import make_blueprint
+
+    return [make_blueprint()]
+
+
+@hookimpl
+def register_menu_items() -> list[Any]:
+    from hub.ui.menu import MenuItem
+
+    return [MenuItem("SLA policies", "sla_admin.policies", "admin", order=92)]
+
+
+@hookimpl
 def ticket_created(ticket: Any, session: Any) -> None:
     engine.recompute(session, ticket)
 

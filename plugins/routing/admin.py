@@ -1,0 +1,286 @@
+"""The routing rules page: list, add, edit, delete and reorder rules with form fields, not JSON.
+
+Pages under /admin/routing, for admins only. A change is checked by the plugin's own schema
+(``RoutingSettings``) first, so mistakes show beside the inputs, then stored through the same
+service as the generic settings page (``hub.plugin_admin.update_settings``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import marshmallow as ma
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from hub.api.context import reading, unit_of_work
+from hub.models import Department, Group
+from hub.plugin_admin import present_settings, update_settings
+from hub.tracker.errors import NotFound, ValidationFailed
+from hub.ui.auth import login_required
+from hub.ui.forms import field_errors
+from plugins.routing import NAME
+from plugins.routing.rules import RoutingSettings
+
+LABELS = {"name": "Name", "when.departments": "Department is one of", "when.categories": "Category is one of",
+          "when.sources": "Came through", "when.cis": "Configuration item is one of", "when.kinds": "Kind",
+          "when.keywords": "Mentions any of", "when.fields": "Event fields", "set.group": "Assignment group",
+          "set.assignee": "Assignee", "set.priority": "Priority", "set.department": "Department",
+          "set.tags": "Tags", "continue": "Go on to the next rules", "when": "Conditions", "set": "Changes"}
+LISTS = ("departments", "categories", "sources", "cis", "keywords")
+TEXTS = ("group", "assignee", "department")
+KINDS = ("incident", "change")
+PRIORITIES = (1, 2, 3, 4, 5)
+
+
+def make_blueprint() -> Blueprint:
+    """A new blueprint per app (the hub adds the plugin's switch to each)."""
+    bp = Blueprint("routing_admin", __name__, template_folder="templates", url_prefix="/admin/routing")
+    bp.add_url_rule("/", view_func=rules, methods=["GET"])
+    bp.add_url_rule("/rules/new", view_func=rule_new, methods=["GET", "POST"])
+    bp.add_url_rule("/rules/<int:number>", view_func=rule_edit, methods=["GET", "POST"])
+    bp.add_url_rule("/rules/<int:number>/move", view_func=rule_move, methods=["POST"])
+    bp.add_url_rule("/rules/<int:number>/delete", view_func=rule_delete, methods=["POST"])
+    return bp
+
+
+# -- Reading, checking and storing the settings -------------------------------------------------
+
+
+def _current() -> dict[str, Any]:
+    """The stored rules as the schema takes them in (``fields`` and ``continue``, not ``fields_``)."""
+    with reading() as session:
+        return dict(RoutingSettings().dump(present_settings(session, NAME)["settings"]))
+
+
+def flat_messages(messages: Any, path: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested messages by dotted path: {"rules": {2: {"name": [..]}}} -> {"rules.2.name": [..]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            inner = path if key == "_schema" else f"{path}.{key}".strip(".")
+            for found, texts in flat_messages(value, inner).items():
+                out.setdefault(found, []).extend(texts)
+    elif isinstance(messages, list | tuple):
+        for item in messages:
+            for found, texts in (flat_messages(item, path) if isinstance(item, dict | list | tuple)
+                                 else {path: [str(item)]}).items():
+                out.setdefault(found, []).extend(texts)
+    else:
+        out[path] = [str(messages)]
+    return out
+
+
+def _check(settings: dict[str, Any]) -> dict[str, list[str]]:
+    """The plugin's schema, and one rule the schema leaves out: names are unique (they tag tickets)."""
+    try:
+        RoutingSettings().load(settings)
+    except ma.ValidationError as exc:
+        return flat_messages(exc.messages)
+    names = [rule.get("name") for rule in settings.get("rules") or []]
+    return {f"rules.{position}.name": [f"Another rule is called {name} already; the ticket's routed:{name} "
+                                       "tag must say which one fired."]
+            for position, name in enumerate(names) if names.index(name) != position}
+
+
+def _save(settings: dict[str, Any]) -> dict[str, list[str]]:
+    """Check and store; returns the errors when nothing was stored."""
+    errors = _check(settings)
+    if errors:
+        return errors
+    try:
+        with unit_of_work() as session:
+            update_settings(session=session, name=NAME, settings=settings)
+    except ValidationFailed as exc:  # the service's own check, should the two ever disagree
+        return field_errors(exc, "settings.")
+    return {}
+
+
+def split_errors(flat: dict[str, list[str]], index: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The errors of the rule at ``index`` by input (``when.keywords``), and the others."""
+    own: dict[str, list[str]] = {}
+    rest: dict[str, list[str]] = {}
+    for key, texts in flat.items():
+        parts = key.split(".")
+        if parts[:2] == ["rules", str(index)] and len(parts) > 2:
+            own.setdefault(".".join(part for part in parts[2:] if not part.isdigit()), []).extend(texts)
+        else:
+            rest.setdefault(key, []).extend(texts)
+    return own, rest
+
+
+def describe_problems(flat: dict[str, list[str]], items: list[dict[str, Any]]) -> list[str]:
+    """One sentence per problem, naming the rule by its position and name."""
+    out = []
+    for key, texts in flat.items():
+        parts = [part for part in key.split(".") if part]
+        if len(parts) >= 2 and parts[0] == "rules" and parts[1].isdigit():
+            position = int(parts[1])
+            name = items[position].get("name") if position < len(items) else ""
+            inner = ".".join(part for part in parts[2:] if not part.isdigit())
+            where = f"Rule {position + 1} ({name or 'unnamed'})" + (f", {LABELS.get(inner, inner)}" if inner else "")
+        else:
+            where = "Rules" if parts[:1] == ["rules"] else ".".join(parts) or "Routing"
+        out.append(f"{where}: {' '.join(texts)}")
+    return out
+
+
+# -- The rule form ------------------------------------------------------------------------------
+
+
+def split_list(text: str | None) -> list[str]:
+    """Values typed one per line or separated by commas."""
+    return [item.strip() for item in re.split(r"[,\n]", text or "") if item.strip()]
+
+
+def event_fields(text: str | None) -> tuple[dict[str, str], list[str]]:
+    """``path = value`` lines as a dict, and a message for each line that is not like that."""
+    found: dict[str, str] = {}
+    errors = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        path, sep, value = line.partition("=")
+        if not sep or not path.strip():
+            errors.append(f"Line {number}: write path = value, e.g. labels.severity = critical.")
+        else:
+            found[path.strip()] = value.strip()
+    return found, errors
+
+
+def rule_from_form(form: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The rule an admin posted (in the schema's input shape), and the lines that could not be read."""
+    fields, field_problems = event_fields(form.get("when.fields"))
+    when: dict[str, Any] = {key: split_list(form.get(f"when.{key}")) for key in LISTS}
+    when.update(kinds=form.getlist("when.kinds"), fields=fields)
+    changes: dict[str, Any] = {key: (form.get(f"set.{key}") or "").strip() or None for key in TEXTS}
+    changes.update(priority=(form.get("set.priority") or "").strip() or None, tags=split_list(form.get("set.tags")))
+    rule = {"name": (form.get("name") or "").strip(), "when": when, "set": changes,
+            "continue": form.get("continue") == "on"}
+    problems = {"when.fields": field_problems} if field_problems else {}
+    if not rule["name"]:
+        problems["name"] = ["Give the rule a name: tickets it routes are tagged with it."]
+    return rule, problems
+
+
+def _choices() -> dict[str, list[str]]:
+    with reading() as session:
+        return {"departments": list(session.scalars(select(Department.slug).order_by(Department.slug))),
+                "groups": list(session.scalars(select(Group.slug).order_by(Group.slug)))}
+
+
+def _list_page(settings: dict[str, Any], *, problems: list[str] | None = None, failed: str = "",
+               status: int = 200) -> Any:
+    return render_template("routing/rules.html", rules=settings.get("rules") or [], problems=problems or [],
+                           failed=failed, labels=LABELS), status
+
+
+def _rule_page(settings: dict[str, Any], rule: dict[str, Any], *, number: int | None, expect: str = "",
+               errors: dict[str, list[str]] | None = None, typed_fields: str | None = None, status: int = 200) -> Any:
+    items = settings.get("rules") or []
+    own, rest = split_errors(errors or {}, (number or len(items) + 1) - 1)
+    fields_text = typed_fields if typed_fields is not None else "\n".join(
+        f"{path} = {value}" for path, value in ((rule.get("when") or {}).get("fields") or {}).items())
+    return render_template("routing/rule.html", rule=rule, when=rule.get("when") or {}, changes=rule.get("set") or {},
+                           fields_text=fields_text, number=number, expect=expect, errors=own,
+                           problems=describe_problems(rest, items), labels=LABELS, kinds=KINDS,
+                           priorities=PRIORITIES, lists=LISTS, **_choices()), status
+
+
+def _position(settings: dict[str, Any], number: int) -> int:
+    items = settings.get("rules") or []
+    if not 1 <= number <= len(items):
+        raise NotFound(f"There is no routing rule number {number}; there are {len(items)}.")
+    return number - 1
+
+
+def _stale(settings: dict[str, Any], index: int) -> bool:
+    """True when the rule at this position is no longer the one the admin's page showed."""
+    expect = request.form.get("expect")
+    return expect is not None and settings["rules"][index].get("name") != expect
+
+
+def _changed_meanwhile() -> Any:
+    flash("The rules changed while you had the page open; here they are as they stand now. Try again.", "error")
+    return redirect(url_for("routing_admin.rules"))
+
+
+# -- Views --------------------------------------------------------------------------------------
+
+
+@login_required("admin")
+def rules() -> Any:
+    return _list_page(_current())
+
+
+def _edit(number: int | None) -> Any:
+    settings = _current()
+    items = settings.setdefault("rules", [])
+    index = len(items) if number is None else _position(settings, number)
+    if request.method == "GET":
+        rule = {} if number is None else items[index]
+        return _rule_page(settings, rule, number=number, expect=rule.get("name", ""))
+    if number is not None and _stale(settings, index):
+        return _changed_meanwhile()
+    rule, unreadable = rule_from_form(request.form)
+    changed = {**settings, "rules": list(items)}
+    if number is None:
+        changed["rules"].append(rule)
+    else:
+        changed["rules"][index] = rule
+    errors = {f"rules.{index}.{key}": texts for key, texts in unreadable.items()}
+    for key, texts in _check(changed).items():
+        errors.setdefault(key, texts)
+    if not errors:
+        errors = _save(changed)
+    if errors:
+        return _rule_page(settings, rule, number=number, expect=request.form.get("expect", ""), errors=errors,
+                          typed_fields=request.form.get("when.fields", ""), status=422)
+    flash(f"{'Added' if number is None else 'Saved'} the rule {rule['name']}.", "success")
+    return redirect(url_for("routing_admin.rules") + f"#rule-{index + 1}")
+
+
+@login_required("admin")
+def rule_new() -> Any:
+    return _edit(None)
+
+
+@login_required("admin")
+def rule_edit(number: int) -> Any:
+    return _edit(number)
+
+
+@login_required("admin")
+def rule_move(number: int) -> Any:
+    settings = _current()
+    index = _position(settings, number)
+    if _stale(settings, index):
+        return _changed_meanwhile()
+    target = index - 1 if request.form.get("direction") == "up" else index + 1
+    items = settings["rules"]
+    if not 0 <= target < len(items):
+        return redirect(url_for("routing_admin.rules") + f"#rule-{number}")
+    items[index], items[target] = items[target], items[index]
+    errors = _save(settings)
+    if errors:
+        return _list_page(_current(), problems=describe_problems(errors, items), status=422,
+                          failed=f"The rule {items[target]['name']} was not moved.")
+    flash(f"Moved {items[target]['name']} to position {target + 1}: it is tried "
+          f"{'before' if target < index else 'after'} {items[index]['name']} now.", "success")
+    return redirect(url_for("routing_admin.rules") + f"#rule-{target + 1}")
+
+
+@login_required("admin")
+def rule_delete(number: int) -> Any:
+    settings = _current()
+    index = _position(settings, number)
+    if _stale(settings, index):
+        return _changed_meanwhile()
+    removed = settings["rules"].pop(index)
+    errors = _save(settings)
+    if errors:
+        return _list_page(_current(), problems=describe_problems(errors, settings["rules"]), status=422,
+                          failed=f"The rule {removed['name']} was not deleted.")
+    flash(f"Deleted the rule {removed['name']}.", "success")
+    return redirect(url_for("routing_admin.rules"))

@@ -1,0 +1,283 @@
+"""The SLA policies page: list, add, edit, delete and reorder policies with form fields, not JSON.
+
+Pages under /admin/sla, for admins only. A change is checked by the plugin's own schema
+(``SlaSettings``) first, so mistakes show beside the inputs, then stored through the same service
+as the generic settings page (``hub.plugin_admin.update_settings``). Calendars and the paused
+states stay on that generic page.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import marshmallow as ma
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from hub.api.context import reading, unit_of_work
+from hub.models import Department, Group
+from hub.plugin_admin import json_ready, present_settings, update_settings
+from hub.tracker.errors import NotFound, ValidationFailed
+from hub.ui.auth import login_required
+from hub.ui.forms import field_errors
+from plugins.sla.engine import NAME
+from plugins.sla.settings import SlaSettings
+
+LABELS = {"name": "Name", "priorities": "Priorities", "departments": "Departments", "kinds": "Kinds",
+          "response_minutes": "Response target", "resolution_minutes": "Resolution target", "calendar": "Calendar",
+          "warn_at": "Warn at", "escalation.mail_to": "Mail these people",
+          "escalation.raise_priority": "Raise the priority", "escalation.reassign_group": "Reassign to group",
+          "escalation.on_warning": "Also mail on the warning", "escalation": "Escalation"}
+KINDS = ("incident", "change")
+PRIORITIES = (1, 2, 3, 4, 5)
+
+
+def make_blueprint() -> Blueprint:
+    """A new blueprint per app (the hub adds the plugin's switch to each)."""
+    bp = Blueprint("sla_admin", __name__, template_folder="templates", url_prefix="/admin/sla")
+    bp.add_url_rule("/", view_func=policies, methods=["GET"])
+    bp.add_url_rule("/policies/new", view_func=policy_new, methods=["GET", "POST"])
+    bp.add_url_rule("/policies/<int:number>", view_func=policy_edit, methods=["GET", "POST"])
+    bp.add_url_rule("/policies/<int:number>/move", view_func=policy_move, methods=["POST"])
+    bp.add_url_rule("/policies/<int:number>/delete", view_func=policy_delete, methods=["POST"])
+    return bp
+
+
+# -- Reading, checking and storing the settings -------------------------------------------------
+
+
+def _current() -> dict[str, Any]:
+    """The stored settings (defaults filled in) as the schema loads them back."""
+    with reading() as session:
+        return dict(json_ready(present_settings(session, NAME)["settings"]))
+
+
+def flat_messages(messages: Any, path: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested messages by dotted path: {"policies": {2: {"name": [..]}}} -> {"policies.2.name": [..]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            inner = path if key == "_schema" else f"{path}.{key}".strip(".")
+            for found, texts in flat_messages(value, inner).items():
+                out.setdefault(found, []).extend(texts)
+    elif isinstance(messages, list | tuple):
+        for item in messages:
+            for found, texts in (flat_messages(item, path) if isinstance(item, dict | list | tuple)
+                                 else {path: [str(item)]}).items():
+                out.setdefault(found, []).extend(texts)
+    else:
+        out[path] = [str(messages)]
+    return out
+
+
+def _schema_errors(settings: dict[str, Any]) -> Any:
+    """The plugin's schema on the settings: its messages, or None."""
+    try:
+        SlaSettings().load(settings)
+    except ma.ValidationError as exc:
+        return exc.messages
+    return None
+
+
+def _save(settings: dict[str, Any]) -> dict[str, list[str]]:
+    """Check with the plugin's schema and store; returns the errors when nothing was stored."""
+    messages = _schema_errors(settings)
+    if messages:
+        return flat_messages(messages)
+    try:
+        with unit_of_work() as session:
+            update_settings(session=session, name=NAME, settings=settings)
+    except ValidationFailed as exc:  # the service's own check, should the two ever disagree
+        return field_errors(exc, "settings.")
+    return {}
+
+
+def split_errors(flat: dict[str, list[str]], index: int | None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The errors of the policy at ``index`` by input (``escalation.mail_to``), and the others."""
+    own: dict[str, list[str]] = {}
+    rest: dict[str, list[str]] = {}
+    for key, texts in flat.items():
+        parts = key.split(".")
+        if index is not None and parts[:2] == ["policies", str(index)] and len(parts) > 2:
+            own.setdefault(".".join(part for part in parts[2:] if not part.isdigit()), []).extend(texts)
+        else:
+            rest.setdefault(key, []).extend(texts)
+    return own, rest
+
+
+def describe_problems(flat: dict[str, list[str]], policies: list[dict[str, Any]]) -> list[str]:
+    """One sentence per problem, naming the policy by its position and name."""
+    out = []
+    for key, texts in flat.items():
+        parts = [part for part in key.split(".") if part]
+        if len(parts) >= 2 and parts[0] == "policies" and parts[1].isdigit():
+            position = int(parts[1])
+            name = policies[position].get("name") if position < len(policies) else ""
+            inner = ".".join(part for part in parts[2:] if not part.isdigit())
+            where = f"Policy {position + 1} ({name or 'unnamed'})" + (f", {LABELS.get(inner, inner)}" if inner else "")
+        else:
+            where = {"policies": "Policies", "calendars": "Calendars"}.get(".".join(parts), ".".join(parts) or "SLA")
+        out.append(f"{where}: {' '.join(texts)}")
+    return out
+
+
+# -- The policy form ----------------------------------------------------------------------------
+
+
+def split_list(text: str | None) -> list[str]:
+    """Values typed one per line or separated by commas."""
+    return [item.strip() for item in re.split(r"[,\n]", text or "") if item.strip()]
+
+
+def policy_from_form(form: Any) -> dict[str, Any]:
+    """The policy an admin posted; numbers stay as typed so the schema's messages apply to them."""
+    policy: dict[str, Any] = {
+        "name": (form.get("name") or "").strip(),
+        "priorities": form.getlist("priorities"),
+        "departments": split_list(form.get("departments")),
+        "kinds": form.getlist("kinds"),
+        "response_minutes": (form.get("response_minutes") or "").strip() or None,
+        "resolution_minutes": (form.get("resolution_minutes") or "").strip() or None,
+        "calendar": (form.get("calendar") or "always").strip(),
+        "escalation": {
+            "mail_to": split_list(form.get("escalation.mail_to")),
+            "raise_priority": form.get("escalation.raise_priority") == "on",
+            "reassign_group": (form.get("escalation.reassign_group") or "").strip() or None,
+            "on_warning": form.get("escalation.on_warning") == "on",
+        },
+    }
+    warn_at = (form.get("warn_at") or "").strip()
+    if warn_at:
+        policy["warn_at"] = warn_at
+    return policy
+
+
+def duration(minutes: Any) -> str:
+    """240 -> '240 min (4 h)': targets as people read them."""
+    if not isinstance(minutes, int):
+        return "none" if minutes in (None, "") else str(minutes)
+    for unit, size in (("d", 1440), ("h", 60)):
+        if minutes >= size and minutes % size == 0:
+            return f"{minutes} min ({minutes // size} {unit})"
+    return f"{minutes} min"
+
+
+def _choices() -> dict[str, list[str]]:
+    with reading() as session:
+        return {"departments": list(session.scalars(select(Department.slug).order_by(Department.slug))),
+                "groups": list(session.scalars(select(Group.slug).order_by(Group.slug)))}
+
+
+def _list_page(settings: dict[str, Any], *, problems: list[str] | None = None, failed: str = "",
+               status: int = 200) -> Any:
+    return render_template("sla/policies.html", settings=settings, policies=settings.get("policies") or [],
+                           problems=problems or [], failed=failed, duration=duration), status
+
+
+def _policy_page(settings: dict[str, Any], policy: dict[str, Any], *, number: int | None,
+                 expect: str = "", errors: dict[str, list[str]] | None = None, status: int = 200) -> Any:
+    policies = settings.get("policies") or []
+    own, rest = split_errors(errors or {}, (number or len(policies) + 1) - 1)
+    calendars = ["always", *(calendar["name"] for calendar in settings.get("calendars") or [])]
+    return render_template("sla/policy.html", policy=policy, number=number, expect=expect, errors=own,
+                           problems=describe_problems(rest, policies), labels=LABELS, kinds=KINDS,
+                           priorities=PRIORITIES, calendars=calendars, **_choices()), status
+
+
+def _position(settings: dict[str, Any], number: int) -> int:
+    policies = settings.get("policies") or []
+    if not 1 <= number <= len(policies):
+        raise NotFound(f"There is no SLA policy number {number}; there are {len(policies)}.")
+    return number - 1
+
+
+def _stale(settings: dict[str, Any], index: int) -> bool:
+    """True when the policy at this position is no longer the one the admin's page showed."""
+    expect = request.form.get("expect")
+    return expect is not None and settings["policies"][index].get("name") != expect
+
+
+def _changed_meanwhile() -> Any:
+    flash("The policies changed while you had the page open; here they are as they stand now. Try again.", "error")
+    return redirect(url_for("sla_admin.policies"))
+
+
+# -- Views --------------------------------------------------------------------------------------
+
+
+@login_required("admin")
+def policies() -> Any:
+    return _list_page(_current())
+
+
+def _edit(number: int | None) -> Any:
+    settings = _current()
+    index = len(settings["policies"]) if number is None else _position(settings, number)
+    if request.method == "GET":
+        policy = {} if number is None else settings["policies"][index]
+        return _policy_page(settings, policy, number=number, expect=policy.get("name", ""))
+    if number is not None and _stale(settings, index):
+        return _changed_meanwhile()
+    policy = policy_from_form(request.form)
+    changed = {**settings, "policies": list(settings["policies"])}
+    if number is None:
+        changed["policies"].append(policy)
+    else:
+        changed["policies"][index] = policy
+    if policy["name"]:
+        errors = _save(changed)
+    else:  # kinder than the schema's "Length must be between 1 and 100."
+        errors = {f"policies.{index}.name": ["Give the policy a name: it is shown on tickets and in reports."]}
+        for key, texts in flat_messages(_schema_errors(changed) or {}).items():
+            errors.setdefault(key, texts)
+    if errors:
+        return _policy_page(settings, policy, number=number, expect=request.form.get("expect", ""), errors=errors,
+                            status=422)
+    flash(f"{'Added' if number is None else 'Saved'} the policy {policy['name']}.", "success")
+    return redirect(url_for("sla_admin.policies") + f"#policy-{index + 1}")
+
+
+@login_required("admin")
+def policy_new() -> Any:
+    return _edit(None)
+
+
+@login_required("admin")
+def policy_edit(number: int) -> Any:
+    return _edit(number)
+
+
+@login_required("admin")
+def policy_move(number: int) -> Any:
+    settings = _current()
+    index = _position(settings, number)
+    if _stale(settings, index):
+        return _changed_meanwhile()
+    target = index - 1 if request.form.get("direction") == "up" else index + 1
+    items = settings["policies"]
+    if not 0 <= target < len(items):
+        return redirect(url_for("sla_admin.policies") + f"#policy-{number}")
+    items[index], items[target] = items[target], items[index]
+    errors = _save(settings)
+    if errors:
+        return _list_page(_current(), problems=describe_problems(errors, items), status=422,
+                          failed=f"The policy {items[target]['name']} was not moved.")
+    flash(f"Moved {items[target]['name']} to position {target + 1}: it is tried "
+          f"{'before' if target < index else 'after'} {items[index]['name']} now.", "success")
+    return redirect(url_for("sla_admin.policies") + f"#policy-{target + 1}")
+
+
+@login_required("admin")
+def policy_delete(number: int) -> Any:
+    settings = _current()
+    index = _position(settings, number)
+    if _stale(settings, index):
+        return _changed_meanwhile()
+    removed = settings["policies"].pop(index)
+    errors = _save(settings)
+    if errors:
+        return _list_page(_current(), problems=describe_problems(errors, settings["policies"]), status=422,
+                          failed=f"The policy {removed['name']} was not deleted.")
+    flash(f"Deleted the policy {removed['name']}.", "success")
+    return redirect(url_for("sla_admin.policies"))
