@@ -1,0 +1,432 @@
+"""The Jira Cloud / Jira Service Management connector: polls changed issues in, pushes hub
+changes out, over REST v3.
+
+Pull: the enhanced search (``/rest/api/3/search/jql``, paged by ``nextPageToken``) for
+``updated >= cursor - overlap``, ordered by ``updated``. JQL takes times to the minute,
+in the searching account's time zone (``/myself``), and the index lags behind writes, so
+the overlap is wide; each issue version is one event keyed ``issue id:updated``, and the
+keys inside the overlap are kept in the poll state, so re-reading costs no event. The
+comments of each issue travel with it, public or internal (JSM's ``jsdPublic``).
+
+Push: fields by an edit, the status by a transition (GET the transitions, POST the one
+whose target status means the hub's). An issue the hub makes carries the label
+``<prefix><ticket ref>``; a create first searches for it, so a create whose answer was
+lost is found, never made twice. As for every sync connector, an update reads the issue
+first and leaves alone a field changed remotely since the last sync: the next poll
+settles that conflict by the field's policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from connectors.jira.adf import adf_to_text, normalize_text, text_to_adf
+from connectors.jira.config import DEFAULT_RULES, STATUS_BY_CATEGORY, JiraConfig
+from connectors.jira.fields import (
+    STATUS,
+    api_value,
+    flatten,
+    from_millis,
+    jql_string,
+    millis,
+    our_ref,
+    outgoing,
+    parse_time,
+    word,
+)
+from hub.sdk import (
+    Checkpoint,
+    EventInfo,
+    FatalError,
+    HttpClient,
+    OutboundMessage,
+    PollingSource,
+    Pusher,
+    PushResult,
+    RawEvent,
+    RetriableError,
+    SkippableError,
+    TicketDraft,
+    TicketInfo,
+)
+from hub.sdk.sync import FieldRule, RemoteComment, RemoteRecord, draft_for, rules_from, values_hash
+
+API = "/rest/api/3"
+JQL_TIME = "%Y/%m/%d %H:%M"
+RECENT_KEPT = 5000
+INTERNAL_PROPERTY = "sd.public.comment"
+COMMENT_MAX = 32_000
+UNKNOWN_ZONE_MARGIN = timedelta(hours=14)
+"""Without the account's time zone, JQL times may be read up to this far off."""
+READ_FIELDS = ("summary", "status", "issuetype", "labels", "updated")
+
+
+class JiraConnector(PollingSource, Pusher):
+    slug = "jira"
+    title = "Jira Service Management"
+    version = "0.1.0"
+    description = "Two-way sync of issues with Jira Cloud and Jira Service Management (REST v3)."
+    config_schema = JiraConfig
+    default_poll_interval = 60
+    default_field_rules: ClassVar[tuple[FieldRule, ...]] = DEFAULT_RULES
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._client: HttpClient | None = None
+        self._myself: dict[str, Any] | None = None
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    @property
+    def site(self) -> str:
+        return str(self.config["site_url"]).rstrip("/")
+
+    @property
+    def client(self) -> HttpClient:
+        if self._client is None:
+            self._client = self.http(self.site, headers={"Accept": "application/json",
+                                                         "Content-Type": "application/json"},
+                                     auth=(str(self.config["email"]), str(self.config["api_token"])),
+                                     timeout=(5.0, float(self.config.get("timeout_seconds") or 30)))
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def me(self) -> dict[str, Any]:
+        """The account the hub works as: its id (to know our own comments) and time zone."""
+        if self._myself is None:
+            answer = self.client.get(f"{API}/myself").json()
+            if not isinstance(answer, dict) or not answer.get("accountId"):
+                raise FatalError("Jira answered /myself without an account")
+            self._myself = answer
+        return self._myself
+
+    def rules(self, kind: str | None = None) -> list[FieldRule]:
+        return rules_from(self.config, DEFAULT_RULES, kind)
+
+    def types_of(self, kind: str) -> list[str]:
+        return list(self.config.get("incident_types" if kind == "incident" else "change_types") or [])
+
+    def kind_of(self, fields: Mapping[str, Any]) -> str | None:
+        name = flatten(fields.get("issuetype")).casefold()
+        for kind in ("incident", "change"):
+            if name in (t.casefold() for t in self.types_of(kind)):
+                return kind
+        return None
+
+    def words(self, rules: list[FieldRule], fields: Mapping[str, Any], kind: str, *,
+              reading: bool = False) -> dict[str, str]:
+        """The issue's values for these rules, in the words the rules write."""
+        out: dict[str, str] = {}
+        for rule in rules:
+            if rule.remote not in out and (rule.reads or not reading):
+                out[rule.remote] = word(rule, fields.get(rule.remote), STATUS_BY_CATEGORY[kind])
+        return out
+
+    def _url(self, key: Any) -> str:
+        return f"{self.site}/browse/{key}"
+
+    def _label(self, ref: str) -> str:
+        return f"{self.config['reference_label']}{ref}"
+
+    def _field_names(self) -> str:
+        return ",".join(sorted({rule.remote for rule in self.rules()} | set(READ_FIELDS)))
+
+    def _search(self, jql: str, *, limit: int, fields: str, token: str | None = None) -> dict[str, Any]:
+        params = {"jql": jql, "maxResults": str(limit), "fields": fields}
+        if token:
+            params["nextPageToken"] = token
+        page = self.client.get(f"{API}/search/jql", params=params).json()
+        if not isinstance(page, dict) or not isinstance(page.get("issues"), list):
+            raise FatalError("Jira answered a search without an issue list")
+        return page
+
+    def _issue(self, issue_id: str) -> dict[str, Any]:
+        issue = self.client.get(f"{API}/issue/{issue_id}", params={"fields": self._field_names()}).json()
+        if not isinstance(issue, dict) or not isinstance(issue.get("fields"), dict):
+            raise FatalError(f"Jira answered issue {issue_id} without its fields")
+        return issue
+
+    def _scope(self) -> str:
+        types = [*self.config.get("incident_types", []), *self.config.get("change_types", [])]
+        return (f"project = {jql_string(str(self.config['project']).upper())} AND issuetype in "
+                f"({', '.join(jql_string(t) for t in types)})")
+
+    def check_connection(self) -> str:
+        me = self.me()
+        self._search(self._scope(), limit=1, fields="id")
+        return f"{self.site}: signed in as {me.get('displayName') or me.get('accountId')}, project " \
+               f"{str(self.config['project']).upper()} readable"
+
+    # -- pull ----------------------------------------------------------------------------
+
+    def poll(self, state: dict[str, Any]) -> Iterator[RawEvent | Checkpoint]:
+        me = self.me()
+        zone = _zone(me.get("timeZone"))
+        cursor: int | None = state.get("cursor")
+        seen = set(state.get("recent") or [])
+        since = self._since(cursor, zone)
+        jql = self._scope() + (f" AND updated >= {jql_string(since[0])}" if since else "") + \
+            " ORDER BY updated ASC, key ASC"
+        token: str | None = None
+        while True:
+            page = self._search(jql, limit=int(self.config["page_size"]), fields=self._field_names() + ",comment",
+                                token=token)
+            issues = [issue for issue in page["issues"] if isinstance(issue, dict) and issue.get("id")]
+            for issue in issues:
+                key = _key(issue)
+                if key in seen:
+                    continue
+                seen.add(key)
+                fields = dict(issue.get("fields") or {})
+                comments = self._comments(str(issue["id"]), fields.pop("comment", None))
+                yield RawEvent(idempotency_key=key, payload={
+                    "issue": {"id": str(issue["id"]), "key": issue.get("key"), "fields": fields},
+                    "comments": comments, "me": me.get("accountId")})
+            if issues:
+                cursor = max([cursor or 0, *(_updated(issue) for issue in issues)])
+                start = self._since(cursor, zone)
+                floor = start[1] if start else 0
+                # Versions the next query may return again: skipped then, so a resumed or
+                # repeated poll yields nothing twice (beyond the cap, the event key still holds).
+                recent = sorted((key for key in seen if _key_millis(key) >= floor), key=_key_millis, reverse=True)
+                seen = set(recent[:RECENT_KEPT])
+                yield Checkpoint({"cursor": cursor, "recent": recent[:RECENT_KEPT]})
+            token = page.get("nextPageToken")
+            if not token or page.get("isLast") is True:
+                return
+
+    def _since(self, cursor: int | None, zone: ZoneInfo | None) -> tuple[str, int] | None:
+        """The JQL time to search from, and that moment in epoch milliseconds."""
+        if cursor:
+            start = from_millis(cursor) - timedelta(seconds=int(self.config["overlap_seconds"]))
+        else:
+            configured = self.config.get("import_since")
+            if isinstance(configured, str):
+                configured = datetime.fromisoformat(configured)
+            if not isinstance(configured, datetime):
+                return None
+            start = configured if configured.tzinfo else configured.replace(tzinfo=UTC)
+        if zone is None:
+            start -= UNKNOWN_ZONE_MARGIN
+        local = start.astimezone(zone or UTC).replace(second=0, microsecond=0)
+        return local.strftime(JQL_TIME), millis(local)
+
+    def _comments(self, issue_id: str, inline: Any) -> list[dict[str, Any]]:
+        """The issue's comments: those the search brought, and the rest page by page."""
+        page = inline if isinstance(inline, dict) else {}
+        found = [c for c in page.get("comments") or [] if isinstance(c, dict)]
+        total = int(page.get("total") or 0)
+        while len(found) < total:
+            more = self.client.get(f"{API}/issue/{issue_id}/comment", params={
+                "startAt": str(len(found)), "maxResults": "100", "orderBy": "created", "expand": "properties"}).json()
+            batch = [c for c in (more or {}).get("comments") or [] if isinstance(c, dict)]
+            if not batch:
+                break
+            found.extend(batch)
+        return [_slim_comment(comment) for comment in found]
+
+    def normalize(self, event: EventInfo) -> TicketDraft:
+        payload = event.payload or {}
+        issue = payload.get("issue")
+        if not isinstance(issue, Mapping) or not issue.get("id") or not isinstance(issue.get("fields"), Mapping):
+            raise SkippableError("not a Jira issue event")
+        fields = issue["fields"]
+        kind = self.kind_of(fields)
+        if kind is None:
+            raise SkippableError(f"{issue.get('key')} is a {flatten(fields.get('issuetype')) or 'typeless'} issue, "
+                                 "which this instance does not sync")
+        rules = self.rules(kind)
+        me, email = payload.get("me"), str(self.config["email"]).casefold()
+        comments = [RemoteComment(id=str(c["id"]), body=adf_to_text(c.get("body")),
+                                  visibility="internal" if c.get("internal") else "public",
+                                  author=str(c.get("author") or ""), created_at=str(c.get("created") or ""))
+                    for c in payload.get("comments") or []
+                    # Our own, written by push: the hub has them already.
+                    if c.get("id") and not (c.get("account_id") == me or c.get("email") == email)]
+        updated = parse_time(fields.get("updated"))
+        remote = RemoteRecord(kind=kind, external_id=str(issue["id"]), fields=self.words(rules, fields, kind,
+                                                                                           reading=True),
+                              version=str(millis(updated)), updated_at=updated, url=self._url(issue.get("key")),
+                              our_ref=our_ref(fields.get("labels"), str(self.config["reference_label"])),
+                              comments=comments)
+        draft = draft_for(remote, rules)
+        if issue.get("key"):
+            draft.custom_fields["jira_key"] = str(issue["key"])
+        return draft
+
+    # -- push ----------------------------------------------------------------------------
+
+    @classmethod
+    def push_mode(cls, config: Mapping[str, Any]) -> str:
+        return "all" if config.get("create_remote") else "links"
+
+    def push(self, message: OutboundMessage) -> PushResult:
+        ticket = message.ticket
+        if ticket is None:
+            return PushResult(detail="no ticket to send")
+        types = self.types_of(ticket.kind)
+        if not types:
+            return PushResult(detail=f"{ticket.kind} tickets are not synced with this project")
+        rules = self.rules(ticket.kind)
+        wanted = {rule.remote: outgoing(rule.remote, rule.to_remote(getattr(ticket, rule.field, None)), ticket.ref)
+                  for rule in rules if rule.writes}
+        if message.link is not None:
+            issue_id = message.link.external_id
+            if message.action == "comment":
+                return PushResult(detail=self._comment(issue_id, message))
+            synced = dict((message.link.data or {}).get("synced") or {})
+            synced, detail, _ = self._bring_in_step(issue_id, rules, wanted, synced, ticket.kind)
+            return PushResult(synced_hash=values_hash(synced), data={"synced": synced}, detail=detail)
+        issue_id, made = self._find_or_create(message, ticket, wanted, types[0])
+        synced, detail, issue_key = self._bring_in_step(issue_id, rules, wanted, None, ticket.kind)
+        if message.action == "comment":
+            detail += "; " + self._comment(issue_id, message)
+        return PushResult(external_id=issue_id, url=self._url(issue_key), synced_hash=values_hash(synced),
+                          data={"synced": synced}, detail=f"{made} {issue_key}; {detail}")
+
+    def _bring_in_step(self, issue_id: str, rules: list[FieldRule], wanted: dict[str, str],
+                       synced: dict[str, str] | None, kind: str) -> tuple[dict[str, str], str, str]:
+        """Send the wanted values the remote lacks; the values now agreed, what was done, the issue key.
+
+        ``synced`` None: nothing was agreed yet (an issue just made, or found by our
+        label), so the issue's values are the base and the hub's win where they differ.
+        """
+        issue = self._issue(issue_id)
+        fields = issue["fields"]
+        current = self.words(rules, fields, kind)
+        synced = dict(current) if synced is None else synced
+        send: dict[str, str] = {}
+        for remote, value in wanted.items():
+            now = current.get(remote, "")
+            if now == value:
+                synced[remote] = value
+            elif remote in synced and now != synced[remote]:
+                continue  # changed remotely too: the next poll settles it by the field's policy
+            else:
+                send[remote] = value
+        edits: dict[str, Any] = {}
+        for remote, value in send.items():
+            shaped = api_value(remote, value, fields.get(remote))
+            # Jira takes no value for a description (cleared), and refuses it for a priority or an option.
+            if remote != STATUS and (shaped is not None or remote == "description"):
+                edits[remote] = shaped
+        notes: list[str] = []
+        if edits:
+            self.client.put(f"{API}/issue/{issue_id}", json={"fields": edits})
+            synced.update({remote: send[remote] for remote in edits})
+            notes.append(f"sent {', '.join(sorted(edits))}")
+        if STATUS in send:
+            status_rule = next(rule for rule in rules if rule.remote == STATUS)
+            reached = self._move(issue_id, send[STATUS], status_rule, kind)
+            if reached is None:
+                notes.append(f"no transition from {flatten(fields.get(STATUS))} to {send[STATUS]}")
+            else:
+                synced[STATUS] = reached
+                notes.append(f"moved to {reached}")
+        return synced, "; ".join(notes) or "already in step", str(issue.get("key") or issue_id)
+
+    def _move(self, issue_id: str, wanted: str, rule: FieldRule, kind: str) -> str | None:
+        """Take the transition to a status that means ``wanted``; the word reached, or None."""
+        answer = self.client.get(f"{API}/issue/{issue_id}/transitions").json()
+        offered = [t for t in (answer or {}).get("transitions") or [] if isinstance(t, dict) and t.get("id")]
+        fallback = STATUS_BY_CATEGORY[kind]
+        folded = wanted.casefold()
+        chosen = (next((t for t in offered if flatten(t.get("to")).casefold() == folded), None)
+                  or next((t for t in offered if str(t.get("name") or "").casefold() == folded), None)
+                  or next((t for t in offered if word(rule, t.get("to"), fallback) == wanted), None))
+        if chosen is None:
+            return None
+        try:
+            self.client.post(f"{API}/issue/{issue_id}/transitions", json={"transition": {"id": str(chosen["id"])}})
+        except FatalError as exc:
+            # The workflow moved on between reading and taking the transition: read again later.
+            raise RetriableError(f"transition {chosen.get('name')} refused: {exc.message}", status=exc.status) from exc
+        return word(rule, chosen.get("to"), fallback)
+
+    def _find_or_create(self, message: OutboundMessage, ticket: TicketInfo, wanted: dict[str, str],
+                        issue_type: str) -> tuple[str, str]:
+        label = self._label(ticket.ref)
+        found = self._search(f"labels = {jql_string(label)} ORDER BY created ASC", limit=1, fields="id")["issues"]
+        if found:
+            return str(found[0]["id"]), "linked to"
+        if message.attempt > 1:
+            self._wait_for_index(ticket)
+        fields: dict[str, Any] = {"project": {"key": str(self.config["project"]).upper()},
+                                  "issuetype": {"name": issue_type}, "labels": [label]}
+        for remote, value in wanted.items():
+            shaped = api_value(remote, value) if remote != STATUS else None
+            if shaped is not None:
+                fields[remote] = shaped
+        created = self.client.post(f"{API}/issue", json={"fields": fields}).json()
+        if not isinstance(created, dict) or not created.get("id"):
+            raise FatalError("Jira answered a create without the issue's id")
+        return str(created["id"]), "created"
+
+    def _wait_for_index(self, ticket: TicketInfo) -> None:
+        """Search lags behind writes: an issue an earlier try made may not show yet."""
+        made = ticket.created_at if ticket.created_at.tzinfo else ticket.created_at.replace(tzinfo=UTC)
+        left = int(self.config["index_settle_seconds"]) - (datetime.now(UTC) - made).total_seconds()
+        if left > 0:
+            raise RetriableError(f"waiting {left:.0f}s for Jira's search index before creating the issue again, "
+                                 "in case the last try made it", retry_after=left)
+
+    def _comment(self, issue_id: str, message: OutboundMessage) -> str:
+        comment = (message.payload or {}).get("comment") or {}
+        body = normalize_text(str(comment.get("body") or "")).strip()[:COMMENT_MAX]
+        if not body:
+            return "empty comment not sent"
+        internal = comment.get("visibility") == "internal"
+        if message.attempt > 1 and self._commented(issue_id, body):
+            return "comment already there (an earlier try's answer was lost)"
+        payload: dict[str, Any] = {"body": text_to_adf(body)}
+        if internal:
+            payload["properties"] = [{"key": INTERNAL_PROPERTY, "value": {"internal": True}}]
+        self.client.post(f"{API}/issue/{issue_id}/comment", json=payload)
+        return "internal comment added" if internal else "comment added"
+
+    def _commented(self, issue_id: str, body: str) -> bool:
+        """Whether our latest comments hold this text already."""
+        answer = self.client.get(f"{API}/issue/{issue_id}/comment",
+                                 params={"orderBy": "-created", "maxResults": "50"}).json()
+        mine = self.me().get("accountId")
+        return any((c.get("author") or {}).get("accountId") == mine and adf_to_text(c.get("body")).strip() == body
+                   for c in (answer or {}).get("comments") or [] if isinstance(c, dict))
+
+
+def _updated(issue: Mapping[str, Any]) -> int:
+    return millis(parse_time((issue.get("fields") or {}).get("updated")))
+
+
+def _key(issue: Mapping[str, Any]) -> str:
+    return f"{issue.get('id')}:{_updated(issue)}"
+
+
+def _key_millis(key: str) -> int:
+    tail = key.rpartition(":")[2]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _zone(name: Any) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(str(name)) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _slim_comment(comment: Mapping[str, Any]) -> dict[str, Any]:
+    """What normalize needs of a comment, and whether it is internal (JSM)."""
+    raw_author = comment.get("author")
+    author: Mapping[str, Any] = raw_author if isinstance(raw_author, Mapping) else {}
+    internal = comment.get("jsdPublic") is False or comment.get("visibility") is not None or any(
+        isinstance(p, Mapping) and p.get("key") == INTERNAL_PROPERTY and isinstance(p.get("value"), Mapping)
+        and p["value"].get("internal") is True for p in comment.get("properties") or [])
+    return {"id": str(comment.get("id") or ""), "body": comment.get("body"), "internal": internal,
+            "author": author.get("displayName") or author.get("emailAddress") or "",
+            "account_id": author.get("accountId"), "email": str(author.get("emailAddress") or "").casefold() or None,
+            "created": comment.get("created")}
