@@ -55,6 +55,16 @@ def _parse_str(raw: Any) -> str:
     return raw
 
 
+def _parse_cron(raw: Any) -> str:
+    """A cron expression (five fields, UTC), or empty for "never"."""
+    from croniter import croniter
+
+    text = _parse_str(raw).strip()
+    if text and not croniter.is_valid(text):
+        raise ValueError(f"{text!r} is not a cron expression (five fields, such as '17 3 * * *')")
+    return text
+
+
 def _parse_list(raw: Any) -> list[str]:
     if isinstance(raw, list | tuple):
         return [str(item).strip() for item in raw if str(item).strip()]
@@ -148,6 +158,8 @@ SETTINGS: tuple[Setting, ...] = (
             "(with jitter) up to OUTBOX_BACKOFF_MAX_SECONDS.", group="Jobs"),
     Setting("OUTBOX_BACKOFF_MAX_SECONDS", _parse_float, 900.0, "Longest wait between two delivery attempts.",
             group="Jobs"),
+    Setting("SYNC_RECONCILE_CRON", _parse_cron, "17 3 * * *", "When sync instances (ServiceNow, Jira, RT) "
+            "re-read everything and repair drift on both sides (cron, UTC); empty switches it off.", group="Jobs"),
     Setting("OUTBOX_BATCH_SIZE", _parse_int, 50, "Outbound messages one delivery job handles.", group="Jobs"),
     Setting("SCHEDULER_TICK_SECONDS", _parse_float, 1.0, "How often the scheduler looks for due polls and "
             "outbound messages.", group="Jobs"),

@@ -165,6 +165,9 @@ class JiraConnector(PollingSource, Pusher):
 
     # -- pull ----------------------------------------------------------------------------
 
+    def reconcile_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {}  # no cursor: from the configured start (import_since), everything again
+
     def poll(self, state: dict[str, Any]) -> Iterator[RawEvent | Checkpoint]:
         me = self.me()
         zone = _zone(me.get("timeZone"))

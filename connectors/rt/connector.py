@@ -155,6 +155,9 @@ class RTConnector(PollingSource, Pusher):
 
     # -- pull ----------------------------------------------------------------------------
 
+    def reconcile_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {}  # no cursor: from the configured start (import_since), everything again
+
     def poll(self, state: dict[str, Any]) -> Iterator[RawEvent | Checkpoint]:
         cursor = _rt_time(state.get("cursor"))
         previous = [str(key) for key in state.get("recent") or []]

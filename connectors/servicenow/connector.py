@@ -111,6 +111,9 @@ class ServiceNowConnector(PollingSource, Pusher):
 
     # -- pull ----------------------------------------------------------------------------
 
+    def reconcile_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {}  # no cursor: from the configured start (import_since), everything again
+
     def poll(self, state: dict[str, Any]) -> Iterator[RawEvent | Checkpoint]:
         cursors: dict[str, str] = dict(state.get("cursors") or {})
         # Versions already read inside the overlap window: skipped here, so a resumed poll

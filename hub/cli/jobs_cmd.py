@@ -133,8 +133,10 @@ def runs(hub: HubContext, slug: str, limit: int) -> None:
 @click.command("sync")
 @click.argument("slug")
 @click.option("--wait", is_flag=True, help="Run the poll here and now instead of queueing it.")
+@click.option("--reconcile", is_flag=True, help="Re-read everything and repair drift on both sides "
+              "(what the nightly reconcile does), instead of an incremental poll.")
 @pass_hub
-def sync(hub: HubContext, slug: str, wait: bool) -> None:
+def sync(hub: HubContext, slug: str, wait: bool, reconcile: bool) -> None:
     """Poll an instance now."""
     from hub.instances import get_instance
     from hub.jobs.status import sync_now
@@ -144,9 +146,10 @@ def sync(hub: HubContext, slug: str, wait: bool) -> None:
     if wait:
         from hub.jobs.polling import run_poll
 
-        click.echo(json.dumps(run_poll(hub.runtime, instance_id, kind="manual"), default=str))
+        click.echo(json.dumps(run_poll(hub.runtime, instance_id, kind="reconcile" if reconcile else "manual"),
+                              default=str))
     else:
-        click.echo(sync_now(hub.runtime, instance_id))
+        click.echo(sync_now(hub.runtime, instance_id, reconcile=reconcile))
 
 
 COMMANDS = [worker, scheduler, outbox, jobs]

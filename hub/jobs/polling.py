@@ -82,9 +82,12 @@ def _poll(runtime: Runtime, instance_id: int, lease: Lease, job_id: str | None, 
     counts = Counts()
     pending: list[RawEvent] = []
     error: str | None = None
+    reconcile = kind == "reconcile"
+    repaired = 0
     try:
         assert isinstance(connector, PollingSource)
-        for item in connector.poll(dict(connector.state)):
+        start = connector.reconcile_state(dict(connector.state)) if reconcile else dict(connector.state)
+        for item in connector.poll(start) if start is not None else ():
             if isinstance(item, RawEvent):
                 counts.fetched += 1
                 pending.append(item)
@@ -93,12 +96,18 @@ def _poll(runtime: Runtime, instance_id: int, lease: Lease, job_id: str | None, 
                     pending = []
                     lease.renew()
             elif isinstance(item, Checkpoint):
-                _store(runtime, instance_id, connector, pending, item.state, counts)
+                # A reconcile re-reads from the start: the instance's cursor stays where it was.
+                _store(runtime, instance_id, connector, pending, None if reconcile else item.state, counts)
                 pending = []
                 lease.renew()
             elif isinstance(item, PollResult):
                 counts.skipped += item.skipped
         _store(runtime, instance_id, connector, pending, None, counts)
+        if reconcile:
+            from hub.sync.reconcile import repair_outbound
+
+            with db.transaction() as session:
+                repaired = repair_outbound(session, instance_id)
     except ConnectorError as exc:
         error = f"{exc.kind}: {exc.message}"
     except Exception as exc:  # a connector bug: record it on the run and the instance, keep the worker
@@ -116,8 +125,11 @@ def _poll(runtime: Runtime, instance_id: int, lease: Lease, job_id: str | None, 
         run.fetched, run.created, run.updated = counts.fetched, counts.created, counts.updated
         run.skipped, run.failed = counts.skipped, counts.failed
         record_error(session, instance_id, error, runtime.now())
-    return {"status": "failed" if error else "ok", "error": error, "run_id": run_id, **{
+    result = {"status": "failed" if error else "ok", "error": error, "run_id": run_id, **{
         key: getattr(counts, key) for key in ("fetched", "created", "updated", "skipped", "failed")}}
+    if reconcile:
+        result["repaired"] = repaired
+    return result
 
 
 def _store(runtime: Runtime, instance_id: int, connector: Any, events: list[RawEvent],

@@ -85,6 +85,26 @@ class Scheduler:
             return {"leading": False}
         return {"leading": True, **self.tick()}
 
+    def _reconcile_if_due(self, cls: type[PollingSource], instance_id: int, now: Any) -> int:
+        """Queue the instance's reconcile once per SYNC_RECONCILE_CRON window, if it can re-read."""
+        cron = str(self.runtime.settings["SYNC_RECONCILE_CRON"] or "")
+        if not cron or cls.reconcile_state is PollingSource.reconcile_state:
+            return 0
+        current = window(now, cron=cron)
+        field = f"reconcile:{instance_id}:{cron}"
+        last = self.runtime.redis.hget(self.windows_key, field)
+        if last is None:
+            # First sight of this instance (or of a new cron): start from the next window
+            # instead of re-reading everything the moment the hub starts.
+            self.runtime.redis.hset(self.windows_key, field, current)
+            return 0
+        if int(last) >= current:
+            return 0
+        queued = enqueue_once(self.runtime, "sync", tasks.poll_instance, instance_id, None, "reconcile",
+                              job_id=job_id(self.runtime, "reconcile", instance_id, current), timeout=3600)
+        self.runtime.redis.hset(self.windows_key, field, current)
+        return int(queued)
+
     def tick(self) -> dict[str, Any]:
         runtime = self.runtime
         now = runtime.now()
@@ -110,6 +130,7 @@ class Scheduler:
                             job_id=job_id(runtime, "poll", instance_id, current), timeout=3600):
                 polls += 1
             redis.hset(self.windows_key, field, current)
+            polls += self._reconcile_if_due(cls, instance_id, now)
         schedules = 0
         for name, schedule in runtime.schedules().items():
             owner = runtime.schedule_owner(name)

@@ -45,8 +45,10 @@ def recent_runs(session: Session, instance_id: int, limit: int = 20) -> list[Syn
                                 .order_by(SyncRun.id.desc()).limit(limit)))
 
 
-def sync_now(runtime: Runtime, instance_id: int) -> str:
-    """Queue a poll of the instance now (one at a time: a poll already queued is kept)."""
-    ident = job_id(runtime, "poll", instance_id, "now", uuid.uuid4().hex[:8])
-    enqueue_once(runtime, "sync", tasks.poll_instance, instance_id, None, job_id=ident, timeout=3600)
+def sync_now(runtime: Runtime, instance_id: int, *, reconcile: bool = False) -> str:
+    """Queue a poll of the instance now, or with ``reconcile`` a full re-read and repair."""
+    kind = "reconcile" if reconcile else "poll"
+    ident = job_id(runtime, kind, instance_id, "now", uuid.uuid4().hex[:8])
+    enqueue_once(runtime, "sync", tasks.poll_instance, instance_id, None, "reconcile" if reconcile else None,
+                 job_id=ident, timeout=3600)
     return ident

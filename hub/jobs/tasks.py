@@ -18,15 +18,16 @@ def current_runtime() -> Runtime:
     return current_app.extensions["hub"]
 
 
-def poll_instance(instance_id: int, window: int | None = None) -> dict[str, Any]:
-    """Poll a connector instance (one window of its schedule, or on demand)."""
+def poll_instance(instance_id: int, window: int | None = None, kind: str | None = None) -> dict[str, Any]:
+    """Poll a connector instance (one window of its schedule, or on demand); ``kind``
+    ``reconcile`` re-reads everything and repairs drift (hub.sync.reconcile)."""
     from rq import get_current_job
 
     from hub.jobs.polling import run_poll
 
     job = get_current_job()
     return run_poll(current_runtime(), instance_id, job_id=job.id if job else None,
-                    kind="poll" if window is not None else "manual")
+                    kind=kind or ("poll" if window is not None else "manual"))
 
 
 def deliver_lanes(lanes: list[str]) -> dict[str, int]:

@@ -173,6 +173,17 @@ class PollingSource(Connector):
         """Yield new events since ``state``, with Checkpoints as the cursor advances."""
         raise NotImplementedError
 
+    def reconcile_state(self, state: dict[str, Any]) -> dict[str, Any] | None:
+        """The state a full re-read starts from, for the reconcile job; None (the default)
+        means this source cannot re-read everything.
+
+        A reconcile polls from this state once: versions already stored are recognised by
+        their idempotency keys and cost nothing, and the checkpoints it passes are not
+        saved, so the instance's own cursor stays where it was. Sync connectors whose
+        empty state means "from the configured start" return ``{}``.
+        """
+        return None
+
 
 class ListenerSource(Connector):
     def listen(self, sink: EventSink, stop: threading.Event) -> None:
