@@ -48,10 +48,12 @@ def ingest_batch(*, session: Session, instance: Any, connector: Any, raws: list[
     holders: dict[str, correlate.Target | None] = {}
 
     def flush() -> None:
-        for key, run in pending.items():
-            _count(session, holders[key], key, run, results)
+        _count(session, {key: holders[key] for key in pending}, pending, results)
         pending.clear()
 
+    # First read every event (normalize, enrich, key) and look up all their keys in one
+    # query; the loop below then meets most repeats with their holder already known.
+    read: list[tuple[EventInfo, _Candidate | None]] = []
     seen: set[str] = set()
     for raw in raws:
         key = event_key(raw)
@@ -62,7 +64,12 @@ def ingest_batch(*, session: Session, instance: Any, connector: Any, raws: list[
         info = EventInfo(id=event_id, instance_id=view.id, idempotency_key=key, received_at=now,
                          payload=storable(raw.payload), body=raw.body, content_type=raw.content_type[:100],
                          meta=dict(storable(raw.meta or {})))
-        candidate = _candidate(session, info, view, connector)
+        read.append((info, _candidate(session, info, view, connector)))
+    candidate_keys = {candidate.key for _, candidate in read if candidate is not None}
+    found = correlate.peek_keys(session, candidate_keys)
+    holders.update({key: found.get(key) for key in candidate_keys})
+
+    for info, candidate in read:
         if candidate is not None:
             if candidate.key not in holders:
                 holders[candidate.key] = correlate.peek_key(session, candidate.key)
@@ -71,9 +78,15 @@ def ingest_batch(*, session: Session, instance: Any, connector: Any, raws: list[
                 pending[candidate.key].append(candidate)
                 continue
         flush()
-        results[info.id] = process_event(session=session, event_id=info.id, instance=instance, connector=connector,
-                                         info=info)
-        holders.clear()  # the per-event path may have opened, resolved or reopened a ticket
+        result = process_event(session=session, event_id=info.id, instance=instance, connector=connector, info=info)
+        results[info.id] = result
+        # The per-event path may have opened, resolved or reopened a ticket: forget what
+        # was known of its key and of any key held by the ticket it touched.
+        if candidate is not None:
+            holders.pop(candidate.key, None)
+        if result.ticket_ref:
+            for key in [k for k, held in holders.items() if held is not None and held.ticket.ref == result.ticket_ref]:
+                del holders[key]
     flush()
     out = []
     for raw in raws:
@@ -111,28 +124,43 @@ def _candidate(session: Session, info: EventInfo, view: InstanceInfo, connector:
     return _Candidate(info=info, key=correlate.scoped_key(view.id, str(raw_key)), draft=draft)
 
 
-def _count(session: Session, target: correlate.Target | None, key: str, run: list[_Candidate],
+def _count(session: Session, targets: dict[str, correlate.Target | None], runs: dict[str, list[_Candidate]],
            results: dict[int, IngestResult]) -> None:
-    """Count a run of repeats on the key's open ticket in one statement, with a reason each."""
-    if not run:
+    """Count the runs of repeats on their keys' open tickets: one UPDATE for the tickets and
+    one executemany for the events, whatever the number of keys, with a reason each."""
+    runs = {key: run for key, run in runs.items() if run}
+    if not runs:
         return
-    assert target is not None
-    ticket = target.ticket
-    last_seen = max((c.draft.occurred_at for c in run if c.draft.occurred_at), default=None)
-    total = correlate.record_occurrences(session, ticket, len(run), last_seen)
-    first = total - len(run) + 1
-    shown = key.split(":", 1)[1]
+    tickets: dict[str, Any] = {}
+    counts: dict[int, tuple[int, Any]] = {}
+    for key, run in runs.items():
+        target = targets[key]
+        assert target is not None
+        ticket = tickets[key] = target.ticket
+        last_seen = max((c.draft.occurred_at for c in run if c.draft.occurred_at), default=None)
+        before, seen_before = counts.get(ticket.id, (0, None))
+        counts[ticket.id] = (before + len(run), max(filter(None, (last_seen, seen_before)), default=None))
+    totals = correlate.count_occurrences(session, counts)
+    # Two keys held by one ticket share its count: number each key's run in turn.
+    next_number = {ticket_id: totals[ticket_id] - counts[ticket_id][0] + 1 for ticket_id in counts}
     now = runtime_of(session).now()
     rows = []
-    for offset, candidate in enumerate(run):
-        reason = f"Occurrence {first + offset} of {ticket.ref}: same correlation key {shown!r}."
-        rows.append({"event_id": candidate.info.id, "event_reason": reason})
-        results[candidate.info.id] = IngestResult(event_id=candidate.info.id, status="applied", action="occurrence",
-                                                  ticket_ref=ticket.ref, reason=reason)
+    for key, run in runs.items():
+        ticket = tickets[key]
+        shown = key.split(":", 1)[1]
+        for candidate in run:
+            number = next_number[ticket.id]
+            next_number[ticket.id] += 1
+            reason = f"Occurrence {number} of {ticket.ref}: same correlation key {shown!r}."
+            rows.append({"event_id": candidate.info.id, "event_reason": reason, "event_ticket": ticket.id,
+                         "event_key": key})
+            results[candidate.info.id] = IngestResult(event_id=candidate.info.id, status="applied",
+                                                      action="occurrence", ticket_ref=ticket.ref, reason=reason)
     events = cast(Table, InboundEvent.__table__)  # a plain executemany, not the ORM bulk-by-primary-key form
     session.execute(
         update(events).where(events.c.id == bindparam("event_id")).values(
-            status="applied", action="occurrence", reason=bindparam("event_reason"), ticket_id=ticket.id,
-            correlation_key=key, attempts=events.c.attempts + 1, processed_at=now),
+            status="applied", action="occurrence", reason=bindparam("event_reason"),
+            ticket_id=bindparam("event_ticket"), correlation_key=bindparam("event_key"),
+            attempts=events.c.attempts + 1, processed_at=now),
         rows,
     )

@@ -8,10 +8,11 @@ or a correlation key shared by repeats of one problem (an alarm's site/line/mach
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.models import CorrelationKey, ExternalLink, ThreadKey, Ticket, User
@@ -160,6 +161,40 @@ def peek_key(session: Session, key: str) -> Target | None:
     if row is None:
         return None
     return Target(row[1], "correlation", f"Same correlation key as {row[1].ref}.", key=row[0])
+
+
+def peek_keys(session: Session, keys: Iterable[str]) -> dict[str, Target]:
+    """:func:`peek_key` for many keys in one query (keys held by no ticket are left out)."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, Target] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(CorrelationKey, Ticket).join(Ticket, Ticket.id == CorrelationKey.ticket_id)
+            .where(CorrelationKey.key.in_(wanted[start:start + 500])))
+        for held, ticket in rows:
+            found[held.key] = Target(ticket, "correlation", f"Same correlation key as {ticket.ref}.", key=held)
+    return found
+
+
+def count_occurrences(session: Session, counts: Mapping[int, tuple[int, Any]]) -> dict[int, int]:
+    """Count occurrences on many tickets in one statement: ``{ticket_id: (count, last_seen)}``
+    (a None last_seen means now); returns each ticket's new total."""
+    if not counts:
+        return {}
+    now = runtime_of(session).now()
+    ids = list(counts)
+    totals = dict(session.execute(
+        update(Ticket).where(Ticket.id.in_(ids))
+        .values(occurrence_count=Ticket.occurrence_count + case({i: counts[i][0] for i in ids}, value=Ticket.id),
+                last_seen_at=case({i: counts[i][1] or now for i in ids}, value=Ticket.id),
+                updated_at=now, version=Ticket.version + 1)
+        .returning(Ticket.id, Ticket.occurrence_count)
+        .execution_options(synchronize_session=False)
+    ).all())
+    for ticket in session.identity_map.values():
+        if isinstance(ticket, Ticket) and ticket.id in totals:
+            session.expire(ticket, ["occurrence_count", "last_seen_at", "updated_at", "version"])
+    return {int(i): int(total) for i, total in totals.items()}
 
 
 def record_occurrence(session: Session, ticket: Ticket, at: Any = None) -> int:
