@@ -89,7 +89,7 @@ def register_commands() -> list[click.Command]:
 
 @hookspec
 def register_menu_items() -> list[MenuItem]:
-    """Return entries for the main menu (``hub.ui.menu.MenuItem``: label, endpoint,
+    """Return entries for the main menu (``hub.sdk.web.MenuItem``: label, endpoint,
     permission, shortcut key, order). An entry shows when its endpoint exists, the user's
     role has the permission, and the plugin is enabled.
     """

@@ -24,6 +24,6 @@ def register_blueprints() -> list[Any]:
 
 @hookimpl
 def register_menu_items() -> list[Any]:
-    from hub.ui.menu import MenuItem
+    from hub.sdk.web import MenuItem
 
     return [MenuItem("Web forms", "webform_admin.forms", "admin", order=91)]

@@ -20,16 +20,13 @@ from connectors.webform.builder_forms import (
     TARGET_TITLES,
     TYPE_TITLES,
     describe_problems,
-    flat_messages,
     spec_from_form,
     split_errors,
 )
 from connectors.webform.config import FIELD_TYPES, TARGETS, WebformConfig
-from hub.api.context import reading, unit_of_work
-from hub.instances import create_instance, get_instance, list_instances, present_instance, update_instance
+from hub.sdk.services import create_instance, get_instance, list_instances, present_instance, update_instance
+from hub.sdk.web import describe_error, field_errors, flat_messages, login_required, reading, unit_of_work
 from hub.tracker.errors import NotFound, TrackerError, ValidationFailed
-from hub.ui.auth import login_required
-from hub.ui.forms import describe_error, field_errors
 
 CONNECTOR = "webform"
 HEADING = ("title", "intro", "kind")

@@ -51,29 +51,6 @@ def spec_from_form(form: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
     }, errors
 
 
-def flat_messages(messages: Any, path: str = "") -> dict[str, list[str]]:
-    """Marshmallow's nested messages by dotted path: {"fields": {2: {"name": [..]}}} -> {"fields.2.name": [..]}."""
-    out: dict[str, list[str]] = {}
-
-    def add(more: dict[str, list[str]]) -> None:
-        for key, texts in more.items():
-            out.setdefault(key, []).extend(texts)
-
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            part = "" if key == "_schema" else str(key)
-            add(flat_messages(value, f"{path}.{part}".strip(".") if part else path))
-    elif isinstance(messages, list | tuple):
-        for item in messages:
-            if isinstance(item, dict | list | tuple):
-                add(flat_messages(item, path))
-            else:
-                out.setdefault(path, []).append(str(item))
-    else:
-        out.setdefault(path, []).append(str(messages))
-    return out
-
-
 def split_errors(flat: dict[str, list[str]], index: int | None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Errors of the field at ``index`` keyed by its inputs, and the rest as they were."""
     own: dict[str, list[str]] = {}

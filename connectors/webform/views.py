@@ -15,16 +15,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, jsonify, make_response, render_template, request
 
 from connectors.webform.submit import Checked, Upload, check, is_spam
-from hub.api.context import runtime
-from hub.api.problems import problem
-from hub.auth.web import public
-from hub.instances import build_connector
-from hub.models import ConnectorInstance
-from hub.pipeline import ingest
 from hub.sdk import RawEvent
+from hub.sdk.services import ConnectorInstance, build_connector, ingest
+from hub.sdk.web import csrf_exempt, problem, public, runtime
 from hub.tracker import services
 from hub.tracker.rate_limits import hit
-from hub.ui.csrf import csrf_exempt
 
 
 def make_blueprint() -> Blueprint:

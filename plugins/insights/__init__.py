@@ -18,6 +18,6 @@ def register_blueprints() -> list[Any]:
 
 @hookimpl
 def register_menu_items() -> list[Any]:
-    from hub.ui.menu import MenuItem
+    from hub.sdk.web import MenuItem
 
     return [MenuItem("Insights", "insights.dashboard", "tickets:write", key="i", order=40)]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from hub.models import Category, ConfigurationItem, Department, Ticket
+from hub.sdk.services import Category, ConfigurationItem, Department, Ticket
 
 OPEN = ("new", "acknowledged", "in_progress", "on_hold", "draft", "submitted", "assessment", "approved",
         "scheduled", "implementing", "review")

@@ -10,8 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from hub.api.context import runtime
-from hub.auth.web import current_principal, public
+from hub.sdk.web import current_principal, public, runtime
 from plugins.insights.charts import bars
 from plugins.insights.figures import figures
 
@@ -60,7 +59,7 @@ def dashboard() -> Any:
     with runtime().db.reading() as session:
         from sqlalchemy import select
 
-        from hub.models import Department
+        from hub.sdk.services import Department
 
         departments = list(session.scalars(select(Department.slug).order_by(Department.slug)))
     charts = {

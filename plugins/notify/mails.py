@@ -29,7 +29,7 @@ def _greeting(ticket: TicketInfo) -> str:
 
 
 def _domain(session: Session) -> str:
-    from hub.runtime import runtime_of
+    from hub.sdk.services import runtime_of
 
     host = urlsplit(str(runtime_of(session).settings.get("BASE_URL") or "")).hostname or ""
     return host if re.fullmatch(r"[A-Za-z0-9.-]+", host) else "itsm-hub.invalid"

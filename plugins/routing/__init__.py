@@ -27,7 +27,7 @@ def register_blueprints() -> list[Any]:
 
 @hookimpl
 def register_menu_items() -> list[Any]:
-    from hub.ui.menu import MenuItem
+    from hub.sdk.web import MenuItem
 
     return [MenuItem("Routing rules", "routing_admin.rules", "admin", order=93)]
 

@@ -14,12 +14,9 @@ import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from hub.api.context import reading, unit_of_work
-from hub.models import Department, Group
-from hub.plugin_admin import present_settings, update_settings
+from hub.sdk.services import Department, Group, present_settings, update_settings
+from hub.sdk.web import field_errors, flat_messages, login_required, reading, unit_of_work
 from hub.tracker.errors import NotFound, ValidationFailed
-from hub.ui.auth import login_required
-from hub.ui.forms import field_errors
 from plugins.routing import NAME
 from plugins.routing.rules import RoutingSettings
 
@@ -52,24 +49,6 @@ def _current() -> dict[str, Any]:
     """The stored rules as the schema takes them in (``fields`` and ``continue``, not ``fields_``)."""
     with reading() as session:
         return dict(RoutingSettings().dump(present_settings(session, NAME)["settings"]))
-
-
-def flat_messages(messages: Any, path: str = "") -> dict[str, list[str]]:
-    """Marshmallow's nested messages by dotted path: {"rules": {2: {"name": [..]}}} -> {"rules.2.name": [..]}."""
-    out: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            inner = path if key == "_schema" else f"{path}.{key}".strip(".")
-            for found, texts in flat_messages(value, inner).items():
-                out.setdefault(found, []).extend(texts)
-    elif isinstance(messages, list | tuple):
-        for item in messages:
-            for found, texts in (flat_messages(item, path) if isinstance(item, dict | list | tuple)
-                                 else {path: [str(item)]}).items():
-                out.setdefault(found, []).extend(texts)
-    else:
-        out[path] = [str(messages)]
-    return out
 
 
 def _check(settings: dict[str, Any]) -> dict[str, list[str]]:

@@ -29,7 +29,7 @@ def register_blueprints() -> list[Any]:
 
 @hookimpl
 def register_menu_items() -> list[Any]:
-    from hub.ui.menu import MenuItem
+    from hub.sdk.web import MenuItem
 
     return [MenuItem("SLA policies", "sla_admin.policies", "admin", order=92)]
 

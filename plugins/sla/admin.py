@@ -15,12 +15,9 @@ import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from hub.api.context import reading, unit_of_work
-from hub.models import Department, Group
-from hub.plugin_admin import json_ready, present_settings, update_settings
+from hub.sdk.services import Department, Group, json_ready, present_settings, update_settings
+from hub.sdk.web import field_errors, flat_messages, login_required, reading, unit_of_work
 from hub.tracker.errors import NotFound, ValidationFailed
-from hub.ui.auth import login_required
-from hub.ui.forms import field_errors
 from plugins.sla.engine import NAME
 from plugins.sla.settings import SlaSettings
 
@@ -51,24 +48,6 @@ def _current() -> dict[str, Any]:
     """The stored settings (defaults filled in) as the schema loads them back."""
     with reading() as session:
         return dict(json_ready(present_settings(session, NAME)["settings"]))
-
-
-def flat_messages(messages: Any, path: str = "") -> dict[str, list[str]]:
-    """Marshmallow's nested messages by dotted path: {"policies": {2: {"name": [..]}}} -> {"policies.2.name": [..]}."""
-    out: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            inner = path if key == "_schema" else f"{path}.{key}".strip(".")
-            for found, texts in flat_messages(value, inner).items():
-                out.setdefault(found, []).extend(texts)
-    elif isinstance(messages, list | tuple):
-        for item in messages:
-            for found, texts in (flat_messages(item, path) if isinstance(item, dict | list | tuple)
-                                 else {path: [str(item)]}).items():
-                out.setdefault(found, []).extend(texts)
-    else:
-        out[path] = [str(messages)]
-    return out
 
 
 def _schema_errors(settings: dict[str, Any]) -> Any:
