@@ -15,8 +15,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from hub.sdk.services import Department, Group, present_settings, update_settings
+from hub.sdk.settings_list import OrderedSettingsList
 from hub.sdk.web import field_errors, flat_messages, login_required, reading, unit_of_work
-from hub.tracker.errors import NotFound, ValidationFailed
+from hub.tracker.errors import ValidationFailed
 from plugins.routing import NAME
 from plugins.routing.rules import RoutingSettings
 
@@ -167,22 +168,8 @@ def _rule_page(settings: dict[str, Any], rule: dict[str, Any], *, number: int | 
                            priorities=PRIORITIES, lists=LISTS, **_choices()), status
 
 
-def _position(settings: dict[str, Any], number: int) -> int:
-    items = settings.get("rules") or []
-    if not 1 <= number <= len(items):
-        raise NotFound(f"There is no routing rule number {number}; there are {len(items)}.")
-    return number - 1
-
-
-def _stale(settings: dict[str, Any], index: int) -> bool:
-    """True when the rule at this position is no longer the one the admin's page showed."""
-    expect = request.form.get("expect")
-    return expect is not None and settings["rules"][index].get("name") != expect
-
-
-def _changed_meanwhile() -> Any:
-    flash("The rules changed while you had the page open; here they are as they stand now. Try again.", "error")
-    return redirect(url_for("routing_admin.rules"))
+RULES = OrderedSettingsList(key="rules", noun="rule", title="routing rule", endpoint="routing_admin.rules",
+    current=_current, save=_save, list_page=_list_page, describe=describe_problems)
 
 
 # -- Views --------------------------------------------------------------------------------------
@@ -196,12 +183,12 @@ def rules() -> Any:
 def _edit(number: int | None) -> Any:
     settings = _current()
     items = settings.setdefault("rules", [])
-    index = len(items) if number is None else _position(settings, number)
+    index = len(items) if number is None else RULES.position(settings, number)
     if request.method == "GET":
         rule = {} if number is None else items[index]
         return _rule_page(settings, rule, number=number, expect=rule.get("name", ""))
-    if number is not None and _stale(settings, index):
-        return _changed_meanwhile()
+    if number is not None and RULES.stale(settings, index):
+        return RULES.changed_meanwhile()
     rule, unreadable = rule_from_form(request.form)
     changed = {**settings, "rules": list(items)}
     if number is None:
@@ -232,34 +219,9 @@ def rule_edit(number: int) -> Any:
 
 @login_required("admin")
 def rule_move(number: int) -> Any:
-    settings = _current()
-    index = _position(settings, number)
-    if _stale(settings, index):
-        return _changed_meanwhile()
-    target = index - 1 if request.form.get("direction") == "up" else index + 1
-    items = settings["rules"]
-    if not 0 <= target < len(items):
-        return redirect(url_for("routing_admin.rules") + f"#rule-{number}")
-    items[index], items[target] = items[target], items[index]
-    errors = _save(settings)
-    if errors:
-        return _list_page(_current(), problems=describe_problems(errors, items), status=422,
-                          failed=f"The rule {items[target]['name']} was not moved.")
-    flash(f"Moved {items[target]['name']} to position {target + 1}: it is tried "
-          f"{'before' if target < index else 'after'} {items[index]['name']} now.", "success")
-    return redirect(url_for("routing_admin.rules") + f"#rule-{target + 1}")
+    return RULES.move(number)
 
 
 @login_required("admin")
 def rule_delete(number: int) -> Any:
-    settings = _current()
-    index = _position(settings, number)
-    if _stale(settings, index):
-        return _changed_meanwhile()
-    removed = settings["rules"].pop(index)
-    errors = _save(settings)
-    if errors:
-        return _list_page(_current(), problems=describe_problems(errors, settings["rules"]), status=422,
-                          failed=f"The rule {removed['name']} was not deleted.")
-    flash(f"Deleted the rule {removed['name']}.", "success")
-    return redirect(url_for("routing_admin.rules"))
+    return RULES.delete(number)

@@ -16,8 +16,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from hub.sdk.services import Department, Group, json_ready, present_settings, update_settings
+from hub.sdk.settings_list import OrderedSettingsList
 from hub.sdk.web import field_errors, flat_messages, login_required, reading, unit_of_work
-from hub.tracker.errors import NotFound, ValidationFailed
+from hub.tracker.errors import ValidationFailed
 from plugins.sla.engine import NAME
 from plugins.sla.settings import SlaSettings
 
@@ -164,22 +165,8 @@ def _policy_page(settings: dict[str, Any], policy: dict[str, Any], *, number: in
                            priorities=PRIORITIES, calendars=calendars, **_choices()), status
 
 
-def _position(settings: dict[str, Any], number: int) -> int:
-    policies = settings.get("policies") or []
-    if not 1 <= number <= len(policies):
-        raise NotFound(f"There is no SLA policy number {number}; there are {len(policies)}.")
-    return number - 1
-
-
-def _stale(settings: dict[str, Any], index: int) -> bool:
-    """True when the policy at this position is no longer the one the admin's page showed."""
-    expect = request.form.get("expect")
-    return expect is not None and settings["policies"][index].get("name") != expect
-
-
-def _changed_meanwhile() -> Any:
-    flash("The policies changed while you had the page open; here they are as they stand now. Try again.", "error")
-    return redirect(url_for("sla_admin.policies"))
+POLICIES = OrderedSettingsList(key="policies", noun="policy", title="SLA policy", endpoint="sla_admin.policies",
+    current=_current, save=_save, list_page=_list_page, describe=describe_problems)
 
 
 # -- Views --------------------------------------------------------------------------------------
@@ -192,12 +179,12 @@ def policies() -> Any:
 
 def _edit(number: int | None) -> Any:
     settings = _current()
-    index = len(settings["policies"]) if number is None else _position(settings, number)
+    index = len(settings["policies"]) if number is None else POLICIES.position(settings, number)
     if request.method == "GET":
         policy = {} if number is None else settings["policies"][index]
         return _policy_page(settings, policy, number=number, expect=policy.get("name", ""))
-    if number is not None and _stale(settings, index):
-        return _changed_meanwhile()
+    if number is not None and POLICIES.stale(settings, index):
+        return POLICIES.changed_meanwhile()
     policy = policy_from_form(request.form)
     changed = {**settings, "policies": list(settings["policies"])}
     if number is None:
@@ -229,34 +216,9 @@ def policy_edit(number: int) -> Any:
 
 @login_required("admin")
 def policy_move(number: int) -> Any:
-    settings = _current()
-    index = _position(settings, number)
-    if _stale(settings, index):
-        return _changed_meanwhile()
-    target = index - 1 if request.form.get("direction") == "up" else index + 1
-    items = settings["policies"]
-    if not 0 <= target < len(items):
-        return redirect(url_for("sla_admin.policies") + f"#policy-{number}")
-    items[index], items[target] = items[target], items[index]
-    errors = _save(settings)
-    if errors:
-        return _list_page(_current(), problems=describe_problems(errors, items), status=422,
-                          failed=f"The policy {items[target]['name']} was not moved.")
-    flash(f"Moved {items[target]['name']} to position {target + 1}: it is tried "
-          f"{'before' if target < index else 'after'} {items[index]['name']} now.", "success")
-    return redirect(url_for("sla_admin.policies") + f"#policy-{target + 1}")
+    return POLICIES.move(number)
 
 
 @login_required("admin")
 def policy_delete(number: int) -> Any:
-    settings = _current()
-    index = _position(settings, number)
-    if _stale(settings, index):
-        return _changed_meanwhile()
-    removed = settings["policies"].pop(index)
-    errors = _save(settings)
-    if errors:
-        return _list_page(_current(), problems=describe_problems(errors, settings["policies"]), status=422,
-                          failed=f"The policy {removed['name']} was not deleted.")
-    flash(f"Deleted the policy {removed['name']}.", "success")
-    return redirect(url_for("sla_admin.policies"))
+    return POLICIES.delete(number)
