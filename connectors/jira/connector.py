@@ -43,8 +43,6 @@ from hub.sdk import (
     FatalError,
     HttpClient,
     OutboundMessage,
-    PollingSource,
-    Pusher,
     PushResult,
     RawEvent,
     RetriableError,
@@ -52,7 +50,7 @@ from hub.sdk import (
     TicketDraft,
     TicketInfo,
 )
-from hub.sdk.sync import FieldRule, RemoteComment, RemoteRecord, draft_for, rules_from, values_hash
+from hub.sdk.sync import FieldRule, RemoteComment, RemoteRecord, SyncConnector, draft_for, values_hash
 
 API = "/rest/api/3"
 JQL_TIME = "%Y/%m/%d %H:%M"
@@ -64,18 +62,16 @@ UNKNOWN_ZONE_MARGIN = timedelta(hours=14)
 READ_FIELDS = ("summary", "status", "issuetype", "labels", "updated")
 
 
-class JiraConnector(PollingSource, Pusher):
+class JiraConnector(SyncConnector):
     slug = "jira"
     title = "Jira Service Management"
     version = "0.1.0"
     description = "Two-way sync of issues with Jira Cloud and Jira Service Management (REST v3)."
     config_schema = JiraConfig
-    default_poll_interval = 60
     default_field_rules: ClassVar[tuple[FieldRule, ...]] = DEFAULT_RULES
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._client: HttpClient | None = None
         self._myself: dict[str, Any] | None = None
 
     # -- plumbing ------------------------------------------------------------------------
@@ -84,18 +80,9 @@ class JiraConnector(PollingSource, Pusher):
     def site(self) -> str:
         return str(self.config["site_url"]).rstrip("/")
 
-    @property
-    def client(self) -> HttpClient:
-        if self._client is None:
-            self._client = self.http(self.site, headers={"Accept": "application/json",
-                                                         "Content-Type": "application/json"},
-                                     auth=(str(self.config["email"]), str(self.config["api_token"])),
-                                     timeout=(5.0, float(self.config.get("timeout_seconds") or 30)))
-        return self._client
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+    def make_client(self) -> HttpClient:
+        return self.http(self.site, headers={"Accept": "application/json", "Content-Type": "application/json"},
+                         auth=(str(self.config["email"]), str(self.config["api_token"])), timeout=self.timeout)
 
     def me(self) -> dict[str, Any]:
         """The account the hub works as: its id (to know our own comments) and time zone."""
@@ -105,9 +92,6 @@ class JiraConnector(PollingSource, Pusher):
                 raise FatalError("Jira answered /myself without an account")
             self._myself = answer
         return self._myself
-
-    def rules(self, kind: str | None = None) -> list[FieldRule]:
-        return rules_from(self.config, DEFAULT_RULES, kind)
 
     def types_of(self, kind: str) -> list[str]:
         return list(self.config.get("incident_types" if kind == "incident" else "change_types") or [])
@@ -164,9 +148,6 @@ class JiraConnector(PollingSource, Pusher):
                f"{str(self.config['project']).upper()} readable"
 
     # -- pull ----------------------------------------------------------------------------
-
-    def reconcile_state(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {}  # no cursor: from the configured start (import_since), everything again
 
     def poll(self, state: dict[str, Any]) -> Iterator[RawEvent | Checkpoint]:
         me = self.me()

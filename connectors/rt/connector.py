@@ -51,8 +51,6 @@ from hub.sdk import (
     FatalError,
     HttpClient,
     OutboundMessage,
-    PollingSource,
-    Pusher,
     PushResult,
     RawEvent,
     RetriableError,
@@ -61,7 +59,15 @@ from hub.sdk import (
     TicketInfo,
 )
 from hub.sdk.mailhtml import html_to_text, strip_quoted
-from hub.sdk.sync import FieldRule, RemoteComment, RemoteRecord, draft_for, outbound_values, rules_from, values_hash
+from hub.sdk.sync import (
+    FieldRule,
+    RemoteComment,
+    RemoteRecord,
+    SyncConnector,
+    draft_for,
+    outbound_values,
+    values_hash,
+)
 
 MESSAGES = {"Correspond": "public", "Comment": "internal"}
 ENDPOINTS = {"public": "correspond", "internal": "comment"}
@@ -74,36 +80,23 @@ OWN_MESSAGES_CHECKED = 10
 """How many of our latest replies a retried reply is compared with, to post it once."""
 
 
-class RTConnector(PollingSource, Pusher):
+class RTConnector(SyncConnector):
     slug = "rt"
     title = "Request Tracker"
     version = "0.1.0"
     description = "Two-way sync of a Request Tracker 5 queue with hub incidents or changes (REST2 API)."
     config_schema = RTConfig
-    default_poll_interval = 60
     default_field_rules: ClassVar[tuple[FieldRule, ...]] = DEFAULT_RULES
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._client: HttpClient | None = None
 
     # -- plumbing ------------------------------------------------------------------------
 
-    @property
-    def client(self) -> HttpClient:
-        if self._client is None:
-            token = self.config.get("token")
-            headers = {"Accept": "application/json"}
-            if token:
-                headers["Authorization"] = f"token {token}"
-            auth = None if token else (self.config.get("username") or "", self.config.get("password") or "")
-            self._client = self.http(f"{self.site}/REST/2.0", headers=headers, auth=auth,
-                                     timeout=(5.0, float(self.config.get("timeout_seconds") or 30)))
-        return self._client
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+    def make_client(self) -> HttpClient:
+        token = self.config.get("token")
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"token {token}"
+        auth = None if token else (self.config.get("username") or "", self.config.get("password") or "")
+        return self.http(f"{self.site}/REST/2.0", headers=headers, auth=auth, timeout=self.timeout)
 
     @property
     def site(self) -> str:
@@ -114,7 +107,7 @@ class RTConnector(PollingSource, Pusher):
         return str(self.config.get("rt_user") or self.config.get("username") or "")
 
     def rules(self, kind: str | None = None) -> list[FieldRule]:
-        return rules_from(self.config, DEFAULT_RULES, kind or self.config["kind"])
+        return super().rules(kind or self.config["kind"])  # one queue holds one kind
 
     def _object(self, response: requests.Response) -> dict[str, Any]:
         try:
@@ -154,9 +147,6 @@ class RTConnector(PollingSource, Pusher):
         return f"{self.site}: queue {self.config['queue']}{counted}"
 
     # -- pull ----------------------------------------------------------------------------
-
-    def reconcile_state(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {}  # no cursor: from the configured start (import_since), everything again
 
     def poll(self, state: dict[str, Any]) -> Iterator[RawEvent | Checkpoint]:
         cursor = _rt_time(state.get("cursor"))

@@ -31,57 +31,48 @@ from hub.sdk import (
     FatalError,
     HttpClient,
     OutboundMessage,
-    PollingSource,
-    Pusher,
     PushResult,
     RawEvent,
     SkippableError,
     TicketDraft,
 )
-from hub.sdk.sync import FieldRule, RemoteComment, RemoteRecord, draft_for, outbound_values, rules_from, values_hash
+from hub.sdk.sync import (
+    FieldRule,
+    RemoteComment,
+    RemoteRecord,
+    SyncConnector,
+    draft_for,
+    outbound_values,
+    values_hash,
+)
 
 JOURNAL = "sys_journal_field"
 VISIBILITY = {"comments": "public", "work_notes": "internal"}
 RECENT_KEPT = 5000
 
 
-class ServiceNowConnector(PollingSource, Pusher):
+class ServiceNowConnector(SyncConnector):
     slug = "servicenow"
     title = "ServiceNow"
     version = "0.1.0"
     description = "Two-way sync of incidents and change requests with ServiceNow (Table API)."
     config_schema = ServiceNowConfig
-    default_poll_interval = 60
     default_field_rules: ClassVar[tuple[FieldRule, ...]] = DEFAULT_RULES
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._client: HttpClient | None = None
 
     # -- plumbing ------------------------------------------------------------------------
 
-    @property
-    def client(self) -> HttpClient:
-        if self._client is None:
-            token = self.config.get("token")
-            headers = {"Accept": "application/json", "Content-Type": "application/json"}
-            if token:
-                headers["Authorization"] = f"Bearer {token}"
-            auth = None if token else (self.config.get("username") or "", self.config.get("password") or "")
-            self._client = self.http(str(self.config["instance_url"]).rstrip("/"), headers=headers, auth=auth,
-                                     timeout=(5.0, float(self.config.get("timeout_seconds") or 30)))
-        return self._client
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+    def make_client(self) -> HttpClient:
+        token = self.config.get("token")
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        auth = None if token else (self.config.get("username") or "", self.config.get("password") or "")
+        return self.http(str(self.config["instance_url"]).rstrip("/"), headers=headers, auth=auth,
+                         timeout=self.timeout)
 
     @property
     def me(self) -> str:
         return str(self.config.get("integration_user") or self.config.get("username") or "")
-
-    def rules(self, kind: str | None = None) -> list[FieldRule]:
-        return rules_from(self.config, DEFAULT_RULES, kind)
 
     def _fields(self) -> str:
         mapped = {rule.remote for rule in self.rules()}
@@ -110,9 +101,6 @@ class ServiceNowConnector(PollingSource, Pusher):
         return f"{self.config['instance_url']}: read {', '.join(self.config['tables'])}"
 
     # -- pull ----------------------------------------------------------------------------
-
-    def reconcile_state(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {}  # no cursor: from the configured start (import_since), everything again
 
     def poll(self, state: dict[str, Any]) -> Iterator[RawEvent | Checkpoint]:
         cursors: dict[str, str] = dict(state.get("cursors") or {})

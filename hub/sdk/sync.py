@@ -19,11 +19,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as mf
 
+from hub.sdk.connector import PollingSource, Pusher
+from hub.sdk.http import HttpClient
 from hub.sdk.schema import ConfigSchema
 from hub.sdk.values import TicketDraft, TicketInfo
 
@@ -168,3 +170,46 @@ def draft_for(record: RemoteRecord, rules: Iterable[FieldRule]) -> TicketDraft:
                        group=values.pop("group", None), status=status, external_id=record.external_id,
                        external_url=record.url, external_version=record.version, occurred_at=record.updated_at,
                        extra=extra)
+
+
+class SyncConnector(PollingSource, Pusher):
+    """The base of a two-way ITSM sync connector (ServiceNow, Jira, RT and third parties).
+
+    It supplies what every one of them needs besides its own API: one HTTP client per
+    connector object, made on first use by :meth:`make_client` and closed with it; the
+    field rules of an instance (its ``field_map`` or the class's defaults); the answer
+    timeout from a ``timeout_seconds`` setting; and a reconcile that reads everything
+    again from the configured start (an empty state).
+    """
+
+    default_poll_interval = 60
+    default_field_rules: ClassVar[tuple[FieldRule, ...]] = ()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._client: HttpClient | None = None
+
+    def make_client(self) -> HttpClient:
+        """A client with the remote's base URL and credentials (see :meth:`Connector.http`)."""
+        raise NotImplementedError
+
+    @property
+    def client(self) -> HttpClient:
+        if self._client is None:
+            self._client = self.make_client()
+        return self._client
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """(connect, answer) seconds: a call with no answer by then is retried later."""
+        return 5.0, float(self.config.get("timeout_seconds") or 30)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def rules(self, kind: str | None = None) -> list[FieldRule]:
+        return rules_from(self.config, self.default_field_rules, kind)
+
+    def reconcile_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {}  # no cursor: from the configured start (import_since), everything again
