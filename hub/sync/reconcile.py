@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 
 from hub import outbox
 from hub.models import ExternalLink, OutboxMessage, Ticket
+from hub.sdk.sync import FieldRule
 from hub.sync.inbound import rules_for
 
 
-def drifted_fields(session: Session, link: ExternalLink, ticket: Ticket) -> list[str]:
+def drifted_fields(rules: list[FieldRule], link: ExternalLink, ticket: Ticket) -> list[str]:
     """Remote fields where the hub's value is not the last agreed one (in the remote's words)."""
     synced: dict[str, str] = dict((link.data or {}).get("synced") or {})
-    return [rule.remote for rule in rules_for(session, link.instance_id, ticket.kind)
+    return [rule.remote for rule in rules
             if rule.writes and rule.remote in synced
             and rule.to_remote(getattr(ticket, rule.field, None)) != synced[rule.remote]]
 
@@ -37,12 +38,15 @@ def repair_outbound(session: Session, instance_id: int) -> int:
         OutboxMessage.instance_id == instance_id, OutboxMessage.status == "pending",
         OutboxMessage.link_id.is_not(None))))
     repaired = 0
+    rules: dict[str, list[FieldRule]] = {}  # per ticket kind, read once
     rows = session.execute(select(ExternalLink, Ticket).join(Ticket, Ticket.id == ExternalLink.ticket_id)
                            .where(ExternalLink.instance_id == instance_id).order_by(ExternalLink.id))
     for link, ticket in rows:
         if link.id in waiting or not (link.data or {}).get("synced"):
             continue
-        fields = drifted_fields(session, link, ticket)
+        if ticket.kind not in rules:
+            rules[ticket.kind] = rules_for(session, instance_id, ticket.kind)
+        fields = drifted_fields(rules[ticket.kind], link, ticket)
         if not fields:
             continue
         link.sync_version += 1
