@@ -75,6 +75,14 @@ def comment_added(ticket: Any, comment: Any, actor: Any, session: Any) -> None:
         actor)
 
 
+@hookimpl
+def attachment_added(ticket: Any, attachment: Any, actor: Any, session: Any) -> None:
+    # Only the description travels in the outbox; the delivery reads the content.
+    _fan_out(session, ticket, "attachment", {"attachment": {
+        "id": attachment.id, "filename": attachment.filename, "content_type": attachment.content_type,
+        "size": attachment.size, "sha256": attachment.sha256, "visibility": attachment.visibility}}, actor)
+
+
 def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     from hub.jobs.schedules import Schedule
     from hub.sdk.connector import Connector
-    from hub.sdk.values import CommentInfo, EventInfo, InstanceInfo, TicketDraft, TicketInfo
+    from hub.sdk.values import AttachmentInfo, CommentInfo, EventInfo, InstanceInfo, TicketDraft, TicketInfo
     from hub.tracker.actors import Actor
     from hub.ui.menu import MenuItem
 
@@ -190,6 +190,13 @@ def status_changed(ticket: TicketInfo, old: str, new: str, actor: Actor, session
 @hookspec
 def comment_added(ticket: TicketInfo, comment: CommentInfo, actor: Actor, session: Session) -> None:
     """A comment was added; ``comment.visibility`` is ``public`` or ``internal``."""
+
+
+@hookspec
+def attachment_added(ticket: TicketInfo, attachment: AttachmentInfo, actor: Actor, session: Session) -> None:
+    """A file was attached (by mail, a form, the API or a sync); ``attachment.visibility``
+    is ``public`` or ``internal``. The hub's own implementation sends it to the systems
+    the ticket is linked to, except the one it came from."""
 
 
 @hookspec

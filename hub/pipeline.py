@@ -393,11 +393,12 @@ def apply_draft(session: Session, draft: TicketDraft, *, event: Any, instance: A
 
             remember_created(session, link, draft, actor)
     correlate.remember_thread_key(session, ticket.id, draft.thread_key)
-    _attach(session, draft, ticket, event, comment_id=None)
+    _attach(session, draft, ticket, event, actor, comment_id=None)
     return Outcome("applied", action="created", ticket=ticket, correlation_key=key)
 
 
-def _attach(session: Session, draft: TicketDraft, ticket: Ticket, event: Any, comment_id: int | None) -> list[str]:
+def _attach(session: Session, draft: TicketDraft, ticket: Ticket, event: Any, actor: Actor,
+            comment_id: int | None) -> list[str]:
     """Keep the draft's files; one that breaks a limit is skipped and named in the result."""
     from hub.tracker.attachments import store_attachment
     from hub.tracker.errors import ValidationFailed
@@ -407,7 +408,7 @@ def _attach(session: Session, draft: TicketDraft, ticket: Ticket, event: Any, co
         try:
             store_attachment(session, ticket=ticket, filename=item.filename, content_type=item.content_type,
                              data=item.data, comment_id=comment_id, event_id=getattr(event, "id", None),
-                             inline=item.inline, content_id=item.content_id,
+                             inline=item.inline, content_id=item.content_id, actor=actor,
                              visibility="internal" if draft.comment_visibility == "internal" else "public")
         except ValidationFailed as exc:
             skipped.extend(message for messages in exc.errors.values() for message in messages)
@@ -472,7 +473,7 @@ def _apply_to(session: Session, draft: TicketDraft, target: correlate.Target, ac
         return Outcome("applied", action="commented", ticket=ticket, reason=reason)
     reopened = draft.reopen_on_repeat and _reopen_if_resolved(session, ticket, actor, "Reopened by a reply.")
     comment = add_comment(session=session, ticket=ticket, body=body, visibility=draft.comment_visibility, actor=actor)
-    _attach(session, draft, ticket, event, comment_id=comment.id)
+    _attach(session, draft, ticket, event, actor, comment_id=comment.id)
     return Outcome("applied", action="reopened" if reopened else "commented", ticket=ticket, reason=target.reason)
 
 

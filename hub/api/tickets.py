@@ -213,7 +213,8 @@ def make_blueprint(kind: str) -> Blueprint:
                 ticket = tickets.get_ticket(session, ref, kind=kind, for_update=True)
                 return attachments.store_attachment(session, ticket=ticket, filename=upload.filename,
                                                     content_type=upload.mimetype or "application/octet-stream",
-                                                    data=upload.read(), visibility=data["visibility"])
+                                                    data=upload.read(), visibility=data["visibility"],
+                                                    actor=actor())
 
     @bp.route("/<ref>/attachments/<int:attachment_id>", methods=["GET"])
     @requires("tickets:read")

@@ -24,11 +24,11 @@ from sqlalchemy import select
 from hub import outbox
 from hub.instances import build_connector
 from hub.jobs.locks import Lease
-from hub.models import ConnectorInstance, ExternalLink, OutboxMessage, Ticket
+from hub.models import AttachmentBlob, ConnectorInstance, ExternalLink, OutboxMessage, Ticket
 from hub.runtime import Runtime
 from hub.sdk.connector import Pusher
 from hub.sdk.errors import AuthenticationError, ConnectorError, FatalError, SkippableError
-from hub.sdk.values import OutboundMessage, PushResult
+from hub.sdk.values import Attachment, OutboundMessage, PushResult
 from hub.tracker.info import link_info, ticket_info
 
 log = logging.getLogger("hub.jobs.delivery")
@@ -152,13 +152,30 @@ def _prepare_lane(session: Any, runtime: Runtime, queue: list[OutboxMessage], co
             continue
         ticket = session.get(Ticket, message.ticket_id) if message.ticket_id else None
         link = session.get(ExternalLink, message.link_id) if message.link_id else None
+        files = _files(session, message)
+        if files is None:
+            plan.append((None, Attempt(message.id, error="The attachment is no longer kept.", final=True)))
+            continue
         plan.append((connector, OutboundMessage(
             id=message.id, action=message.action, payload=dict(message.payload or {}),
             idempotency_key=message.idempotency_key, attempt=message.attempts + 1,
             ticket=ticket_info(session, ticket) if ticket is not None else None,
-            link=link_info(link) if link is not None else None,
+            link=link_info(link) if link is not None else None, files=files,
         )))
     return plan
+
+
+def _files(session: Any, message: OutboxMessage) -> list[Attachment] | None:
+    """The content an ``attachment`` message sends (None when it is gone), read now so
+    the outbox row never holds a copy of the file."""
+    described = (message.payload or {}).get("attachment") if message.action == "attachment" else None
+    if not described:
+        return []
+    blob = session.get(AttachmentBlob, str(described.get("sha256") or ""))
+    if blob is None:
+        return None
+    return [Attachment(filename=str(described.get("filename") or "attachment"),
+                       content_type=str(described.get("content_type") or "application/octet-stream"), data=blob.data)]
 
 
 def _push(connector: Any, outbound: OutboundMessage) -> Attempt:

@@ -27,6 +27,7 @@ from hub.sdk.http import HttpClient, check_url
 from hub.sdk.schema import ConfigSchema, FieldInfo, describe, secret
 from hub.sdk.values import (
     Attachment,
+    AttachmentInfo,
     CommentInfo,
     EventInfo,
     InstanceInfo,
@@ -40,6 +41,7 @@ from hub.sdk.values import (
 
 __all__ = [
     "Attachment",
+    "AttachmentInfo",
     "AuthenticationError",
     "Checkpoint",
     "CommentInfo",

@@ -13,9 +13,11 @@ see a change that is not there, and sync it back and forth for ever.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime
@@ -131,6 +133,54 @@ class RemoteComment:
                 "created_at": self.created_at}
 
 
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+"""The default for a sync instance's ``attachment_max_bytes``: larger remote files are
+named on the ticket but not fetched."""
+
+SHIPPED_KEPT = 5000
+"""Remote attachment ids a poll remembers as fetched, so a record's next version does not
+download its files again."""
+
+
+@dataclass
+class RemoteAttachment:
+    """A file on a remote ticket; ``id`` is stable in the remote system.
+
+    ``data`` is the content once fetched; ``refused`` says why it was not (too large).
+    In a raw event the content travels base64-encoded (:meth:`dump`), so the event holds
+    everything needed to apply it again.
+    """
+
+    id: str
+    filename: str
+    content_type: str = "application/octet-stream"
+    size: int | None = None
+    visibility: str = "public"
+    author: str = ""
+    data: bytes | None = None
+    refused: str | None = None
+
+    def dump(self) -> dict[str, Any]:
+        return {"id": self.id, "filename": self.filename, "content_type": self.content_type, "size": self.size,
+                "visibility": self.visibility, "author": self.author, "refused": self.refused,
+                "content": base64.b64encode(self.data).decode("ascii") if self.data is not None else None}
+
+    @classmethod
+    def load(cls, data: Mapping[str, Any]) -> RemoteAttachment:
+        content = data.get("content")
+        refused: str | None = str(data["refused"]) if data.get("refused") else None
+        try:
+            raw = base64.b64decode(str(content), validate=True) if content is not None else None
+        except (binascii.Error, ValueError):
+            raw, refused = None, "its content in the event is not valid base64"
+        size = data.get("size")
+        return cls(id=str(data.get("id") or ""), filename=str(data.get("filename") or "attachment"),
+                   content_type=str(data.get("content_type") or "application/octet-stream"),
+                   size=int(size) if isinstance(size, int | str) and str(size).isdigit() else None,
+                   visibility="internal" if data.get("visibility") == "internal" else "public",
+                   author=str(data.get("author") or ""), data=raw, refused=refused)
+
+
 @dataclass
 class RemoteRecord:
     """One version of a remote ticket, as a sync connector read it.
@@ -148,6 +198,7 @@ class RemoteRecord:
     url: str | None = None
     our_ref: str | None = None
     comments: list[RemoteComment] = dataclass_field(default_factory=list)
+    attachments: list[RemoteAttachment] = dataclass_field(default_factory=list)
 
 
 def draft_for(record: RemoteRecord, rules: Iterable[FieldRule]) -> TicketDraft:
@@ -163,7 +214,8 @@ def draft_for(record: RemoteRecord, rules: Iterable[FieldRule]) -> TicketDraft:
     extra = {"sync": {
         "record": dict(record.fields), "version": record.version,
         "updated_at": record.updated_at.isoformat() if record.updated_at else None,
-        "our_ref": record.our_ref, "comments": [comment.dump() for comment in record.comments]}}
+        "our_ref": record.our_ref, "comments": [comment.dump() for comment in record.comments],
+        "attachments": list(record.attachments)}}
     return TicketDraft(action="update", kind=record.kind, title=title, description=values.pop("description", "") or "",
                        impact=values.pop("impact", None), urgency=values.pop("urgency", None),
                        category=values.pop("category", None), assignee=values.pop("assignee", None),
@@ -212,4 +264,62 @@ class SyncConnector(PollingSource, Pusher):
         return rules_from(self.config, self.default_field_rules, kind)
 
     def reconcile_state(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {}  # no cursor: from the configured start (import_since), everything again
+        # No cursor: from the configured start (import_since), everything again; but files
+        # already fetched are not downloaded again (the hub keeps each once per remote id).
+        return {"attachments_shipped": list(state.get("attachments_shipped") or [])}
+
+    # -- attachments ---------------------------------------------------------------------
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        return int(self.config.get("attachment_max_bytes") or ATTACHMENT_MAX_BYTES)
+
+    @property
+    def syncs_attachments(self) -> bool:
+        return bool(self.config.get("sync_attachments", True))
+
+    def ship_attachments(self, found: Iterable[RemoteAttachment], download: Callable[[RemoteAttachment], bytes],
+                         shipped: list[str]) -> list[dict[str, Any]]:
+        """The raw-event form of a record's files that no earlier event carried.
+
+        ``shipped`` is the poll's list of remote ids already fetched (kept in its state as
+        ``attachments_shipped``); it is extended here. A file over ``attachment_max_bytes``
+        is not downloaded: it travels with its reason, so the ticket names it.
+        """
+        if not self.syncs_attachments:
+            return []
+        known = set(shipped)
+        out: list[dict[str, Any]] = []
+        for item in found:
+            if not item.id or item.id in known:
+                continue
+            if item.size is not None and item.size > self.attachment_max_bytes:
+                item.refused = f"larger than {self.attachment_max_bytes} bytes ({item.size})"
+            else:
+                item.data = download(item)
+                if len(item.data) > self.attachment_max_bytes:
+                    item.data, item.refused = None, f"larger than {self.attachment_max_bytes} bytes"
+            known.add(item.id)
+            shipped.append(item.id)
+            out.append(item.dump())
+        del shipped[:-SHIPPED_KEPT]
+        return out
+
+
+def outbound_file(message: Any) -> tuple[Any, str] | None:
+    """The file an ``attachment`` message sends and its visibility, or None."""
+    described = message.payload.get("attachment") or {}
+    if message.action != "attachment" or not message.files:
+        return None
+    return message.files[0], "internal" if described.get("visibility") == "internal" else "public"
+
+
+class AttachmentSettings(ConfigSchema):
+    """The attachment settings a sync connector's schema inherits."""
+
+    sync_attachments = mf.Boolean(load_default=True, metadata={
+        "title": "Sync attachments", "description": "Copy files both ways: remote files onto the hub ticket, "
+        "hub files onto the remote record (internal ones only where the remote can keep them internal)."})
+    attachment_max_bytes = mf.Integer(load_default=ATTACHMENT_MAX_BYTES, validate=validate.Range(min=1), metadata={
+        "title": "Largest attachment fetched (bytes)", "description": "Larger remote files are named on the "
+        "ticket but not downloaded. The hub's ATTACHMENT_MAX_BYTES also applies."})

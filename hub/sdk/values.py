@@ -198,6 +198,22 @@ class CommentInfo:
 
 
 @dataclass(frozen=True)
+class AttachmentInfo:
+    """A file kept on a ticket (its content stays in the hub; a push gets it as
+    ``OutboundMessage.files``)."""
+
+    id: int
+    ticket_id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    visibility: str
+    comment_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class LinkInfo:
     """A ticket's record in another system, as a connector's push sees it."""
 
@@ -227,6 +243,9 @@ class OutboundMessage:
     attempt: int
     ticket: TicketInfo | None
     link: LinkInfo | None
+    files: list[Attachment] = field(default_factory=list)
+    """The content of the file an ``attachment`` message sends (read at delivery, so the
+    outbox row holds only its description)."""
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import deque
 from datetime import UTC, datetime
@@ -23,6 +24,9 @@ log = logging.getLogger("hub.sync")
 SEEN_COMMENTS_KEPT = 2000
 """Remote comment ids remembered per link, so a re-read never adds one twice."""
 
+SEEN_ATTACHMENTS_KEPT = 2000
+"""Remote attachment ids remembered per link, likewise."""
+
 
 def rules_for(session: Session, instance_id: int, kind: str) -> list[FieldRule]:
     instance = session.get(ConnectorInstance, instance_id)
@@ -41,6 +45,7 @@ def remember_created(session: Session, link: ExternalLink, draft: TicketDraft, a
     link.last_synced_hash = values_hash(data["synced"])
     ticket = session.get(Ticket, link.ticket_id)
     data["seen_comments"] = _add_comments(session, ticket, sync.get("comments") or [], [], actor)
+    data["seen_attachments"], _ = _add_attachments(session, ticket, sync.get("attachments") or [], [], actor)
     link.data = data
 
 
@@ -61,6 +66,13 @@ def apply_remote_update(session: Session, draft: TicketDraft, target: Any, actor
         link = link_ticket(session, ticket_id=ticket.id, instance_id=actor.instance_id,
                            external_id=draft.external_id, url=draft.external_url)
     if _is_stale(draft.external_version, link.remote_version):
+        # No field of an older version counts; a file not seen before still does (a
+        # ServiceNow attachment does not change its record's version).
+        files, kept = _add_attachments(session, ticket, sync.get("attachments") or [],
+                                       list((link.data or {}).get("seen_attachments") or []), actor)
+        link.data = {**(link.data or {}), "seen_attachments": files}
+        if kept:
+            return Outcome("applied", action="updated", ticket=ticket, reason=f"Kept {kept} new remote file(s).")
         return Outcome("ignored", action="ignored", ticket=ticket,
                        reason=f"Version {draft.external_version} is not newer than {link.remote_version}.")
     record: dict[str, str] = dict(sync.get("record") or {})
@@ -100,8 +112,10 @@ def apply_remote_update(session: Session, draft: TicketDraft, target: Any, actor
         update_ticket(session=session, ticket=ticket, values=changes, actor=actor, create_loose=True)
     moved = _move(session, ticket, status, actor) if status and status != ticket.status else None
     seen = _add_comments(session, ticket, sync.get("comments") or [], seen, actor)
+    files, kept = _add_attachments(session, ticket, sync.get("attachments") or [],
+                                   list((link.data or {}).get("seen_attachments") or []), actor)
 
-    link.data = {**(link.data or {}), "synced": synced, "seen_comments": seen}
+    link.data = {**(link.data or {}), "synced": synced, "seen_comments": seen, "seen_attachments": files}
     link.remote_version = draft.external_version or link.remote_version
     link.last_synced_hash = values_hash(synced)
     link.last_synced_at = runtime_of(session).now()
@@ -116,7 +130,7 @@ def apply_remote_update(session: Session, draft: TicketDraft, target: Any, actor
     if echo:
         return Outcome("ignored", action="ignored", ticket=ticket,
                        reason="An echo of the hub's own update; nothing changed.")
-    done = [*changes, *(["status"] if moved else [])]
+    done = [*changes, *(["status"] if moved else []), *([f"{kept} file(s)"] if kept else [])]
     reason = f"Synced {', '.join(done)}." if done else "No field changed."
     if moved is False:
         reason += f" The remote state maps to '{status}', which {ticket.ref} cannot reach from '{ticket.status}'."
@@ -206,3 +220,43 @@ def _add_comments(session: Session, ticket: Ticket | None, comments: list[dict[s
         add_comment(session=session, ticket=ticket, body=body[:20_000], actor=by,
                     visibility="internal" if comment.get("visibility") == "internal" else "public")
     return seen[-SEEN_COMMENTS_KEPT:]
+
+
+def _add_attachments(session: Session, ticket: Ticket | None, items: list[Any], seen: list[str],
+                     actor: Actor) -> tuple[list[str], int]:
+    """Keep the remote files not seen before; returns the seen ids and how many were kept.
+
+    A file whose content the ticket already holds is the hub's own upload read back (or
+    the same file twice), and is not kept again. One the remote or the hub's limits
+    refuse is named in the audit, so nobody wonders where it went.
+    """
+    from hub.sdk.sync import RemoteAttachment
+    from hub.tracker.attachments import has_content, store_attachment
+    from hub.tracker.errors import ValidationFailed
+
+    known = set(seen)
+    kept = 0
+    for entry in items:
+        item = entry if isinstance(entry, RemoteAttachment) else RemoteAttachment.load(entry)
+        if not item.id or item.id in known:
+            continue
+        known.add(item.id)
+        seen.append(item.id)
+        if ticket is None:
+            continue
+        refused = item.refused
+        if item.data is not None and refused is None:
+            if has_content(session, ticket.id, hashlib.sha256(item.data).hexdigest()):
+                continue
+            by = Actor(type=actor.type, name=item.author or actor.name, origin=actor.origin,
+                       instance_id=actor.instance_id)
+            try:
+                store_attachment(session, ticket=ticket, filename=item.filename, content_type=item.content_type,
+                                 data=item.data, visibility=item.visibility, actor=by)
+                kept += 1
+                continue
+            except ValidationFailed as exc:
+                refused = "; ".join(message for messages in exc.errors.values() for message in messages)
+        audit.record(session, ticket, "attachment_skipped", actor, {"filename": (None, item.filename)},
+                     note=f"Remote file {item.filename} was not copied: {refused or 'no content was read'}.")
+    return seen[-SEEN_ATTACHMENTS_KEPT:], kept

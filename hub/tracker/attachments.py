@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from hub.models import Attachment, AttachmentBlob, Ticket
 from hub.runtime import runtime_of
+from hub.tracker.actors import Actor
 from hub.tracker.correlate import insert_ignoring_conflict
 from hub.tracker.errors import NotFound, ValidationFailed
+from hub.tracker.info import attachment_info
 
 _UNSAFE_NAME = re.compile(r"[^\w.\- ()\[\]]+", re.UNICODE)
 
@@ -39,8 +41,10 @@ def allowed(runtime_settings: dict[str, Any], content_type: str, size: int) -> s
 def store_attachment(
     session: Session, *, ticket: Ticket, filename: str | None, content_type: str, data: bytes,
     comment_id: int | None = None, event_id: int | None = None, inline: bool = False,
-    content_id: str | None = None, visibility: str = "public",
+    content_id: str | None = None, visibility: str = "public", actor: Actor | None = None,
 ) -> Attachment:
+    """Keep a file on a ticket; with an ``actor``, plugins hear of it (attachment_added),
+    which is how it reaches the ticket's linked systems."""
     runtime = runtime_of(session)
     content_type = (content_type or "application/octet-stream").split(";", 1)[0].strip().lower()[:100]
     refusal = allowed(dict(runtime.settings), content_type, len(data))
@@ -57,7 +61,18 @@ def store_attachment(
     )
     session.add(attachment)
     session.flush()
+    if actor is not None:
+        from hub.tracker.tickets import notify
+
+        notify(session, "attachment_added", ticket=ticket, attachment=attachment_info(attachment), actor=actor)
     return attachment
+
+
+def has_content(session: Session, ticket_id: int, sha256: str) -> bool:
+    """Whether the ticket already holds a file with this content (one the hub sent out
+    and now reads back, or the same file attached twice)."""
+    return session.scalar(select(Attachment.id).where(Attachment.ticket_id == ticket_id,
+                                                      Attachment.sha256 == sha256).limit(1)) is not None
 
 
 def list_attachments(session: Session, ticket_id: int, *, public_only: bool = False) -> list[Attachment]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from hub.models import Comment, ExternalLink, InboundEvent, Ticket
-from hub.sdk.values import CommentInfo, EventInfo, LinkInfo, TicketInfo
+from hub.models import Attachment, Comment, ExternalLink, InboundEvent, Ticket
+from hub.sdk.values import AttachmentInfo, CommentInfo, EventInfo, LinkInfo, TicketInfo
 from hub.tracker.org import name_for
 
 
@@ -59,6 +59,20 @@ def comment_info(comment: Comment) -> CommentInfo:
         author_name=comment.author_name,
         origin_instance_id=comment.origin_instance_id,
         created_at=comment.created_at,
+    )
+
+
+def attachment_info(attachment: Attachment) -> AttachmentInfo:
+    return AttachmentInfo(
+        id=attachment.id,
+        ticket_id=attachment.ticket_id,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        sha256=attachment.sha256,
+        visibility=attachment.visibility,
+        comment_id=attachment.comment_id,
+        created_at=attachment.created_at,
     )
 
 

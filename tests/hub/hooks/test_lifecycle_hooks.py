@@ -1,11 +1,12 @@
-"""ticket_created, ticket_updated, status_changed, comment_added, occurrence_recorded."""
+"""ticket_created, ticket_updated, status_changed, comment_added, attachment_added, occurrence_recorded."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from hub.hookspecs import hookimpl
-from hub.sdk.values import CommentInfo, TicketInfo
+from hub.sdk.values import AttachmentInfo, CommentInfo, TicketInfo
 from tests.support.plugin_fixtures import post_event, token_instance
 
 
@@ -30,6 +31,10 @@ class Listener:
     @hookimpl
     def comment_added(self, ticket: TicketInfo, comment: CommentInfo, actor: Any) -> None:
         self.record("comment_added", ticket=ticket, comment=comment, actor=actor)
+
+    @hookimpl
+    def attachment_added(self, ticket: TicketInfo, attachment: AttachmentInfo, actor: Any) -> None:
+        self.record("attachment_added", ticket=ticket, attachment=attachment, actor=actor)
 
     @hookimpl
     def occurrence_recorded(self, ticket: TicketInfo, event: Any, reason: str) -> None:
@@ -77,6 +82,22 @@ def test_hook_comment_added(with_plugins: Any, recorder: Any, request: Any) -> N
     (call,) = recorder.of("comment_added")
     assert isinstance(call["comment"], CommentInfo)
     assert (call["comment"].body, call["comment"].visibility) == ("Plumber called", "internal")
+
+
+def test_hook_attachment_added(with_plugins: Any, recorder: Any, request: Any) -> None:
+    with_plugins(Listener(recorder))
+    api = request.getfixturevalue("api")
+    ref = api.post("/api/v1/incidents", json={"title": "Leak"}).json["ref"]
+    uploaded = api.client.post(f"/api/v1/incidents/{ref}/attachments", data={
+        "file": (io.BytesIO(b"a photo"), "leak.jpg", "image/jpeg"), "visibility": "internal"},
+        headers={"Authorization": f"Bearer {api.token}"}, content_type="multipart/form-data")
+    assert uploaded.status_code == 201, uploaded.json
+    (call,) = recorder.of("attachment_added")
+    assert isinstance(call["attachment"], AttachmentInfo)
+    assert (call["ticket"].ref, call["attachment"].id, call["attachment"].filename, call["attachment"].size,
+            call["attachment"].visibility, call["actor"].name) == (ref, uploaded.json["id"], "leak.jpg", 7,
+                                                                   "internal", "alice")
+    assert call["attachment"].sha256 == uploaded.json["sha256"]
 
 
 def test_hook_occurrence_recorded(with_plugins: Any, recorder: Any, request: Any) -> None:
