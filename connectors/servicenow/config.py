@@ -8,8 +8,8 @@ from typing import Any
 from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as mf
 
-from hub.sdk import ConfigSchema, secret
-from hub.sdk.sync import FieldRule, FieldRuleSchema
+from hub.sdk import secret
+from hub.sdk.sync import AttachmentSettings, FieldRule, FieldRuleSchema
 
 TABLES = {"incident": "incident", "change_request": "change"}
 TABLE_OF_KIND = {kind: table for table, kind in TABLES.items()}
@@ -39,7 +39,7 @@ DEFAULT_RULES = (
 )
 
 
-class ServiceNowConfig(ConfigSchema):
+class ServiceNowConfig(AttachmentSettings):
     instance_url = mf.Url(required=True, require_tld=False, metadata={
         "title": "Instance URL", "description": "e.g. https://example.service-now.com"})
     username = mf.String(load_default="", metadata={

@@ -5,6 +5,10 @@ offset; each version is one event keyed ``table:sys_id:sys_mod_count``, so the o
 and a repeated page cost nothing. Journal entries (``comments`` public, ``work_notes``
 internal) of each page come in one query and travel with their record.
 
+Files: each fresh record's attachments (Attachment API) travel with it, fetched once per
+attachment id. A file attached later does not change its record in ServiceNow, so a second
+pass reads attachments created since its own cursor and sends their records again.
+
 Push: our reference goes in ``correlation_id``. A create first searches for it, so a
 create whose answer was lost (timeout, worker killed) is found, never made twice. An
 update reads the record first and leaves alone any field the remote changed since the
@@ -14,6 +18,7 @@ last sync: the next poll resolves that conflict by the field's policy, in one pl
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -38,15 +43,19 @@ from hub.sdk import (
 )
 from hub.sdk.sync import (
     FieldRule,
+    RemoteAttachment,
     RemoteComment,
     RemoteRecord,
     SyncConnector,
     draft_for,
+    outbound_file,
     outbound_values,
     values_hash,
 )
 
 JOURNAL = "sys_journal_field"
+ATTACHMENT_FIELDS = "sys_id,file_name,content_type,size_bytes,table_sys_id,sys_created_by,sys_created_on"
+IN_CHUNK = 100  # sys_ids per IN query: keeps the URL well under ServiceNow's limits
 VISIBILITY = {"comments": "public", "work_notes": "internal"}
 RECENT_KEPT = 5000
 
@@ -107,7 +116,14 @@ class ServiceNowConnector(SyncConnector):
         # Versions already read inside the overlap window: skipped here, so a resumed poll
         # repeats nothing (and anything beyond this list is still a duplicate by its key).
         recent: dict[str, list[str]] = {table: list(keys) for table, keys in (state.get("recent") or {}).items()}
+        files: dict[str, str] = dict(state.get("attachment_cursors") or {})
+        shipped: list[str] = list(state.get("attachments_shipped") or [])
         limit = int(self.config["page_size"])
+
+        def checkpoint() -> Checkpoint:
+            return Checkpoint({"cursors": dict(cursors), "recent": {k: list(v) for k, v in recent.items()},
+                               "attachment_cursors": dict(files), "attachments_shipped": list(shipped)})
+
         for table in self.config["tables"]:
             query = "ORDERBYsys_updated_on"
             since = self._since(cursors.get(table))
@@ -122,18 +138,53 @@ class ServiceNowConnector(SyncConnector):
                 if not page:
                     break
                 fresh = [record for record in page if _key(table, record) not in seen]
-                journal = self._journal([str(record.get("sys_id")) for record in fresh])
-                for record in fresh:
-                    sys_id = str(record.get("sys_id") or "")
-                    yield RawEvent(idempotency_key=_key(table, record),
-                                   payload={"table": table, "record": record, "journal": journal.get(sys_id, [])})
+                yield from self._events(table, fresh, shipped)
                 window.extend((str(record.get("sys_updated_on") or ""), _key(table, record)) for record in page)
                 cursors[table] = max(cursors.get(table) or "", max(updated for updated, _ in window))
                 recent[table] = self._within_overlap(cursors[table], window, seen)
-                yield Checkpoint({"cursors": dict(cursors), "recent": {k: list(v) for k, v in recent.items()}})
+                yield checkpoint()
                 if len(page) < limit:
                     break
                 offset += limit
+            if self.syncs_attachments:
+                yield from self._new_files(table, files, shipped, cursors.get(table))
+                yield checkpoint()
+
+    def _events(self, table: str, records: list[dict[str, Any]], shipped: list[str],
+                suffix: str = "") -> Iterator[RawEvent]:
+        """One event per record version, with its journal and its files not sent before."""
+        sys_ids = [str(record.get("sys_id")) for record in records]
+        journal = self._journal(sys_ids)
+        found = self._attachments(f"table_sys_idIN{','.join(sys_ids)}") if self.syncs_attachments else {}
+        for record in records:
+            sys_id = str(record.get("sys_id") or "")
+            files = self.ship_attachments(found.get(sys_id, []), self._download, shipped)
+            if suffix and not files:
+                continue
+            yield RawEvent(idempotency_key=_key(table, record) + suffix,
+                           payload={"table": table, "record": record, "journal": journal.get(sys_id, []),
+                                    "attachments": files})
+
+    def _new_files(self, table: str, cursors: dict[str, str], shipped: list[str],
+                   record_cursor: str | None) -> Iterator[RawEvent]:
+        """Files attached since the last poll to records this poll did not send: their
+        records go again, keyed by the newest file (the engine keeps the files of a
+        version it has already applied)."""
+        if table not in cursors:
+            # First poll: the record pass sent every record with its files; start here.
+            cursors[table] = record_cursor or datetime.now(UTC).strftime(SN_TIME)
+            return
+        since = self._since(cursors[table])
+        found = self._attachments(f"table_name={table}^sys_created_on>={since}^ORDERBYsys_created_on")
+        rows = [item for items in found.values() for item in items]
+        cursors[table] = max([cursors[table], *(item.created for item in rows)])
+        waiting = sorted(sys_id for sys_id, items in found.items() if any(i.id not in shipped for i in items))
+        for start in range(0, len(waiting), IN_CHUNK):
+            chunk = waiting[start:start + IN_CHUNK]
+            records = self._list(table, f"sys_idIN{','.join(chunk)}", limit=len(chunk), fields=self._fields())
+            newest = {sys_id: max((item.created, item.id) for item in found[sys_id])[1] for sys_id in chunk}
+            for record in records:
+                yield from self._events(table, [record], shipped, suffix=f":file:{newest[str(record['sys_id'])]}")
 
     def _within_overlap(self, cursor: str, window: list[tuple[str, str]], seen: set[str]) -> list[str]:
         start = self._since(cursor) or ""
@@ -167,6 +218,32 @@ class ServiceNowConnector(SyncConnector):
                 return found
             offset += limit
 
+    def _attachments(self, query: str) -> dict[str, list[_File]]:
+        """Files matching ``query`` by their record's sys_id, except the hub's own uploads."""
+        found: dict[str, list[_File]] = {}
+        offset, limit = 0, 1000
+        while True:
+            params = {"sysparm_query": query, "sysparm_limit": str(limit), "sysparm_offset": str(offset),
+                      "sysparm_fields": ATTACHMENT_FIELDS}
+            rows = self.client.get("/api/now/attachment", params=params).json().get("result")
+            if not isinstance(rows, list):
+                raise FatalError("ServiceNow answered the attachment list without a result list")
+            for row in rows:
+                if str(row.get("sys_created_by") or "") == self.me:
+                    continue
+                size = str(row.get("size_bytes") or "")
+                found.setdefault(str(row.get("table_sys_id")), []).append(_File(
+                    id=str(row.get("sys_id")), filename=str(row.get("file_name") or "attachment"),
+                    content_type=str(row.get("content_type") or "application/octet-stream"),
+                    size=int(size) if size.isdigit() else None, author=str(row.get("sys_created_by") or ""),
+                    created=str(row.get("sys_created_on") or "")))
+            if len(rows) < limit:
+                return found
+            offset += limit
+
+    def _download(self, item: RemoteAttachment) -> bytes:
+        return bytes(self.client.get(f"/api/now/attachment/{item.id}/file", headers={"Accept": "*/*"}).content)
+
     def normalize(self, event: EventInfo) -> TicketDraft:
         payload = event.payload or {}
         table = payload.get("table")
@@ -186,7 +263,8 @@ class ServiceNowConnector(SyncConnector):
         remote = RemoteRecord(kind=kind, external_id=str(record["sys_id"]), fields=fields,
                               version=str(record.get("sys_mod_count") or "0"),
                               updated_at=_sn_time(record.get("sys_updated_on")), url=self._url(table, record),
-                              our_ref=ref if OUR_REF.match(ref) else None, comments=comments)
+                              our_ref=ref if OUR_REF.match(ref) else None, comments=comments,
+                              attachments=[RemoteAttachment.load(item) for item in payload.get("attachments") or []])
         draft = draft_for(remote, rules)
         if record.get("number"):
             draft.custom_fields["servicenow_number"] = str(record["number"])
@@ -215,15 +293,19 @@ class ServiceNowConnector(SyncConnector):
                 f"/api/now/table/{table}", json={**wanted, "correlation_id": ticket.ref,
                                                   "correlation_display": "itsm-hub"}))
             synced = {rule.remote: str(record.get(rule.remote) or "") for rule in rules}
+            detail = f"linked to {record.get('number')}"
             if message.action == "comment":
                 self._comment(table, str(record["sys_id"]), message.payload)
+            elif message.action == "attachment":
+                detail += "; " + self._attach(table, str(record["sys_id"]), message)
             return PushResult(external_id=str(record["sys_id"]), url=self._url(table, record),
-                              synced_hash=values_hash(synced), data={"synced": synced},
-                              detail=f"linked to {record.get('number')}")
+                              synced_hash=values_hash(synced), data={"synced": synced}, detail=detail)
         sys_id = message.link.external_id
         if message.action == "comment":
             self._comment(table, sys_id, message.payload)
             return PushResult(detail="comment added")
+        if message.action == "attachment":
+            return PushResult(detail=self._attach(table, sys_id, message))
         synced = dict((message.link.data or {}).get("synced") or {})
         current = self._one(self.client.get(f"/api/now/table/{table}/{sys_id}",
                                             params={"sysparm_fields": self._fields()}))
@@ -253,6 +335,31 @@ class ServiceNowConnector(SyncConnector):
             return
         element = "work_notes" if comment.get("visibility") == "internal" else "comments"
         self.client.patch(f"/api/now/table/{table}/{sys_id}", json={element: body})
+
+
+    def _attach(self, table: str, sys_id: str, message: OutboundMessage) -> str:
+        sending = outbound_file(message)
+        if sending is None or not self.syncs_attachments:
+            return "attachments are not synced"
+        file, visibility = sending
+        if visibility == "internal":
+            return f"internal file {file.filename} kept in the hub: ServiceNow attachments have no visibility"
+        name = file.filename
+        # A retry after a lost answer: the file is there already, written by us.
+        for row in self.client.get("/api/now/attachment", params={
+                "sysparm_query": f"table_sys_id={sys_id}^file_name={name}^sys_created_by={self.me}",
+                "sysparm_fields": ATTACHMENT_FIELDS}).json().get("result") or []:
+            if str(row.get("size_bytes")) == str(len(file.data)):
+                return f"{name} already attached ({row.get('sys_id')})"
+        created = self._one(self.client.post(
+            "/api/now/attachment/file", params={"table_name": table, "table_sys_id": sys_id, "file_name": name},
+            data=file.data, headers={"Content-Type": file.content_type or "application/octet-stream"}))
+        return f"attached {name} ({created.get('sys_id')})"
+
+
+@dataclass
+class _File(RemoteAttachment):
+    created: str = ""
 
 
 def _key(table: str, record: Mapping[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""A ServiceNow Table API double: ``incident``, ``change_request`` and ``sys_journal_field``.
+"""A ServiceNow Table API double: ``incident``, ``change_request`` and ``sys_journal_field``
+(and the Attachment API, in tests.fakes.sn_attachments).
 
 Documented behaviours implemented, with where they are documented:
 
@@ -57,6 +58,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, request
 
 from tests.fakes.base import FakeClock, FakeService, RateState, install_gate, json_body, json_response, new_flask_app
+from tests.fakes.sn_attachments import AttachmentStore
 from tests.fakes.sn_query import SN_FORMAT, parse_encoded_query
 
 JOURNAL = "sys_journal_field"
@@ -192,6 +194,8 @@ class ServiceNowFake(FakeService):
         self.tokens: dict[str, str] = {"sn-token": "admin"}
         self._tables: dict[str, dict[str, dict[str, str]]] = {name: {} for name in (*TABLES, JOURNAL)}
         self._counters = {name: spec.first_number for name, spec in TABLES.items()}
+        #: The Attachment API (tests.fakes.sn_attachments): ``fake.attachments.attach(...)``.
+        self.attachments = AttachmentStore(self)
 
     # -- control API --------------------------------------------------------------------
 
@@ -391,6 +395,7 @@ class ServiceNowFake(FakeService):
                 methods=["GET", "PATCH", "PUT", "DELETE"],
                 endpoint=f"one{prefix}",
             )
+        self.attachments.install(app)
         return app
 
     def _bad_table(self, table: str) -> Response | None:
