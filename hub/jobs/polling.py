@@ -18,7 +18,7 @@ from hub.models import ConnectorInstance, SyncRun
 from hub.pipeline import IngestResult, ingest
 from hub.runtime import Runtime
 from hub.sdk.connector import Checkpoint, PollingSource, PollResult
-from hub.sdk.errors import ConnectorError
+from hub.sdk.errors import ConnectorError, RetriableError
 from hub.sdk.values import RawEvent
 
 log = logging.getLogger("hub.jobs.poll")
@@ -49,8 +49,32 @@ class Counts:
             self.tickets.append(result.ticket_ref)
 
 
+POLL_WAIT_LIMIT = 3600.0
+"""The longest a remote's Retry-After holds back an instance's scheduled polls."""
+
+
 def lock_key(runtime: Runtime, instance_id: int) -> str:
     return runtime.key("lock", "instance", instance_id)
+
+
+def wait_key(runtime: Runtime, instance_id: int) -> str:
+    return runtime.key("poll-wait", instance_id)
+
+
+def asked_to_wait(runtime: Runtime, instance_id: int) -> bool:
+    """Whether the remote's last answer (a 429 or 503 with Retry-After) still holds this
+    instance's scheduled polls back."""
+    return bool(runtime.redis.exists(wait_key(runtime, instance_id)))
+
+
+def _remember_wait(runtime: Runtime, instance_id: int, exc: ConnectorError) -> str:
+    # Polling again at the next interval would only spend the remote's quota and get
+    # another 429; the scheduler skips the instance until the wait is over.
+    if not isinstance(exc, RetriableError) or not exc.retry_after or exc.retry_after <= 0:
+        return ""
+    seconds = min(float(exc.retry_after), POLL_WAIT_LIMIT)
+    runtime.redis.set(wait_key(runtime, instance_id), "1", px=max(1, int(seconds * 1000)))
+    return f"; the next poll waits {seconds:.0f} s as the remote asked"
 
 
 def run_poll(runtime: Runtime, instance_id: int, *, job_id: str | None = None, kind: str = "poll") -> dict[str, Any]:
@@ -109,7 +133,7 @@ def _poll(runtime: Runtime, instance_id: int, lease: Lease, job_id: str | None, 
             with db.transaction() as session:
                 repaired = repair_outbound(session, instance_id)
     except ConnectorError as exc:
-        error = f"{exc.kind}: {exc.message}"
+        error = f"{exc.kind}: {exc.message}" + _remember_wait(runtime, instance_id, exc)
     except Exception as exc:  # a connector bug: record it on the run and the instance, keep the worker
         log.exception("poll of instance %s failed", instance_id)
         error = f"error: {type(exc).__name__}: {exc}"

@@ -23,6 +23,7 @@ from hub import outbox
 from hub.jobs import tasks
 from hub.jobs.delivery import dispatched_key
 from hub.jobs.locks import Lease
+from hub.jobs.polling import asked_to_wait
 from hub.jobs.queues import enqueue_once, get_queue, job_id
 from hub.jobs.schedules import window
 from hub.models import ConnectorInstance
@@ -126,6 +127,8 @@ class Scheduler:
             last = redis.hget(self.windows_key, field)
             if last is not None and int(last) >= current:
                 continue
+            if asked_to_wait(runtime, instance_id):
+                continue  # the window stays open: the poll runs on the first tick after the wait
             if enqueue_once(runtime, "sync", tasks.poll_instance, instance_id, current,
                             job_id=job_id(runtime, "poll", instance_id, current), timeout=3600):
                 polls += 1

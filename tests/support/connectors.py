@@ -8,13 +8,24 @@ from typing import Any
 from marshmallow import fields
 
 from hub.hookspecs import hookimpl
-from hub.sdk import Checkpoint, ConfigSchema, FatalError, ListenerSource, PollingSource, RawEvent, TicketDraft
+from hub.sdk import (
+    Checkpoint,
+    ConfigSchema,
+    FatalError,
+    ListenerSource,
+    PollingSource,
+    RawEvent,
+    RetriableError,
+    TicketDraft,
+)
 
 #: feed name -> list of items {"id": int, "title": str}; tests append to it.
 FEEDS: dict[str, list[dict[str, Any]]] = {}
 #: feed name -> raise after yielding this many events (simulates a crash mid-poll).
 CRASH_AFTER: dict[str, int] = {}
 POLLS: list[str] = []
+#: feed name -> answer the poll with a 429 asking to wait this many seconds.
+RATE_LIMITED: dict[str, float] = {}
 
 
 class FeedConfig(ConfigSchema):
@@ -31,6 +42,8 @@ class FeedPoller(PollingSource):
 
     def poll(self, state: dict[str, Any]) -> Iterator[Any]:
         POLLS.append(self.config["feed"])
+        if self.config["feed"] in RATE_LIMITED:
+            raise RetriableError("429 Too Many Requests", retry_after=RATE_LIMITED[self.config["feed"]], status=429)
         after = int(state.get("after", 0))
         crash = CRASH_AFTER.get(self.config["feed"])
         yielded = 0

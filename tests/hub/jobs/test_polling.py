@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from hub.jobs.locks import Lease
-from hub.jobs.polling import lock_key, run_poll
+from hub.jobs.polling import lock_key, run_poll, wait_key
 from hub.jobs.scheduler import Scheduler
 from tests.support import connectors
 from tests.support.jobs import drain
@@ -30,6 +30,7 @@ def feed(api: Any, request: pytest.FixtureRequest) -> str:
     yield name
     connectors.FEEDS.pop(name, None)
     connectors.CRASH_AFTER.pop(name, None)
+    connectors.RATE_LIMITED.pop(name, None)
 
 
 def runs(api: Any) -> list[dict[str, Any]]:
@@ -78,6 +79,33 @@ def test_scheduler_enqueues_each_window_once(app: Any, api: Any, runtime: Any, f
     drain(app)
     assert [feed] == connectors.POLLS
     assert len(api.get("/api/v1/incidents").json["items"]) == 7
+
+
+def test_a_remote_s_retry_after_holds_scheduled_polls_back(app: Any, api: Any, runtime: Any, feed: str) -> None:
+    connectors.RATE_LIMITED[feed] = 120
+    failed = run_poll(runtime, 1)
+    assert failed["status"] == "failed"
+    assert failed["error"] == "retriable: 429 Too Many Requests; the next poll waits 120 s as the remote asked"
+    assert 110_000 < runtime.redis.pttl(wait_key(runtime, 1)) <= 120_000
+    connectors.RATE_LIMITED.pop(feed)
+
+    scheduler = Scheduler(runtime, tick_seconds=0.05)
+    assert scheduler.step()["polls"] == 0  # inside the wait: not even queued
+    runtime.redis.delete(wait_key(runtime, 1))  # the wait is over
+    assert scheduler.step()["polls"] == 1
+    drain(app)
+    assert len(api.get("/api/v1/incidents").json["items"]) == 7
+
+
+def test_a_retry_after_is_capped_and_other_failures_set_no_wait(runtime: Any, feed: str) -> None:
+    connectors.RATE_LIMITED[feed] = 86_400
+    run_poll(runtime, 1)
+    assert 3_500_000 < runtime.redis.pttl(wait_key(runtime, 1)) <= 3_600_000
+    runtime.redis.delete(wait_key(runtime, 1))
+    connectors.RATE_LIMITED.pop(feed)
+    connectors.CRASH_AFTER[feed] = 1
+    assert run_poll(runtime, 1)["status"] == "failed"
+    assert not runtime.redis.exists(wait_key(runtime, 1))
 
 
 def test_a_standby_scheduler_takes_over_when_the_leader_dies(runtime: Any, feed: str) -> None:
