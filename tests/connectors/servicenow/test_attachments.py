@@ -8,7 +8,6 @@ not read back, not uploaded twice after a lost answer, and never if it is intern
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -19,32 +18,8 @@ from tests.connectors.servicenow.test_sync import Server, add_instance, only_inc
 from tests.connectors.servicenow.test_sync import app_config as app_config
 from tests.connectors.servicenow.test_sync import sn as sn
 from tests.fakes.fixtures import servicenow_server  # noqa: F401 - a fixture
+from tests.support.attachments import PHOTO, content, files, outbox_details, upload
 from tests.support.jobs import drain
-
-PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
-
-
-def files(api: Any, ref: str) -> list[tuple[str, str, int]]:
-    return [(a["filename"], a["visibility"], a["size"]) for a in api.get(f"/api/v1/incidents/{ref}/attachments").json]
-
-
-def content(api: Any, ref: str, name: str) -> bytes:
-    (found,) = [a for a in api.get(f"/api/v1/incidents/{ref}/attachments").json if a["filename"] == name]
-    return bytes(api.get(f"/api/v1/incidents/{ref}/attachments/{found['id']}").data)
-
-
-def upload(api: Any, ref: str, name: str, data: bytes, visibility: str = "public") -> Any:
-    response = api.client.post(f"/api/v1/incidents/{ref}/attachments",
-                               data={"file": (io.BytesIO(data), name, "image/png"), "visibility": visibility},
-                               headers={"Authorization": f"Bearer {api.token}"}, content_type="multipart/form-data")
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def outbox_details(runtime: Any) -> list[str]:
-    with runtime.db.reading() as session:
-        return [str((m.result or {}).get("detail")) for m in session.scalars(
-            select(OutboxMessage).where(OutboxMessage.action == "attachment").order_by(OutboxMessage.id))]
 
 
 def test_a_remote_file_lands_once_with_its_bytes(api: Any, runtime: Any, sn: tuple[Server, int]) -> None:
