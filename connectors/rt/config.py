@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import ValidationError, validate, validates, validates_schema
 from marshmallow import fields as mf
 
-from hub.sdk import ConfigSchema, secret
-from hub.sdk.sync import FieldRule, FieldRuleSchema
+from hub.sdk import secret
+from hub.sdk.sync import AttachmentSettings, FieldRule, FieldRuleSchema
 
 RT_TIME = "%Y-%m-%d %H:%M:%S"
 """How TicketSQL takes a date: no zone (RT reads it in the API user's time zone)."""
@@ -62,7 +62,7 @@ WRITABLE = frozenset({"Subject", "Status", "Priority", "InitialPriority", "Final
                       "Due", "TimeEstimated", "TimeWorked", "TimeLeft"})
 
 
-class RTConfig(ConfigSchema):
+class RTConfig(AttachmentSettings):
     url = mf.Url(required=True, require_tld=False, metadata={
         "title": "RT URL", "description": "The web root, e.g. https://rt.example.com; REST2 is under /REST/2.0."})
     token = secret(load_default="", title="Auth token", description="An RT auth token (Settings > Auth Tokens), "

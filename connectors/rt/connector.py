@@ -11,6 +11,15 @@ ticket updated during a long walk moves to the end without pushing another out o
 travels with its history: ``Create`` gives the description, ``Correspond`` a public reply,
 ``Comment`` an internal note.
 
+Files: RT keeps them as the parts of a transaction that have a Filename (the body and the
+multipart container around it are parts too). Each changed ticket's files are listed with
+``GET /ticket/{id}/attachments``, and those of its Create, Correspond (public) and Comment
+(internal) transactions travel with it, each fetched once (``attachments_shipped``). A
+hub file goes out as a reply (public) or a comment (internal), with its file, so it stays
+as visible in RT as in the hub; before that the ticket is searched for the same file (name,
+size, then bytes) from the hub's RT user, so a retry after a lost answer uploads nothing
+twice. RT answers 201 even when its size limit cut the file: it is read back.
+
 Push: our reference rides at the end of the Subject (``[hub INC-000042]``) of the tickets
 the hub makes. A create first searches for it, so a create whose answer was lost is
 found, never made twice. An update reads the ticket, leaves alone any field RT changed
@@ -61,16 +70,21 @@ from hub.sdk import (
 from hub.sdk.mailhtml import html_to_text, strip_quoted
 from hub.sdk.sync import (
     FieldRule,
+    RemoteAttachment,
     RemoteComment,
     RemoteRecord,
     SyncConnector,
     draft_for,
+    outbound_file,
     outbound_values,
     values_hash,
 )
 
 MESSAGES = {"Correspond": "public", "Comment": "internal"}
 ENDPOINTS = {"public": "correspond", "internal": "comment"}
+FILE_VISIBILITY = {"Create": "public", "Correspond": "public", "Comment": "internal"}
+"""Transactions whose files are read; others (an EmailRecord of a notification) hold copies."""
+FILE_FIELDS = "Filename,ContentType,ContentLength,Creator,TransactionId"
 RECENT_KEPT = 5000
 HISTORY_PAGE = 100
 MAX_PAGES = 10_000
@@ -153,6 +167,7 @@ class RTConnector(SyncConnector):
         previous = [str(key) for key in state.get("recent") or []]
         delivered = {_prefix(key): key for key in previous}
         known = set(previous)
+        shipped = [str(ident) for ident in state.get("attachments_shipped") or []]
         walked: set[str] = set()
         kept: list[str] = []
         newest = cursor
@@ -180,10 +195,18 @@ class RTConnector(SyncConnector):
                 if key in known:
                     continue
                 known.add(key)
-                yield RawEvent(idempotency_key=key, payload={
-                    "ticket": record, "version": _version(etag), "history": self._history(ticket_id)})
+                yield RawEvent(idempotency_key=key, payload=self._payload(ticket_id, record, etag, shipped))
             if items:
-                yield Checkpoint(self._state(newest, kept, previous))
+                yield Checkpoint(self._state(newest, kept, previous, shipped))
+
+    def _payload(self, ticket_id: str, record: dict[str, Any], etag: str, shipped: list[str]) -> dict[str, Any]:
+        """One version of a ticket: its fields, its messages, and its files not sent before."""
+        rows = self._history_rows(ticket_id)
+        listed = self._ticket_files(ticket_id) if self.syncs_attachments else []
+        # A file part is never a message's text: not fetched for it.
+        history = self._history(rows, skip={_ident(item.get("id")) for item in listed})
+        files = self.ship_attachments(self._remote_files(listed, rows), self._download, shipped)
+        return {"ticket": record, "version": _version(etag), "history": history, "attachments": files}
 
     def _walk(self, since: datetime | None) -> Iterator[list[dict[str, Any]]]:
         """The queue's tickets updated after ``since``, page by page, oldest change first."""
@@ -214,12 +237,14 @@ class RTConnector(SyncConnector):
             start = datetime.fromisoformat(start)
         return _aware(start) if isinstance(start, datetime) else None
 
-    def _state(self, newest: datetime | None, kept: list[str], previous: list[str]) -> dict[str, Any]:
+    def _state(self, newest: datetime | None, kept: list[str], previous: list[str],
+               shipped: list[str]) -> dict[str, Any]:
         start = self._since(newest)
         keys = [key for key in dict.fromkeys(kept + previous)
                 if start is None or (_key_time(key) or start) >= start]
         keys.sort(key=lambda key: _key_time(key) or datetime.min.replace(tzinfo=UTC), reverse=True)
-        return {"cursor": newest.strftime(RT_TIME) if newest else None, "recent": keys[:RECENT_KEPT]}
+        return {"cursor": newest.strftime(RT_TIME) if newest else None, "recent": keys[:RECENT_KEPT],
+                "attachments_shipped": list(shipped)}
 
     def _ticket_if_there(self, ticket_id: str) -> tuple[dict[str, Any], str] | None:
         """The ticket and its ETag, or None when RT has no such ticket."""
@@ -254,11 +279,26 @@ class RTConnector(SyncConnector):
                 return rows
         raise FatalError(f"RT ticket {ticket_id}: more than {MAX_PAGES} history pages")
 
-    def _history(self, ticket_id: str) -> list[dict[str, str]]:
+    def _collection(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+        """Every item of a collection that has a total (so RT gives next_page links)."""
+        url: str = path
+        query: dict[str, str] | None = {**params, "per_page": str(HISTORY_PAGE)}
+        items: list[dict[str, Any]] = []
+        for _ in range(MAX_PAGES):
+            page = self._page(self.client.get(url, params=query))
+            items.extend(page["items"])
+            following = page.get("next_page")
+            if not following or not page["items"]:
+                return items
+            url, query = str(following), None
+        raise FatalError(f"{path}: more than {MAX_PAGES} pages")
+
+    def _history(self, rows: list[dict[str, Any]], skip: set[str] | frozenset[str] = frozenset()
+                 ) -> list[dict[str, str]]:
         """The ticket's description and the replies and comments others wrote."""
         found: list[dict[str, str]] = []
         created = False
-        for row in self._history_rows(ticket_id):
+        for row in rows:
             kind, creator = str(row.get("Type") or ""), _text(row.get("Creator"))
             if kind == "Create" and not created:
                 created = True
@@ -266,14 +306,17 @@ class RTConnector(SyncConnector):
                 continue
             txn = _ident(row.get("id"))
             found.append({"id": txn, "type": kind, "creator": creator, "created": str(row.get("Created") or ""),
-                          "content": self._content(txn)})
+                          "content": self._content(txn, skip)})
         return found
 
-    def _content(self, txn_id: str) -> str:
-        """The text of a transaction: its first plain or HTML part that is not a file."""
+    def _content(self, txn_id: str, skip: set[str] | frozenset[str] = frozenset()) -> str:
+        """The text of a transaction: its first plain or HTML part that is not a file
+        (``skip`` names parts known to be files, so they are not downloaded for this)."""
         txn = self._object(self.client.get(f"/transaction/{txn_id}"))
         for link in txn.get("_hyperlinks") or []:
             if not isinstance(link, dict) or link.get("ref") != "attachment" or not link.get("_url"):
+                continue
+            if str(link["_url"]).rstrip("/").rsplit("/", 1)[-1] in skip:
                 continue
             part = self._object(self.client.get(str(link["_url"])))
             content_type = str(part.get("ContentType") or "").split(";")[0].strip().lower()
@@ -283,6 +326,40 @@ class RTConnector(SyncConnector):
             if text.strip():
                 return html_to_text(text) if content_type == "text/html" else text
         return ""
+
+    def _ticket_files(self, ticket_id: str) -> list[dict[str, Any]]:
+        """The ticket's attachments that are files (have a Filename), of any transaction."""
+        items = self._collection(f"/ticket/{ticket_id}/attachments", {"fields": FILE_FIELDS})
+        return [item for item in items if _text(item.get("Filename")) and _ident(item.get("id"))]
+
+    def _remote_files(self, listed: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[RemoteAttachment]:
+        """The files others attached to the ticket's messages, with the visibility of their
+        transaction; the hub's own uploads (by our RT user) are left where they are."""
+        transactions = {_ident(row.get("id")): row for row in rows}
+        found: list[RemoteAttachment] = []
+        for item in listed:
+            txn = transactions.get(_ident(item.get("TransactionId"))) or {}
+            visibility = FILE_VISIBILITY.get(str(txn.get("Type") or ""))
+            author = _text(item.get("Creator")) or _text(txn.get("Creator"))
+            if visibility is None or author == self.me:
+                continue
+            content_type = _text(item.get("ContentType")).split(";")[0].strip() or "application/octet-stream"
+            found.append(RemoteAttachment(id=_ident(item.get("id")), filename=_text(item.get("Filename")),
+                                          content_type=content_type, size=_int(item.get("ContentLength")),
+                                          visibility=visibility, author=author))
+        return found
+
+    def _download(self, item: RemoteAttachment) -> bytes:
+        response = self.client.get(f"/attachment/{item.id}", ok=(404,))
+        if response.status_code == 404:
+            item.refused = "RT no longer shows it"
+            return b""
+        content = self._object(response).get("Content")
+        try:
+            return base64.b64decode(str(content or ""))
+        except (binascii.Error, ValueError):
+            item.refused = "RT sent its content in a form the hub could not decode"
+            return b""
 
     def normalize(self, event: EventInfo) -> TicketDraft:
         payload = event.payload or {}
@@ -302,7 +379,11 @@ class RTConnector(SyncConnector):
         remote = RemoteRecord(kind=kind, external_id=ticket_id, fields=self._fields(record, rules, content),
                               version=str(payload.get("version") or "") or None,
                               updated_at=_w3c(record.get("LastUpdated")), url=self._url(ticket_id),
-                              our_ref=tag.group(1) if tag else None, comments=comments)
+                              our_ref=tag.group(1) if tag else None, comments=comments,
+                              attachments=[file for file in (RemoteAttachment.load(item) for item in
+                                                             payload.get("attachments") or []
+                                                             if isinstance(item, Mapping))
+                                           if file.author != self.me])
         draft = draft_for(remote, rules)
         draft.custom_fields["rt_ticket"] = ticket_id
         requestors = [_text(who) for who in record.get("Requestor") or []]
@@ -334,6 +415,8 @@ class RTConnector(SyncConnector):
             return PushResult(detail="no ticket to send")
         if ticket.kind != self.config["kind"]:
             return PushResult(detail=f"{ticket.kind} tickets are not synced with queue {self.config['queue']}")
+        if message.action == "attachment" and not self.syncs_attachments:
+            return PushResult(detail="attachments are not synced (sync_attachments is off)")
         rules = self.rules(ticket.kind)
         wanted = outbound_values(rules, ticket)
         if "Subject" in wanted:
@@ -343,6 +426,8 @@ class RTConnector(SyncConnector):
         ticket_id = message.link.external_id
         if message.action == "comment":
             return PushResult(detail=self._post_message(ticket_id, message))
+        if message.action == "attachment":
+            return PushResult(detail=self._post_file(ticket_id, message))
         synced = dict((message.link.data or {}).get("synced") or {})
         sent = self._update(ticket_id, rules, wanted, synced)
         return PushResult(synced_hash=values_hash(synced), data={"synced": synced},
@@ -360,10 +445,13 @@ class RTConnector(SyncConnector):
         synced = self._fields(self._ticket(ticket_id)[0], rules, content)
         # What RT would not take at creation (a stalled status, say) goes in as an update.
         self._update(ticket_id, rules, wanted, synced)
+        detail = f"linked to RT ticket {ticket_id}"
         if message.action == "comment":
             self._post_message(ticket_id, message)
+        elif message.action == "attachment":
+            detail += "; " + self._post_file(ticket_id, message)
         return PushResult(external_id=ticket_id, url=self._url(ticket_id), synced_hash=values_hash(synced),
-                          data={"synced": synced}, detail=f"linked to RT ticket {ticket_id}")
+                          data={"synced": synced}, detail=detail)
 
     def _find_ours(self, ticket: TicketInfo) -> str | None:
         since = _aware(ticket.created_at) - timedelta(days=1)  # bounds the scan; clocks may differ a little
@@ -449,6 +537,63 @@ class RTConnector(SyncConnector):
         self.client.post(f"/ticket/{ticket_id}/{endpoint}", json={"Content": body, "ContentType": "text/plain"})
         return f"{endpoint} added"
 
+    def _post_file(self, ticket_id: str, message: OutboundMessage) -> str:
+        """Send a hub file as a reply (public) or a comment (internal), so it is exactly as
+        visible in RT as in the hub."""
+        sending = outbound_file(message)
+        if sending is None:
+            return "no file to send"
+        file, visibility = sending
+        name, size = file.filename, len(file.data)
+        if not size:
+            # REST2 refuses an empty FileContent as missing (Message.pm from_json).
+            return f"{name} is empty: RT's REST API takes no empty file, so it stays in the hub"
+        if self._has_file(ticket_id, name, file.data):
+            return f"{name} already in RT ticket {ticket_id} (an earlier answer was lost)"
+        endpoint = ENDPOINTS[visibility]
+        body = {"Content": f"File from the hub: {name}", "ContentType": "text/plain",
+                "Attachments": [{"FileName": name, "FileType": file.content_type or "application/octet-stream",
+                                 "FileContent": base64.b64encode(file.data).decode("ascii")}]}
+        response = self.client.post(f"/ticket/{ticket_id}/{endpoint}", json=body)
+        self._check_file_kept(ticket_id, name, file.data, response)
+        return f"{name} sent with a {'comment' if endpoint == 'comment' else 'reply'}"
+
+    def _has_file(self, ticket_id: str, name: str, data: bytes) -> bool:
+        """Whether our RT user already attached this file to the ticket: same name and size,
+        and then the same bytes (two different files may share both)."""
+        for item in self._ticket_files(ticket_id):
+            if (_text(item.get("Filename")) == name and _int(item.get("ContentLength")) == len(data)
+                    and _text(item.get("Creator")) == self.me):
+                found = RemoteAttachment(id=_ident(item.get("id")), filename=name)
+                if self._download(found) == data and found.refused is None:
+                    return True
+        return False
+
+    def _check_file_kept(self, ticket_id: str, name: str, data: bytes, response: requests.Response) -> None:
+        """RT answers 201 whatever it made of the file: with $TruncateLongAttachments or
+        $DropLongAttachments it cuts or replaces one over $MaxAttachmentSize, and says
+        nothing. The transaction's files are read back; a file not kept whole fails the
+        delivery, naming what RT holds."""
+        location = str(response.headers.get("Location") or "").rstrip("/")
+        txn_id = location.rsplit("/", 1)[-1] if "/transaction/" in location else ""
+        if not txn_id.isdigit():
+            if not self._has_file(ticket_id, name, data):
+                raise SkippableError(f"RT did not keep {name} on ticket {ticket_id}: {_said(response)}")
+            return
+        size = len(data)
+        items = self._collection(f"/transaction/{txn_id}/attachments", {"fields": "Filename,ContentLength"})
+        kept = [(_text(item.get("Filename")), _int(item.get("ContentLength"))) for item in items
+                if _text(item.get("Filename")) in (name, f"{name}.txt")]
+        if (name, size) in kept:
+            return
+        if kept:
+            held, length = kept[0]
+            raise SkippableError(f"RT did not keep {name} whole on ticket {ticket_id}: it holds {held} of "
+                                 f"{length} bytes, not {size} (its $MaxAttachmentSize, with truncating or "
+                                 "dropping large attachments on)")
+        raise SkippableError(f"RT did not keep {name} on ticket {ticket_id} (transaction {txn_id}): "
+                             f"{_said(response)}")
+
     def _already_posted(self, ticket_id: str, endpoint: str, body: str) -> bool:
         kind = "Comment" if endpoint == "comment" else "Correspond"
         ours = [row for row in self._history_rows(ticket_id)
@@ -504,6 +649,16 @@ def _fit(subject: str) -> str:
 
 def _confirms(field: str, message: str) -> bool:
     return re.search(rf"\b{re.escape(field)}\b.*\bchanged\b", message, re.IGNORECASE) is not None
+
+
+def _said(response: requests.Response) -> str:
+    """RT's messages in an answer, for an error."""
+    try:
+        answer = response.json()
+    except ValueError:
+        return f"answered {response.status_code} without JSON"
+    messages = [str(item) for item in answer] if isinstance(answer, list) else [str(answer)]
+    return f"answered {response.status_code}: {'; '.join(messages) or 'no message'}"
 
 
 def _quote(value: str) -> str:

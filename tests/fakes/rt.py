@@ -40,20 +40,44 @@ t/rest2/*.t, bestpractical/rt on GitHub; docs.bestpractical.com carries the same
   ``total`` (tickets.t "No total"). ``GET /transaction/{id}`` has ``_hyperlinks`` with
   ``ref: attachment``; ``GET /attachment/{id}`` gives ``Content`` base64-encoded, MIME
   style with line breaks (tickets.t ``encode_base64``).
+* Files (REST2.pm "Add Attachments"; Message.pm ``from_json``; t/rest2/attachments.t):
+  correspond and comment take ``"Attachments": [{"FileName", "FileType", "FileContent"}]``
+  with the content base64-encoded; each of the three must be non-empty, else 400 "FileName
+  is a required field for each attachment in Attachments" (so an empty file cannot be
+  sent this way). Content and ContentType may then be left out. The transaction holds a
+  ``multipart/mixed`` part (Parent 0, the Subject, no Filename), then the body part
+  (``application/octet-stream`` and empty when there was no Content), then one part per
+  file with its Filename, all children of the first.
+* ``GET /ticket/{id}/attachments`` and ``GET /transaction/{id}/attachments``: collections
+  of ``{"type": "attachment", "id", "_url"}`` (an unknown ticket gives an empty one, not a
+  404: Attachments.pm ``_get_ticket_attachments``), every attachment of every transaction
+  (message bodies and containers too), ``fields`` expanding Filename, ContentType,
+  Subject, Parent, TransactionId (the bare number: RT::Attachment has no TransactionIdObj),
+  Creator (a user object), Created and ContentLength (Resource.pm ``expand_field``).
+  ContentLength is the bytes of the decoded content; RT computes it the first time it is
+  asked and keeps it as a Content-Length header, so the first answer is a number and each
+  later one a string (Attachment.pm ``ContentLength``).
+* ``$MaxAttachmentSize`` (10,000,000) matters only with ``$TruncateLongAttachments`` (the
+  content is cut to that size) or ``$DropLongAttachments`` (the content becomes "Large
+  attachment dropped", text/plain, the Filename gains ".txt"); the message gives no sign
+  either way (RT_Config.pm; Record.pm ``_EncodeLOB``). Both are off by default, as in RT.
 * TicketSQL dates are read in the API user's time zone, see ``rt_query``.
 
 Wording not confirmed (the shape is): the messages for Queue, Owner, watcher and custom
 field changes, and TicketSQL syntax errors.
 
-Left out: assets, users/groups endpoints, links, merges, take/steal, multipart uploads,
-lifecycles other than ``default``, rights (the API user may do everything).
+Left out: assets, users/groups endpoints, links, merges, take/steal, multipart/form-data
+uploads, files on ``POST /ticket``, JSON searches (``GET /attachments?query=``), outgoing
+mail (but ``record_email`` copies a message's files into an ``EmailRecord`` transaction,
+as RT's notifications do), lifecycles other than ``default``, rights (the API user may do
+everything).
 """
 
 from __future__ import annotations
 
 import base64
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -93,6 +117,16 @@ class Attachment:
     creator: str
     created: datetime
     filename: str = ""
+    parent: int = 0
+    length_kept: bool = False
+    """Whether RT has stored its Content-Length header yet (see ``content_length``)."""
+
+
+File = tuple[str, str, bytes]
+"""A file sent with a message: (FileName, FileType, content)."""
+
+MAX_ATTACHMENT_SIZE = 10_000_000
+DROPPED = b"Large attachment dropped"
 
 
 @dataclass
@@ -124,6 +158,10 @@ class RTFake(FakeService):
         self.tokens: dict[str, str] = {"rt-token": "hub"}
         self.passwords: dict[str, str] = {"root": "password"}
         self.users: set[str] = {"Nobody", "root", "hub", "remote", SYSTEM_USER}
+        #: RT's $MaxAttachmentSize, $TruncateLongAttachments and $DropLongAttachments.
+        self.max_attachment_size = MAX_ATTACHMENT_SIZE
+        self.truncate_long_attachments = False
+        self.drop_long_attachments = False
         self.queues: dict[int, str] = {}
         self.custom_fields: dict[int, str] = {}
         self._tickets: dict[int, dict[str, Any]] = {}
@@ -168,8 +206,10 @@ class RTFake(FakeService):
         content: str | None = None,
         custom_fields: Mapping[str, Any] | None = None,
         user: str = "remote",
+        files: Sequence[File] = (),
     ) -> dict[str, Any]:
-        """Create a ticket as ``user`` would in the web UI; returns its stored form."""
+        """Create a ticket as ``user`` would in the web UI (``files`` attached to its
+        Create transaction); returns its stored form."""
         data: dict[str, Any] = {
             "Queue": queue,
             "Subject": subject,
@@ -182,7 +222,7 @@ class RTFake(FakeService):
         if custom_fields:
             data["CustomFields"] = dict(custom_fields)
         with self.lock:
-            ticket_id, problem = self.create(data, user)
+            ticket_id, problem = self.create(data, user, files)
             if problem:
                 raise ValueError(problem)
             return copy.deepcopy(self._tickets[ticket_id])
@@ -193,16 +233,42 @@ class RTFake(FakeService):
             return self.update(ticket_id, fields, user)
 
     def correspond(
-        self, ticket_id: int, content: str, *, user: str = "remote", content_type: str = "text/plain"
+        self,
+        ticket_id: int,
+        content: str | None,
+        *,
+        user: str = "remote",
+        content_type: str = "text/plain",
+        files: Sequence[File] = (),
     ) -> int:
-        """A public reply as ``user``; returns the transaction id."""
+        """A public reply as ``user``, with ``files`` attached; returns the transaction id."""
         with self.lock:
-            return self.add_message(ticket_id, "Correspond", content, content_type, user)[0]
+            return self.add_message(ticket_id, "Correspond", content, content_type, user, files=files)[0]
 
-    def comment(self, ticket_id: int, content: str, *, user: str = "remote", content_type: str = "text/plain") -> int:
-        """An internal comment as ``user``; returns the transaction id."""
+    def comment(
+        self,
+        ticket_id: int,
+        content: str | None,
+        *,
+        user: str = "remote",
+        content_type: str = "text/plain",
+        files: Sequence[File] = (),
+    ) -> int:
+        """An internal comment as ``user``, with ``files`` attached; returns the transaction id."""
         with self.lock:
-            return self.add_message(ticket_id, "Comment", content, content_type, user)[0]
+            return self.add_message(ticket_id, "Comment", content, content_type, user, files=files)[0]
+
+    def record_email(self, ticket_id: int, of_transaction: int, *, user: str = SYSTEM_USER) -> int:
+        """Record the notification RT mailed about a transaction: an ``EmailRecord``
+        transaction holding copies of that transaction's parts, files included."""
+        with self.lock:
+            txn = self.record(ticket_id, "EmailRecord", user)
+            parents: dict[int, int] = {}
+            for part in [a for a in self._attachments.values() if a.transaction_id == of_transaction]:
+                made = self.attach(txn, part.subject, part.content, part.content_type, filename=part.filename,
+                                   parent=parents.get(part.parent, 0))
+                parents[part.id] = made.id
+            return txn.id
 
     def ticket(self, ticket_id: int) -> dict[str, Any]:
         with self.lock:
@@ -219,6 +285,12 @@ class RTFake(FakeService):
     def attachments(self, transaction_id: int) -> list[Attachment]:
         with self.lock:
             return [copy.copy(a) for a in self._attachments.values() if a.transaction_id == transaction_id]
+
+    def files(self, ticket_id: int) -> list[Attachment]:
+        """The ticket's attachments that have a Filename, oldest first."""
+        with self.lock:
+            txns = {t.id for t in self._transactions.values() if t.ticket_id == ticket_id}
+            return [copy.copy(a) for a in self._attachments.values() if a.transaction_id in txns and a.filename]
 
     def etag(self, ticket_id: int) -> str:
         with self.lock:
@@ -253,13 +325,56 @@ class RTFake(FakeService):
         ticket["LastUpdatedBy"] = user
         return txn
 
-    def attach(self, txn: Transaction, subject: str, content: str | bytes, content_type: str) -> Attachment:
+    def attach(
+        self,
+        txn: Transaction,
+        subject: str,
+        content: str | bytes,
+        content_type: str,
+        *,
+        filename: str = "",
+        parent: int = 0,
+    ) -> Attachment:
         body = content.encode() if isinstance(content, str) else content
-        attachment = Attachment(self._id("attachment"), txn.id, subject, content_type, body, txn.creator, txn.created)
+        if self.max_attachment_size and len(body) > self.max_attachment_size:
+            # Record.pm _EncodeLOB: silently, whatever the part is.
+            if self.truncate_long_attachments:
+                body = body[: self.max_attachment_size]
+            elif self.drop_long_attachments:
+                body, content_type = DROPPED, "text/plain"
+                filename = f"{filename}.txt" if filename else ""
+        attachment = Attachment(
+            self._id("attachment"), txn.id, subject, content_type, body, txn.creator, txn.created, filename, parent
+        )
         self._attachments[attachment.id] = attachment
         return attachment
 
-    def create(self, data: Mapping[str, Any], user: str) -> tuple[int, str | None]:
+    def attach_message(
+        self, txn: Transaction, subject: str, content: str | None, content_type: str, files: Sequence[File]
+    ) -> None:
+        """A message's parts: its body alone, or with files a multipart/mixed container
+        holding the body (empty when there was none) and the files."""
+        if not files:
+            if content is not None:
+                self.attach(txn, subject, content, content_type)
+            return
+        container = self.attach(txn, subject, b"", "multipart/mixed")
+        if content:
+            self.attach(txn, "", content, content_type, parent=container.id)
+        else:
+            self.attach(txn, "", b"", "application/octet-stream", parent=container.id)
+        for name, file_type, data in files:
+            self.attach(txn, "", data, file_type, filename=name, parent=container.id)
+
+    def content_length(self, attachment: Attachment) -> int | str:
+        """What ``fields=ContentLength`` answers: counted (a number) the first time, read
+        back from the header RT then stored (a string) after."""
+        if attachment.length_kept:
+            return str(len(attachment.content))
+        attachment.length_kept = True
+        return len(attachment.content)
+
+    def create(self, data: Mapping[str, Any], user: str, files: Sequence[File] = ()) -> tuple[int, str | None]:
         """Create from REST-shaped ``data``; returns the id, or 0 and RT's refusal."""
         if not data.get("Queue"):
             return 0, "Could not create ticket. Queue not set"
@@ -302,8 +417,8 @@ class RTFake(FakeService):
         }
         self._tickets[ticket_id] = ticket
         txn = self.record(ticket_id, "Create", user)
-        if data.get("Content") is not None:
-            self.attach(txn, ticket["Subject"], str(data["Content"]), str(data.get("ContentType") or "text/plain"))
+        content = str(data["Content"]) if data.get("Content") is not None else None
+        self.attach_message(txn, ticket["Subject"], content, str(data.get("ContentType") or "text/plain"), files)
         for name, value in (data.get("CustomFields") or {}).items():
             cf_id = self.cf_id(str(name))
             if cf_id is not None:  # RT logs and skips an unknown custom field
@@ -414,11 +529,11 @@ class RTFake(FakeService):
         user: str,
         subject: str | None = None,
         time_taken: int = 0,
+        files: Sequence[File] = (),
     ) -> tuple[int, list[str]]:
         ticket = self._tickets[ticket_id]
         txn = self.record(ticket_id, kind, user, time_taken=time_taken)
-        if content is not None:
-            self.attach(txn, subject or "", content, content_type)
+        self.attach_message(txn, subject or "", content, content_type, files)
         messages = ["Correspondence added" if kind == "Correspond" else "Comments added"]
         if kind == "Correspond":
             ticket["Told"] = txn.created

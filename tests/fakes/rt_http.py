@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -14,12 +15,16 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, g, request
 
 from tests.fakes.base import install_gate, json_body, json_response, new_flask_app
-from tests.fakes.rt import RTFake, Transaction
+from tests.fakes.rt import Attachment, File, RTFake, Transaction
 from tests.fakes.rt_query import TicketSQLError, parse_ticketsql
 
 PREFIX = "/REST/2.0"
 UNSET = "1970-01-01T00:00:00Z"
 TICKET_DATES = ("Created", "LastUpdated", "Started", "Resolved", "Due", "Told", "Starts")
+ATTACHMENT_FIELDS = frozenset(
+    {"Filename", "ContentType", "ContentLength", "Subject", "Parent", "TransactionId", "Creator", "Created",
+     "ContentEncoding"}
+)
 TRANSACTION_FIELDS = (
     "Type",
     "Created",
@@ -51,6 +56,7 @@ def build_app(fake: RTFake) -> Flask:
         ("/ticket/<int:ticket_id>/correspond", "POST", views.correspond),
         ("/ticket/<int:ticket_id>/comment", "POST", views.comment),
         ("/ticket/<int:ticket_id>/history", "GET", views.history),
+        ("/ticket/<int:ticket_id>/attachments", "GET", views.ticket_attachments),
         ("/transaction/<int:txn_id>", "GET", views.transaction),
         ("/transaction/<int:txn_id>/attachments", "GET", views.transaction_attachments),
         ("/attachment/<int:attachment_id>", "GET", views.attachment),
@@ -236,6 +242,7 @@ class _Views:
     def message(self, ticket_id: int, kind: str) -> Response:
         mimetype = request.mimetype
         data: dict[str, Any]
+        files: list[File] = []
         if mimetype in ("text/plain", "text/html"):
             data = {"Content": request.get_data(as_text=True), "ContentType": mimetype}
         elif mimetype == "application/json":
@@ -243,6 +250,9 @@ class _Views:
             if problem or not isinstance(body, dict):
                 return _message(400, f"Could not parse the JSON body: {problem or 'not an object'}")
             data = body
+            files, problem = _files(data.get("Attachments"))
+            if problem:
+                return _message(400, problem)
             if data.get("Content") and not data.get("ContentType"):
                 return _message(400, "ContentType is a required field for application/json")
         else:
@@ -260,6 +270,7 @@ class _Views:
                 self.user,
                 subject=data.get("Subject"),
                 time_taken=int(data.get("TimeTaken") or 0),
+                files=files,
             )
             messages.extend(self.fake.set_custom_fields(ticket, data.get("CustomFields") or {}, self.user))
             if data.get("Status"):
@@ -309,7 +320,33 @@ class _Views:
             if txn_id not in self.fake._transactions:
                 return _message(404, "Not Found")
             rows = [a for a in self.fake._attachments.values() if a.transaction_id == txn_id]
-            return self.collection(rows, lambda a: self.uid("attachment", a.id), with_total=True)
+            return self.collection(rows, self.attachment_item, with_total=True)
+
+    def ticket_attachments(self, ticket_id: int) -> Response:
+        with self.fake.lock:
+            # RT answers an unknown ticket with an empty collection, not a 404.
+            txns = {t.id for t in self.fake._transactions.values() if t.ticket_id == ticket_id}
+            rows = [a for a in self.fake._attachments.values() if a.transaction_id in txns]
+            return self.collection(rows, self.attachment_item, with_total=True)
+
+    def attachment_item(self, found: Attachment) -> dict[str, Any]:
+        out: dict[str, Any] = self.uid("attachment", found.id)
+        for name in self.requested_fields():
+            if name in ATTACHMENT_FIELDS:
+                out[name] = self.attachment_field(found, name)
+        return out
+
+    def attachment_field(self, found: Attachment, name: str) -> Any:
+        if name == "ContentLength":
+            return self.fake.content_length(found)
+        if name == "Creator":
+            return self.uid("user", found.creator)
+        if name == "Created":
+            return w3c(found.created)
+        if name == "TransactionId":
+            return found.transaction_id  # no TransactionIdObj: the bare column
+        return {"Filename": found.filename, "ContentType": found.content_type, "Subject": found.subject,
+                "Parent": found.parent, "ContentEncoding": "none"}[name]
 
     def attachment(self, attachment_id: int) -> Response:
         with self.fake.lock:
@@ -320,7 +357,7 @@ class _Views:
                 {
                     "id": found.id,
                     "TransactionId": self.uid("transaction", found.transaction_id),
-                    "Parent": 0,
+                    "Parent": found.parent,
                     "Subject": found.subject,
                     "Filename": found.filename,
                     "ContentType": found.content_type,
@@ -337,6 +374,26 @@ class _Views:
         with self.fake.lock:
             rows = sorted(self.fake.queues)
             return self.collection(rows, lambda qid: self.uid("queue", qid), with_total=True)
+
+
+def _files(raw: Any) -> tuple[list[File], str | None]:
+    """The files of a message body's ``Attachments``, or RT's refusal (Message.pm from_json)."""
+    if not raw:
+        return [], None
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        return [], "Attachments must be an array of objects"
+    for item in raw:
+        for name in ("FileName", "FileType", "FileContent"):
+            if not item.get(name):  # Perl truth: an empty file is refused as missing
+                return [], f"{name} is a required field for each attachment in Attachments"
+    return [(str(i["FileName"]), str(i["FileType"]), _decode_base64(str(i["FileContent"]))) for i in raw], None
+
+
+def _decode_base64(text: str) -> bytes:
+    """As MIME::Base64::decode_base64: what is not base64 (line breaks, say) is skipped,
+    and missing padding is no error."""
+    kept = re.sub(r"[^A-Za-z0-9+/]", "", text)
+    return base64.b64decode(kept + "=" * (-len(kept) % 4)) if len(kept) % 4 != 1 else base64.b64decode(kept[:-1])
 
 
 def _query_view(ticket: Mapping[str, Any]) -> dict[str, Any]:
