@@ -14,8 +14,8 @@ from typing import Any
 from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as mf
 
-from hub.sdk import ConfigSchema, secret
-from hub.sdk.sync import FieldRule, FieldRuleSchema
+from hub.sdk import secret
+from hub.sdk.sync import AttachmentSettings, FieldRule, FieldRuleSchema
 
 OUR_REF = re.compile(r"^(INC|CHG)-\d{6,}$")
 SUMMARY_MAX = 255
@@ -63,7 +63,7 @@ DEFAULT_RULES = (
 )
 
 
-class JiraConfig(ConfigSchema):
+class JiraConfig(AttachmentSettings):
     site_url = mf.Url(required=True, require_tld=False, metadata={
         "title": "Site URL", "description": "e.g. https://example.atlassian.net"})
     email = mf.Email(required=True, metadata={

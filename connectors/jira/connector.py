@@ -14,6 +14,13 @@ whose target status means the hub's). An issue the hub makes carries the label
 lost is found, never made twice. As for every sync connector, an update reads the issue
 first and leaves alone a field changed remotely since the last sync: the next poll
 settles that conflict by the field's policy.
+
+Attachments: the search asks for ``fields.attachment`` too. A file not fetched before
+(the poll state keeps their ids) and not added by the hub's own account is downloaded
+from ``/attachment/content/{id}`` and travels in the event; a hub file is uploaded as
+multipart/form-data with ``X-Atlassian-Token: no-check``. Jira attachments have no
+visibility of their own (a JSM customer sees them all), so remote files are public and
+an internal hub file stays in the hub.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.jira.adf import adf_to_text, normalize_text, text_to_adf
@@ -38,6 +46,7 @@ from connectors.jira.fields import (
     word,
 )
 from hub.sdk import (
+    Attachment,
     Checkpoint,
     EventInfo,
     FatalError,
@@ -50,7 +59,16 @@ from hub.sdk import (
     TicketDraft,
     TicketInfo,
 )
-from hub.sdk.sync import FieldRule, RemoteComment, RemoteRecord, SyncConnector, draft_for, values_hash
+from hub.sdk.sync import (
+    FieldRule,
+    RemoteAttachment,
+    RemoteComment,
+    RemoteRecord,
+    SyncConnector,
+    draft_for,
+    outbound_file,
+    values_hash,
+)
 
 API = "/rest/api/3"
 JQL_TIME = "%Y/%m/%d %H:%M"
@@ -60,6 +78,8 @@ COMMENT_MAX = 32_000
 UNKNOWN_ZONE_MARGIN = timedelta(hours=14)
 """Without the account's time zone, JQL times may be read up to this far off."""
 READ_FIELDS = ("summary", "status", "issuetype", "labels", "updated")
+DOWNLOAD_CHUNK = 64 * 1024
+NO_INTERNAL_FILES = "Jira has no internal attachments"
 
 
 class JiraConnector(SyncConnector):
@@ -81,7 +101,9 @@ class JiraConnector(SyncConnector):
         return str(self.config["site_url"]).rstrip("/")
 
     def make_client(self) -> HttpClient:
-        return self.http(self.site, headers={"Accept": "application/json", "Content-Type": "application/json"},
+        # No default Content-Type: requests sets application/json for json= bodies, and an
+        # upload's multipart/form-data with its boundary, which a default would replace.
+        return self.http(self.site, headers={"Accept": "application/json"},
                          auth=(str(self.config["email"]), str(self.config["api_token"])), timeout=self.timeout)
 
     def me(self) -> dict[str, Any]:
@@ -154,13 +176,14 @@ class JiraConnector(SyncConnector):
         zone = _zone(me.get("timeZone"))
         cursor: int | None = state.get("cursor")
         seen = set(state.get("recent") or [])
+        shipped = list(state.get("attachments_shipped") or [])
+        wanted = self._field_names() + ",comment" + (",attachment" if self.syncs_attachments else "")
         since = self._since(cursor, zone)
         jql = self._scope() + (f" AND updated >= {jql_string(since[0])}" if since else "") + \
             " ORDER BY updated ASC, key ASC"
         token: str | None = None
         while True:
-            page = self._search(jql, limit=int(self.config["page_size"]), fields=self._field_names() + ",comment",
-                                token=token)
+            page = self._search(jql, limit=int(self.config["page_size"]), fields=wanted, token=token)
             issues = [issue for issue in page["issues"] if isinstance(issue, dict) and issue.get("id")]
             for issue in issues:
                 key = _key(issue)
@@ -169,9 +192,11 @@ class JiraConnector(SyncConnector):
                 seen.add(key)
                 fields = dict(issue.get("fields") or {})
                 comments = self._comments(str(issue["id"]), fields.pop("comment", None))
+                files = self.ship_attachments(self._remote_files(fields.pop("attachment", None)), self._download,
+                                              shipped)
                 yield RawEvent(idempotency_key=key, payload={
                     "issue": {"id": str(issue["id"]), "key": issue.get("key"), "fields": fields},
-                    "comments": comments, "me": me.get("accountId")})
+                    "comments": comments, "attachments": files, "me": me.get("accountId")})
             if issues:
                 cursor = max([cursor or 0, *(_updated(issue) for issue in issues)])
                 start = self._since(cursor, zone)
@@ -180,7 +205,7 @@ class JiraConnector(SyncConnector):
                 # repeated poll yields nothing twice (beyond the cap, the event key still holds).
                 recent = sorted((key for key in seen if _key_millis(key) >= floor), key=_key_millis, reverse=True)
                 seen = set(recent[:RECENT_KEPT])
-                yield Checkpoint({"cursor": cursor, "recent": recent[:RECENT_KEPT]})
+                yield Checkpoint({"cursor": cursor, "recent": recent[:RECENT_KEPT], "attachments_shipped": shipped})
             token = page.get("nextPageToken")
             if not token or page.get("isLast") is True:
                 return
@@ -215,6 +240,56 @@ class JiraConnector(SyncConnector):
             found.extend(batch)
         return [_slim_comment(comment) for comment in found]
 
+    def _mine(self, user: Any) -> bool:
+        """Whether a Jira user object is the account the hub works as."""
+        if not isinstance(user, Mapping):
+            return False
+        email = str(user.get("emailAddress") or "").casefold()
+        return user.get("accountId") == self.me().get("accountId") or (
+            bool(email) and email == str(self.config["email"]).casefold())
+
+    def _remote_files(self, listed: Any) -> list[RemoteAttachment]:
+        """The issue's files, but those the hub's account added: they are hub files already."""
+        files = []
+        for item in listed if isinstance(listed, list) else []:
+            if not isinstance(item, Mapping) or not item.get("id") or self._mine(item.get("author")):
+                continue
+            raw_author = item.get("author")
+            author: Mapping[str, Any] = raw_author if isinstance(raw_author, Mapping) else {}
+            size = item.get("size")
+            files.append(RemoteAttachment(
+                id=str(item["id"]), filename=str(item.get("filename") or "attachment"),
+                content_type=str(item.get("mimeType") or "application/octet-stream"),
+                size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+                author=str(author.get("displayName") or author.get("emailAddress") or "")))
+        return files
+
+    def _download(self, item: RemoteAttachment) -> bytes:
+        """The file's bytes, read no further than one past the instance's limit.
+
+        Jira answers with a redirect to its media store, which requests follows (and
+        sends no credentials to another host). A file deleted since the search is named
+        on the ticket as not copied, rather than failing the whole poll.
+        """
+        try:
+            response = self.client.get(f"{API}/attachment/content/{quote(item.id, safe='')}",
+                                       headers={"Accept": "*/*"}, stream=True)
+        except FatalError as exc:
+            if exc.status != 404:
+                raise
+            item.refused = "Jira no longer has it"
+            return b""
+        limit = self.attachment_max_bytes + 1
+        data = bytearray()
+        try:
+            for chunk in response.iter_content(DOWNLOAD_CHUNK):
+                data.extend(chunk)
+                if len(data) >= limit:
+                    break
+        finally:
+            response.close()
+        return bytes(data[:limit])
+
     def normalize(self, event: EventInfo) -> TicketDraft:
         payload = event.payload or {}
         issue = payload.get("issue")
@@ -238,7 +313,9 @@ class JiraConnector(SyncConnector):
                                                                                            reading=True),
                               version=str(millis(updated)), updated_at=updated, url=self._url(issue.get("key")),
                               our_ref=our_ref(fields.get("labels"), str(self.config["reference_label"])),
-                              comments=comments)
+                              comments=comments,
+                              attachments=[RemoteAttachment.load(item) for item in payload.get("attachments") or []
+                                           if isinstance(item, Mapping)])
         draft = draft_for(remote, rules)
         if issue.get("key"):
             draft.custom_fields["jira_key"] = str(issue["key"])
@@ -264,6 +341,8 @@ class JiraConnector(SyncConnector):
             issue_id = message.link.external_id
             if message.action == "comment":
                 return PushResult(detail=self._comment(issue_id, message))
+            if message.action == "attachment":
+                return PushResult(detail=self._attach(issue_id, message))
             synced = dict((message.link.data or {}).get("synced") or {})
             synced, detail, _ = self._bring_in_step(issue_id, rules, wanted, synced, ticket.kind)
             return PushResult(synced_hash=values_hash(synced), data={"synced": synced}, detail=detail)
@@ -271,6 +350,8 @@ class JiraConnector(SyncConnector):
         synced, detail, issue_key = self._bring_in_step(issue_id, rules, wanted, None, ticket.kind)
         if message.action == "comment":
             detail += "; " + self._comment(issue_id, message)
+        elif message.action == "attachment":
+            detail += "; " + self._attach(issue_id, message)
         return PushResult(external_id=issue_id, url=self._url(issue_key), synced_hash=values_hash(synced),
                           data={"synced": synced}, detail=f"{made} {issue_key}; {detail}")
 
@@ -381,6 +462,43 @@ class JiraConnector(SyncConnector):
         mine = self.me().get("accountId")
         return any((c.get("author") or {}).get("accountId") == mine and adf_to_text(c.get("body")).strip() == body
                    for c in (answer or {}).get("comments") or [] if isinstance(c, dict))
+
+    def _attach(self, issue_id: str, message: OutboundMessage) -> str:
+        """Upload a hub file to the issue; what was done."""
+        found = outbound_file(message)
+        if found is None or not self.syncs_attachments:
+            return "attachments are not synced"
+        file, visibility = found
+        if visibility == "internal":
+            # A JSM customer sees every attachment of their request.
+            return f"internal file {file.filename} kept in the hub: {NO_INTERNAL_FILES}"
+        there = self._attached(issue_id, file)
+        if there is not None:
+            return f"{file.filename} already attached ({there})"
+        try:
+            answer = self.client.post(f"{API}/issue/{issue_id}/attachments", headers={"X-Atlassian-Token": "no-check"},
+                                      files={"file": (file.filename, file.data, file.content_type)}).json()
+        except FatalError as exc:
+            if exc.status != 413:
+                raise
+            # Sending it again cannot help; a dead letter shows the admin which file did not go.
+            raise FatalError(f"{file.filename} kept in the hub: larger than Jira's attachment size limit "
+                             f"({len(file.data)} bytes)", status=413) from exc
+        made = [str(item.get("id")) for item in answer if isinstance(item, Mapping)] if isinstance(answer, list) else []
+        return f"attached {file.filename} ({', '.join(made) or 'no id in the answer'})"
+
+    def _attached(self, issue_id: str, file: Attachment) -> str | None:
+        """The id of a file of this name and size the hub's account already put on the issue.
+
+        Checked before every upload, not only on a retry: a worker that died mid-call
+        tries again as a first attempt.
+        """
+        listed = self.client.get(f"{API}/issue/{issue_id}", params={"fields": "attachment"}).json()
+        for item in ((listed or {}).get("fields") or {}).get("attachment") or []:
+            if isinstance(item, Mapping) and item.get("filename") == file.filename \
+                    and item.get("size") == len(file.data) and self._mine(item.get("author")):
+                return str(item.get("id"))
+        return None
 
 
 def _updated(issue: Mapping[str, Any]) -> int:

@@ -38,16 +38,29 @@ behaviours implemented, with where they are documented:
 * ``created``/``updated`` as ``2026-11-16T09:13:55.000+0100``, in the user's time zone,
   which is also the zone JQL date values are read in (default Europe/Berlin).
 * Errors ``{"errorMessages": [...], "errors": {...}}``; 415 for a body that is not JSON.
+* Attachments (REST v3 "Issue attachments"): an issue's ``fields.attachment`` lists
+  ``{"self", "id", "filename", "author", "created", "size", "mimeType", "content"}``
+  (``size`` in bytes, ``id`` a string, ``content`` the URL of the file, plus ``thumbnail``
+  for images). ``POST /rest/api/3/issue/{key}/attachments`` takes multipart/form-data with
+  the files in parts named ``file``, and only with ``X-Atlassian-Token: no-check`` (else
+  403 "XSRF check failed", a plain-text answer); it answers 200 with the list of the new
+  attachments, 413 over the site's per-file limit (``set_attachment_limit``), and updates
+  the issue's ``updated``. ``GET /rest/api/3/attachment/content/{id}`` answers 303 to the
+  file in the media store, or, with ``redirect=false``, 200 with the bytes. The media store
+  here is a route of the double on the same host (behind the same Basic auth, which
+  requests keeps on a same-host redirect); the real one is api.media.atlassian.com with a
+  token in the URL.
 * Rate limits: 429 with ``Retry-After``, ``X-RateLimit-Reset`` (ISO ``yyyy-MM-ddTHH:mmZ``),
   ``RateLimit-Reason``; ``X-RateLimit-Limit``/``-Remaining`` and ``X-RateLimit-NearLimit``
   when under 20% remains (developer.atlassian.com "Rate limiting", quoted in JRACLOUD-69262).
 
 Wording not confirmed in the docs (the shape is): the create errors for project, issue
 type and priority, the 401 text, the invalid ``nextPageToken`` and ``reconcileIssues``
-messages, the JSM 404 text.
+messages, the JSM 404 text, the 413 and no-file upload messages.
 
 Left out: changelog/expand, users and assignees beyond the API accounts, custom fields,
-attachments, workflows other than the simplified one, webhooks, v2 endpoints.
+attachment metadata, thumbnails, deletes and Range downloads, attachments in JSM's
+request API, workflows other than the simplified one, webhooks, v2 endpoints.
 """
 
 from __future__ import annotations
@@ -84,6 +97,8 @@ SERVICE_TYPES = {
     "Problem": "10013",
 }
 INTERNAL_PROPERTY = "sd.public.comment"
+ATTACHMENT_LIMIT = 10 * 1024 * 1024
+"""The double's default per-file limit; a Jira Cloud site's is set by its admins."""
 
 
 def adf(text: str) -> dict[str, Any]:
@@ -185,6 +200,9 @@ class JiraFake(FakeService):
         self._lag = _Lag()
         self._next_id = 10001
         self._next_comment = 10100
+        self._next_attachment = 10200
+        #: Largest file an upload may carry, in bytes (413 beyond it).
+        self.attachment_limit = ATTACHMENT_LIMIT
         self.add_account("hub@example.com", "jira-token", "Integration Hub")
         self.add_account("agent@example.com", "agent-token", "Remote Agent")
         self.add_project("ITSM", "IT Service Desk", service_desk=True)
@@ -280,6 +298,42 @@ class JiraFake(FakeService):
         with self.lock:
             return copy.deepcopy(self._comment(self._issue(key), adf(text), internal, author))
 
+    def add_attachment(
+        self,
+        key: str,
+        filename: str,
+        data: bytes,
+        *,
+        mime_type: str = "application/octet-stream",
+        author: str = "agent@example.com",
+    ) -> dict[str, Any]:
+        """Attach a file as ``author`` would in the UI (the issue's ``updated`` moves)."""
+        with self.lock:
+            issue = self._issue(key)
+            attachment = self._attach(issue, filename, data, mime_type, author)
+            self._touch(issue)
+            return copy.deepcopy(attachment)
+
+    def attachments(self, key: str) -> list[dict[str, Any]]:
+        """The issue's files: id, filename, author (email), created, size, mime_type, data."""
+        with self.lock:
+            return copy.deepcopy(self._issue(key)["attachments"])
+
+    def set_attachment_limit(self, size: int) -> None:
+        with self.lock:
+            self.attachment_limit = size
+
+    def find_attachment(self, attachment_id: str = "", media_id: str = "") -> dict[str, Any] | None:
+        """A stored file by its id or its media-store id."""
+        with self.lock:
+            for issue in self._issues.values():
+                for attachment in issue["attachments"]:
+                    if (attachment_id and attachment["id"] == attachment_id) or (
+                        media_id and attachment["media_id"] == media_id
+                    ):
+                        return attachment
+        return None
+
     def issue(self, key: str) -> dict[str, Any]:
         with self.lock:
             return copy.deepcopy(self._issue(key))
@@ -342,6 +396,7 @@ class JiraFake(FakeService):
             "created": now,
             "updated": now,
             "comments": [],
+            "attachments": [],
         }
         self._issues[issue_id] = issue
         self._keys[key] = issue_id
@@ -381,6 +436,21 @@ class JiraFake(FakeService):
         issue["comments"].append(comment)
         self._touch(issue)
         return comment
+
+    def _attach(self, issue: dict[str, Any], filename: str, data: bytes, mime_type: str, author: str) -> dict[str, Any]:
+        attachment = {
+            "id": str(self._next_attachment),
+            "media_id": str(uuid.uuid4()),
+            "filename": filename,
+            "author": author,
+            "created": self._now(),
+            "size": len(data),
+            "mime_type": mime_type,
+            "data": bytes(data),
+        }
+        self._next_attachment += 1
+        issue["attachments"].append(attachment)
+        return attachment
 
     def _touch(self, issue: dict[str, Any]) -> None:
         issue["updated"] = self._now()

@@ -8,8 +8,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import mimetypes
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, g, request
@@ -47,6 +49,7 @@ RENDERABLE = (
     "creator",
     "assignee",
     "comment",
+    "attachment",
 )
 SEARCH_BODY_KEYS = frozenset(
     {
@@ -69,6 +72,12 @@ INVALID_PAYLOAD = "Invalid request payload. Refer to the REST API documentation 
 NOT_FOUND = "Issue does not exist or you do not have permission to see it."
 NOT_SETTABLE = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
 NOT_ADF = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+XSRF_FAILED = "XSRF check failed"
+NO_CHECK = frozenset({"no-check", "nocheck"})
+"""``no-check`` is the documented value; older Jira docs and clients send ``nocheck``."""
+TOO_LARGE = "The attachment exceeds the maximum attachment size ({} bytes)."
+NO_FILE = "No file was attached in a part named 'file'."
+ATTACHMENT_NOT_FOUND = "The attachment with id '{}' does not exist."
 
 
 def build_app(fake: JiraFake) -> Flask:
@@ -78,6 +87,8 @@ def build_app(fake: JiraFake) -> Flask:
 
     @app.before_request
     def _require_json() -> Response | None:
+        if request.path.endswith("/attachments"):
+            return None  # multipart/form-data, checked by the view
         if request.method in ("POST", "PUT") and request.get_data(cache=True) and not request.is_json:
             return error(415, ["Unsupported Media Type"])
         return None
@@ -91,6 +102,9 @@ def build_app(fake: JiraFake) -> Flask:
         ("/rest/api/3/issue/<key>/transitions", "POST", views.do_transition),
         ("/rest/api/3/issue/<key>/comment", "GET", views.get_comments),
         ("/rest/api/3/issue/<key>/comment", "POST", views.add_comment),
+        ("/rest/api/3/issue/<key>/attachments", "POST", views.add_attachments),
+        ("/rest/api/3/attachment/content/<attachment_id>", "GET", views.attachment_content),
+        ("/media/file/<media_id>/binary", "GET", views.media_file),
         ("/rest/api/3/search/jql", "GET", views.search),
         ("/rest/api/3/search/jql", "POST", views.search),
         ("/rest/api/2/search", "GET", views.removed),
@@ -181,6 +195,7 @@ class _Views:
             "creator": self.user(issue["reporter"]),
             "assignee": None,
             "comment": self.comment_page(issue, 0, 5000),
+            "attachment": [self.render_attachment(a) for a in issue["attachments"]],
         }
         names = RENDERABLE if wanted is None else [n for n in RENDERABLE if n in wanted]
         return {
@@ -209,6 +224,22 @@ class _Views:
                 out["properties"] = [{"key": INTERNAL_PROPERTY, "value": {"internal": comment["internal"]}}]
         elif properties:
             out["properties"] = []
+        return out
+
+    def render_attachment(self, attachment: Mapping[str, Any]) -> dict[str, Any]:
+        base = self.base()
+        out: dict[str, Any] = {
+            "self": f"{base}/rest/api/3/attachment/{attachment['id']}",
+            "id": attachment["id"],
+            "filename": attachment["filename"],
+            "author": self.user(attachment["author"]),
+            "created": jira_time(attachment["created"], self.tz),
+            "size": attachment["size"],
+            "mimeType": attachment["mime_type"],
+            "content": f"{base}/rest/api/3/attachment/content/{attachment['id']}",
+        }
+        if str(attachment["mime_type"]).startswith("image/"):
+            out["thumbnail"] = f"{base}/rest/api/3/attachment/thumbnail/{attachment['id']}"
         return out
 
     def comment_page(
@@ -483,6 +514,52 @@ class _Views:
             comment = self.fake._comment(issue, body["body"], internal, self.account.email)
             return json_response(self.render_comment(issue, comment, properties=True), 201)
 
+    # -- attachments --------------------------------------------------------------------
+
+    def add_attachments(self, key: str) -> Response:
+        if request.headers.get("X-Atlassian-Token", "").strip().lower() not in NO_CHECK:
+            return Response(XSRF_FAILED, status=403, mimetype="text/plain")
+        if request.mimetype != "multipart/form-data":
+            return error(415, ["Unsupported Media Type"])
+        uploads = [(part.filename or "", part.mimetype, part.read()) for part in request.files.getlist("file")]
+        with self.fake.lock:
+            issue, problem = self.issue_or_404(key)
+            if problem:
+                return problem
+            assert issue is not None
+            if not uploads:
+                return error(400, [NO_FILE])
+            limit = self.fake.attachment_limit
+            if any(len(data) > limit for _, _, data in uploads):
+                return error(413, [TOO_LARGE.format(limit)])
+            made = [
+                self.fake._attach(issue, name or "attachment", data, _mime_type(name, kind), self.account.email)
+                for name, kind, data in uploads
+            ]
+            self.fake._touch(issue)
+            return json_response([self.render_attachment(a) for a in made])
+
+    def attachment_content(self, attachment_id: str) -> Response:
+        attachment = self.fake.find_attachment(attachment_id=attachment_id)
+        if attachment is None:
+            return error(404, [ATTACHMENT_NOT_FOUND.format(attachment_id)])
+        if request.args.get("redirect", "true").lower() == "false":
+            return self.file_response(attachment)
+        response = Response(status=303)
+        response.headers["Location"] = f"{self.base()}/media/file/{attachment['media_id']}/binary?dl=true"
+        return response
+
+    def media_file(self, media_id: str) -> Response:
+        attachment = self.fake.find_attachment(media_id=media_id)
+        if attachment is None:
+            return error(404, ["File not found"])
+        return self.file_response(attachment)
+
+    def file_response(self, attachment: Mapping[str, Any]) -> Response:
+        response = Response(attachment["data"], status=200, mimetype=attachment["mime_type"])
+        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(attachment['filename'])}"
+        return response
+
     # -- JSM API ------------------------------------------------------------------------
 
     def jsm_error(self, status: int, message: str) -> Response:
@@ -615,6 +692,13 @@ def _named(value: Any, choices: Mapping[str, str]) -> str | None:
     if "name" in value:
         return str(value["name"]) if value["name"] in choices else None
     return next((name for name, ident in choices.items() if ident == str(value.get("id"))), None)
+
+
+def _mime_type(filename: str, sent: str | None) -> str:
+    """The part's own type, else one guessed from the name (Jira detects the type too)."""
+    if sent and sent != "application/octet-stream":
+        return sent
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
 def _wanted_fields(values: list[str] | None) -> set[str] | None:

@@ -339,3 +339,81 @@ def test_a_body_that_is_not_json_is_415(jira_server: Server) -> None:
     response = requests.post(api(jira_server, "issue"), data="summary=x", auth=AUTH)
 
     assert response.status_code == 415
+
+
+def upload(
+    server: Server, key: str, *files: tuple[str, bytes, str], token: str | None = "no-check"
+) -> requests.Response:
+    headers = {"X-Atlassian-Token": token} if token else {}
+    parts = [("file", (name, data, kind)) for name, data, kind in files]
+    return requests.post(api(server, f"issue/{key}/attachments"), files=parts, headers=headers, auth=AUTH)
+
+
+def test_an_upload_needs_the_xsrf_header_and_answers_the_new_attachments(jira_server: Server) -> None:
+    fake = jira_server.fake
+    fake.clock.freeze(WINTER)
+    key = create(jira_server)["key"]
+    fake.clock.advance(60)
+
+    blocked = upload(jira_server, key, ("log.txt", b"boom", "text/plain"), token=None)
+    made = upload(jira_server, key, ("log.txt", b"boom", "text/plain"), ("shot.png", b"\x89PNG", ""))
+    fields = requests.get(api(jira_server, f"issue/{key}"), params={"fields": "attachment,updated"}, auth=AUTH).json()
+
+    assert (blocked.status_code, blocked.text) == (403, "XSRF check failed")
+    assert made.status_code == 200
+    first, second = made.json()
+    assert (first["id"], first["filename"], first["size"], first["mimeType"]) == ("10200", "log.txt", 4, "text/plain")
+    assert first["author"]["emailAddress"] == "hub@example.com" and JIRA_TIME.match(first["created"])
+    assert first["content"] == f"{jira_server.url}/rest/api/3/attachment/content/10200"
+    assert "thumbnail" not in first
+    assert (second["mimeType"], second["thumbnail"]) == ("image/png", api(jira_server, "attachment/thumbnail/10201"))
+    assert fields["fields"]["attachment"] == made.json()
+    assert fields["fields"]["updated"] == "2026-01-15T10:31:45.000+0100"  # adding a file updates the issue
+    assert [a["data"] for a in fake.attachments(key)] == [b"boom", b"\x89PNG"]
+
+
+def test_upload_refusals(jira_server: Server) -> None:
+    fake = jira_server.fake
+    key = create(jira_server)["key"]
+    fake.set_attachment_limit(3)
+
+    too_large = upload(jira_server, key, ("big.bin", b"1234", "application/octet-stream"))
+    unknown = upload(jira_server, "ITSM-99", ("a.txt", b"a", "text/plain"))
+    as_json = requests.post(
+        api(jira_server, f"issue/{key}/attachments"),
+        json={"file": "x"},
+        headers={"X-Atlassian-Token": "no-check"},
+        auth=AUTH,
+    )
+
+    assert too_large.status_code == 413
+    assert too_large.json()["errorMessages"][0].startswith("The attachment exceeds the maximum attachment size")
+    assert unknown.status_code == 404
+    assert as_json.status_code == 415
+    assert fake.attachments(key) == []
+
+
+def test_attachment_content_redirects_to_the_media_store(jira_server: Server) -> None:
+    fake = jira_server.fake
+    key = fake.create_issue("ITSM", "with a file")["key"]
+    attachment = fake.add_attachment(key, "résumé.pdf", b"%PDF-1.7", mime_type="application/pdf")
+    url = api(jira_server, f"attachment/content/{attachment['id']}")
+
+    redirected = requests.get(url, auth=AUTH, allow_redirects=False)
+    followed = requests.get(url, auth=AUTH)
+    direct = requests.get(url, params={"redirect": "false"}, auth=AUTH)
+    missing = requests.get(api(jira_server, "attachment/content/999"), auth=AUTH)
+    listed = requests.get(api(jira_server, f"issue/{key}"), params={"fields": "attachment"}, auth=AUTH).json()
+
+    assert redirected.status_code == 303
+    assert redirected.headers["Location"].startswith(f"{jira_server.url}/media/file/")
+    assert (followed.status_code, followed.content, followed.headers["Content-Type"]) == (
+        200,
+        b"%PDF-1.7",
+        "application/pdf",
+    )
+    assert followed.history[0].status_code == 303
+    assert (direct.status_code, direct.content) == (200, b"%PDF-1.7")
+    assert missing.status_code == 404
+    (item,) = listed["fields"]["attachment"]
+    assert (item["filename"], item["size"], item["author"]["emailAddress"]) == ("résumé.pdf", 8, "agent@example.com")
