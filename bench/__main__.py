@@ -76,7 +76,7 @@ def main() -> None:
         if "mqtt" in wanted:
             step("mqtt", lambda: _external("mqtt_storm.py", ["--quick"] if args.quick else [], 1800))
         if "itsm" in wanted:
-            step("itsm", lambda: _external("itsm_import.py", ["--quick"] if args.quick else [], 1800))
+            step("itsm", lambda: _external("itsm_import.py", ["--quick"] if args.quick else [], 3600))
         if "reads" in wanted:
             sizes = (10_000, 50_000) if args.quick else (100_000, 1_000_000)
             for size in sizes:
