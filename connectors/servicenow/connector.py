@@ -154,6 +154,8 @@ class ServiceNowConnector(SyncConnector):
                 suffix: str = "") -> Iterator[RawEvent]:
         """One event per record version, with its journal and its files not sent before."""
         sys_ids = [str(record.get("sys_id")) for record in records]
+        if not sys_ids:
+            return  # an empty IN list would match every file of the instance
         journal = self._journal(sys_ids)
         found = self._attachments(f"table_sys_idIN{','.join(sys_ids)}") if self.syncs_attachments else {}
         for record in records:

@@ -56,6 +56,9 @@ def test_a_file_attached_later_is_found_though_its_record_does_not_change(
 
     again = run_poll(runtime, instance)
     assert again["fetched"] == 0 and files(api, ref) == [("lamp.jpg", "public", 10)]
+    # A page of repeats asks for no files: an empty IN list would match every file there is.
+    asked = [r.query.get("sysparm_query", [""])[0] for r in server.fake.received() if r.path == "/api/now/attachment"]
+    assert asked and "table_sys_idIN" not in asked
 
 
 def test_a_file_over_the_limit_is_named_but_never_downloaded(api: Any, runtime: Any, servicenow_server: Server) -> None:  # noqa: F811
