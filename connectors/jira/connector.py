@@ -323,10 +323,6 @@ class JiraConnector(SyncConnector):
 
     # -- push ----------------------------------------------------------------------------
 
-    @classmethod
-    def push_mode(cls, config: Mapping[str, Any]) -> str:
-        return "all" if config.get("create_remote") else "links"
-
     def push(self, message: OutboundMessage) -> PushResult:
         ticket = message.ticket
         if ticket is None:

@@ -405,10 +405,6 @@ class RTConnector(SyncConnector):
 
     # -- push ----------------------------------------------------------------------------
 
-    @classmethod
-    def push_mode(cls, config: Mapping[str, Any]) -> str:
-        return "all" if config.get("create_remote") else "links"
-
     def push(self, message: OutboundMessage) -> PushResult:
         ticket = message.ticket
         if ticket is None:

@@ -277,10 +277,6 @@ class ServiceNowConnector(SyncConnector):
 
     # -- push ----------------------------------------------------------------------------
 
-    @classmethod
-    def push_mode(cls, config: Mapping[str, Any]) -> str:
-        return "all" if config.get("create_remote") else "links"
-
     def push(self, message: OutboundMessage) -> PushResult:
         ticket = message.ticket
         if ticket is None:

@@ -260,6 +260,12 @@ class SyncConnector(PollingSource, Pusher):
         if self._client is not None:
             self._client.close()
 
+    @classmethod
+    def push_mode(cls, config: Mapping[str, Any]) -> str:
+        # A ``create_remote`` setting turns "keep linked records in step" into "give every
+        # hub ticket a remote record too".
+        return "all" if config.get("create_remote") else "links"
+
     def rules(self, kind: str | None = None) -> list[FieldRule]:
         return rules_from(self.config, self.default_field_rules, kind)
 
