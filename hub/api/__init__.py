@@ -10,7 +10,7 @@ from flask import Flask, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import is_json_request
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestURITooLarge
 
 from hub import __version__
 from hub.api import admin, health, hooks, metrics, org, tickets
@@ -90,9 +90,15 @@ def init_api(app: Flask) -> Api:
     return api
 
 
+#: Longer query strings answer 414 problem+json. The web server's own limit on the request
+#: line (config/gunicorn.conf.py: 8190 bytes) sits above it, so that API clients get a
+#: problem they can read instead of the web server's HTML page.
+MAX_QUERY_BYTES = 4096
+
+
 def refuse_unstorable_text() -> None:
     """Refuse API input the hub cannot read or store, before any view runs (and before routing
-    decides on a 404): JSON nested too deep (400), and text (NUL,
+    decides on a 404): an over-long query (414), JSON nested too deep (400), and text (NUL,
     unpaired surrogates) or numbers (NaN, Infinity, huge integers) the database cannot store
     (422, naming the field).
 
@@ -101,6 +107,9 @@ def refuse_unstorable_text() -> None:
     """
     if not request.path.startswith("/api/"):
         return
+    if len(request.query_string) > MAX_QUERY_BYTES:
+        raise RequestURITooLarge(f"The query string is {len(request.query_string)} bytes; at most "
+                                 f"{MAX_QUERY_BYTES} are read.")
     if request.path.startswith("/api/v1/hooks/"):
         return
     errors: dict[str, list[str]] = {}
