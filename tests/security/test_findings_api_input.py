@@ -131,14 +131,15 @@ def cursor_of(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
+MOMENT = {"t": "2026-01-01T00:00:00+00:00"}
 BAD_CURSORS = [
     ["-updated_at", "abc", 1], ["-updated_at", None, 1], ["-updated_at", [1, 2], 1], ["-updated_at", True, 1],
     ["-updated_at", {"t": "2026-01-01T00:00:00"}, 1], ["-updated_at", {"t": "0001-01-01T00:00:00+14:00"}, 1],
     ["-updated_at", {"t": 5}, 1], ["-updated_at", {"t": "2026-01-01T00:00:00+00:00", "x": 1}, 1],
-    ["-updated_at", {"t": "2026-01-01T00:00:00+00:00"}, 10**23], ["-updated_at", {"t": "2026-01-01T00:00:00+00:00"}, -1],
-    ["-updated_at", {"t": "2026-01-01T00:00:00+00:00"}, True], ["-updated_at", {"t": "2026-01-01T00:00:00+00:00"}, 1.5],
+    ["-updated_at", MOMENT, 10**23], ["-updated_at", MOMENT, -1], ["-updated_at", MOMENT, True],
+    ["-updated_at", MOMENT, 1.5],
     ["priority", "x", 1], ["priority", 10**10, 1], ["priority", True, 1], [1, 2, 3], [], "text", None,
-    ["-updated_at", {"t": "2026-01-01T00:00:00+00:00"}, 1, 4],
+    ["-updated_at", MOMENT, 1, 4],
 ]
 
 
