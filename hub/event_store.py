@@ -71,11 +71,14 @@ def store_event(session: Session, instance_id: int, raw: RawEvent, *, refuse_cha
     new_id = insert_ignoring_conflict(session, InboundEvent.__table__, row, ["instance_id", "idempotency_key"])
     if new_id is not None:
         return int(new_id), True
+    where = (InboundEvent.instance_id == instance_id, InboundEvent.idempotency_key == key)
+    if digest is None:
+        existing_id = session.scalar(select(InboundEvent.id).where(*where))
+        assert existing_id is not None, "the conflicting event must exist"
+        return int(existing_id), False
     existing = session.execute(select(InboundEvent.id, InboundEvent.payload_digest, InboundEvent.payload,
-                                      InboundEvent.body)
-                               .where(InboundEvent.instance_id == instance_id, InboundEvent.idempotency_key == key)
-                               ).one()
-    if digest is not None and not _same_content(existing, row):
+                                      InboundEvent.body).where(*where)).one()
+    if not _same_content(existing, row):
         raise IdempotencyConflict([key])
     return int(existing.id), False
 
