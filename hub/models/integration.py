@@ -61,9 +61,6 @@ class InboundEvent(Base):
     """The raw bytes when it was not JSON (an email, a binary MQTT payload)."""
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Transport details: topic, headers, mailbox UID, remote address."""
-    payload_digest: Mapped[str | None] = mapped_column(String(64))
-    """SHA-256 of the content, kept where the sender chooses the key (webhooks, web forms): the
-    same key with other content is refused, not taken for a re-delivery."""
     status: Mapped[str] = mapped_column(String(16), default="received")
     """``received``, ``applied``, ``ignored`` or ``quarantined``."""
     action: Mapped[str | None] = mapped_column(String(32))

@@ -1,11 +1,8 @@
-"""content digests of events whose key the sender chooses; requester e-mails in lower case
+"""requester e-mails in lower case
 
 Revision ID: 0009_ingest_robust
 Revises: 0006
 Create Date: 2026-12-08
-
-inbound_events.payload_digest lets a webhook or web form refuse a reused idempotency key
-that carries other content (409) instead of acknowledging it and dropping the event.
 
 Requester e-mails are compared with the signed-in user's address in lower case; sources
 stored them as typed (``Req2@Example.COM``), so such a requester did not see their own
@@ -23,16 +20,10 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-
 BATCH = 10_000
 
 
 def upgrade() -> None:
-    op.add_column("inbound_events", sa.Column("payload_digest", sa.String(64), nullable=True))
-    _lower_requester_emails()
-
-
-def _lower_requester_emails() -> None:
     # In Python, not SQL: SQLite's lower() leaves non-ASCII letters as they are, and the hub
     # compares with Python's str.lower(). In batches by id, so a big table is never held whole.
     connection = op.get_bind()
@@ -54,5 +45,4 @@ def _lower_requester_emails() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("inbound_events") as batch:
-        batch.drop_column("payload_digest")
+    """Nothing to undo: the addresses stay in lower case, which every version reads."""

@@ -97,6 +97,16 @@ def test_d6_the_same_key_with_another_body_is_a_409_and_nothing_is_dropped_silen
     assert retry.status_code == 200 and retry.json["duplicate"] is True and retry.json["ticket"] == "INC-000001"
 
 
+def test_d6_an_exact_retry_with_numbers_jsonb_rewrites_is_still_a_duplicate(app: Any, wh1: None) -> None:
+    """PostgreSQL's JSONB gives 1.5e300 back as 301 digits and 1.0 as 1.0: numbers compare as numbers."""
+    raw = b'{"title":"floats","big":1.5e300,"one":1.0,"tiny":5e-324,"neg":-0.0,"n":NaN}'
+    assert signed_post(app, raw, key="f1").status_code == 201
+    again = signed_post(app, raw, key="f1")
+    assert again.status_code == 200 and again.json["duplicate"] is True
+    assert signed_post(app, raw.replace(b"1.5e300", b"1.6e300"), key="f1").status_code == 409
+    assert signed_post(app, raw.replace(b"1.0,", b"true,"), key="f1").status_code == 409
+
+
 def test_d6_a_reused_key_in_a_list_of_events_is_a_409(app: Any, runtime: Any, wh1: None) -> None:
     assert signed_post(app, json.dumps([{"title": "a"}, {"title": "b"}]).encode(), key="batch").status_code == 201
     changed = signed_post(app, json.dumps([{"title": "a"}, {"title": "c"}]).encode(), key="batch")
