@@ -12,7 +12,6 @@ delivery's outcome and changes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -21,13 +20,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.event_store import IdempotencyConflict as IdempotencyConflict  # re-exported
+from hub.event_store import event_key, store_event
+from hub.event_store import store_events as store_events  # re-exported
 from hub.models import Ticket
 from hub.runtime import runtime_of
 from hub.sdk.values import DRAFT_ACTIONS, EventInfo, InstanceInfo, RawEvent, TicketDraft
 from hub.storable import storable
 from hub.tracker import correlate, links
 from hub.tracker.actors import Actor
-from hub.tracker.correlate import insert_ignoring_conflict
 from hub.tracker.errors import Vetoed
 from hub.tracker.states import MACHINES
 from hub.tracker.tickets import create_ticket
@@ -124,100 +125,6 @@ class IngestResult:
                 "ticket": self.ticket_ref, "reason": self.reason, "duplicate": self.duplicate}
 
 
-def store_event(session: Session, instance_id: int, raw: RawEvent) -> tuple[int, bool]:
-    """Store a raw event once per (instance, idempotency key); returns (id, newly stored)."""
-    from hub.models import InboundEvent
-
-    key = event_key(raw)
-    values = {
-        "instance_id": instance_id, "idempotency_key": key, "received_at": runtime_of(session).now(),
-        "content_type": raw.content_type[:100], "payload": storable(raw.payload), "body": raw.body,
-        "meta": storable(raw.meta or {}), "status": "received", "attempts": 0,
-    }
-    new_id = insert_ignoring_conflict(session, InboundEvent.__table__, values, ["instance_id", "idempotency_key"])
-    if new_id is not None:
-        return int(new_id), True
-    existing = session.scalar(select(InboundEvent.id).where(InboundEvent.instance_id == instance_id,
-                                                            InboundEvent.idempotency_key == key))
-    assert existing is not None, "the conflicting event must exist"
-    return int(existing), False
-
-
-def event_key(raw: RawEvent) -> str:
-    key = storable((raw.idempotency_key or "").strip())
-    if not key:
-        raise ValueError("an event needs an idempotency key")
-    return key if len(key) <= 255 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
-
-
-def store_events(session: Session, instance_id: int, raws: list[RawEvent], *, chunk: int = 1000) -> dict[str, int]:
-    """Store many raw events in multi-row inserts; returns {key: id} of those newly stored.
-
-    Keys already stored (and repeats within the batch) are left out: they are duplicates.
-    """
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    from hub.models import InboundEvent
-
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    now = runtime_of(session).now()
-    rows: dict[str, dict[str, Any]] = {}
-    for raw in raws:
-        key = event_key(raw)
-        rows.setdefault(key, {
-            "instance_id": instance_id, "idempotency_key": key, "received_at": now,
-            "content_type": raw.content_type[:100], "payload": storable(raw.payload), "body": raw.body,
-            "meta": storable(raw.meta or {}), "status": "received", "attempts": 0})
-    stored: dict[str, int] = {}
-    values = list(rows.values())
-    if dialect is postgresql:
-        return _store_events_unnest(session, instance_id, now, values, chunk=max(chunk, 5000))
-    statement = (dialect.insert(InboundEvent).on_conflict_do_nothing(index_elements=["instance_id", "idempotency_key"])
-                 .returning(InboundEvent.id, InboundEvent.idempotency_key))
-    for start in range(0, len(values), chunk):
-        for ident, key in session.execute(statement, values[start:start + chunk]):
-            stored[key] = int(ident)
-    return stored
-
-
-_UNNEST_INSERT = """
-    INSERT INTO inbound_events (instance_id, idempotency_key, received_at, content_type, payload, body, meta,
-                                status, attempts)
-    SELECT :instance_id, k, :received_at, ct, p, b, m, 'received', 0
-    FROM unnest(CAST(:keys AS text[]), CAST(:content_types AS text[]), CAST(:payloads AS jsonb[]),
-                CAST(:bodies AS bytea[]), CAST(:metas AS jsonb[])) AS t(k, ct, p, b, m)
-    ON CONFLICT (instance_id, idempotency_key) DO NOTHING
-    RETURNING id, idempotency_key
-"""
-
-
-def _store_events_unnest(session: Session, instance_id: int, now: Any, values: list[dict[str, Any]], *,
-                         chunk: int) -> dict[str, int]:
-    """PostgreSQL: one INSERT ... SELECT FROM unnest(arrays) per chunk.
-
-    A multi-row VALUES list has ten parameters a row, and the driver's parsing of such a
-    statement cost more than the database's work (90 us a row); five arrays cost nothing.
-    """
-    from psycopg.types.json import Jsonb
-    from sqlalchemy import text
-
-    stored: dict[str, int] = {}
-    statement = text(_UNNEST_INSERT)
-    for start in range(0, len(values), chunk):
-        part = values[start:start + chunk]
-        params = {
-            "instance_id": instance_id, "received_at": now,
-            "keys": [row["idempotency_key"] for row in part],
-            "content_types": [row["content_type"] for row in part],
-            "payloads": [Jsonb(row["payload"]) for row in part],
-            "bodies": [row["body"] for row in part],
-            "metas": [Jsonb(row["meta"]) for row in part],
-        }
-        for ident, key in session.execute(statement, params):
-            stored[key] = int(ident)
-    return stored
-
-
 def result_of(session: Session, event_id: int, *, duplicate: bool = False) -> IngestResult:
     from hub.models import InboundEvent
 
@@ -229,13 +136,16 @@ def result_of(session: Session, event_id: int, *, duplicate: bool = False) -> In
 
 
 def ingest(
-    *, session: Session, instance: Any, connector: Any, raw: RawEvent, process: bool = True
+    *, session: Session, instance: Any, connector: Any, raw: RawEvent, process: bool = True,
+    refuse_changed: bool = False,
 ) -> IngestResult:
     """Store one event and (unless ``process`` is False) read and apply it.
 
-    A re-delivery of a stored key returns the stored outcome and changes nothing.
+    A re-delivery of a stored key returns the stored outcome and changes nothing. With
+    ``refuse_changed`` (keys the sender chooses), a stored key with other content raises
+    IdempotencyConflict (hub.event_store).
     """
-    event_id, new = store_event(session, instance.id, raw)
+    event_id, new = store_event(session, instance.id, raw, refuse_changed=refuse_changed)
     if not new:
         return result_of(session, event_id, duplicate=True)
     if not process:

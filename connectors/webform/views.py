@@ -19,6 +19,7 @@ from hub.sdk import RawEvent
 from hub.sdk.services import ConnectorInstance, build_connector, ingest
 from hub.sdk.web import csrf_exempt, problem, public, runtime
 from hub.tracker import services
+from hub.tracker.errors import Conflict
 from hub.tracker.rate_limits import hit
 
 
@@ -62,12 +63,22 @@ def _file_ref(data: Any) -> Upload | None:
 
 
 def _submit(session: Any, instance: ConnectorInstance, checked: Checked, submission: str) -> dict[str, Any]:
-    """Store and apply; returns the reference and status link (or the reason it was not filed)."""
+    """Store and apply; returns the reference and status link (or the reason it was not filed).
+
+    The submission id comes from the client: the status link is handed out again only for
+    the very same content (a double click, a retry). The same id with other content is a
+    conflict, never the first ticket's link.
+    """
     connector = build_connector(session, instance)
     try:
         result = ingest(session=session, instance=instance, connector=connector, raw=RawEvent(
             idempotency_key=f"submission:{submission}", payload={"values": checked.values, "files": checked.files},
-            meta={"remote_addr": request.remote_addr, "user_agent": request.headers.get("User-Agent", "")[:300]}))
+            meta={"remote_addr": request.remote_addr, "user_agent": request.headers.get("User-Agent", "")[:300]}),
+            refuse_changed=True)
+    except Conflict:
+        return {"ticket": None, "status_url": None, "conflict": True,
+                "reason": "This submission id was already used for a submission with other content; nothing was "
+                          "filed. Send it with a new submission id (or none) to file it."}
     finally:
         connector.close()
     if result.ticket_ref is None:
@@ -97,6 +108,11 @@ def form_page(slug: str) -> Any:
             return render_template("webform/form.html", form=config, slug=slug, values=values,
                                    errors=checked.errors, submission=submission), 422
         outcome = _submit(session, instance, checked, submission[:64])
+        if outcome.get("conflict"):
+            # The page was sent before with other answers (back, edit, send): say so, and
+            # give the form a new id so that sending it again files it.
+            return render_template("webform/form.html", form=config, slug=slug, values=values, errors={},
+                                   submission=uuid.uuid4().hex, conflict=True), 409
         # The page links within the site it was served from, whatever HUB_BASE_URL says.
         link = urlsplit(outcome["status_url"]).path if outcome["status_url"] else None
         return render_template("webform/thanks.html", form=config, ticket=outcome["ticket"], status_url=link)
@@ -145,6 +161,8 @@ def form_json(slug: str) -> Any:
                                  errors={name: [message] for name, message in checked.errors.items()}), config)
         submission = str(body.get("submission") or uuid.uuid4().hex)[:64]
         outcome = _submit(session, instance, checked, submission)
+        if outcome.get("conflict"):
+            return _cors(problem(409, "Conflict", outcome["reason"], kind="submission-conflict"), config)
         status = 200 if outcome.get("duplicate") else 201 if outcome["ticket"] else 202
         return _cors(make_response(jsonify(outcome), status), config)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from connectors.webhook.signing import sign, signature_matches
+from connectors.webhook.signing import sign, verified_signature
 from hub.sdk import (
     AuthenticationError,
     ConfigSchema,
@@ -31,6 +31,7 @@ from hub.sdk import (
     secret,
 )
 from hub.sdk.mapping import MISSING, MappingError, apply_mapping, get_path, render, validate_spec
+from hub.sdk.safe_json import parse_json
 from hub.sdk.values import DRAFT_ACTIONS
 
 MAPPABLE = (
@@ -42,6 +43,7 @@ DEFAULT_MAPPING = {name: name for name in MAPPABLE} | {
 LEVELS = ("low", "medium", "high")
 MAX_EVENTS_PER_REQUEST = 500
 MAX_BULK_EVENTS = 10_000
+MAX_TIMESTAMP_DIGITS = 12
 
 
 class WebhookConfig(ConfigSchema):
@@ -131,13 +133,13 @@ class WebhookConnector(WebhookSource, Pusher):
         return bool(self.config.get("respond") == "accepted")
 
     def receive(self, request: WebhookRequest) -> list[RawEvent]:
-        self._authenticate(request)
+        signature = self._authenticate(request)
         if request.content_type.split(";", 1)[0].strip() == "application/x-ndjson":
             items = self._ndjson(request.body)
         else:
             try:
-                body = json.loads(request.body.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                body = parse_json(request.body.decode("utf-8"))
+            except ValueError as exc:  # also bad UTF-8, and nesting or numbers past the limits
                 raise SkippableError(f"The body is not JSON: {exc}") from None
             items = body if isinstance(body, list) else [body]
             if not items or len(items) > MAX_EVENTS_PER_REQUEST:
@@ -150,9 +152,11 @@ class WebhookConnector(WebhookSource, Pusher):
         for index, item in enumerate(items):
             key = self._idempotency_key(item, header_key, index, len(items))
             events.append(RawEvent(idempotency_key=key, payload=item, meta={"remote_addr": request.remote_addr}))
-        if self.config["auth"] == "hmac" and self.services is not None:
-            digest = hashlib.sha256(request.headers.get(self.config["signature_header"], "").encode()).hexdigest()
-            if self.services.is_replay(digest, "|".join(e.idempotency_key for e in events), self.config["tolerance"]):
+        if signature is not None and self.services is not None:
+            # Keyed on the HMAC the hub computed, not on the header as sent: a header with
+            # other spacing around the same signature is the same signature.
+            digest = hashlib.sha256(signature.encode()).hexdigest()
+            if self.services.is_replay(digest, _keys_of(events), self.config["tolerance"]):
                 raise AuthenticationError("Replayed request: this signature was already used for another event.")
         return events
 
@@ -165,31 +169,35 @@ class WebhookConnector(WebhookSource, Pusher):
         items = []
         for number, line in enumerate(lines, start=1):
             try:
-                items.append(json.loads(line.decode("utf-8")))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                items.append(parse_json(line.decode("utf-8")))
+            except ValueError as exc:
                 raise SkippableError(f"Line {number} is not JSON: {exc}") from None
         return items
 
-    def _authenticate(self, request: WebhookRequest) -> None:
+    def _authenticate(self, request: WebhookRequest) -> str | None:
+        """Check the token or the signature; returns the signature the hub computed (hmac)."""
         if self.config["auth"] == "token":
             given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or \
                 request.headers.get("X-Hub-Token", "")
             if not given or not hmac.compare_digest(given.encode(), self.config["secret"].encode()):
                 raise AuthenticationError("Missing or wrong token.")
-            return
+            return None
         stamp = request.headers.get(self.config["timestamp_header"], "")
         signature = request.headers.get(self.config["signature_header"], "")
         if not stamp or not signature:
             raise AuthenticationError(f"Sign the request: {self.config['signature_header']} and "
                                       f"{self.config['timestamp_header']} are required.")
-        if not (stamp.isascii() and stamp.isdigit()):
+        # A Unix time in seconds has 10 digits until the year 2286; a longer one is no time.
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= MAX_TIMESTAMP_DIGITS):
             raise AuthenticationError(f"{self.config['timestamp_header']} must be a Unix time in seconds.")
         skew = abs(request.received_at.timestamp() - int(stamp))
         if skew > self.config["tolerance"]:
             raise AuthenticationError(f"The signature's timestamp is {int(skew)} s away from the hub's clock; "
                                       f"the window is {self.config['tolerance']} s.")
-        if not signature_matches(self.config["secret"], request.body, stamp, signature):
+        verified = verified_signature(self.config["secret"], request.body, stamp, signature)
+        if verified is None:
             raise AuthenticationError("Bad signature.")
+        return verified
 
     def _idempotency_key(self, item: dict[str, Any], header_key: str | None, index: int, count: int) -> str:
         path = self.config.get("idempotency_field")
@@ -235,3 +243,10 @@ class WebhookConnector(WebhookSource, Pusher):
             except MappingError as exc:
                 raise SkippableError(f"dedup key: {exc}") from None
         return draft
+
+
+def _keys_of(events: list[RawEvent]) -> str:
+    """The events' keys as one value for the replay guard, whole (hashed when long): two
+    requests whose keys differ only past a cut-off would otherwise look the same."""
+    keys = "|".join(event.idempotency_key for event in events)
+    return keys if len(keys) <= 255 else "sha256:" + hashlib.sha256(keys.encode()).hexdigest()

@@ -20,6 +20,15 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> tuple[str, s
     return stamp, f"sha256={digest}"
 
 
-def signature_matches(secret: str, body: bytes, timestamp: str, header: str) -> bool:
+def verified_signature(secret: str, body: bytes, timestamp: str, header: str) -> str | None:
+    """The signature the hub computes for this body and time if the header carries it, else None.
+
+    Whitespace around the header's value is forgiven; callers that remember signatures
+    (the replay guard) must use the returned value, never the header as sent.
+    """
     _, expected = sign(secret, body, int(timestamp))
-    return hmac.compare_digest(expected.encode(), header.strip().encode())
+    return expected if hmac.compare_digest(expected.encode(), header.strip().encode()) else None
+
+
+def signature_matches(secret: str, body: bytes, timestamp: str, header: str) -> bool:
+    return verified_signature(secret, body, timestamp, header) is not None

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import http
+from typing import Any
 
 import marshmallow as ma
 from flask import Flask, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from webargs.flaskparser import is_json_request
+from werkzeug.exceptions import BadRequest, RequestURITooLarge
 
 from hub import __version__
 from hub.api import admin, health, hooks, metrics, org, tickets
 from hub.api.problems import register_problem_handlers
 from hub.auth.web import public
-from hub.storable import first_unstorable
+from hub.sdk.safe_json import NestedTooDeep, parse_json
+from hub.storable import TEXT_PROBLEM, first_unstorable, unstorable
 from hub.tracker.errors import ValidationFailed
 
 API_SETTINGS = {
@@ -86,23 +90,53 @@ def init_api(app: Flask) -> Api:
     return api
 
 
-def refuse_unstorable_text() -> None:
-    """422 for API input the database cannot store (NUL, unpaired surrogates), before any view runs.
+#: Longer query strings answer 414 problem+json. The web server's own limit on the request
+#: line (config/gunicorn.conf.py: 8190 bytes) sits above it, so that API clients get a
+#: problem they can read instead of the web server's HTML page.
+MAX_QUERY_BYTES = 4096
 
-    Webhooks are exempt: what a source sends is kept, cleaned (hub.storable).
+
+def refuse_unstorable_text() -> None:
+    """Refuse API input the hub cannot read or store, before any view runs (and before routing
+    decides on a 404): an over-long query (414), JSON nested too deep (400), and text (NUL,
+    unpaired surrogates) or numbers (NaN, Infinity, huge integers) the database cannot store
+    (422, naming the field).
+
+    Webhooks are exempt: their connectors read the body, and what a source sends is kept,
+    cleaned (hub.storable).
     """
-    if not request.path.startswith("/api/") or request.path.startswith("/api/v1/hooks/"):
+    if not request.path.startswith("/api/"):
+        return
+    if len(request.query_string) > MAX_QUERY_BYTES:
+        raise RequestURITooLarge(f"The query string is {len(request.query_string)} bytes; at most "
+                                 f"{MAX_QUERY_BYTES} are read.")
+    if request.path.startswith("/api/v1/hooks/"):
         return
     errors: dict[str, list[str]] = {}
     for name, value in request.args.items(multi=True):
         if first_unstorable(value) or first_unstorable(name):
             errors[f"query.{name}"] = [MESSAGE]
-    if request.is_json and request.content_length:
-        found = first_unstorable(request.get_json(silent=True))
-        if found:
-            errors[found] = [MESSAGE]
+    found = unstorable(_json_body())
+    if found:
+        errors.setdefault(found[0], []).append(found[1])
     if errors:
         raise ValidationFailed(errors)
 
 
-MESSAGE = "Text may not contain NUL characters or unpaired surrogates."
+def _json_body() -> Any:
+    """The request's JSON body read within hub.sdk.safe_json's limits; None when there is none,
+    or when it is not JSON at all (the view's parser then answers 400 as usual)."""
+    if not is_json_request(request):
+        return None
+    data = request.get_data(cache=True)
+    if not data:
+        return None
+    try:
+        return parse_json(data.decode("utf-8"))
+    except NestedTooDeep as exc:
+        raise BadRequest(f"The JSON body is {exc}; nothing was read.") from None
+    except ValueError:
+        return None
+
+
+MESSAGE = TEXT_PROBLEM

@@ -56,6 +56,8 @@ def expected_version() -> int | None:
     if value.startswith("W/"):
         value = value[2:]
     value = value.strip('"')
-    if not (value.isascii() and value.isdigit()):
+    # Versions are 32-bit counters: ten digits at most, and a longer number is no version
+    # (nor something int() should be asked to read).
+    if not (value.isascii() and value.isdigit() and len(value) <= 10):
         raise PreconditionFailed(f"If-Match must be an ETag this API sent, like \"3\"; got {header!r}.")
     return int(value)

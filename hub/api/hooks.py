@@ -7,7 +7,8 @@ in the same transaction, and answers:
 - 201 with the ticket when the event opened one,
 - 200 when it was applied to an existing ticket or repeats an event already stored,
 - 202 when it was stored but not applied (ignored, quarantined with a reason),
-- 401 with the reason when the signature or token is wrong, too old or replayed.
+- 401 with the reason when the signature or token is wrong, too old or replayed,
+- 409 when an idempotency key already stored comes with other content (nothing is stored).
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def receive_bulk(slug: str) -> Any:
             raws = _received(connector)
         finally:
             connector.close()
-        stored = store_events(session, instance.id, raws)
+        stored = store_events(session, instance.id, raws, refuse_changed=True)
     ids = sorted(stored.values())
     from hub.jobs import tasks
     from hub.jobs.queues import get_queue
@@ -137,8 +138,9 @@ def receive(slug: str) -> Any:
         try:
             raws = _received(connector)
             deferred = connector.defers_reading()
-            results = [ingest(session=session, instance=instance, connector=connector, raw=raw, process=not deferred)
-                       for raw in raws]
+            # The sender chooses the keys: one that comes back with other content is a 409.
+            results = [ingest(session=session, instance=instance, connector=connector, raw=raw, process=not deferred,
+                              refuse_changed=True) for raw in raws]
         finally:
             connector.close()
     if deferred and any(result.status == "received" and not result.duplicate for result in results):

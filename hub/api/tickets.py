@@ -51,7 +51,7 @@ def _visible(ticket: Ticket) -> Ticket:
     if caller.can("tickets:read"):
         return ticket
     own = (caller.user_id is not None and ticket.requester_user_id == caller.user_id) or (
-        caller.email is not None and ticket.requester_email == caller.email.lower()
+        caller.email is not None and (ticket.requester_email or "").lower() == caller.email.strip().lower()
     )
     if not own:
         raise NotFound(f"No {ticket.kind} {ticket.ref}.")
@@ -93,7 +93,7 @@ def make_blueprint(kind: str) -> Blueprint:
             if not caller.can("tickets:read"):
                 if not caller.email:
                     return {"items": [], "next_cursor": None}  # a requester without an address owns no ticket
-                flt.requester_email = caller.email.lower()
+                flt.requester_email = caller.email
             with reading() as session:
                 page = list_tickets(session, flt, sort=args["sort"], limit=args["limit"], cursor=args.get("cursor"))
                 body = {"items": [present_ticket(session, t) for t in page.items], "next_cursor": page.next_cursor}

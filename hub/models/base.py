@@ -20,6 +20,18 @@ NAMING_CONVENTION = {
 }
 
 
+#: The moments the hub stores: a day inside datetime's own range, so that converting a
+#: stored time to UTC or to any time zone (UTC-12 to UTC+14) never overflows.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def storable_moment(value: datetime) -> bool:
+    """Whether an aware time lies within EARLIEST and LATEST (compared without converting it,
+    which is what overflows)."""
+    return value.tzinfo is not None and EARLIEST <= value <= LATEST
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always timezone-aware UTC in Python.
 
@@ -36,6 +48,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: the hub stores aware UTC times only")
+        if not storable_moment(value):
+            raise ValueError(f"{value.isoformat()} is outside the times the hub stores "
+                             f"({EARLIEST.date()} to {LATEST.date()} UTC)")
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 

@@ -46,9 +46,10 @@ class WebhookRequest:
     content_type: str = ""
 
     def json(self) -> Any:
-        import json
+        """The body as JSON, read within hub.sdk.safe_json's limits (ValueError if unreadable)."""
+        from hub.sdk.safe_json import parse_json
 
-        return json.loads(self.body.decode("utf-8"))
+        return parse_json(self.body.decode("utf-8"))
 
 
 @dataclass

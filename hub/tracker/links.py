@@ -9,6 +9,25 @@ from hub.models import ExternalLink
 from hub.runtime import runtime_of
 from hub.tracker.errors import Conflict
 
+WEB_SCHEMES = ("http", "https")
+
+
+def web_link(url: str | None) -> str | None:
+    """``url`` if it is an http(s) address a page may link to, else None.
+
+    Sources choose their records' URLs (a webhook's ``external_url``): a ``javascript:`` or
+    ``data:`` one must never become a link on an agent's page.
+    """
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    scheme, colon, rest = url.partition(":")
+    if not colon or scheme.lower() not in WEB_SCHEMES or not rest.startswith("//") or len(rest) <= 2:
+        return None
+    if any(ord(char) < 0x21 or ord(char) == 0x7F for char in url):
+        return None  # control characters and spaces: browsers strip some, which can change the scheme
+    return url
+
 
 def link_ticket(
     session: Session, *, ticket_id: int, instance_id: int, external_id: str, url: str | None = None,
@@ -27,7 +46,7 @@ def link_ticket(
         return existing
     now = runtime_of(session).now()
     link = ExternalLink(ticket_id=ticket_id, instance_id=instance_id, external_id=external_id[:255],
-                        url=url[:1000] if url else None, remote_version=remote_version,
+                        url=web_link(url[:1000]) if url else None, remote_version=remote_version,
                         last_synced_hash=synced_hash, last_synced_at=now, created_at=now, data={})
     session.add(link)
     session.flush()

@@ -11,15 +11,17 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, false, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from hub.models import Ticket
+from hub.sdk.safe_json import parse_json
 from hub.tracker.errors import ValidationFailed
 from hub.tracker.org import category_id, id_for
+from hub.tracker.tickets import normal_email
 
 SORTS: dict[str, tuple[Any, bool]] = {
     # name -> (column, descending)
@@ -65,18 +67,55 @@ def encode_cursor(sort: str, value: Any, ident: int) -> str:
 
 
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    """The sort value and id a cursor of ``encode_cursor`` holds; anything else is a 422.
+
+    A cursor comes back from the client, so each part is checked for the type and range
+    the sort's column holds before it reaches a query: a database refuses the wrong type
+    (PostgreSQL) or an id past 64 bits with an error, not an empty page.
+    """
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
         padded = cursor + "=" * (-len(cursor) % 4)
-        cursor_sort, value, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if isinstance(value, dict):
-            value = datetime.fromisoformat(value["t"])
-        if not isinstance(ident, int):
-            raise ValueError("bad id")
-    except (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError):
-        raise ValidationFailed({"cursor": ["Not a cursor this API gave out."]}) from None
+        decoded = parse_json(base64.urlsafe_b64decode(padded.encode()).decode("utf-8"))
+        if not (isinstance(decoded, list) and len(decoded) == 3):
+            raise ValueError("not a cursor")
+        cursor_sort, value, ident = decoded
+        if not isinstance(cursor_sort, str):
+            raise ValueError("not a sort")
+    except (ValueError, binascii.Error):
+        raise ValidationFailed({"cursor": [NOT_A_CURSOR]}) from None
     if cursor_sort != sort:
-        raise ValidationFailed({"cursor": [f"This cursor belongs to sort={cursor_sort}; keep the same sort."]})
-    return value, ident
+        raise ValidationFailed({"cursor": [f"This cursor belongs to sort={cursor_sort[:40]}; keep the same sort."]})
+    if not _is_id(ident):
+        raise ValidationFailed({"cursor": [NOT_A_CURSOR]})
+    return _sort_value(value, SORTS[sort][0]), ident
+
+
+NOT_A_CURSOR = "Not a cursor this API gave out."
+MAX_CURSOR_LENGTH = 200
+MAX_ID = 2**63 - 1
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
+
+
+def _sort_value(value: Any, column: Any) -> Any:
+    """The cursor's sort value, as the column holds it (an aware time, or a priority)."""
+    if column is Ticket.priority:
+        if isinstance(value, int) and not isinstance(value, bool) and -32768 <= value <= 32767:
+            return value
+        raise ValidationFailed({"cursor": [NOT_A_CURSOR]})
+    try:
+        if not (isinstance(value, dict) and set(value) == {"t"} and isinstance(value["t"], str)):
+            raise ValueError("not a time")
+        moment = datetime.fromisoformat(value["t"])
+        if moment.tzinfo is None:
+            raise ValueError("not an aware time")
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValidationFailed({"cursor": [NOT_A_CURSOR]}) from None
 
 
 def apply_filter(session: Session, query: Select[Any], flt: TicketFilter) -> Select[Any]:
@@ -111,7 +150,8 @@ def apply_filter(session: Session, query: Select[Any], flt: TicketFilter) -> Sel
     if flt.source:
         conditions.append(Ticket.source == flt.source)
     if flt.requester_email:
-        conditions.append(Ticket.requester_email == flt.requester_email.lower())
+        # Stored in lower case (hub.tracker.tickets.normal_email), so equality uses the index.
+        conditions.append(Ticket.requester_email == normal_email(flt.requester_email))
     if flt.updated_since:
         conditions.append(Ticket.updated_at >= flt.updated_since)
     if flt.ids is not None:

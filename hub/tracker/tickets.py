@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from hub.models import CorrelationKey, Ticket, TicketCounter
+from hub.models.base import EARLIEST, LATEST, storable_moment
 from hub.plugins import hook_session
 from hub.runtime import runtime_of
 from hub.tracker import audit
@@ -72,12 +73,18 @@ def _validate(kind: str, values: Mapping[str, Any], *, creating: bool) -> dict[s
             errors["change_type"] = [f"Must be one of: {', '.join(CHANGE_TYPES)}."]
         if "risk" in values and values["risk"] not in RISKS:
             errors["risk"] = [f"Must be one of: {', '.join(RISKS)}."]
+        for name in ("planned_start", "planned_end"):
+            moment = values.get(name)
+            if moment is not None and not (isinstance(moment, datetime) and storable_moment(moment)):
+                errors[name] = [f"Must be a date-time with a time zone, between {EARLIEST.date()} and "
+                                f"{LATEST.date()}."]
     else:
         for name in ("change_type", "risk", "planned_start", "planned_end"):
             if values.get(name) is not None:
                 errors[name] = ["Only changes have this field."]
     start, end = values.get("planned_start"), values.get("planned_end")
-    if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
+    readable = "planned_start" not in errors and "planned_end" not in errors
+    if readable and isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
         errors["planned_end"] = ["Must be after planned_start."]
     return errors
 
@@ -142,7 +149,7 @@ def create_ticket(
         urgency=urgency,
         priority=values.get("priority") or runtime.matrix.priority(impact, urgency),
         requester_name=values.get("requester_name"),
-        requester_email=values.get("requester_email"),
+        requester_email=normal_email(values.get("requester_email")),
         tags=list(values.get("tags") or []),
         custom_fields=dict(values.get("custom_fields") or {}),
         change_type=(values.get("change_type") or "normal") if kind == "change" else None,
@@ -243,10 +250,15 @@ def update_ticket(
         old = getattr(ticket, name)
         if name == "title" and isinstance(new, str):
             new = new.strip()
+        elif name == "requester_email":
+            new = normal_email(new)
+        elif name == "priority" and new is None:
+            continue  # cleared: follows impact x urgency, set below once both are known
         if old != new:
             changes[name] = (old, new)
             setattr(ticket, name, new)
-    if ("impact" in changes or "urgency" in changes) and "priority" not in values:
+    follows_matrix = values.get("priority") is None
+    if follows_matrix and ("impact" in changes or "urgency" in changes or "priority" in values):
         priority = runtime.matrix.priority(ticket.impact, ticket.urgency)
         if priority != ticket.priority:
             changes["priority"] = (ticket.priority, priority)
@@ -260,6 +272,14 @@ def update_ticket(
     session.flush()
     notify(session, "ticket_updated", ticket=ticket, changes=changes, actor=actor)
     return changes
+
+
+def normal_email(address: Any) -> Any:
+    """E-mail addresses are kept in lower case, whatever the source typed: people type their
+    address in any case, and "own tickets" compares it with the signed-in user's."""
+    if not isinstance(address, str):
+        return address
+    return address.strip().lower() or None
 
 
 def _name_of(session: Session, field_name: str, ident: int | None) -> str | None:

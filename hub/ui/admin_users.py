@@ -18,6 +18,9 @@ from hub.ui.admin import bp
 from hub.ui.auth import login_required
 from hub.ui.forms import describe_error, field_errors, flashing_errors, parse_int
 
+#: Ten years: an expiry further out is no expiry, and far enough out it is no date at all.
+MAX_TOKEN_DAYS = 3650
+
 
 def _users(session: Any) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
@@ -105,8 +108,8 @@ def tokens() -> Any:
             with unit_of_work() as session:
                 user = get_user(session, form["username"].strip()) if form.get("username", "").strip() else None
                 days = parse_int(form.get("expires_days"), -1) if form.get("expires_days") else None
-                if days is not None and days < 1:
-                    raise ValidationFailed({"expires_days": ["A whole number of days, at least 1."]})
+                if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
+                    raise ValidationFailed({"expires_days": [f"A whole number of days, 1 to {MAX_TOKEN_DAYS}."]})
                 expires = runtime().now() + timedelta(days=days) if days else None
                 secret, token = create_token(session=session, name=form.get("name", "").strip() or "ui",
                                              role=form.get("role") or None, user=user, expires_at=expires)

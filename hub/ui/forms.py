@@ -158,8 +158,15 @@ def flashing_errors(on_error: Callable[[TrackerError], None] | None = None) -> I
             on_error(exc)
 
 
+#: What a database integer holds (64 bits); a longer number from a form or query is unreadable.
+_INT_LIMIT = 2**63
+
+
 def parse_int(value: str | None, default: int | None = None) -> int | None:
+    if value is None or value == "" or len(value) > 20:
+        return default
     try:
-        return int(value) if value not in (None, "") else default
+        number = int(value)
     except (TypeError, ValueError):
         return default
+    return number if -_INT_LIMIT < number < _INT_LIMIT else default

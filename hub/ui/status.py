@@ -139,7 +139,8 @@ def rate(token: str) -> Any:
     comment = request.form.get("comment", "")
 
     def answer(session: Any, ticket: Ticket) -> str:
-        if not (raw.isascii() and raw.isdigit()):
+        # The length first: int() of thousands of digits is slow, then refused with a ValueError.
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 3):
             raise ValidationFailed({"score": ["Choose 1 to 5."]}, "Please choose a rating.")
         surveys.record_survey(session=session, ticket=ticket, score=int(raw), comment=comment)
         return "Thank you for your rating."

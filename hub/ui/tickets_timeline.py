@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.models import AuditEvent, Comment, ConnectorInstance, ExternalLink, InboundEvent, OutboxMessage, Ticket
+from hub.tracker.links import web_link
 
 #: Limits keep a ticket with a flood of occurrences readable and quick; the newest are kept.
 MAX_AUDIT = 500
@@ -92,7 +93,8 @@ def external_links(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
         waiting = session.scalars(select(OutboxMessage).where(OutboxMessage.link_id == link.id,
                                                               OutboxMessage.status.in_(("pending", "dead")))
                                   .order_by(OutboxMessage.id.desc()).limit(5))
-        out.append({"instance": slug, "connector": connector, "external_id": link.external_id, "url": link.url,
+        out.append({"instance": slug, "connector": connector, "external_id": link.external_id,
+                    "url": web_link(link.url),
                     "sync_state": link.sync_state, "last_error": link.last_error, "last_synced_at": link.last_synced_at,
                     "outbox": [{"id": m.id, "status": m.status, "action": m.action, "attempts": m.attempts,
                                 "last_error": m.last_error} for m in waiting]})

@@ -18,19 +18,47 @@ ROLES = ("agent", "admin")
 MAX_DAYS = 366
 
 
-def _period() -> tuple[dt.datetime, dt.datetime, str | None]:
-    today = runtime().now().date()
+#: The days a period may name: the end's next midnight, and 29 days before it (the default
+#: start), must still be dates, and the times must be ones the hub stores.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(9999, 12, 29)
+
+
+def _day(name: str, default: dt.date) -> dt.date:
+    text = request.args.get(name)
+    if not text:
+        return default
     try:
-        end_day = dt.date.fromisoformat(request.args["to"]) if request.args.get("to") else today
-        start_day = (dt.date.fromisoformat(request.args["from"]) if request.args.get("from")
-                     else end_day - dt.timedelta(days=29))
+        day = dt.date.fromisoformat(text)
     except ValueError:
         abort(400, "Dates are written like 2026-11-23.")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        abort(400, f"Dates lie between {FIRST_DAY} and {LAST_DAY}.")
+    return day
+
+
+def _period() -> tuple[dt.datetime, dt.datetime, str | None]:
+    end_day = _day("to", runtime().now().date())
+    start_day = _day("from", max(FIRST_DAY, end_day - dt.timedelta(days=29)))
     if start_day > end_day or (end_day - start_day).days > MAX_DAYS:
         abort(400, f"The period runs forwards and spans at most {MAX_DAYS} days.")
     start = dt.datetime.combine(start_day, dt.time(0), dt.UTC)
     end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(0), dt.UTC)
     return start, end, request.args.get("department") or None
+
+
+#: What makes a spreadsheet read a cell as a formula (or, with tab and CR, start a new
+#: cell or row it then reads so): OWASP's list for CSV injection.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as the text it is: names come from sources (a category
+    a webhook created), so one starting like a formula gets a leading apostrophe. Numbers
+    the hub computed (a negative one among them) stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _figures() -> dict[str, Any]:
@@ -80,20 +108,21 @@ def dashboard_csv() -> Any:
     data = _figures()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["figure", "key", "value"])
-    writer.writerow(["tickets", "", data["tickets"]])
-    writer.writerow(["mtta_minutes", "", data["mtta_minutes"]])
-    writer.writerow(["mttr_hours", "", data["mttr_hours"]])
+    rows: list[list[Any]] = [["figure", "key", "value"]]
+    rows.append(["tickets", "", data["tickets"]])
+    rows.append(["mtta_minutes", "", data["mtta_minutes"]])
+    rows.append(["mttr_hours", "", data["mttr_hours"]])
     for target, share in data["sla"].items():
-        writer.writerow([f"sla_{target}_percent", "", share["percent"]])
-    writer.writerow(["csat_average", "", data["csat"]["average"]])
+        rows.append([f"sla_{target}_percent", "", share["percent"]])
+    rows.append(["csat_average", "", data["csat"]["average"]])
     for label, count in data["backlog"].items():
-        writer.writerow(["backlog", label, count])
-    for group, rows in data["volume"].items():
-        for key, count in rows:
-            writer.writerow([f"volume_{group}", key, count])
+        rows.append(["backlog", label, count])
+    for group, counts in data["volume"].items():
+        for key, count in counts:
+            rows.append([f"volume_{group}", key, count])
     for key, _tickets, occurrences in data["recurring"]["configuration_items"]:
-        writer.writerow(["recurring_ci_occurrences", key, occurrences])
+        rows.append(["recurring_ci_occurrences", key, occurrences])
+    writer.writerows([[inert_cell(cell) for cell in row] for row in rows])
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="insights.csv"'
     return response

@@ -58,3 +58,15 @@ def test_a_source_event_with_unstorable_text_is_kept_cleaned(app: Any, api: Any)
     assert response.status_code == 201, response.json
     ticket = api.get(f"/api/v1/incidents/{response.json['ticket']}").json
     assert ticket["title"] == f"Pump{REPLACEMENT} 3 {REPLACEMENT}"
+
+
+def test_numbers_no_json_column_holds_are_found_and_kept_as_text() -> None:
+    from hub.sdk.safe_json import NumberText
+    from hub.storable import NUMBER_PROBLEM, unstorable
+
+    value = {"a": [1, float("nan")], "b": float("-inf"), "c": 10**150, "d": NumberText("1e999"), "e": True}
+    assert unstorable(value) == ("a[1]", NUMBER_PROBLEM)
+    cleaned = storable(value)
+    assert cleaned == {"a": [1, "NaN"], "b": "-Infinity", "c": "1" + "0" * 150, "d": "1e999", "e": True}
+    assert type(cleaned["d"]) is str and first_unstorable(cleaned) is None
+    assert storable({"n": 10**99, "f": 1.5}) == {"n": 10**99, "f": 1.5}

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
+from hub.api.schemas.moments import ClientDateTime
 from hub.tracker.priority import LEVELS
 from hub.tracker.queries import MAX_LIMIT, SORTS
 from hub.tracker.tickets import CHANGE_TYPES, RISKS
@@ -51,8 +52,8 @@ class ChangeWriteFields(TicketWriteFields):
     type = fields.String(validate=validate.OneOf(CHANGE_TYPES),
                          metadata={"description": "standard, normal or emergency"})
     risk = fields.String(validate=validate.OneOf(RISKS))
-    planned_start = fields.AwareDateTime(allow_none=True)
-    planned_end = fields.AwareDateTime(allow_none=True)
+    planned_start = ClientDateTime(allow_none=True)
+    planned_end = ClientDateTime(allow_none=True)
 
 
 class ChangeCreateSchema(ChangeWriteFields):
@@ -123,7 +124,7 @@ class TicketListArgs(Strict):
     ci = fields.String()
     requester_email = fields.String()
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Free text."})
-    updated_since = fields.AwareDateTime()
+    updated_since = ClientDateTime()
     open = fields.Boolean(metadata={"description": "Only tickets whose work is not finished."})
     sort = fields.String(load_default="-updated_at", validate=validate.OneOf(list(SORTS)))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_LIMIT))
