@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from hub.api.context import runtime
 from hub.auth.principals import Principal
-from hub.auth.users import authenticate
+from hub.auth.users import authenticate, end_sessions
 from hub.tracker.rate_limits import hit
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,6 +103,11 @@ def _too_many(username: str) -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
+    user = current_user()
+    if user is not None and user.user_id is not None:
+        # Clearing the browser's copy is not enough: a copied cookie would still work.
+        with runtime().db.transaction() as db_session:
+            end_sessions(session=db_session, user_id=user.user_id)
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("ui_auth.login"))
