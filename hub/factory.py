@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import uuid
@@ -27,6 +28,8 @@ from hub.settings import SettingsError, load_settings
 from hub.tracker.priority import PriorityMatrix
 from hub.ui import init_ui
 
+log = logging.getLogger("hub")
+
 
 def _keep_file(path: Path, make: Any) -> str:
     """A value generated once and kept in the instance folder (readable by its owner only)."""
@@ -42,10 +45,34 @@ def _keep_file(path: Path, make: Any) -> str:
 def _instance_path(settings: Mapping[str, Any], app: Flask) -> Path:
     path = Path(settings["INSTANCE_PATH"] or app.instance_path).resolve()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        # Owner only: it holds the database, the generated keys and the attachments.
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise SettingsError(f"HUB_INSTANCE_PATH: cannot create {path}: {exc.strerror}") from None
     return path
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create a new SQLite database file readable by its owner only (SQLite itself makes
+    it 0644, and its -wal and -shm files copy the database's mode). An existing file that
+    others can read is left as it is, with a warning naming the fix."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database.startswith(":memory:") \
+            or parsed.database.startswith("file:"):
+        return
+    path = Path(parsed.database)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            log.warning("%s can be read by other users; it holds password hashes and every ticket: "
+                        "chmod 600 %s", path, path)
+        return
+    except OSError:
+        return  # a folder that does not exist: SQLite's own error says so more clearly
+    os.close(fd)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -70,6 +97,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         raise SettingsError(f"HUB_{exc}") from None
     url = settings["DATABASE_URL"] or f"sqlite:///{instance / 'hub.sqlite3'}"
     app.config["DATABASE_URL"] = url
+    private_sqlite_file(url)
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_CONTENT_LENGTH"]
     db = Database(url, pool_size=settings["DB_POOL_SIZE"], max_overflow=settings["DB_MAX_OVERFLOW"])
     if settings["AUTO_MIGRATE"]:
