@@ -1,18 +1,34 @@
 # gunicorn settings for itsm-hub web nodes: `gunicorn -c config/gunicorn.conf.py wsgi:app`.
-# Every value can be overridden on the command line.
+#
+# Run it behind a buffering reverse proxy (nginx; docs/operations.md): gunicorn reads a
+# request body in the thread that serves it, so slow clients talking to it directly can
+# hold every thread. The HUB_* variables read here are hub settings like any other
+# (docs/configuration.md, "Web server"): checked at start-up, with the variable named
+# when one does not parse. Every value can still be overridden on the command line.
 import multiprocessing
-import os
 
-bind = os.environ.get("HUB_BIND", "0.0.0.0:8000")
+from hub.settings import load_settings
+
+_hub = load_settings()
+
+bind = _hub["BIND"]
 # Threads serve the I/O-bound requests; processes use the cores.
-workers = int(os.environ.get("HUB_WEB_WORKERS", multiprocessing.cpu_count()))
-threads = int(os.environ.get("HUB_WEB_THREADS", 4))
+workers = _hub["WEB_WORKERS"] or multiprocessing.cpu_count()
+threads = _hub["WEB_THREADS"]
 worker_class = "gthread"
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
+# Slow clients, as far as gunicorn goes: it bounds the request line and headers, and gives
+# a connection that sends nothing back to its poller after a few seconds. It has no
+# deadline for a body; the hub adds one (HUB_REQUEST_BODY_SECONDS, answered 408).
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
 # The app is built in each worker (after the fork), so database pools are never shared.
 preload_app = False
-accesslog = os.environ.get("HUB_ACCESS_LOG") or None
+accesslog = _hub["ACCESS_LOG"] or None
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("HUB_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The hub alone reads X-Forwarded-For/-Proto, and only from HUB_TRUSTED_PROXIES.
+secure_scheme_headers: dict[str, str] = {}
+forwarded_allow_ips = "127.0.0.1,::1"

@@ -24,6 +24,7 @@ from hub.migrate import check_schema, upgrade
 from hub.models import PluginState
 from hub.plugins import get_plugin_manager
 from hub.runtime import Runtime
+from hub.serving import BodyDeadline, TrustedProxies
 from hub.settings import SettingsError, load_settings
 from hub.tracker.priority import PriorityMatrix
 from hub.ui import init_ui
@@ -124,6 +125,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     plugins.use_switch_source(disabled_plugins)
 
+    app.wsgi_app = TrustedProxies(BodyDeadline(app.wsgi_app, settings["REQUEST_BODY_SECONDS"]),  # type: ignore[method-assign]
+                                  settings["TRUSTED_PROXIES"])
     init_auth(app, TokenChecker(db, settings["TOKEN_CACHE_SECONDS"]))
     init_api(app)
     init_ui(app)
