@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from hub.api import init_api
 from hub.api.converters import IdConverter
+from hub.auth.throttle import apply_rate_limits, init_rate_limits
 from hub.auth.tokens import TokenChecker
 from hub.auth.web import init_auth
 from hub.crypto import SecretBox
@@ -130,7 +131,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_auth(app, TokenChecker(db, settings["TOKEN_CACHE_SECONDS"]))
     init_api(app)
     init_ui(app)
+    init_rate_limits(app, runtime)
     _mount_plugin_blueprints(app, runtime)
+    apply_rate_limits(app)
     _install_request_hooks(app, runtime)
     plugins.hook.startup(app=app)
     return app
