@@ -131,12 +131,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_auth(app, TokenChecker(db, settings["TOKEN_CACHE_SECONDS"]))
     init_api(app)
     init_ui(app)
+    _register_status_links(app)
     init_rate_limits(app, runtime)
     _mount_plugin_blueprints(app, runtime)
     apply_rate_limits(app)
     _install_request_hooks(app, runtime)
     plugins.hook.startup(app=app)
     return app
+
+
+def _register_status_links(app: Flask) -> None:
+    """Revoking a requester's status link: the API route and the ticket page's button."""
+    from hub.api import status_links as api_status_links
+    from hub.ui import status_links as ui_status_links
+
+    app.extensions["hub.api"].register_blueprint(api_status_links.bp)
+    app.register_blueprint(ui_status_links.bp)
 
 
 def _mount_plugin_blueprints(app: Flask, runtime: Runtime) -> None:

@@ -195,6 +195,9 @@ SETTINGS: tuple[Setting, ...] = (
             group="Tracker"),
     Setting("ATTACHMENT_MAX_BYTES", _parse_int, 10 * 1024 * 1024, "Largest attachment kept (from mail, forms or "
             "the API); larger ones are listed as skipped with the reason.", group="Tracker"),
+    Setting("STATUS_LINK_DAYS", _parse_int, 90, "Days a requester's status link keeps opening after the ticket "
+            "reached a final state (closed, cancelled, ...); 0 keeps it for ever. An admin can revoke a link "
+            "at any time.", group="Tracker"),
     Setting("ATTACHMENT_TYPES", _parse_list, [], "Allowed attachment types (e.g. image/*,application/pdf,text/csv). "
             "Empty allows every type; files are always served as downloads, never rendered.", group="Tracker",
             example="image/*,application/pdf,text/csv,text/plain"),
