@@ -22,6 +22,14 @@ from hub.tracker.status_links import ticket_for_token
 
 bp = Blueprint("status", __name__)
 
+
+@bp.after_request
+def keep_the_link_private(response: Any) -> Any:
+    """The page and its token are the requester's: no cache keeps them, no link passes them on."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
 PLAIN_STATUS = {
     "new": "Received. The team will look at it soon.",
     "acknowledged": "Seen by the team.",
