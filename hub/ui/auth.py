@@ -36,6 +36,7 @@ def login_required(permission: str | None = None) -> Callable[[F], F]:
                 abort(403, f"Your role ({user.role}) cannot open this page.")
             return view(*args, **kwargs)
 
+        checked.hub_permission = permission  # type: ignore[attr-defined]
         return checked  # type: ignore[return-value]
 
     return decorate
