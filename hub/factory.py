@@ -55,9 +55,9 @@ def _instance_path(settings: Mapping[str, Any], app: Flask) -> Path:
 
 
 def private_sqlite_file(url: str) -> None:
-    """Create a new SQLite database file readable by its owner only (SQLite itself makes
-    it 0644, and its -wal and -shm files copy the database's mode). An existing file that
-    others can read is left as it is, with a warning naming the fix."""
+    """Keep a SQLite database readable by its owner only: a new file is created 600 (SQLite
+    itself would make it 644, and its -wal and -shm files copy the database's mode); an
+    older file that others can read is narrowed to its owner at start-up."""
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
@@ -66,15 +66,22 @@ def private_sqlite_file(url: str) -> None:
         return
     path = Path(parsed.database)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
-        if path.stat().st_mode & 0o077:
-            log.warning("%s can be read by other users; it holds password hashes and every ticket: "
-                        "chmod 600 %s", path, path)
-        return
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            _owner_only(file)
     except OSError:
-        return  # a folder that does not exist: SQLite's own error says so more clearly
-    os.close(fd)
+        pass  # a folder that does not exist: SQLite's own error says so more clearly
+
+
+def _owner_only(file: Path) -> None:
+    try:
+        mode = file.stat().st_mode
+        if mode & 0o077:
+            file.chmod(mode & 0o700)
+            log.debug("made %s readable by its owner only", file)
+    except OSError:
+        pass  # not ours to change (or gone): SQLite still opens it as before
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

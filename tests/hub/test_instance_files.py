@@ -55,12 +55,12 @@ def test_db_upgrade_on_a_fresh_folder_creates_it_private(tmp_path: Path, loose_u
     assert _mode(instance) == 0o700 and _mode(instance / "hub.sqlite3") == 0o600
 
 
-def test_an_existing_readable_database_is_named_in_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_existing_readable_database_is_narrowed_to_its_owner(tmp_path: Path) -> None:
     from hub.factory import private_sqlite_file
 
     database = tmp_path / "old.sqlite3"
-    database.write_bytes(b"")
-    database.chmod(0o644)
+    for path in (database, tmp_path / "old.sqlite3-wal"):
+        path.write_bytes(b"")
+        path.chmod(0o644)
     private_sqlite_file(f"sqlite:///{database}")
-    assert f"chmod 600 {database}" in caplog.text
-    assert _mode(database) == 0o644  # the operator's file is not changed behind their back
+    assert _mode(database) == 0o600 and _mode(tmp_path / "old.sqlite3-wal") == 0o600
