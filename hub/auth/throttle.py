@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
+from werkzeug.exceptions import TooManyRequests
 
+from hub.api.problems import handle_http_error, is_api_request
 from hub.runtime import Runtime
 
 log = logging.getLogger("hub.limits")
@@ -72,8 +75,7 @@ def hashed(value: str) -> str:
 
 
 def retry_after(limit: RequestLimit) -> str:
-    import time
-
+    """Seconds until the limit lets the caller in again, for a Retry-After header."""
     return str(max(1, int(limit.reset_at - time.time())))
 
 
@@ -125,6 +127,8 @@ def apply_rate_limits(app: Flask) -> None:
     limiter: Limiter = app.extensions["hub.limiter"]
     for endpoint, view in list(app.view_functions.items()):
         marks = _marks(view)
+        if not marks or getattr(view, "hub_limits_applied", False):
+            continue
         wrapped: Any = view
         for mark in marks:
             options: dict[str, Any] = {"key_func": mark.key, "methods": list(mark.methods),
@@ -132,6 +136,7 @@ def apply_rate_limits(app: Flask) -> None:
             decorate = (limiter.shared_limit(mark.limit, mark.scope, **options) if mark.scope
                         else limiter.limit(mark.limit, **options))
             wrapped = decorate(wrapped)
+        wrapped.hub_limits_applied = True
         app.view_functions[endpoint] = wrapped
 
 
@@ -147,10 +152,6 @@ def _over_the_limit(exc: RateLimitExceeded) -> Any:
     """The view's own answer when it has one; otherwise 429 through the hub's error handlers."""
     if exc.response is not None:
         return exc.response
-    from werkzeug.exceptions import TooManyRequests
-
-    from hub.api.problems import handle_http_error, is_api_request
-
     refusal = TooManyRequests("Too many requests; wait a little and try again.")
     ui_error = current_app.extensions.get("ui_error")
     if is_api_request() or ui_error is None:
