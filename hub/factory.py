@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import uuid
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from hub.api import init_api
 from hub.api.converters import IdConverter
+from hub.auth.throttle import apply_rate_limits, init_rate_limits
 from hub.auth.tokens import TokenChecker
 from hub.auth.web import init_auth
 from hub.crypto import SecretBox
@@ -23,9 +25,12 @@ from hub.migrate import check_schema, upgrade
 from hub.models import PluginState
 from hub.plugins import get_plugin_manager
 from hub.runtime import Runtime
+from hub.serving import BodyDeadline, TrustedProxies
 from hub.settings import SettingsError, load_settings
 from hub.tracker.priority import PriorityMatrix
 from hub.ui import init_ui
+
+log = logging.getLogger("hub")
 
 
 def _keep_file(path: Path, make: Any) -> str:
@@ -42,10 +47,41 @@ def _keep_file(path: Path, make: Any) -> str:
 def _instance_path(settings: Mapping[str, Any], app: Flask) -> Path:
     path = Path(settings["INSTANCE_PATH"] or app.instance_path).resolve()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        # Owner only: it holds the database, the generated keys and the attachments.
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise SettingsError(f"HUB_INSTANCE_PATH: cannot create {path}: {exc.strerror}") from None
     return path
+
+
+def private_sqlite_file(url: str) -> None:
+    """Keep a SQLite database readable by its owner only: a new file is created 600 (SQLite
+    itself would make it 644, and its -wal and -shm files copy the database's mode); an
+    older file that others can read is narrowed to its owner at start-up."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database.startswith(":memory:") \
+            or parsed.database.startswith("file:"):
+        return
+    path = Path(parsed.database)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            _owner_only(file)
+    except OSError:
+        pass  # a folder that does not exist: SQLite's own error says so more clearly
+
+
+def _owner_only(file: Path) -> None:
+    try:
+        mode = file.stat().st_mode
+        if mode & 0o077:
+            file.chmod(mode & 0o700)
+            log.debug("made %s readable by its owner only", file)
+    except OSError:
+        pass  # not ours to change (or gone): SQLite still opens it as before
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -70,6 +106,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         raise SettingsError(f"HUB_{exc}") from None
     url = settings["DATABASE_URL"] or f"sqlite:///{instance / 'hub.sqlite3'}"
     app.config["DATABASE_URL"] = url
+    private_sqlite_file(url)
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_CONTENT_LENGTH"]
     db = Database(url, pool_size=settings["DB_POOL_SIZE"], max_overflow=settings["DB_MAX_OVERFLOW"])
     if settings["AUTO_MIGRATE"]:
@@ -96,19 +133,40 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     plugins.use_switch_source(disabled_plugins)
 
+    app.wsgi_app = TrustedProxies(BodyDeadline(app.wsgi_app, settings["REQUEST_BODY_SECONDS"]),  # type: ignore[method-assign]
+                                  settings["TRUSTED_PROXIES"])
     init_auth(app, TokenChecker(db, settings["TOKEN_CACHE_SECONDS"]))
     init_api(app)
     init_ui(app)
+    _register_status_links(app)
+    init_rate_limits(app, runtime)
     _mount_plugin_blueprints(app, runtime)
+    apply_rate_limits(app)
     _install_request_hooks(app, runtime)
     plugins.hook.startup(app=app)
     return app
+
+
+def _register_status_links(app: Flask) -> None:
+    """Revoking a requester's status link: the API route and the ticket page's button."""
+    from hub.api import status_links as api_status_links
+    from hub.ui import status_links as ui_status_links
+
+    app.extensions["hub.api"].register_blueprint(api_status_links.bp)
+    app.register_blueprint(ui_status_links.bp)
 
 
 def _mount_plugin_blueprints(app: Flask, runtime: Runtime) -> None:
     from hub.plugins_web import mount_plugin_blueprints
 
     mount_plugin_blueprints(app, runtime)
+
+
+#: The API reference page (Redoc, served from /static): its script from here only; Redoc
+#: styles itself inline and searches in a worker it makes from a blob.
+API_DOCS_POLICY = ("default-src 'none'; script-src 'self'; worker-src blob:; style-src 'self' 'unsafe-inline'; "
+                   "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+                   "form-action 'none'; frame-ancestors 'none'")
 
 
 def _install_request_hooks(app: Flask, runtime: Runtime) -> None:
@@ -121,6 +179,8 @@ def _install_request_hooks(app: Flask, runtime: Runtime) -> None:
     @app.after_request
     def finish_request(response: Response) -> Response:
         response.headers.setdefault("X-Request-Id", g.get("request_id", ""))
+        if request.path.startswith("/api/v1/docs"):
+            response.headers["Content-Security-Policy"] = API_DOCS_POLICY
         return response
 
     @app.teardown_request

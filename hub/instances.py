@@ -108,19 +108,61 @@ def _department(session: Session, slug: str | None) -> int | None:
     return ident
 
 
+#: Fields that say where a connector sends its secrets, when the schema does not say
+#: itself (``metadata={"secret_target": True/False}``): addresses, accounts, TLS.
+_TARGET_NAME = re.compile(r"(^|_)(url|uri|host|port|server|endpoint|domain|tenant|username|user|login|account"
+                          r"|email|security|tls|ssl|insecure|verify|ca_file|proxy|auth|protocol)(_|$)")
+
+
+def secret_targets(cls: type[Connector]) -> list[str]:
+    """The non-secret fields whose change would send the stored secrets somewhere else."""
+    schema = cls.config_schema()
+    targets = []
+    for info in describe(schema):
+        declared = (schema.fields[info.name].metadata or {}).get("secret_target")
+        if info.secret or declared is False:
+            continue
+        if declared or info.type == "url" or _TARGET_NAME.search(info.name.lower()):
+            targets.append(info.name)
+    return targets
+
+
+def _config_with_kept_secrets(cls: type[Connector], instance: ConnectorInstance, given: dict[str, Any],
+                              stored: dict[str, Any]) -> dict[str, Any]:
+    """The new config, with each secret sent back masked (or left out) filled from the store.
+
+    A stored secret is kept only while the connector still sends it to the same place:
+    when a field of ``secret_targets`` changes, it must be entered again, so that nobody
+    can read a "write-only" secret back by pointing the instance at their own server.
+    """
+    kept = []
+    for name in secret_names(cls.config_schema):
+        if given.get(name) in (None, SECRET_MASK) and name in stored:
+            given[name] = stored[name]
+            if stored[name]:  # an empty value gives nothing away
+                kept.append(name)
+        elif given.get(name) is None:
+            given.pop(name, None)
+    loaded = _load_config(cls, given)
+    before = instance.config or {}
+    moved = [name for name in secret_targets(cls) if loaded.get(name) != before.get(name)]
+    if kept and moved:
+        message = (f"Enter it again: {', '.join(moved)} changed, and a stored secret is never sent to a new "
+                   "address or account.")
+        raise ValidationFailed({f"config.{name}": [message] for name in kept},
+                               f"Changing {', '.join(moved)} needs the secrets again ({', '.join(kept)}).")
+    return loaded
+
+
 def update_instance(*, session: Session, instance: ConnectorInstance, changes: dict[str, Any]) -> ConnectorInstance:
-    """Change an instance. Secrets left out (or sent back masked) keep their stored value."""
+    """Change an instance. Secrets left out (or sent back masked) keep their stored value,
+    unless the change points the connector somewhere else (``secret_targets``)."""
     runtime = runtime_of(session)
     cls = connector_class(runtime, instance.connector)
     if "config" in changes:
         stored = runtime.secrets.open(instance.secrets)
-        given = dict(changes["config"] or {})
-        for name in secret_names(cls.config_schema):
-            if given.get(name) in (None, SECRET_MASK) and name in stored:
-                given[name] = stored[name]
-            elif given.get(name) is None:
-                given.pop(name, None)
-        plain, hidden = _split(cls, _load_config(cls, given))
+        loaded = _config_with_kept_secrets(cls, instance, dict(changes["config"] or {}), stored)
+        plain, hidden = _split(cls, loaded)
         instance.config = plain
         instance.secrets = runtime.secrets.seal(hidden) if hidden else None
     if "name" in changes:

@@ -104,6 +104,21 @@ def _parse_redis_url(raw: Any) -> str:
     return value
 
 
+def _parse_trusted_proxies(raw: Any) -> str:
+    from hub.serving import parse_trusted_proxies
+
+    text = str(raw).strip()
+    parse_trusted_proxies(text)
+    return text
+
+
+def _parse_bind(raw: Any) -> str:
+    text = _parse_str(raw).strip()
+    if not text or (":" not in text and not text.startswith("unix:")):
+        raise ValueError(f"expected HOST:PORT or unix:PATH, got {raw!r}")
+    return text
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: its name without the ``HUB_`` prefix, parser, default and meaning."""
@@ -180,6 +195,9 @@ SETTINGS: tuple[Setting, ...] = (
             group="Tracker"),
     Setting("ATTACHMENT_MAX_BYTES", _parse_int, 10 * 1024 * 1024, "Largest attachment kept (from mail, forms or "
             "the API); larger ones are listed as skipped with the reason.", group="Tracker"),
+    Setting("STATUS_LINK_DAYS", _parse_int, 90, "Days a requester's status link keeps opening after the ticket "
+            "reached a final state (closed, cancelled, ...); 0 keeps it for ever. An admin can revoke a link "
+            "at any time.", group="Tracker"),
     Setting("ATTACHMENT_TYPES", _parse_list, [], "Allowed attachment types (e.g. image/*,application/pdf,text/csv). "
             "Empty allows every type; files are always served as downloads, never rendered.", group="Tracker",
             example="image/*,application/pdf,text/csv,text/plain"),
@@ -193,7 +211,28 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SESSION_HOURS", _parse_float, 12.0, "How long a page sign-in lasts without activity.", group="Security"),
     Setting("ALLOW_PRIVATE_URLS", _parse_bool, False, "Let connectors reach link-local and cloud metadata "
             "addresses. Loopback and private networks are always allowed.", group="Security"),
+    Setting("TRUSTED_PROXIES", _parse_trusted_proxies, "", "The reverse proxies in front of the web server: "
+            "their number (1 for one nginx) or their addresses (10.0.0.5,10.0.1.0/24). The client's address "
+            "(for rate limits and logs) and scheme are then read from the X-Forwarded-For and "
+            "X-Forwarded-Proto headers they add, and from no one else. Empty: clients connect directly.",
+            group="Security", example="1"),
+    # -- Web server ------------------------------------------------------------------------
+    Setting("BIND", _parse_bind, "127.0.0.1:8000", "Where gunicorn listens (config/gunicorn.conf.py): "
+            "HOST:PORT or unix:PATH. The buffering proxy in front connects here.", group="Web server"),
+    Setting("WEB_WORKERS", _parse_int, 0, "gunicorn worker processes; 0 means one per CPU core.",
+            group="Web server"),
+    Setting("WEB_THREADS", _parse_int, 4, "Threads per gunicorn worker.", group="Web server"),
+    Setting("ACCESS_LOG", _parse_str, "", "gunicorn's access log: a file, '-' for standard error, "
+            "empty for none.", group="Web server", example="-"),
+    Setting("REQUEST_BODY_SECONDS", _parse_float, 30.0, "Under gunicorn, the longest a request body may take "
+            "to arrive; a slower client gets 408 and frees its thread. 0 switches the limit off.",
+            group="Web server"),
 )
+
+#: Variables an older config read that are settings no more, with what replaces them.
+RETIRED = {
+    "FORWARDED_ALLOW_IPS": "set HUB_TRUSTED_PROXIES instead (the hub reads X-Forwarded-* itself)",
+}
 
 BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
 
@@ -213,7 +252,8 @@ def _apply(target: dict[str, Any], values: Mapping[str, Any], origin: str, *, st
         setting = BY_NAME.get(name)
         if setting is None:
             if strict:
-                raise SettingsError(f"{origin}: unknown setting {key!r}")
+                hint = f"; {RETIRED[name]}" if name in RETIRED else ""
+                raise SettingsError(f"{origin}: unknown setting {key!r}{hint}")
             target[key] = raw  # test overrides may carry Flask's own keys (TESTING, ...)
             continue
         try:

@@ -3,7 +3,7 @@
 Both check a submission the same way (connectors.webform.submit), store it raw first
 through the pipeline, and answer with the ticket's reference and the private status link.
 A filled spam trap is thanked and dropped; each address may submit a limited number of
-times an hour.
+times an hour (the form's ``submissions_per_hour``, counted by the hub's rate limiter).
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, jsonify, make_response, render_template, request
+from flask import Blueprint, Response, abort, g, jsonify, make_response, render_template, request
 
 from connectors.webform.submit import Checked, Upload, check, is_spam
 from hub.sdk import RawEvent
 from hub.sdk.services import ConnectorInstance, build_connector, ingest
-from hub.sdk.web import csrf_exempt, problem, public, runtime
+from hub.sdk.web import client_address, csrf_exempt, problem, public, rate_limited, reading, retry_after, runtime
 from hub.tracker import services
 from hub.tracker.errors import Conflict
-from hub.tracker.rate_limits import hit
 
 
 def make_blueprint() -> Blueprint:
@@ -43,9 +42,44 @@ def _form(session: Any, slug: str) -> tuple[ConnectorInstance, dict[str, Any]]:
     return instance, dict(instance.config or {})
 
 
-def _limited(session: Any, slug: str, config: dict[str, Any]) -> bool:
-    return not hit(session, f"webform:{slug}:{request.remote_addr}", limit=config["submissions_per_hour"],
-                   window_seconds=3600)
+def _limit_config() -> dict[str, Any]:
+    """The form's config for its rate limit, read once per request (empty for no such form)."""
+    if "webform_limit_config" not in g:
+        from sqlalchemy import select
+
+        slug = (request.view_args or {}).get("slug", "")
+        with reading() as session:
+            instance = session.scalar(select(ConnectorInstance).where(ConnectorInstance.slug == slug,
+                                                                      ConnectorInstance.connector == "webform"))
+            g.webform_limit_config = dict(instance.config or {}) if instance is not None else {}
+    return g.webform_limit_config
+
+
+def _per_hour() -> str:
+    return f"{_limit_config().get('submissions_per_hour', 10)} per hour"
+
+
+def _address_on_form() -> str:
+    return f"{(request.view_args or {}).get('slug', '')}@{client_address()}"
+
+
+def _page_refused(_limit: Any) -> Response:
+    values = request.form.to_dict()
+    submission = values.pop("submission", "") or uuid.uuid4().hex
+    slug = (request.view_args or {}).get("slug")
+    return make_response(render_template("webform/form.html", form=_limit_config(), slug=slug, values=values,
+                                         errors={}, submission=submission, limited=True), 429)
+
+
+def _json_refused(limit: Any) -> Response:
+    return _cors(problem(429, "Too many requests", "Too many submissions from this address; try later.",
+                         kind="rate-limited", headers={"Retry-After": retry_after(limit)}), _limit_config())
+
+
+#: Each address may submit a form a number of times an hour (the form's setting), the page
+#: and the JSON endpoint counted together.
+def _per_address(on_breach: Any) -> Any:
+    return rate_limited(_per_hour, key=_address_on_form, scope="webform-submissions", on_breach=on_breach)
 
 
 def _file(name: str) -> Upload | None:
@@ -88,6 +122,7 @@ def _submit(session: Any, instance: ConnectorInstance, checked: Checked, submiss
 
 
 @public
+@_per_address(_page_refused)
 def form_page(slug: str) -> Any:
     hub = runtime()
     with hub.db.transaction() as session:
@@ -99,9 +134,6 @@ def form_page(slug: str) -> Any:
         submission = values.pop("submission", "") or uuid.uuid4().hex
         if is_spam(values):
             return render_template("webform/thanks.html", form=config, ticket=None, status_url=None)
-        if _limited(session, slug, config):
-            return render_template("webform/form.html", form=config, slug=slug, values=values, errors={},
-                                   submission=submission, limited=True), 429
         uploads = {spec["name"]: _file(spec["name"]) for spec in config["fields"] if spec["type"] == "file"}
         checked = check(config, values, uploads)
         if checked.errors:
@@ -131,6 +163,7 @@ def _cors(response: Response, config: dict[str, Any]) -> Response:
 
 @public
 @csrf_exempt
+@_per_address(_json_refused)
 def form_json(slug: str) -> Any:
     """Submit from a site's own page: the same fields and checks, JSON in and out."""
     hub = runtime()
@@ -149,9 +182,6 @@ def form_json(slug: str) -> Any:
         values = dict(body.get("values") or {})
         if is_spam(values):
             return _cors(make_response(jsonify(accepted=True), 202), config)
-        if _limited(session, slug, config):
-            return _cors(problem(429, "Too many requests", "Too many submissions from this address; try later.",
-                                 kind="rate-limited", headers={"Retry-After": "3600"}), config)
         files = body.get("files") or {}
         uploads = {spec["name"]: _decoded(files.get(spec["name"])) for spec in config["fields"]
                    if spec["type"] == "file"}

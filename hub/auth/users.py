@@ -45,10 +45,25 @@ def create_user(
 
 
 def set_password(*, session: Session, user: User, password: str) -> None:
+    """A new password; every session signed in with the old one ends (a stolen cookie too)."""
     problems = password_problems(password)
     if problems:
         raise ValidationFailed({"password": problems})
     user.password_hash = hash_password(password)
+    user.session_epoch += 1
+
+
+def end_sessions(*, session: Session, user_id: int) -> int:
+    """Sign the user out everywhere: every session cookie issued so far stops working.
+
+    Sessions are signed cookies; the epoch they carry is compared with the user's on each
+    request, so raising it is the server-side "forget". Returns the new epoch.
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        return 0
+    user.session_epoch += 1
+    return user.session_epoch
 
 
 def authenticate(*, session: Session, username: str, password: str) -> User | None:

@@ -70,9 +70,18 @@ def cli(ctx: click.Context) -> None:
 
 
 def _register_builtin_commands() -> None:
-    from hub.cli import config_cmd, connectors_cmd, db_cmd, jobs_cmd, plugins_cmd, run_cmd, users_cmd
+    from hub.cli import (
+        config_cmd,
+        connectors_cmd,
+        db_cmd,
+        jobs_cmd,
+        plugins_cmd,
+        run_cmd,
+        status_links_cmd,
+        users_cmd,
+    )
 
-    for module in (run_cmd, db_cmd, users_cmd, plugins_cmd, connectors_cmd, config_cmd, jobs_cmd):
+    for module in (run_cmd, db_cmd, users_cmd, plugins_cmd, connectors_cmd, config_cmd, jobs_cmd, status_links_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
     for group_name, commands in jobs_cmd.SUBCOMMANDS.items():

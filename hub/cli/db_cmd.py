@@ -9,6 +9,7 @@ from hub.cli import HubContext, pass_hub
 
 def _database(hub: HubContext):
     from hub.db import Database
+    from hub.factory import private_sqlite_file
     from hub.settings import SettingsError, load_settings
 
     try:
@@ -22,8 +23,9 @@ def _database(hub: HubContext):
         from flask import Flask
 
         instance = Path(settings["INSTANCE_PATH"] or Flask("hub").instance_path)
-        instance.mkdir(parents=True, exist_ok=True)
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
         url = f"sqlite:///{instance.resolve() / 'hub.sqlite3'}"
+    private_sqlite_file(url)
     return Database(url)
 
 

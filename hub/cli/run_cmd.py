@@ -27,8 +27,11 @@ def web(host: str, port: int, workers: int, threads: int) -> None:
 
     class HubServer(BaseApplication):
         def load_config(self) -> None:
+            # As config/gunicorn.conf.py: the hub alone reads X-Forwarded-* (HUB_TRUSTED_PROXIES).
             for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                               "worker_class": "gthread", "timeout": 60, "graceful_timeout": 10,
+                               "worker_class": "gthread", "timeout": 60, "graceful_timeout": 10, "keepalive": 5,
+                               "limit_request_line": 8190, "limit_request_fields": 100,
+                               "limit_request_field_size": 8190, "secure_scheme_headers": {},
                                "accesslog": None, "errorlog": "-", "loglevel": "warning"}.items():
                 self.cfg.set(key, value)
 

@@ -1,4 +1,4 @@
-"""Counters behind rate limits, and the saved views of the ticket list."""
+"""Counters behind in-transaction limits, and the saved views of the ticket list."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from hub.models.base import Base, IdType, utcnow
 
 
 class RateCounter(Base):
-    """Hits of one key (an address on a form, a sender's auto-replies, a login) in a window."""
+    """Hits of one key in a window, for limits counted inside a transaction (hub.tracker.rate_limits):
+    acknowledgements to one requester. Web requests are limited in Redis (hub.auth.throttle)."""
 
     __tablename__ = "rate_counters"
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from hub.api.context import reading, runtime, unit_of_work
 from hub.api.problems import problem
+from hub.auth.throttle import client_address, rate_limited, retry_after
 from hub.auth.web import current_principal, public
 from hub.ui.auth import login_required
 from hub.ui.csrf import csrf_exempt
@@ -20,6 +21,7 @@ from hub.ui.menu import MenuItem
 
 __all__ = [
     "MenuItem",
+    "client_address",
     "csrf_exempt",
     "current_principal",
     "describe_error",
@@ -28,7 +30,9 @@ __all__ = [
     "login_required",
     "problem",
     "public",
+    "rate_limited",
     "reading",
+    "retry_after",
     "runtime",
     "unit_of_work",
 ]

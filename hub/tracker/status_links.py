@@ -1,15 +1,22 @@
-"""The requester's private status link: unguessable, revocable, the same in every mail."""
+"""The requester's private status link: unguessable, revocable, the same in every mail.
+
+A link stops opening when an admin revokes it (a mail forwarded to the wrong person) and
+``HUB_STATUS_LINK_DAYS`` after the ticket reached a final state (closed, cancelled, ...).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hub.models import StatusToken, Ticket
 from hub.runtime import runtime_of
+from hub.tracker import audit
+from hub.tracker.actors import Actor
 
 TOKEN_BYTES = 32
 
@@ -39,14 +46,30 @@ def status_url(session: Session, ticket: Ticket) -> str:
 
 
 def ticket_for_token(session: Session, token: str) -> Ticket | None:
-    """The ticket a token opens, or None for an unknown or revoked token."""
+    """The ticket a token opens, or None for an unknown, revoked or expired token."""
     if not token or len(token) > 100:
         return None
     row = session.scalar(select(StatusToken).where(StatusToken.token_hash == _hash(token)))
     if row is None or row.revoked_at is not None:
         return None
+    ticket = session.get(Ticket, row.ticket_id)
+    if ticket is None or link_expired(session, ticket):
+        return None
     row.last_seen_at = runtime_of(session).now()
-    return session.get(Ticket, row.ticket_id)
+    return ticket
+
+
+def link_expires_at(session: Session, ticket: Ticket) -> datetime | None:
+    """When the ticket's links stop opening: HUB_STATUS_LINK_DAYS after it closed (None: not yet known)."""
+    days = int(runtime_of(session).settings.get("STATUS_LINK_DAYS") or 0)
+    if not days or ticket.closed_at is None:
+        return None
+    return ticket.closed_at + timedelta(days=days)
+
+
+def link_expired(session: Session, ticket: Ticket) -> bool:
+    expires = link_expires_at(session, ticket)
+    return expires is not None and runtime_of(session).now() >= expires
 
 
 def revoke_status_tokens(session: Session, ticket: Ticket) -> int:
@@ -55,3 +78,12 @@ def revoke_status_tokens(session: Session, ticket: Ticket) -> int:
                                                        StatusToken.revoked_at.is_(None))
                              .values(revoked_at=runtime_of(session).now()))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def revoke_status_links(*, session: Session, ticket: Ticket, actor: Actor) -> int:
+    """Revoke the ticket's status links and say so in its history; the next mail carries a new one."""
+    count = revoke_status_tokens(session, ticket)
+    if count:
+        audit.record(session, ticket, "status_links_revoked", actor, {"status_link": ["open", "revoked"]},
+                     "The requester's status link was revoked.")
+    return count

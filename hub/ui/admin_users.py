@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from sqlalchemy import select
 
 from hub.api.context import principal, reading, runtime, unit_of_work
@@ -84,7 +85,9 @@ def user_password(user_id: int) -> Any:
         if user is None:
             raise NotFound(f"No user {user_id}.")
         set_password(session=session, user=user, password=request.form.get("password") or "")
-        done = f"Changed the password of {user.username}."
+        done = f"Changed the password of {user.username}; their sessions have ended."
+        if user.id == principal().user_id:  # an admin changing their own stays signed in here
+            flask_session["user"] = {**flask_session["user"], "epoch": user.session_epoch}
     if done:
         flash(done, "success")
     return redirect(url_for("ui_admin.users"))

@@ -7,12 +7,12 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, session, url_for
 
 from hub.api.context import runtime
 from hub.auth.principals import Principal
-from hub.auth.users import authenticate
-from hub.tracker.rate_limits import hit
+from hub.auth.throttle import client_address, rate_limited
+from hub.auth.users import authenticate, end_sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("ui_auth", __name__)
@@ -36,6 +36,7 @@ def login_required(permission: str | None = None) -> Callable[[F], F]:
                 abort(403, f"Your role ({user.role}) cannot open this page.")
             return view(*args, **kwargs)
 
+        checked.hub_permission = permission  # type: ignore[attr-defined]
         return checked  # type: ignore[return-value]
 
     return decorate
@@ -51,28 +52,45 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-#: Sign-in attempts allowed per address, and failures per username, in LOGIN_WINDOW seconds.
+#: Sign-in attempts allowed per client address, and failures per username from one
+#: address, in LOGIN_WINDOW. A username is never locked for everyone: the right password
+#: from another address still signs in, so knowing a name is not a lock-out switch.
 LOGIN_ATTEMPTS_PER_ADDRESS = 30
-LOGIN_FAILURES_PER_USER = 10
-LOGIN_WINDOW = 900
+LOGIN_FAILURES_PER_USER_AND_ADDRESS = 10
+LOGIN_WINDOW = "15 minutes"
+
+
+def _username_at_address() -> str:
+    return f"{request.form.get('username', '').strip()[:150].lower()}@{client_address()}"
+
+
+def _too_many(_limit: Any = None) -> Any:
+    message = "Too many sign-in attempts. Wait 15 minutes and try again, or ask an admin to reset your password."
+    response = make_response(render_template("ui/login.html", error=message,
+                                             username=request.form.get("username", "")), 429)
+    response.headers["Retry-After"] = "900"
+    return response
+
+
+def _attempts() -> str:
+    return f"{LOGIN_ATTEMPTS_PER_ADDRESS} per {LOGIN_WINDOW}"
+
+
+def _failures() -> str:
+    return f"{LOGIN_FAILURES_PER_USER_AND_ADDRESS} per {LOGIN_WINDOW}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@rate_limited(_attempts, scope="sign-in", on_breach=_too_many)
+@rate_limited(_failures, key=_username_at_address, scope="sign-in-failures",
+              count_when=lambda response: response.status_code == 401, on_breach=_too_many)
 def login() -> Any:
     error = None
     if request.method == "POST":
         username = request.form.get("username", "").strip()[:150]
         password = request.form.get("password", "")[:1000]
         with runtime().db.transaction() as db_session:
-            if not hit(db_session, f"login-address:{request.remote_addr}", limit=LOGIN_ATTEMPTS_PER_ADDRESS,
-                       window_seconds=LOGIN_WINDOW):
-                return _too_many(username)
-            if username and _locked(db_session, username):
-                return _too_many(username)
             user = authenticate(session=db_session, username=username, password=password) if username else None
-            if user is None and username:
-                hit(db_session, f"login-user:{username.lower()}", limit=LOGIN_FAILURES_PER_USER,
-                    window_seconds=LOGIN_WINDOW)
             if user is not None:
                 session.clear()
                 session.permanent = True
@@ -85,24 +103,13 @@ def login() -> Any:
         401 if error else 200)
 
 
-def _locked(db_session: Any, username: str) -> bool:
-    """Too many failures for this username lately (counted without adding one)."""
-    from hub.models import RateCounter
-
-    counter = db_session.get(RateCounter, f"login-user:{username.lower()}")
-    if counter is None:
-        return False
-    fresh = (runtime().now() - counter.window_start).total_seconds() < LOGIN_WINDOW
-    return fresh and counter.count >= LOGIN_FAILURES_PER_USER
-
-
-def _too_many(username: str) -> Any:
-    message = "Too many sign-in attempts. Wait 15 minutes and try again, or ask an admin to reset your password."
-    return render_template("ui/login.html", error=message, username=username), 429
-
-
 @bp.post("/logout")
 def logout() -> Any:
+    user = current_user()
+    if user is not None and user.user_id is not None:
+        # Clearing the browser's copy is not enough: a copied cookie would still work.
+        with runtime().db.transaction() as db_session:
+            end_sessions(session=db_session, user_id=user.user_id)
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("ui_auth.login"))

@@ -42,7 +42,8 @@ class FormField:
         if self.info.secret and self.retype and not self.stored_secret:
             parts.append("Type it again: secrets are never sent back to the browser.")
         elif self.info.secret:
-            parts.append("Write-only: leave empty to keep the stored value." if self.stored_secret
+            parts.append("Write-only: leave empty to keep the stored value, as long as the address and account "
+                         "stay the same (change those and you enter it again)." if self.stored_secret
                          else "Write-only: it is stored encrypted and never shown again.")
         elif self.info.default not in (None, "") and self.widget != "checkbox":
             parts.append(f"Default: {self._text(self.info.default)}.")

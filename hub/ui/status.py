@@ -12,15 +12,23 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from hub.api.context import runtime
+from hub.auth.throttle import hashed, rate_limited
 from hub.auth.web import public
 from hub.models import AuditEvent, Comment, Ticket
 from hub.tracker import surveys
 from hub.tracker.comments import add_comment
 from hub.tracker.errors import Conflict, TrackerError, ValidationFailed
-from hub.tracker.rate_limits import hit
 from hub.tracker.status_links import ticket_for_token
 
 bp = Blueprint("status", __name__)
+
+
+@bp.after_request
+def keep_the_link_private(response: Any) -> Any:
+    """The page and its token are the requester's: no cache keeps them, no link passes them on."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 PLAIN_STATUS = {
     "new": "Received. The team will look at it soon.",
@@ -84,25 +92,38 @@ MAX_REPLY = 10_000
 CLOSED = frozenset({"closed", "cancelled", "rejected", "failed", "backed_out"})
 
 
+def _link() -> str:
+    return hashed(str((request.view_args or {}).get("token", "")))
+
+
+def _slow_down(_limit: Any) -> Any:
+    """Over the limit: said on the page, never as an error page."""
+    flash("Too many messages in a short time. Please wait a little and try again.", "error")
+    return redirect(url_for("status.status_page", token=(request.view_args or {}).get("token", "")))
+
+
+#: Each status link's answers share one count, whoever sends them.
+limited_per_link = rate_limited(f"{ACTIONS_PER_HOUR} per hour", key=_link, scope="status-page-actions",
+                                on_breach=_slow_down)
+
+
 def _act(token: str, action: Any) -> Any:
     """Run one requester action; a refusal is shown on the page, never as an error page."""
     with runtime().db.transaction() as session:
         ticket = _ticket(session, token)
-        if not hit(session, f"status-page:{ticket.id}", limit=ACTIONS_PER_HOUR, window_seconds=3600):
-            flash("Too many messages in a short time. Please wait a little and try again.", "error")
-        else:
-            try:
-                with session.begin_nested():
-                    message = action(session, ticket)
-                flash(message, "success")
-            except TrackerError as exc:
-                errors = getattr(exc, "errors", None) or {}
-                flash(" ".join([exc.detail] + [" ".join(msgs) for msgs in errors.values()]), "error")
+        try:
+            with session.begin_nested():
+                message = action(session, ticket)
+            flash(message, "success")
+        except TrackerError as exc:
+            errors = getattr(exc, "errors", None) or {}
+            flash(" ".join([exc.detail] + [" ".join(msgs) for msgs in errors.values()]), "error")
     return redirect(url_for("status.status_page", token=token))
 
 
 @bp.post("/s/<token>/reply")
 @public
+@limited_per_link
 def reply(token: str) -> Any:
     text = request.form.get("body", "").strip()
 
@@ -121,6 +142,7 @@ def reply(token: str) -> Any:
 
 @bp.post("/s/<token>/confirm")
 @public
+@limited_per_link
 def confirm(token: str) -> Any:
     solved = request.form.get("solved") == "yes"
     note = request.form.get("note", "")
@@ -134,6 +156,7 @@ def confirm(token: str) -> Any:
 
 @bp.post("/s/<token>/rate")
 @public
+@limited_per_link
 def rate(token: str) -> Any:
     raw = request.form.get("score", "")
     comment = request.form.get("comment", "")

@@ -55,6 +55,7 @@ PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/f/", "*", EVERYONE),  # public web forms
     (r"^/(ui/whoami)?$", "GET", SIGNED_IN),
     (r"^/admin", "*", ADMIN),
+    (r"^/tickets/<ref>/status-links/", "*", ADMIN),
     (r"^/(tickets|my|views|insights)", "*", AGENTS),
 ]
 
