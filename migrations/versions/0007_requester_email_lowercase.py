@@ -1,8 +1,8 @@
 """requester e-mails in lower case
 
-Revision ID: 0009_ingest_robust
+Revision ID: 0007
 Revises: 0006
-Create Date: 2026-12-08
+Create Date: 2026-12-03
 
 Requester e-mails are compared with the signed-in user's address in lower case; sources
 stored them as typed (``Req2@Example.COM``), so such a requester did not see their own
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_ingest_robust"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
