@@ -45,6 +45,7 @@ import requests
 from connectors.rt.config import (
     CONTENT,
     CREATE_STATUSES,
+    DEFAULT_EFFECTS,
     DEFAULT_RULES,
     REF_TAG,
     RT_TIME,
@@ -79,6 +80,7 @@ from hub.sdk.sync import (
     outbound_values,
     values_hash,
 )
+from hub.sdk.write_effects import OWN_EFFECTS, WriteEffect, changed_remotely
 
 MESSAGES = {"Correspond": "public", "Comment": "internal"}
 ENDPOINTS = {"public": "correspond", "internal": "comment"}
@@ -101,6 +103,7 @@ class RTConnector(SyncConnector):
     description = "Two-way sync of a Request Tracker 5 queue with hub incidents or changes (REST2 API)."
     config_schema = RTConfig
     default_field_rules: ClassVar[tuple[FieldRule, ...]] = DEFAULT_RULES
+    default_write_effects: ClassVar[tuple[WriteEffect, ...]] = DEFAULT_EFFECTS
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -425,7 +428,7 @@ class RTConnector(SyncConnector):
         if message.action == "attachment":
             return PushResult(detail=self._post_file(ticket_id, message))
         synced = dict((message.link.data or {}).get("synced") or {})
-        sent = self._update(ticket_id, rules, wanted, synced)
+        sent = self._update(ticket_id, rules, wanted, synced, (message.link.data or {}).get(OWN_EFFECTS))
         return PushResult(synced_hash=values_hash(synced), data={"synced": synced},
                           detail=f"sent {', '.join(sent)}" if sent else "already in step")
 
@@ -473,8 +476,11 @@ class RTConnector(SyncConnector):
         return ticket_id
 
     def _update(self, ticket_id: str, rules: list[FieldRule], wanted: dict[str, str],
-                synced: dict[str, str]) -> list[str]:
-        """Write what the hub changed and RT did not; updates ``synced``; returns the fields sent."""
+                synced: dict[str, str], own: dict[str, Any] | None = None) -> list[str]:
+        """Write what the hub changed and RT did not; updates ``synced``; returns the fields sent.
+
+        ``own``: values a field may show because of the hub's own writes (its link's
+        ``own_effects``), which are no RT edit."""
         for _ in range(PUT_TRIES):
             record, etag = self._ticket(ticket_id)
             current = self._fields(record, rules, None)
@@ -483,7 +489,7 @@ class RTConnector(SyncConnector):
                 now = current.get(remote, "")
                 if now == value:
                     synced[remote] = value
-                elif remote in synced and now != synced[remote]:
+                elif changed_remotely(remote, now, synced, own):
                     continue  # changed in RT too: the next poll settles it by the field's policy
                 else:
                     send[remote] = value
@@ -528,6 +534,8 @@ class RTConnector(SyncConnector):
         if not body:
             return "empty comment; nothing sent"
         endpoint = ENDPOINTS["internal" if comment.get("visibility") == "internal" else "public"]
+        # An attempt above 1 may follow one that reached RT (a lost answer, a killed worker):
+        # look for it first. A first attempt cannot have a twin, so it costs no read.
         if message.attempt > 1 and self._already_posted(ticket_id, endpoint, body):
             return f"{endpoint} already in RT (an earlier answer was lost)"
         self.client.post(f"/ticket/{ticket_id}/{endpoint}", json={"Content": body, "ContentType": "text/plain"})
@@ -544,7 +552,7 @@ class RTConnector(SyncConnector):
         if not size:
             # REST2 refuses an empty FileContent as missing (Message.pm from_json).
             return f"{name} is empty: RT's REST API takes no empty file, so it stays in the hub"
-        if self._has_file(ticket_id, name, file.data):
+        if message.attempt > 1 and self._has_file(ticket_id, name, file.data):
             return f"{name} already in RT ticket {ticket_id} (an earlier answer was lost)"
         endpoint = ENDPOINTS[visibility]
         body = {"Content": f"File from the hub: {name}", "ContentType": "text/plain",
@@ -591,10 +599,14 @@ class RTConnector(SyncConnector):
                              f"{_said(response)}")
 
     def _already_posted(self, ticket_id: str, endpoint: str, body: str) -> bool:
+        """Whether one of our latest replies (or comments) on the ticket holds this text,
+        compared as RT may store it (line ends, trailing blanks)."""
         kind = "Comment" if endpoint == "comment" else "Correspond"
         ours = [row for row in self._history_rows(ticket_id)
                 if row.get("Type") == kind and _text(row.get("Creator")) == self.me]
-        return any(self._content(_ident(row.get("id"))).strip() == body for row in ours[-OWN_MESSAGES_CHECKED:])
+        wanted = _same_text(body)
+        return any(_same_text(self._content(_ident(row.get("id")))) == wanted
+                   for row in reversed(ours[-OWN_MESSAGES_CHECKED:]))
 
 
 # -- RT's values -------------------------------------------------------------------------
@@ -641,6 +653,10 @@ def _outgoing(value: str) -> Any:
 def _fit(subject: str) -> str:
     room = SUBJECT_MAX - len(ref_tag("INC-000000000000"))  # room for the tag of any reference
     return subject if len(subject) <= room else subject[: room - 1] + "\u2026"
+
+
+def _same_text(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").strip().split("\n"))
 
 
 def _confirms(field: str, message: str) -> bool:

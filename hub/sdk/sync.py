@@ -30,6 +30,7 @@ from hub.sdk.connector import PollingSource, Pusher
 from hub.sdk.http import HttpClient
 from hub.sdk.schema import ConfigSchema
 from hub.sdk.values import TicketDraft, TicketInfo
+from hub.sdk.write_effects import WriteEffect, effects_from
 
 DIRECTIONS = ("in", "out", "both")
 OWNERS = ("newest", "hub", "remote")
@@ -236,6 +237,9 @@ class SyncConnector(PollingSource, Pusher):
 
     default_poll_interval = 60
     default_field_rules: ClassVar[tuple[FieldRule, ...]] = ()
+    default_write_effects: ClassVar[tuple[WriteEffect, ...]] = ()
+    """What the remote changes by itself when the hub writes (hub.sdk.write_effects); an
+    instance's ``write_effects`` setting replaces them."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -268,6 +272,9 @@ class SyncConnector(PollingSource, Pusher):
 
     def rules(self, kind: str | None = None) -> list[FieldRule]:
         return rules_from(self.config, self.default_field_rules, kind)
+
+    def write_effects(self) -> list[WriteEffect]:
+        return effects_from(self.config, self.default_write_effects)
 
     def reconcile_state(self, state: dict[str, Any]) -> dict[str, Any]:
         # No cursor: from the configured start (import_since), everything again; but files
