@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -37,8 +37,7 @@ from hub.runtime import Runtime
 from hub.sdk.connector import Pusher
 from hub.sdk.errors import AuthenticationError, ConnectorError, FatalError, SkippableError
 from hub.sdk.values import Attachment, OutboundMessage, PushResult
-from hub.sdk.write_effects import OBSERVED
-from hub.sync.effects import after_push
+from hub.sync.effects import after_push, fold_push
 from hub.tracker.info import link_info, ticket_info
 
 log = logging.getLogger("hub.jobs.delivery")
@@ -156,16 +155,38 @@ def _push_group(group: list[Step], blocked: set[str]) -> tuple[list[Attempt], li
     """Push a claimed group; returns the attempts, and the claimed messages not pushed."""
     attempts: list[Attempt] = []
     unpushed: list[int] = []
+    links: dict[int, dict[str, Any]] = {}
     for lane, connector, item in group:
         if lane in blocked:
             if connector is not None:
                 unpushed.append(item.id)
             continue
-        attempt = _push(connector, item) if connector is not None else item
+        if connector is None:
+            attempts.append(item)
+            continue
+        attempt = _push(connector, _with_link_data(item, links))
         attempts.append(attempt)
         if attempt.error is not None and not attempt.final:
             blocked.add(lane)  # later messages of this lane wait behind the one that will be retried
+        elif attempt.result is not None and item.link is not None:
+            _remember_link_data(connector, item, attempt.result, links)
     return attempts, unpushed
+
+
+def _with_link_data(item: OutboundMessage, links: dict[int, dict[str, Any]]) -> OutboundMessage:
+    """The message with its link as an earlier push of this group left it (outcomes are
+    written per group, so the database does not show it yet)."""
+    if item.link is None or item.link.id not in links:
+        return item
+    return replace(item, link=replace(item.link, data=links[item.link.id]))
+
+
+def _remember_link_data(connector: Any, item: OutboundMessage, result: PushResult,
+                        links: dict[int, dict[str, Any]]) -> None:
+    assert item.link is not None
+    effects = connector.write_effects() if hasattr(connector, "write_effects") else []
+    data = links.get(item.link.id, dict(item.link.data or {}))
+    links[item.link.id], _ = fold_push(data, effects, item.action, item.payload, result.data)
 
 
 def _prepare_lane(session: Any, runtime: Runtime, queue: list[OutboxMessage], connectors: dict[int, Any],
@@ -303,9 +324,6 @@ def _succeeded(session: Any, runtime: Runtime, message: OutboxMessage, ticket: T
     result = attempt.result
     assert result is not None
     now = runtime.now()
-    agreed_before = dict((link.data or {}).get("synced") or {}) if link is not None else {}
-    observed = result.data.pop(OBSERVED, None)
-    in_step = "synced" in result.data
     if link is None and ticket is not None and result.external_id:
         from hub.tracker.links import link_ticket
 
@@ -322,11 +340,8 @@ def _succeeded(session: Any, runtime: Runtime, message: OutboxMessage, ticket: T
             link.remote_version = result.remote_version
         if result.synced_hash is not None:
             link.last_synced_hash = result.synced_hash
-        if result.data:
-            link.data = {**(link.data or {}), **result.data}
-        if ticket is not None:
-            # What the remote changed by itself because of this write is the hub's own doing.
-            after_push(session, message, link, ticket, agreed_before=agreed_before, in_step=in_step,
-                       observed=observed if isinstance(observed, dict) else None)
+        # The answer's data, and what the remote changed by itself because of this write
+        # (the hub's own doing, never a remote edit).
+        after_push(session, message, link, ticket, result.data)
     outbox.mark_delivered(session, message, {"external_id": result.external_id, "detail": result.detail},
                           claimed=attempt.claimed)

@@ -27,7 +27,7 @@ from hub import outbox
 from hub.models import ConnectorInstance, ExternalLink, OutboxMessage, Ticket
 from hub.runtime import runtime_of
 from hub.sdk.sync import values_hash
-from hub.sdk.write_effects import OWN_EFFECTS, WriteEffect, effects_from, field_writes, writes_of
+from hub.sdk.write_effects import OBSERVED, OWN_EFFECTS, WriteEffect, effects_from, field_writes, writes_of
 
 FIELD_WRITES_EXCLUDED = ("comment", "attachment")
 """Actions that write no fields to a linked record; every other one brings its fields in step."""
@@ -41,30 +41,46 @@ def effects_for(session: Session, instance_id: int) -> list[WriteEffect]:
     return effects_from(instance.config or {}, getattr(cls, "default_write_effects", ()))
 
 
-def after_push(session: Session, message: OutboxMessage, link: ExternalLink, ticket: Ticket, *,
-               agreed_before: dict[str, str], in_step: bool, observed: dict[str, Any] | None) -> None:
-    """Fold the declared effects of a delivered message into the link's agreed values.
+def fold_push(data: dict[str, Any], effects: list[WriteEffect], action: str, payload: dict[str, Any],
+              answer: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A link's data after a push: the push's answer (``PushResult.data``) merged in, and
+    the declared effects of its write folded into the agreed values; and the fields they moved.
 
-    ``in_step``: the push read the record and brought its fields in step (it answered
-    with the values now agreed).
+    The delivery uses it twice: for the later pushes of the same link within one group
+    (their outcomes are written together), and when it writes the outcome.
     """
-    data: dict[str, Any] = dict(link.data or {})
-    synced: dict[str, str] = dict(data.get("synced") or {})
-    own: dict[str, list[str]] = dict(data.get(OWN_EFFECTS) or {})
-    if in_step:
-        own = _settled_by_push(own, synced)
-    writes = writes_of(message.action, message.payload or {}) | field_writes(agreed_before, synced)
-    moved = _apply(effects_for(session, link.instance_id), writes, synced, own, observed)
-    if not moved and own == dict(data.get(OWN_EFFECTS) or {}):
-        return
-    data["synced"] = synced
+    before = dict(data.get("synced") or {})
+    merged = {**data, **{key: value for key, value in answer.items() if key != OBSERVED}}
+    synced: dict[str, str] = dict(merged.get("synced") or {})
+    own: dict[str, list[str]] = dict(merged.get(OWN_EFFECTS) or {})
+    if "synced" in answer:
+        own = _settled_by_push(own, synced)  # the push read and brought its fields in step
+    observed = answer.get(OBSERVED)
+    writes = writes_of(action, payload) | field_writes(before, synced)
+    moved = _apply(effects, writes, synced, own, observed if isinstance(observed, dict) else None)
+    if "synced" in merged or moved:
+        merged["synced"] = synced
     if own:
-        data[OWN_EFFECTS] = own
+        merged[OWN_EFFECTS] = own
     else:
-        data.pop(OWN_EFFECTS, None)
-    link.data = data
+        merged.pop(OWN_EFFECTS, None)
+    return merged, moved
+
+
+def after_push(session: Session, message: OutboxMessage, link: ExternalLink, ticket: Ticket | None,
+               answer: dict[str, Any]) -> None:
+    """Record a delivered message's answer on its link, with the declared effects of its
+    write; where they left a field the hub's ticket disagrees with, the hub's value goes out."""
+    data, moved = fold_push(dict(link.data or {}), effects_for(session, link.instance_id), message.action,
+                            dict(message.payload or {}), answer)
+    if data != (link.data or {}):
+        link.data = data
+    if not moved:
+        return
+    synced = data["synced"]
     link.last_synced_hash = values_hash(synced)
-    if moved and _hub_disagrees(session, link, ticket, synced, moved) and not _fields_pending(session, message):
+    if ticket is not None and _hub_disagrees(session, link, ticket, synced, moved) \
+            and not _fields_pending(session, message):
         send_hub_values(session, link, ticket, reason="own write side effect: " + ", ".join(sorted(moved)))
 
 
