@@ -66,6 +66,8 @@ from hub.sdk.sync import (
     RemoteRecord,
     SyncConnector,
     draft_for,
+    earliest_copy,
+    not_before,
     outbound_file,
     values_hash,
 )
@@ -454,7 +456,7 @@ class JiraConnector(SyncConnector):
         internal = comment.get("visibility") == "internal"
         # An attempt above 1 may follow one that reached Jira (a lost answer, a killed
         # worker): look for it first. A first attempt cannot have a twin: no read.
-        if message.attempt > 1 and self._commented(issue_id, body, message.idempotency_key):
+        if message.attempt > 1 and self._commented(issue_id, body, message.idempotency_key, earliest_copy(message)):
             return "comment already there (an earlier try's answer was lost)"
         properties = [{"key": OUR_PROPERTY, "value": {"message": message.idempotency_key}}]
         if internal:
@@ -462,9 +464,9 @@ class JiraConnector(SyncConnector):
         self.client.post(f"{API}/issue/{issue_id}/comment", json={"body": text_to_adf(body), "properties": properties})
         return "internal comment added" if internal else "comment added"
 
-    def _commented(self, issue_id: str, body: str, key: str) -> bool:
+    def _commented(self, issue_id: str, body: str, key: str, since: datetime | None) -> bool:
         """Whether one of our latest comments is this message's: by its property, or (one
-        posted before comments carried it) by its text."""
+        posted before comments carried it) by its text and time."""
         answer = self.client.get(f"{API}/issue/{issue_id}/comment", params={
             "orderBy": "-created", "maxResults": str(OWN_COMMENTS_CHECKED), "expand": "properties"}).json()
         mine = self.me().get("accountId")
@@ -476,7 +478,8 @@ class JiraConnector(SyncConnector):
             if tags:
                 if any(isinstance(tag, dict) and tag.get("message") == key for tag in tags):
                     return True
-            elif adf_to_text(found.get("body")).strip() == body:
+            elif adf_to_text(found.get("body")).strip() == body and not_before(parse_time(found.get("created")),
+                                                                                  since):
                 return True
         return False
 
@@ -489,7 +492,7 @@ class JiraConnector(SyncConnector):
         if visibility == "internal":
             # A JSM customer sees every attachment of their request.
             return f"internal file {file.filename} kept in the hub: {NO_INTERNAL_FILES}"
-        there = self._attached(issue_id, file) if message.attempt > 1 else None
+        there = self._attached(issue_id, file, earliest_copy(message)) if message.attempt > 1 else None
         if there is not None:
             return f"{file.filename} already attached ({there})"
         try:
@@ -504,7 +507,7 @@ class JiraConnector(SyncConnector):
         made = [str(item.get("id")) for item in answer if isinstance(item, Mapping)] if isinstance(answer, list) else []
         return f"attached {file.filename} ({', '.join(made) or 'no id in the answer'})"
 
-    def _attached(self, issue_id: str, file: Attachment) -> str | None:
+    def _attached(self, issue_id: str, file: Attachment, since: datetime | None) -> str | None:
         """The id of a file of this name and size the hub's account already put on the issue.
 
         Checked before a repeated attempt: the delivery counts an attempt before pushing,
@@ -513,7 +516,8 @@ class JiraConnector(SyncConnector):
         listed = self.client.get(f"{API}/issue/{issue_id}", params={"fields": "attachment"}).json()
         for item in ((listed or {}).get("fields") or {}).get("attachment") or []:
             if isinstance(item, Mapping) and item.get("filename") == file.filename \
-                    and item.get("size") == len(file.data) and self._mine(item.get("author")):
+                    and item.get("size") == len(file.data) and self._mine(item.get("author")) \
+                    and not_before(parse_time(item.get("created")), since):
                 return str(item.get("id"))
         return None
 

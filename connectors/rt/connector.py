@@ -76,6 +76,8 @@ from hub.sdk.sync import (
     RemoteRecord,
     SyncConnector,
     draft_for,
+    earliest_copy,
+    not_before,
     outbound_file,
     outbound_values,
     values_hash,
@@ -86,7 +88,7 @@ MESSAGES = {"Correspond": "public", "Comment": "internal"}
 ENDPOINTS = {"public": "correspond", "internal": "comment"}
 FILE_VISIBILITY = {"Create": "public", "Correspond": "public", "Comment": "internal"}
 """Transactions whose files are read; others (an EmailRecord of a notification) hold copies."""
-FILE_FIELDS = "Filename,ContentType,ContentLength,Creator,TransactionId"
+FILE_FIELDS = "Filename,ContentType,ContentLength,Creator,TransactionId,Created"
 RECENT_KEPT = 5000
 HISTORY_PAGE = 100
 MAX_PAGES = 10_000
@@ -536,7 +538,7 @@ class RTConnector(SyncConnector):
         endpoint = ENDPOINTS["internal" if comment.get("visibility") == "internal" else "public"]
         # An attempt above 1 may follow one that reached RT (a lost answer, a killed worker):
         # look for it first. A first attempt cannot have a twin, so it costs no read.
-        if message.attempt > 1 and self._already_posted(ticket_id, endpoint, body):
+        if message.attempt > 1 and self._already_posted(ticket_id, endpoint, body, earliest_copy(message)):
             return f"{endpoint} already in RT (an earlier answer was lost)"
         self.client.post(f"/ticket/{ticket_id}/{endpoint}", json={"Content": body, "ContentType": "text/plain"})
         return f"{endpoint} added"
@@ -552,7 +554,7 @@ class RTConnector(SyncConnector):
         if not size:
             # REST2 refuses an empty FileContent as missing (Message.pm from_json).
             return f"{name} is empty: RT's REST API takes no empty file, so it stays in the hub"
-        if message.attempt > 1 and self._has_file(ticket_id, name, file.data):
+        if message.attempt > 1 and self._has_file(ticket_id, name, file.data, earliest_copy(message)):
             return f"{name} already in RT ticket {ticket_id} (an earlier answer was lost)"
         endpoint = ENDPOINTS[visibility]
         body = {"Content": f"File from the hub: {name}", "ContentType": "text/plain",
@@ -562,12 +564,12 @@ class RTConnector(SyncConnector):
         self._check_file_kept(ticket_id, name, file.data, response)
         return f"{name} sent with a {'comment' if endpoint == 'comment' else 'reply'}"
 
-    def _has_file(self, ticket_id: str, name: str, data: bytes) -> bool:
-        """Whether our RT user already attached this file to the ticket: same name and size,
-        and then the same bytes (two different files may share both)."""
+    def _has_file(self, ticket_id: str, name: str, data: bytes, since: datetime | None = None) -> bool:
+        """Whether our RT user already attached this file to the ticket (``since`` then, if
+        given): same name and size, and then the same bytes (two files may share both)."""
         for item in self._ticket_files(ticket_id):
             if (_text(item.get("Filename")) == name and _int(item.get("ContentLength")) == len(data)
-                    and _text(item.get("Creator")) == self.me):
+                    and _text(item.get("Creator")) == self.me and not_before(_w3c(item.get("Created")), since)):
                 found = RemoteAttachment(id=_ident(item.get("id")), filename=name)
                 if self._download(found) == data and found.refused is None:
                     return True
@@ -598,12 +600,13 @@ class RTConnector(SyncConnector):
         raise SkippableError(f"RT did not keep {name} on ticket {ticket_id} (transaction {txn_id}): "
                              f"{_said(response)}")
 
-    def _already_posted(self, ticket_id: str, endpoint: str, body: str) -> bool:
-        """Whether one of our latest replies (or comments) on the ticket holds this text,
-        compared as RT may store it (line ends, trailing blanks)."""
+    def _already_posted(self, ticket_id: str, endpoint: str, body: str, since: datetime | None) -> bool:
+        """Whether one of our latest replies (or comments) on the ticket since ``since``
+        holds this text, compared as RT may store it (line ends, trailing blanks)."""
         kind = "Comment" if endpoint == "comment" else "Correspond"
         ours = [row for row in self._history_rows(ticket_id)
-                if row.get("Type") == kind and _text(row.get("Creator")) == self.me]
+                if row.get("Type") == kind and _text(row.get("Creator")) == self.me
+                and not_before(_w3c(row.get("Created")), since)]
         wanted = _same_text(body)
         return any(_same_text(self._content(_ident(row.get("id")))) == wanted
                    for row in reversed(ours[-OWN_MESSAGES_CHECKED:]))

@@ -49,6 +49,7 @@ from hub.sdk.sync import (
     RemoteRecord,
     SyncConnector,
     draft_for,
+    earliest_copy,
     outbound_file,
     outbound_values,
     values_hash,
@@ -343,7 +344,7 @@ class ServiceNowConnector(SyncConnector):
         element = "work_notes" if comment.get("visibility") == "internal" else "comments"
         # An attempt above 1 may follow one that reached ServiceNow (a lost answer, a killed
         # worker): look for it first. A first attempt cannot have a twin: no read.
-        if message.attempt > 1 and self._already_noted(sys_id, element, body):
+        if message.attempt > 1 and self._already_noted(sys_id, element, body, earliest_copy(message)):
             return f"{element} entry already there (an earlier answer was lost)"
         after = self._one(self.client.patch(f"/api/now/table/{table}/{sys_id}", json={element: body},
                                             params={"sysparm_fields": self._fields()}))
@@ -351,10 +352,12 @@ class ServiceNowConnector(SyncConnector):
                           if rule.remote in after}
         return f"{element} entry added"
 
-    def _already_noted(self, sys_id: str, element: str, body: str) -> bool:
-        """Whether one of our latest journal entries of this kind on the record holds this text."""
+    def _already_noted(self, sys_id: str, element: str, body: str, since: datetime | None) -> bool:
+        """Whether one of our latest journal entries of this kind on the record (``since``
+        then, if given) holds this text."""
         rows = self._list(JOURNAL, f"element_id={sys_id}^element={element}^sys_created_by={self.me}"
-                          "^ORDERBYDESCsys_created_on", limit=OWN_ENTRIES_CHECKED, fields="value")
+                          f"{_created_since(since)}^ORDERBYDESCsys_created_on", limit=OWN_ENTRIES_CHECKED,
+                          fields="value")
         return any(str(row.get("value") or "").strip() == body for row in rows)
 
 
@@ -366,7 +369,7 @@ class ServiceNowConnector(SyncConnector):
         if visibility == "internal":
             return f"internal file {file.filename} kept in the hub: ServiceNow attachments have no visibility"
         name = file.filename
-        there = self._attached(sys_id, name, len(file.data)) if message.attempt > 1 else None
+        there = self._attached(sys_id, name, len(file.data), earliest_copy(message)) if message.attempt > 1 else None
         if there is not None:
             return f"{name} already attached ({there})"
         created = self._one(self.client.post(
@@ -374,11 +377,12 @@ class ServiceNowConnector(SyncConnector):
             data=file.data, headers={"Content-Type": file.content_type or "application/octet-stream"}))
         return f"attached {name} ({created.get('sys_id')})"
 
-    def _attached(self, sys_id: str, name: str, size: int) -> str | None:
+    def _attached(self, sys_id: str, name: str, size: int, since: datetime | None) -> str | None:
         """The id of a file of this name and size we already attached to the record: a
         repeated attempt after a lost answer or a killed worker finds it."""
         for row in self.client.get("/api/now/attachment", params={
-                "sysparm_query": f"table_sys_id={sys_id}^file_name={name}^sys_created_by={self.me}",
+                "sysparm_query": f"table_sys_id={sys_id}^file_name={name}^sys_created_by={self.me}"
+                                 f"{_created_since(since)}",
                 "sysparm_fields": ATTACHMENT_FIELDS}).json().get("result") or []:
             if str(row.get("size_bytes")) == str(size):
                 return str(row.get("sys_id"))
@@ -388,6 +392,11 @@ class ServiceNowConnector(SyncConnector):
 @dataclass
 class _File(RemoteAttachment):
     created: str = ""
+
+
+def _created_since(since: datetime | None) -> str:
+    """A query term for rows made since then (a plain date-time in a query is UTC)."""
+    return f"^sys_created_on>={since.astimezone(UTC).strftime(SN_TIME)}" if since is not None else ""
 
 
 def _key(table: str, record: Mapping[str, Any]) -> str:

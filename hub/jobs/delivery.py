@@ -23,7 +23,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -222,6 +222,7 @@ def _prepare_lane(session: Any, runtime: Runtime, queue: list[OutboxMessage], co
             idempotency_key=message.idempotency_key, attempt=outbox.attempt_number(message),
             ticket=ticket_info(session, ticket) if ticket is not None else None,
             link=link_info(link) if link is not None else None, files=files,
+            queued_at=message.created_at if message.created_at.tzinfo else message.created_at.replace(tzinfo=UTC),
         )))
     return plan
 

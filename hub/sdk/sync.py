@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from marshmallow import ValidationError, validate, validates_schema
@@ -317,6 +317,24 @@ class SyncConnector(PollingSource, Pusher):
             out.append(item.dump())
         del shipped[:-SHIPPED_KEPT]
         return out
+
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far the remote's clock may be behind the hub's when it dates a copy of a push."""
+
+
+def earliest_copy(message: Any) -> datetime | None:
+    """How old a copy of this push on the remote can be, at most: a repeated attempt looks
+    for its earlier copy no further back, so the same words said again later are never
+    taken for it. None when unknown."""
+    queued = getattr(message, "queued_at", None)
+    return queued - CLOCK_SKEW if isinstance(queued, datetime) else None
+
+
+def not_before(moment: datetime | None, earliest: datetime | None) -> bool:
+    """Whether a remote item dated ``moment`` may be a copy made after ``earliest`` (an
+    undated one may)."""
+    return earliest is None or moment is None or moment >= earliest
 
 
 def outbound_file(message: Any) -> tuple[Any, str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -46,3 +47,23 @@ def test_a_dead_letter_replayed_after_its_message_landed_adds_nothing(api: Any, 
     drain(app, until=lambda: nothing_pending(runtime), timeout=30)
 
     assert [(k, who) for k, who, _ in messages(server.fake, made["id"]) if who == "hub"] == [(kind, "hub")]
+
+
+def test_the_same_words_said_again_later_land_again_when_a_try_fails(api: Any, app: Any, runtime: Any,
+                                                                     rt_server: Server) -> None:  # noqa: F811
+    """A repeat looks for its earlier copy only among replies made since it was queued."""
+    server = rt_server
+    instance = add_instance(api, server)
+    made = server.fake.create_ticket("General", "Printer toner low", requestor=["hans@example.com"])
+    run_poll(runtime, instance)
+    ref = only_incident(api)["ref"]
+    server.fake.clock.set(datetime.now(UTC) - timedelta(minutes=30))  # the first reply, half an hour ago
+    api.post(f"/api/v1/incidents/{ref}/comments", json={"body": "Thanks, on it", "visibility": "public"})
+    drain(app)
+    server.fake.clock.set(datetime.now(UTC))
+    server.fake.fail_next(status=503, retry_after=None, paths=r"/correspond$", method="POST")
+
+    api.post(f"/api/v1/incidents/{ref}/comments", json={"body": "Thanks, on it", "visibility": "public"})
+    drain(app, until=lambda: nothing_pending(runtime), timeout=30)
+
+    assert [text for _, who, text in messages(server.fake, made["id"]) if who == "hub"] == ["Thanks, on it"] * 2

@@ -6,10 +6,11 @@ the claim a delivery gives back for the messages it did not push.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub.jobs.delivery import deliver_lanes
 from hub.jobs.polling import run_poll
@@ -84,7 +85,8 @@ def test_messages_behind_a_retry_give_their_claim_back(api: Any, app: Any, runti
                                                        servicenow_server: Server) -> None:  # noqa: F811
     server = servicenow_server
     sys_id, ref = linked(api, runtime, server)
-    server.fake.fail_next(status=503, retry_after=None, paths=r"/incident/[0-9a-f]+$", method="PATCH")
+    # A Retry-After well past this round: the round ends with the head waiting.
+    server.fake.fail_next(status=503, retry_after=600, paths=r"/incident/[0-9a-f]+$", method="PATCH")
     note(api, ref, "First")
     note(api, ref, "Second")
     with runtime.db.reading() as session:
@@ -96,5 +98,24 @@ def test_messages_behind_a_retry_give_their_claim_back(api: Any, app: Any, runti
     with runtime.db.reading() as session:
         attempts = [m.attempts for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
     assert attempts == [1, 0]  # the second was claimed with the first, not pushed, and given back
+    with runtime.db.transaction() as session:
+        session.execute(update(OutboxMessage).values(next_attempt_at=runtime.now()))
     drain(app, until=lambda: nothing_pending(runtime), timeout=30)
     assert entries(server, sys_id) == [("work_notes", "First"), ("work_notes", "Second")]
+
+
+def test_the_same_words_said_again_later_land_again_when_a_try_fails(api: Any, app: Any, runtime: Any,
+                                                                     servicenow_server: Server) -> None:  # noqa: F811
+    """A repeat looks for its earlier copy only among entries made since it was queued."""
+    server = servicenow_server
+    sys_id, ref = linked(api, runtime, server)
+    server.fake.clock.set(datetime.now(UTC) - timedelta(minutes=30))  # the first note, half an hour ago
+    note(api, ref, "Checked the cabling")
+    drain(app)
+    server.fake.clock.set(datetime.now(UTC))
+    server.fake.fail_next(status=503, retry_after=None, paths=r"/incident/[0-9a-f]+$", method="PATCH")
+
+    note(api, ref, "Checked the cabling")
+    drain(app, until=lambda: nothing_pending(runtime), timeout=30)
+
+    assert entries(server, sys_id) == [("work_notes", "Checked the cabling")] * 2
