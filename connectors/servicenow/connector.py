@@ -31,6 +31,7 @@ from connectors.servicenow.config import (
     TABLES,
     ServiceNowConfig,
 )
+from connectors.servicenow.writes import ATTACHMENT_FIELDS, JOURNAL, add_entry, attach
 from hub.sdk import (
     Checkpoint,
     EventInfo,
@@ -49,20 +50,14 @@ from hub.sdk.sync import (
     RemoteRecord,
     SyncConnector,
     draft_for,
-    earliest_copy,
-    outbound_file,
     outbound_values,
     values_hash,
 )
-from hub.sdk.write_effects import OBSERVED, OWN_EFFECTS, WriteEffect, changed_remotely
+from hub.sdk.write_effects import OWN_EFFECTS, WriteEffect, changed_remotely
 
-JOURNAL = "sys_journal_field"
-ATTACHMENT_FIELDS = "sys_id,file_name,content_type,size_bytes,table_sys_id,sys_created_by,sys_created_on"
 IN_CHUNK = 100  # sys_ids per IN query: keeps the URL well under ServiceNow's limits
 VISIBILITY = {"comments": "public", "work_notes": "internal"}
 RECENT_KEPT = 5000
-OWN_ENTRIES_CHECKED = 20
-"""How many of our latest journal entries of a kind a repeated comment is compared with."""
 
 
 class ServiceNowConnector(SyncConnector):
@@ -300,17 +295,17 @@ class ServiceNowConnector(SyncConnector):
             detail = f"linked to {record.get('number')}"
             data: dict[str, Any] = {"synced": synced}
             if message.action == "comment":
-                detail += "; " + self._comment(table, str(record["sys_id"]), message, data)
+                detail += "; " + add_entry(self, table, str(record["sys_id"]), message, data)
             elif message.action == "attachment":
-                detail += "; " + self._attach(table, str(record["sys_id"]), message)
+                detail += "; " + attach(self, table, str(record["sys_id"]), message)
             return PushResult(external_id=str(record["sys_id"]), url=self._url(table, record),
                               synced_hash=values_hash(synced), data=data, detail=detail)
         sys_id = message.link.external_id
         if message.action == "comment":
             data = {}
-            return PushResult(detail=self._comment(table, sys_id, message, data), data=data)
+            return PushResult(detail=add_entry(self, table, sys_id, message, data), data=data)
         if message.action == "attachment":
-            return PushResult(detail=self._attach(table, sys_id, message))
+            return PushResult(detail=attach(self, table, sys_id, message))
         synced = dict((message.link.data or {}).get("synced") or {})
         own = (message.link.data or {}).get(OWN_EFFECTS)
         current = self._one(self.client.get(f"/api/now/table/{table}/{sys_id}",
@@ -334,69 +329,9 @@ class ServiceNowConnector(SyncConnector):
         found = self._list(table, f"correlation_id={ref}", limit=1, fields=self._fields())
         return found[0] if found else None
 
-    def _comment(self, table: str, sys_id: str, message: OutboundMessage, data: dict[str, Any]) -> str:
-        """Add a work note or comment; ``data`` gets the record's fields as the write left
-        them (``observed``: the business rules have run by the answer)."""
-        comment = message.payload.get("comment") or {}
-        body = str(comment.get("body") or "").strip()
-        if not body:
-            return "empty comment; nothing sent"
-        element = "work_notes" if comment.get("visibility") == "internal" else "comments"
-        # An attempt above 1 may follow one that reached ServiceNow (a lost answer, a killed
-        # worker): look for it first. A first attempt cannot have a twin: no read.
-        if message.attempt > 1 and self._already_noted(sys_id, element, body, earliest_copy(message)):
-            return f"{element} entry already there (an earlier answer was lost)"
-        after = self._one(self.client.patch(f"/api/now/table/{table}/{sys_id}", json={element: body},
-                                            params={"sysparm_fields": self._fields()}))
-        data[OBSERVED] = {rule.remote: str(after.get(rule.remote) or "") for rule in self.rules()
-                          if rule.remote in after}
-        return f"{element} entry added"
-
-    def _already_noted(self, sys_id: str, element: str, body: str, since: datetime | None) -> bool:
-        """Whether one of our latest journal entries of this kind on the record (``since``
-        then, if given) holds this text."""
-        rows = self._list(JOURNAL, f"element_id={sys_id}^element={element}^sys_created_by={self.me}"
-                          f"{_created_since(since)}^ORDERBYDESCsys_created_on", limit=OWN_ENTRIES_CHECKED,
-                          fields="value")
-        return any(str(row.get("value") or "").strip() == body for row in rows)
-
-
-    def _attach(self, table: str, sys_id: str, message: OutboundMessage) -> str:
-        sending = outbound_file(message)
-        if sending is None or not self.syncs_attachments:
-            return "attachments are not synced"
-        file, visibility = sending
-        if visibility == "internal":
-            return f"internal file {file.filename} kept in the hub: ServiceNow attachments have no visibility"
-        name = file.filename
-        there = self._attached(sys_id, name, len(file.data), earliest_copy(message)) if message.attempt > 1 else None
-        if there is not None:
-            return f"{name} already attached ({there})"
-        created = self._one(self.client.post(
-            "/api/now/attachment/file", params={"table_name": table, "table_sys_id": sys_id, "file_name": name},
-            data=file.data, headers={"Content-Type": file.content_type or "application/octet-stream"}))
-        return f"attached {name} ({created.get('sys_id')})"
-
-    def _attached(self, sys_id: str, name: str, size: int, since: datetime | None) -> str | None:
-        """The id of a file of this name and size we already attached to the record: a
-        repeated attempt after a lost answer or a killed worker finds it."""
-        for row in self.client.get("/api/now/attachment", params={
-                "sysparm_query": f"table_sys_id={sys_id}^file_name={name}^sys_created_by={self.me}"
-                                 f"{_created_since(since)}",
-                "sysparm_fields": ATTACHMENT_FIELDS}).json().get("result") or []:
-            if str(row.get("size_bytes")) == str(size):
-                return str(row.get("sys_id"))
-        return None
-
-
 @dataclass
 class _File(RemoteAttachment):
     created: str = ""
-
-
-def _created_since(since: datetime | None) -> str:
-    """A query term for rows made since then (a plain date-time in a query is UTC)."""
-    return f"^sys_created_on>={since.astimezone(UTC).strftime(SN_TIME)}" if since is not None else ""
 
 
 def _key(table: str, record: Mapping[str, Any]) -> str:
