@@ -16,9 +16,10 @@ multipart container around it are parts too). Each changed ticket's files are li
 ``GET /ticket/{id}/attachments``, and those of its Create, Correspond (public) and Comment
 (internal) transactions travel with it, each fetched once (``attachments_shipped``). A
 hub file goes out as a reply (public) or a comment (internal), with its file, so it stays
-as visible in RT as in the hub; before that the ticket is searched for the same file (name,
-size, then bytes) from the hub's RT user, so a retry after a lost answer uploads nothing
-twice. RT answers 201 even when its size limit cut the file: it is read back.
+as visible in RT as in the hub; a repeated attempt first searches the ticket for the same
+file (name, size, then bytes) from the hub's RT user, so a retry after a lost answer or a
+killed worker uploads nothing twice. RT answers 201 even when its size limit cut the file:
+it is read back.
 
 Push: our reference rides at the end of the Subject (``[hub INC-000042]``) of the tickets
 the hub makes. A create first searches for it, so a create whose answer was lost is
@@ -27,7 +28,10 @@ since the last sync (the next poll settles it by the field's policy), and writes
 ``If-Match``: a 412 means someone wrote in between, so it reads again and retries, and
 after a few tries leaves the message to the outbox's backoff. RT answers a PUT 200 even
 when it refuses a change (the refusal is one of its messages): a field RT did not
-confirm is read back, and one that did not change fails the delivery.
+confirm is read back, and one that did not change fails the delivery. A reply repeated
+after a lost answer or a killed worker is first looked for among our replies since it was
+queued. RT's default scrip opens a ticket that is not active on any reply, ours too
+(``AUTO_OPEN``, declared so the sync engine takes it for the hub's own doing).
 """
 
 from __future__ import annotations
