@@ -16,9 +16,11 @@ sent. Values are in the words of the field rules (the remote's own, as ``synced`
 them).
 
 An effect that runs after the answer (an asynchronous automation) may not show yet when
-the hub next reads the record: until it shows, or the field is written again, both the
-value before and the one after count as the hub's own (``OWN_EFFECTS`` in the link's
-data, consulted with :func:`changed_remotely`).
+the hub next reads the record: until the next push that brings the fields in step, or a
+poll that shows the effect done or another value, both the value before and the one after
+count as the hub's own (``OWN_EFFECTS`` in the link's data, consulted with
+:func:`changed_remotely`). An effect that shows only after that push is taken for a
+remote change.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ A sync connector declares what its remote changes by itself when the hub writes
 - after a push (:func:`after_push`), each declared effect of that write moves the link's
   agreed values (``synced``) to what the remote now holds, so neither the next push nor
   the next poll takes it for a remote edit. Unless the push saw the value itself, both the
-  value before and the one after stay the hub's own until a read shows which
-  (``own_effects``), for an effect that runs after the answer;
+  value before and the one after stay the hub's own (``own_effects``) until the next push
+  that brings the fields in step, or a poll that shows the effect done or another value:
+  an effect that runs after the answer (an automation) may not show at once;
 - a poll that reads the record while a write is still in flight (pushed, its outcome not
   yet written, or killed in between) recognises that write's effect the same way
   (:func:`own_values`);
@@ -54,7 +55,9 @@ def fold_push(data: dict[str, Any], effects: list[WriteEffect], action: str, pay
     synced: dict[str, str] = dict(merged.get("synced") or {})
     own: dict[str, list[str]] = dict(merged.get(OWN_EFFECTS) or {})
     if "synced" in answer:
-        own = _settled_by_push(own, synced)  # the push read and brought its fields in step
+        # The push read the record and settled each field it writes: sent the hub's value,
+        # found it agreeing, or left a remote edit to the poll. No effect is pending any more.
+        own = {}
     observed = answer.get(OBSERVED)
     writes = writes_of(action, payload) | field_writes(before, synced)
     moved = _apply(effects, writes, synced, own, observed if isinstance(observed, dict) else None)
@@ -82,12 +85,6 @@ def after_push(session: Session, message: OutboxMessage, link: ExternalLink, tic
     if ticket is not None and _hub_disagrees(session, link, ticket, synced, moved) \
             and not _fields_pending(session, message):
         send_hub_values(session, link, ticket, reason="own write side effect: " + ", ".join(sorted(moved)))
-
-
-def _settled_by_push(own: dict[str, list[str]], synced: dict[str, str]) -> dict[str, list[str]]:
-    """A push read every field it writes: an effect it found done, or a field it wrote, is
-    settled; one still showing the value before may yet come (kept)."""
-    return {name: pair for name, pair in own.items() if synced.get(name) == pair[0]}
 
 
 def _apply(effects: list[WriteEffect], writes: set[str], synced: dict[str, str], own: dict[str, list[str]],
@@ -136,8 +133,9 @@ def own_values(session: Session, link: ExternalLink, synced: dict[str, str]) -> 
     agreed value it stands for.
 
     Two sources: an effect folded in after a push that may not show yet (the value before
-    stands for the value after), and a write still in flight (pushed or killed before its
-    outcome was written: pending with its attempt counted) whose effect shows already.
+    stands for the value after), and a write still in flight (claimed, and pushed or killed
+    before its outcome was written: pending with its attempt counted and no failure
+    recorded) whose effect shows already.
     """
     ours: dict[str, dict[str, str]] = {}
     for name, (before, after) in dict((link.data or {}).get(OWN_EFFECTS) or {}).items():
@@ -148,7 +146,8 @@ def own_values(session: Session, link: ExternalLink, synced: dict[str, str]) -> 
     writes: set[str] = set()
     for action, payload in session.execute(select(OutboxMessage.action, OutboxMessage.payload).where(
             OutboxMessage.lane == f"link:{link.id}", OutboxMessage.status == "pending",
-            OutboxMessage.attempts > 0, OutboxMessage.action.in_(FIELD_WRITES_EXCLUDED))):
+            OutboxMessage.attempts > 0, OutboxMessage.last_error.is_(None),
+            OutboxMessage.action.in_(FIELD_WRITES_EXCLUDED))):
         writes |= writes_of(action, payload or {})
     for effect in effects:
         if effect.caused_by(writes) and effect.applies_to(synced.get(effect.field)):

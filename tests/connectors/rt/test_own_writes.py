@@ -171,3 +171,20 @@ def test_a_plain_reply_keeps_the_hub_status_on_both_sides(api: Any, app: Any, ru
 
     assert (only_incident(api)["status"], server.fake.ticket(ticket_id)["Status"]) == ("new", "new")
     assert not conflicts(api, ref)
+
+
+def test_an_rt_agent_opening_the_ticket_after_the_hubs_reply_is_an_rt_edit(api: Any, app: Any, runtime: Any,
+                                                                            rt_server: Server) -> None:  # noqa: F811
+    server = rt_server
+    instance = add_instance(api, server)
+    ticket_id, ref = linked_new_ticket(api, runtime, server, instance)
+    reply(api, ref)
+    drain(app)
+    run_poll(runtime, instance)
+
+    server.fake.update_ticket(ticket_id, Status="open", user="root")  # an agent takes it up, later
+    run_poll(runtime, instance)
+    drain(app)
+
+    assert only_incident(api)["status"] == "in_progress"
+    assert server.fake.ticket(ticket_id)["Status"] == "open"
