@@ -96,7 +96,8 @@ def attempt_number(message: OutboxMessage) -> int:
 
     Above 1 whenever an earlier push may have reached the remote: an attempt counted by
     a claim or a failure, and a replayed dead letter too (its attempts start again from
-    0, its last error stays).
+    0, its last error stays). A message that only waited for a disabled instance counts
+    as a repeat as well: one read too many, never a copy too many.
     """
     return message.attempts + 1 + (1 if message.attempts == 0 and message.last_error else 0)
 

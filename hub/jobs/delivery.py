@@ -127,11 +127,12 @@ def _deliver_round(runtime: Runtime, lanes: list[str], connectors: dict[int, Any
     steps = [(lane, connector, item) for lane, plan in plans.items() for connector, item in plan]
     groups = [steps[start:start + WRITE_GROUP] for start in range(0, len(steps), WRITE_GROUP)]
     blocked: set[str] = set()
+    links: dict[int, dict[str, Any]] = {}  # link data as this round's pushes left it
     if groups:
         _claim_first(runtime, _to_claim(groups[0], blocked))
     outcomes: list[str] = []
     for index, group in enumerate(groups):
-        attempts, unpushed = _push_group(group, blocked)
+        attempts, unpushed = _push_group(group, blocked, links)
         following = _to_claim(groups[index + 1], blocked) if index + 1 < len(groups) else []
         outcomes += _write(runtime, attempts, release=unpushed, claim=following)
     return outcomes
@@ -151,11 +152,11 @@ def _claim_first(runtime: Runtime, ids: list[int]) -> None:
             outbox.claim(session, ids)
 
 
-def _push_group(group: list[Step], blocked: set[str]) -> tuple[list[Attempt], list[int]]:
+def _push_group(group: list[Step], blocked: set[str],
+                links: dict[int, dict[str, Any]]) -> tuple[list[Attempt], list[int]]:
     """Push a claimed group; returns the attempts, and the claimed messages not pushed."""
     attempts: list[Attempt] = []
     unpushed: list[int] = []
-    links: dict[int, dict[str, Any]] = {}
     for lane, connector, item in group:
         if lane in blocked:
             if connector is not None:
@@ -174,8 +175,8 @@ def _push_group(group: list[Step], blocked: set[str]) -> tuple[list[Attempt], li
 
 
 def _with_link_data(item: OutboundMessage, links: dict[int, dict[str, Any]]) -> OutboundMessage:
-    """The message with its link as an earlier push of this group left it (outcomes are
-    written per group, so the database does not show it yet)."""
+    """The message with its link as an earlier push of this round left it: the messages
+    were read before the round, and outcomes are written per group."""
     if item.link is None or item.link.id not in links:
         return item
     return replace(item, link=replace(item.link, data=links[item.link.id]))
