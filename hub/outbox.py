@@ -91,20 +91,55 @@ def backoff_seconds(runtime: Runtime, attempts: int, retry_after: float | None) 
     return wait
 
 
-def mark_delivered(session: Session, message: OutboxMessage, result: dict[str, Any]) -> None:
+def attempt_number(message: OutboxMessage) -> int:
+    """The attempt the next push of this message is, as its connector is told.
+
+    Above 1 whenever an earlier push may have reached the remote: an attempt counted by
+    a claim or a failure, and a replayed dead letter too (its attempts start again from
+    0, its last error stays). A message that only waited for a disabled instance counts
+    as a repeat as well: one read too many, never a copy too many.
+    """
+    return message.attempts + 1 + (1 if message.attempts == 0 and message.last_error else 0)
+
+
+def claim(session: Session, ids: list[int]) -> None:
+    """Count an attempt for each of these pending messages before it is pushed, in one UPDATE.
+
+    A worker killed after a push reached the remote, and before its outcome was written,
+    leaves the message pending with the attempt counted: the next push carries an attempt
+    above 1, which tells the connector that an earlier one may have landed and that it
+    must look at the remote before writing again (see ``OutboundMessage.attempt``).
+    """
+    if ids:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
+                        .values(attempts=OutboxMessage.attempts + 1))
+
+
+def release(session: Session, ids: list[int]) -> None:
+    """Give back the attempt claimed for messages that were not pushed after all (their
+    lane stopped behind a message that will be retried)."""
+    if ids:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending",
+                                                    OutboxMessage.attempts > 0)
+                        .values(attempts=OutboxMessage.attempts - 1))
+
+
+def mark_delivered(session: Session, message: OutboxMessage, result: dict[str, Any], *,
+                   claimed: bool = False) -> None:
+    """Record a delivery; ``claimed``: its attempt was counted by :func:`claim` already."""
     runtime = runtime_of(session)
     message.status = "delivered"
     message.delivered_at = runtime.now()
-    message.attempts += 1
+    message.attempts += 0 if claimed else 1
     message.last_error = None
     message.result = result
 
 
 def mark_failed(session: Session, message: OutboxMessage, error: str, *, final: bool,
-                retry_after: float | None = None) -> None:
+                retry_after: float | None = None, claimed: bool = False) -> None:
     """Record a failed attempt: wait and retry, or dead-letter it (final, or out of attempts)."""
     runtime = runtime_of(session)
-    message.attempts += 1
+    message.attempts += 0 if claimed else 1
     message.last_error = error[:4000]
     if final or message.attempts >= int(runtime.settings["OUTBOX_MAX_ATTEMPTS"]):
         message.status = "dead"

@@ -16,6 +16,7 @@ from marshmallow import fields as mf
 
 from hub.sdk import secret
 from hub.sdk.sync import AttachmentSettings, FieldRule, FieldRuleSchema
+from hub.sdk.write_effects import WriteEffect, WriteEffectSettings
 
 OUR_REF = re.compile(r"^(INC|CHG)-\d{6,}$")
 SUMMARY_MAX = 255
@@ -63,7 +64,17 @@ DEFAULT_RULES = (
 )
 
 
-class JiraConfig(AttachmentSettings):
+DEFAULT_EFFECTS = (
+    WriteEffect(on=("status=Done",), field="resolution", to="Done"),
+    WriteEffect(on=("status=To Do", "status=In Progress"), field="resolution", to=""),
+)
+"""The simplified workflow's transitions set the resolution on the way to Done and clear it
+on the way back: a rule that reads ``resolution`` sees the hub's own doing, not an edit.
+A site's automation (JSM's "transition on comment", say) is declared in its instance's
+``write_effects``."""
+
+
+class JiraConfig(AttachmentSettings, WriteEffectSettings):
     site_url = mf.Url(required=True, require_tld=False, metadata={
         "title": "Site URL", "description": "e.g. https://example.atlassian.net"})
     email = mf.Email(required=True, metadata={

@@ -32,7 +32,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.jira.adf import adf_to_text, normalize_text, text_to_adf
-from connectors.jira.config import DEFAULT_RULES, STATUS_BY_CATEGORY, JiraConfig
+from connectors.jira.config import DEFAULT_EFFECTS, DEFAULT_RULES, STATUS_BY_CATEGORY, JiraConfig
 from connectors.jira.fields import (
     STATUS,
     api_value,
@@ -66,14 +66,21 @@ from hub.sdk.sync import (
     RemoteRecord,
     SyncConnector,
     draft_for,
+    earliest_copy,
+    not_before,
     outbound_file,
     values_hash,
 )
+from hub.sdk.write_effects import OWN_EFFECTS, WriteEffect, changed_remotely
 
 API = "/rest/api/3"
 JQL_TIME = "%Y/%m/%d %H:%M"
 RECENT_KEPT = 5000
 INTERNAL_PROPERTY = "sd.public.comment"
+OUR_PROPERTY = "itsm-hub"
+"""A comment property naming the outbox message that posted it: a repeated attempt finds
+its earlier copy by it, whatever the text became."""
+OWN_COMMENTS_CHECKED = 50
 COMMENT_MAX = 32_000
 UNKNOWN_ZONE_MARGIN = timedelta(hours=14)
 """Without the account's time zone, JQL times may be read up to this far off."""
@@ -89,6 +96,7 @@ class JiraConnector(SyncConnector):
     description = "Two-way sync of issues with Jira Cloud and Jira Service Management (REST v3)."
     config_schema = JiraConfig
     default_field_rules: ClassVar[tuple[FieldRule, ...]] = DEFAULT_RULES
+    default_write_effects: ClassVar[tuple[WriteEffect, ...]] = DEFAULT_EFFECTS
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -340,7 +348,8 @@ class JiraConnector(SyncConnector):
             if message.action == "attachment":
                 return PushResult(detail=self._attach(issue_id, message))
             synced = dict((message.link.data or {}).get("synced") or {})
-            synced, detail, _ = self._bring_in_step(issue_id, rules, wanted, synced, ticket.kind)
+            synced, detail, _ = self._bring_in_step(issue_id, rules, wanted, synced, ticket.kind,
+                                                    (message.link.data or {}).get(OWN_EFFECTS))
             return PushResult(synced_hash=values_hash(synced), data={"synced": synced}, detail=detail)
         issue_id, made = self._find_or_create(message, ticket, wanted, types[0])
         synced, detail, issue_key = self._bring_in_step(issue_id, rules, wanted, None, ticket.kind)
@@ -352,11 +361,13 @@ class JiraConnector(SyncConnector):
                           data={"synced": synced}, detail=f"{made} {issue_key}; {detail}")
 
     def _bring_in_step(self, issue_id: str, rules: list[FieldRule], wanted: dict[str, str],
-                       synced: dict[str, str] | None, kind: str) -> tuple[dict[str, str], str, str]:
+                       synced: dict[str, str] | None, kind: str, own: dict[str, Any] | None = None,
+                       ) -> tuple[dict[str, str], str, str]:
         """Send the wanted values the remote lacks; the values now agreed, what was done, the issue key.
 
         ``synced`` None: nothing was agreed yet (an issue just made, or found by our
         label), so the issue's values are the base and the hub's win where they differ.
+        ``own``: values a field may show because of the hub's own writes (no Jira edit).
         """
         issue = self._issue(issue_id)
         fields = issue["fields"]
@@ -367,7 +378,7 @@ class JiraConnector(SyncConnector):
             now = current.get(remote, "")
             if now == value:
                 synced[remote] = value
-            elif remote in synced and now != synced[remote]:
+            elif changed_remotely(remote, now, synced, own):
                 continue  # changed remotely too: the next poll settles it by the field's policy
             else:
                 send[remote] = value
@@ -443,21 +454,34 @@ class JiraConnector(SyncConnector):
         if not body:
             return "empty comment not sent"
         internal = comment.get("visibility") == "internal"
-        if message.attempt > 1 and self._commented(issue_id, body):
+        # An attempt above 1 may follow one that reached Jira (a lost answer, a killed
+        # worker): look for it first. A first attempt cannot have a twin: no read.
+        if message.attempt > 1 and self._commented(issue_id, body, message.idempotency_key, earliest_copy(message)):
             return "comment already there (an earlier try's answer was lost)"
-        payload: dict[str, Any] = {"body": text_to_adf(body)}
+        properties = [{"key": OUR_PROPERTY, "value": {"message": message.idempotency_key}}]
         if internal:
-            payload["properties"] = [{"key": INTERNAL_PROPERTY, "value": {"internal": True}}]
-        self.client.post(f"{API}/issue/{issue_id}/comment", json=payload)
+            properties.append({"key": INTERNAL_PROPERTY, "value": {"internal": True}})
+        self.client.post(f"{API}/issue/{issue_id}/comment", json={"body": text_to_adf(body), "properties": properties})
         return "internal comment added" if internal else "comment added"
 
-    def _commented(self, issue_id: str, body: str) -> bool:
-        """Whether our latest comments hold this text already."""
-        answer = self.client.get(f"{API}/issue/{issue_id}/comment",
-                                 params={"orderBy": "-created", "maxResults": "50"}).json()
+    def _commented(self, issue_id: str, body: str, key: str, since: datetime | None) -> bool:
+        """Whether one of our latest comments is this message's: by its property, or (one
+        posted before comments carried it) by its text and time."""
+        answer = self.client.get(f"{API}/issue/{issue_id}/comment", params={
+            "orderBy": "-created", "maxResults": str(OWN_COMMENTS_CHECKED), "expand": "properties"}).json()
         mine = self.me().get("accountId")
-        return any((c.get("author") or {}).get("accountId") == mine and adf_to_text(c.get("body")).strip() == body
-                   for c in (answer or {}).get("comments") or [] if isinstance(c, dict))
+        for found in (answer or {}).get("comments") or []:
+            if not isinstance(found, dict) or (found.get("author") or {}).get("accountId") != mine:
+                continue
+            tags = [p.get("value") for p in found.get("properties") or []
+                    if isinstance(p, dict) and p.get("key") == OUR_PROPERTY]
+            if tags:
+                if any(isinstance(tag, dict) and tag.get("message") == key for tag in tags):
+                    return True
+            elif adf_to_text(found.get("body")).strip() == body and not_before(parse_time(found.get("created")),
+                                                                                  since):
+                return True
+        return False
 
     def _attach(self, issue_id: str, message: OutboundMessage) -> str:
         """Upload a hub file to the issue; what was done."""
@@ -468,7 +492,7 @@ class JiraConnector(SyncConnector):
         if visibility == "internal":
             # A JSM customer sees every attachment of their request.
             return f"internal file {file.filename} kept in the hub: {NO_INTERNAL_FILES}"
-        there = self._attached(issue_id, file)
+        there = self._attached(issue_id, file, earliest_copy(message)) if message.attempt > 1 else None
         if there is not None:
             return f"{file.filename} already attached ({there})"
         try:
@@ -483,16 +507,17 @@ class JiraConnector(SyncConnector):
         made = [str(item.get("id")) for item in answer if isinstance(item, Mapping)] if isinstance(answer, list) else []
         return f"attached {file.filename} ({', '.join(made) or 'no id in the answer'})"
 
-    def _attached(self, issue_id: str, file: Attachment) -> str | None:
+    def _attached(self, issue_id: str, file: Attachment, since: datetime | None) -> str | None:
         """The id of a file of this name and size the hub's account already put on the issue.
 
-        Checked before every upload, not only on a retry: a worker that died mid-call
-        tries again as a first attempt.
+        Checked before a repeated attempt: the delivery counts an attempt before pushing,
+        so a worker that died mid-call tries again as attempt 2 or more.
         """
         listed = self.client.get(f"{API}/issue/{issue_id}", params={"fields": "attachment"}).json()
         for item in ((listed or {}).get("fields") or {}).get("attachment") or []:
             if isinstance(item, Mapping) and item.get("filename") == file.filename \
-                    and item.get("size") == len(file.data) and self._mine(item.get("author")):
+                    and item.get("size") == len(file.data) and self._mine(item.get("author")) \
+                    and not_before(parse_time(item.get("created")), since):
                 return str(item.get("id"))
         return None
 

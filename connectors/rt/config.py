@@ -11,6 +11,7 @@ from marshmallow import fields as mf
 
 from hub.sdk import secret
 from hub.sdk.sync import AttachmentSettings, FieldRule, FieldRuleSchema
+from hub.sdk.write_effects import PUBLIC_FILE, REPLY, WriteEffect, WriteEffectSettings
 
 RT_TIME = "%Y-%m-%d %H:%M:%S"
 """How TicketSQL takes a date: no zone (RT reads it in the API user's time zone)."""
@@ -55,6 +56,13 @@ DEFAULT_RULES = (
     FieldRule("status", "Status", kind="change", values_in=CHANGE_STATES_IN, values_out=CHANGE_STATES_OUT),
 )
 
+AUTO_OPEN = WriteEffect(on=(REPLY, PUBLIC_FILE), field="Status", to="open",
+                        when=("new", "resolved", "rejected", "deleted"))
+"""RT 5's default scrip "On Correspond Open Inactive Tickets" (RT::Action::AutoOpenInactive):
+a reply to a ticket that is not active sets it to the first active status, open. A hub
+file goes out as a reply when public, so it does the same."""
+DEFAULT_EFFECTS = (AUTO_OPEN,)
+
 # Ticket fields a rule may name besides Content; RT's PUT changes the writable ones.
 READABLE = frozenset({"Subject", "Status", "Priority", "InitialPriority", "FinalPriority", "Owner", "Queue",
                       "Due", "Starts", "TimeEstimated", "TimeWorked", "TimeLeft", CONTENT})
@@ -62,7 +70,7 @@ WRITABLE = frozenset({"Subject", "Status", "Priority", "InitialPriority", "Final
                       "Due", "TimeEstimated", "TimeWorked", "TimeLeft"})
 
 
-class RTConfig(AttachmentSettings):
+class RTConfig(AttachmentSettings, WriteEffectSettings):
     url = mf.Url(required=True, require_tld=False, metadata={
         "title": "RT URL", "description": "The web root, e.g. https://rt.example.com; REST2 is under /REST/2.0."})
     token = secret(load_default="", title="Auth token", description="An RT auth token (Settings > Auth Tokens), "

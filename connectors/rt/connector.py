@@ -16,9 +16,10 @@ multipart container around it are parts too). Each changed ticket's files are li
 ``GET /ticket/{id}/attachments``, and those of its Create, Correspond (public) and Comment
 (internal) transactions travel with it, each fetched once (``attachments_shipped``). A
 hub file goes out as a reply (public) or a comment (internal), with its file, so it stays
-as visible in RT as in the hub; before that the ticket is searched for the same file (name,
-size, then bytes) from the hub's RT user, so a retry after a lost answer uploads nothing
-twice. RT answers 201 even when its size limit cut the file: it is read back.
+as visible in RT as in the hub; a repeated attempt first searches the ticket for the same
+file (name, size, then bytes) from the hub's RT user, so a retry after a lost answer or a
+killed worker uploads nothing twice. RT answers 201 even when its size limit cut the file:
+it is read back.
 
 Push: our reference rides at the end of the Subject (``[hub INC-000042]``) of the tickets
 the hub makes. A create first searches for it, so a create whose answer was lost is
@@ -27,7 +28,10 @@ since the last sync (the next poll settles it by the field's policy), and writes
 ``If-Match``: a 412 means someone wrote in between, so it reads again and retries, and
 after a few tries leaves the message to the outbox's backoff. RT answers a PUT 200 even
 when it refuses a change (the refusal is one of its messages): a field RT did not
-confirm is read back, and one that did not change fails the delivery.
+confirm is read back, and one that did not change fails the delivery. A reply repeated
+after a lost answer or a killed worker is first looked for among our replies since it was
+queued. RT's default scrip opens a ticket that is not active on any reply, ours too
+(``AUTO_OPEN``, declared so the sync engine takes it for the hub's own doing).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ import requests
 from connectors.rt.config import (
     CONTENT,
     CREATE_STATUSES,
+    DEFAULT_EFFECTS,
     DEFAULT_RULES,
     REF_TAG,
     RT_TIME,
@@ -75,16 +80,19 @@ from hub.sdk.sync import (
     RemoteRecord,
     SyncConnector,
     draft_for,
+    earliest_copy,
+    not_before,
     outbound_file,
     outbound_values,
     values_hash,
 )
+from hub.sdk.write_effects import OWN_EFFECTS, WriteEffect, changed_remotely
 
 MESSAGES = {"Correspond": "public", "Comment": "internal"}
 ENDPOINTS = {"public": "correspond", "internal": "comment"}
 FILE_VISIBILITY = {"Create": "public", "Correspond": "public", "Comment": "internal"}
 """Transactions whose files are read; others (an EmailRecord of a notification) hold copies."""
-FILE_FIELDS = "Filename,ContentType,ContentLength,Creator,TransactionId"
+FILE_FIELDS = "Filename,ContentType,ContentLength,Creator,TransactionId,Created"
 RECENT_KEPT = 5000
 HISTORY_PAGE = 100
 MAX_PAGES = 10_000
@@ -101,6 +109,7 @@ class RTConnector(SyncConnector):
     description = "Two-way sync of a Request Tracker 5 queue with hub incidents or changes (REST2 API)."
     config_schema = RTConfig
     default_field_rules: ClassVar[tuple[FieldRule, ...]] = DEFAULT_RULES
+    default_write_effects: ClassVar[tuple[WriteEffect, ...]] = DEFAULT_EFFECTS
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -425,7 +434,7 @@ class RTConnector(SyncConnector):
         if message.action == "attachment":
             return PushResult(detail=self._post_file(ticket_id, message))
         synced = dict((message.link.data or {}).get("synced") or {})
-        sent = self._update(ticket_id, rules, wanted, synced)
+        sent = self._update(ticket_id, rules, wanted, synced, (message.link.data or {}).get(OWN_EFFECTS))
         return PushResult(synced_hash=values_hash(synced), data={"synced": synced},
                           detail=f"sent {', '.join(sent)}" if sent else "already in step")
 
@@ -473,8 +482,11 @@ class RTConnector(SyncConnector):
         return ticket_id
 
     def _update(self, ticket_id: str, rules: list[FieldRule], wanted: dict[str, str],
-                synced: dict[str, str]) -> list[str]:
-        """Write what the hub changed and RT did not; updates ``synced``; returns the fields sent."""
+                synced: dict[str, str], own: dict[str, Any] | None = None) -> list[str]:
+        """Write what the hub changed and RT did not; updates ``synced``; returns the fields sent.
+
+        ``own``: values a field may show because of the hub's own writes (its link's
+        ``own_effects``), which are no RT edit."""
         for _ in range(PUT_TRIES):
             record, etag = self._ticket(ticket_id)
             current = self._fields(record, rules, None)
@@ -483,7 +495,7 @@ class RTConnector(SyncConnector):
                 now = current.get(remote, "")
                 if now == value:
                     synced[remote] = value
-                elif remote in synced and now != synced[remote]:
+                elif changed_remotely(remote, now, synced, own):
                     continue  # changed in RT too: the next poll settles it by the field's policy
                 else:
                     send[remote] = value
@@ -528,7 +540,9 @@ class RTConnector(SyncConnector):
         if not body:
             return "empty comment; nothing sent"
         endpoint = ENDPOINTS["internal" if comment.get("visibility") == "internal" else "public"]
-        if message.attempt > 1 and self._already_posted(ticket_id, endpoint, body):
+        # An attempt above 1 may follow one that reached RT (a lost answer, a killed worker):
+        # look for it first. A first attempt cannot have a twin, so it costs no read.
+        if message.attempt > 1 and self._already_posted(ticket_id, endpoint, body, earliest_copy(message)):
             return f"{endpoint} already in RT (an earlier answer was lost)"
         self.client.post(f"/ticket/{ticket_id}/{endpoint}", json={"Content": body, "ContentType": "text/plain"})
         return f"{endpoint} added"
@@ -544,7 +558,7 @@ class RTConnector(SyncConnector):
         if not size:
             # REST2 refuses an empty FileContent as missing (Message.pm from_json).
             return f"{name} is empty: RT's REST API takes no empty file, so it stays in the hub"
-        if self._has_file(ticket_id, name, file.data):
+        if message.attempt > 1 and self._has_file(ticket_id, name, file.data, earliest_copy(message)):
             return f"{name} already in RT ticket {ticket_id} (an earlier answer was lost)"
         endpoint = ENDPOINTS[visibility]
         body = {"Content": f"File from the hub: {name}", "ContentType": "text/plain",
@@ -554,12 +568,12 @@ class RTConnector(SyncConnector):
         self._check_file_kept(ticket_id, name, file.data, response)
         return f"{name} sent with a {'comment' if endpoint == 'comment' else 'reply'}"
 
-    def _has_file(self, ticket_id: str, name: str, data: bytes) -> bool:
-        """Whether our RT user already attached this file to the ticket: same name and size,
-        and then the same bytes (two different files may share both)."""
+    def _has_file(self, ticket_id: str, name: str, data: bytes, since: datetime | None = None) -> bool:
+        """Whether our RT user already attached this file to the ticket (``since`` then, if
+        given): same name and size, and then the same bytes (two files may share both)."""
         for item in self._ticket_files(ticket_id):
             if (_text(item.get("Filename")) == name and _int(item.get("ContentLength")) == len(data)
-                    and _text(item.get("Creator")) == self.me):
+                    and _text(item.get("Creator")) == self.me and not_before(_w3c(item.get("Created")), since)):
                 found = RemoteAttachment(id=_ident(item.get("id")), filename=name)
                 if self._download(found) == data and found.refused is None:
                     return True
@@ -590,11 +604,16 @@ class RTConnector(SyncConnector):
         raise SkippableError(f"RT did not keep {name} on ticket {ticket_id} (transaction {txn_id}): "
                              f"{_said(response)}")
 
-    def _already_posted(self, ticket_id: str, endpoint: str, body: str) -> bool:
+    def _already_posted(self, ticket_id: str, endpoint: str, body: str, since: datetime | None) -> bool:
+        """Whether one of our latest replies (or comments) on the ticket since ``since``
+        holds this text, compared as RT may store it (line ends, trailing blanks)."""
         kind = "Comment" if endpoint == "comment" else "Correspond"
         ours = [row for row in self._history_rows(ticket_id)
-                if row.get("Type") == kind and _text(row.get("Creator")) == self.me]
-        return any(self._content(_ident(row.get("id"))).strip() == body for row in ours[-OWN_MESSAGES_CHECKED:])
+                if row.get("Type") == kind and _text(row.get("Creator")) == self.me
+                and not_before(_w3c(row.get("Created")), since)]
+        wanted = _same_text(body)
+        return any(_same_text(self._content(_ident(row.get("id")))) == wanted
+                   for row in reversed(ours[-OWN_MESSAGES_CHECKED:]))
 
 
 # -- RT's values -------------------------------------------------------------------------
@@ -641,6 +660,10 @@ def _outgoing(value: str) -> Any:
 def _fit(subject: str) -> str:
     room = SUBJECT_MAX - len(ref_tag("INC-000000000000"))  # room for the tag of any reference
     return subject if len(subject) <= room else subject[: room - 1] + "\u2026"
+
+
+def _same_text(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").strip().split("\n"))
 
 
 def _confirms(field: str, message: str) -> bool:

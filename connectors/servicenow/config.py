@@ -10,6 +10,7 @@ from marshmallow import fields as mf
 
 from hub.sdk import secret
 from hub.sdk.sync import AttachmentSettings, FieldRule, FieldRuleSchema
+from hub.sdk.write_effects import NOTE, REPLY, WriteEffect, WriteEffectSettings
 
 TABLES = {"incident": "incident", "change_request": "change"}
 TABLE_OF_KIND = {kind: table for table, kind in TABLES.items()}
@@ -39,7 +40,13 @@ DEFAULT_RULES = (
 )
 
 
-class ServiceNowConfig(AttachmentSettings):
+DEFAULT_EFFECTS = (WriteEffect(on=(REPLY, NOTE), field="state", to="2", when=("1",)),)
+"""A business rule many sites have: a work note or comment on a New incident moves it to In
+Progress. The PATCH that adds the entry answers with the record as the rules left it, so
+the effect counts only where it was seen: a site without such a rule loses nothing."""
+
+
+class ServiceNowConfig(AttachmentSettings, WriteEffectSettings):
     instance_url = mf.Url(required=True, require_tld=False, metadata={
         "title": "Instance URL", "description": "e.g. https://example.service-now.com"})
     username = mf.String(load_default="", metadata={

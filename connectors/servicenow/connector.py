@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from connectors.servicenow.config import (
+    DEFAULT_EFFECTS,
     DEFAULT_RULES,
     OUR_REF,
     SN_TIME,
@@ -30,6 +31,7 @@ from connectors.servicenow.config import (
     TABLES,
     ServiceNowConfig,
 )
+from connectors.servicenow.writes import ATTACHMENT_FIELDS, JOURNAL, add_entry, attach
 from hub.sdk import (
     Checkpoint,
     EventInfo,
@@ -48,13 +50,11 @@ from hub.sdk.sync import (
     RemoteRecord,
     SyncConnector,
     draft_for,
-    outbound_file,
     outbound_values,
     values_hash,
 )
+from hub.sdk.write_effects import OWN_EFFECTS, WriteEffect, changed_remotely
 
-JOURNAL = "sys_journal_field"
-ATTACHMENT_FIELDS = "sys_id,file_name,content_type,size_bytes,table_sys_id,sys_created_by,sys_created_on"
 IN_CHUNK = 100  # sys_ids per IN query: keeps the URL well under ServiceNow's limits
 VISIBILITY = {"comments": "public", "work_notes": "internal"}
 RECENT_KEPT = 5000
@@ -67,6 +67,7 @@ class ServiceNowConnector(SyncConnector):
     description = "Two-way sync of incidents and change requests with ServiceNow (Table API)."
     config_schema = ServiceNowConfig
     default_field_rules: ClassVar[tuple[FieldRule, ...]] = DEFAULT_RULES
+    default_write_effects: ClassVar[tuple[WriteEffect, ...]] = DEFAULT_EFFECTS
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -292,19 +293,21 @@ class ServiceNowConnector(SyncConnector):
                                                   "correlation_display": "itsm-hub"}))
             synced = {rule.remote: str(record.get(rule.remote) or "") for rule in rules}
             detail = f"linked to {record.get('number')}"
+            data: dict[str, Any] = {"synced": synced}
             if message.action == "comment":
-                self._comment(table, str(record["sys_id"]), message.payload)
+                detail += "; " + add_entry(self, table, str(record["sys_id"]), message, data)
             elif message.action == "attachment":
-                detail += "; " + self._attach(table, str(record["sys_id"]), message)
+                detail += "; " + attach(self, table, str(record["sys_id"]), message)
             return PushResult(external_id=str(record["sys_id"]), url=self._url(table, record),
-                              synced_hash=values_hash(synced), data={"synced": synced}, detail=detail)
+                              synced_hash=values_hash(synced), data=data, detail=detail)
         sys_id = message.link.external_id
         if message.action == "comment":
-            self._comment(table, sys_id, message.payload)
-            return PushResult(detail="comment added")
+            data = {}
+            return PushResult(detail=add_entry(self, table, sys_id, message, data), data=data)
         if message.action == "attachment":
-            return PushResult(detail=self._attach(table, sys_id, message))
+            return PushResult(detail=attach(self, table, sys_id, message))
         synced = dict((message.link.data or {}).get("synced") or {})
+        own = (message.link.data or {}).get(OWN_EFFECTS)
         current = self._one(self.client.get(f"/api/now/table/{table}/{sys_id}",
                                             params={"sysparm_fields": self._fields()}))
         send: dict[str, str] = {}
@@ -312,7 +315,7 @@ class ServiceNowConnector(SyncConnector):
             now = str(current.get(remote) or "")
             if now == value:
                 synced[remote] = value
-            elif remote in synced and now != synced[remote]:
+            elif changed_remotely(remote, now, synced, own):
                 continue  # changed remotely too: the next poll settles it by the field's policy
             else:
                 send[remote] = value
@@ -325,35 +328,6 @@ class ServiceNowConnector(SyncConnector):
     def _find_ours(self, table: str, ref: str) -> dict[str, Any] | None:
         found = self._list(table, f"correlation_id={ref}", limit=1, fields=self._fields())
         return found[0] if found else None
-
-    def _comment(self, table: str, sys_id: str, payload: Mapping[str, Any]) -> None:
-        comment = payload.get("comment") or {}
-        body = str(comment.get("body") or "").strip()
-        if not body:
-            return
-        element = "work_notes" if comment.get("visibility") == "internal" else "comments"
-        self.client.patch(f"/api/now/table/{table}/{sys_id}", json={element: body})
-
-
-    def _attach(self, table: str, sys_id: str, message: OutboundMessage) -> str:
-        sending = outbound_file(message)
-        if sending is None or not self.syncs_attachments:
-            return "attachments are not synced"
-        file, visibility = sending
-        if visibility == "internal":
-            return f"internal file {file.filename} kept in the hub: ServiceNow attachments have no visibility"
-        name = file.filename
-        # A retry after a lost answer: the file is there already, written by us.
-        for row in self.client.get("/api/now/attachment", params={
-                "sysparm_query": f"table_sys_id={sys_id}^file_name={name}^sys_created_by={self.me}",
-                "sysparm_fields": ATTACHMENT_FIELDS}).json().get("result") or []:
-            if str(row.get("size_bytes")) == str(len(file.data)):
-                return f"{name} already attached ({row.get('sys_id')})"
-        created = self._one(self.client.post(
-            "/api/now/attachment/file", params={"table_name": table, "table_sys_id": sys_id, "file_name": name},
-            data=file.data, headers={"Content-Type": file.content_type or "application/octet-stream"}))
-        return f"attached {name} ({created.get('sys_id')})"
-
 
 @dataclass
 class _File(RemoteAttachment):

@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from marshmallow import ValidationError, validate, validates_schema
@@ -30,6 +30,7 @@ from hub.sdk.connector import PollingSource, Pusher
 from hub.sdk.http import HttpClient
 from hub.sdk.schema import ConfigSchema
 from hub.sdk.values import TicketDraft, TicketInfo
+from hub.sdk.write_effects import WriteEffect, effects_from
 
 DIRECTIONS = ("in", "out", "both")
 OWNERS = ("newest", "hub", "remote")
@@ -236,6 +237,9 @@ class SyncConnector(PollingSource, Pusher):
 
     default_poll_interval = 60
     default_field_rules: ClassVar[tuple[FieldRule, ...]] = ()
+    default_write_effects: ClassVar[tuple[WriteEffect, ...]] = ()
+    """What the remote changes by itself when the hub writes (hub.sdk.write_effects); an
+    instance's ``write_effects`` setting replaces them."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -268,6 +272,9 @@ class SyncConnector(PollingSource, Pusher):
 
     def rules(self, kind: str | None = None) -> list[FieldRule]:
         return rules_from(self.config, self.default_field_rules, kind)
+
+    def write_effects(self) -> list[WriteEffect]:
+        return effects_from(self.config, self.default_write_effects)
 
     def reconcile_state(self, state: dict[str, Any]) -> dict[str, Any]:
         # No cursor: from the configured start (import_since), everything again; but files
@@ -310,6 +317,24 @@ class SyncConnector(PollingSource, Pusher):
             out.append(item.dump())
         del shipped[:-SHIPPED_KEPT]
         return out
+
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far the remote's clock may be behind the hub's when it dates a copy of a push."""
+
+
+def earliest_copy(message: Any) -> datetime | None:
+    """How old a copy of this push on the remote can be, at most: a repeated attempt looks
+    for its earlier copy no further back, so the same words said again later are never
+    taken for it. None when unknown."""
+    queued = getattr(message, "queued_at", None)
+    return queued - CLOCK_SKEW if isinstance(queued, datetime) else None
+
+
+def not_before(moment: datetime | None, earliest: datetime | None) -> bool:
+    """Whether a remote item dated ``moment`` may be a copy made after ``earliest`` (an
+    undated one may)."""
+    return earliest is None or moment is None or moment >= earliest
 
 
 def outbound_file(message: Any) -> tuple[Any, str] | None:

@@ -246,6 +246,9 @@ class OutboundMessage:
     files: list[Attachment] = field(default_factory=list)
     """The content of the file an ``attachment`` message sends (read at delivery, so the
     outbox row holds only its description)."""
+    queued_at: datetime | None = None
+    """When the change was queued: no copy of it on the remote can be older (see
+    ``hub.sdk.sync.earliest_copy``)."""
 
 
 @dataclass

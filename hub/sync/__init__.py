@@ -10,7 +10,9 @@ outbox like any other connector's. What is the same for every system lives here:
   nothing and sends nothing back;
 - stale and repeated versions ignored (the poll window overlaps on purpose);
 - remote comments added once each, public and internal kept apart;
-- a status reached along the state machine's own moves, never forced.
+- a status reached along the state machine's own moves, never forced;
+- the remote side effects of the hub's own writes, declared by each connector (RT opens a
+  ticket on a reply), never taken for a remote edit (``hub.sync.effects``).
 """
 
 from hub.sync.inbound import apply_remote_update, remember_created

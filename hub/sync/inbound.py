@@ -5,16 +5,17 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import deque
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub import outbox
 from hub.models import ConnectorInstance, ExternalLink, Ticket
 from hub.runtime import runtime_of
 from hub.sdk.sync import FieldRule, rules_from, values_hash
 from hub.sdk.values import TicketDraft
+from hub.sync.effects import forget_seen, own_values, send_hub_values
 from hub.tracker import audit
 from hub.tracker.actors import Actor
 from hub.tracker.states import MACHINES
@@ -78,36 +79,12 @@ def apply_remote_update(session: Session, draft: TicketDraft, target: Any, actor
     record: dict[str, str] = dict(sync.get("record") or {})
     synced: dict[str, str] = dict((link.data or {}).get("synced") or {})
     seen: list[str] = list((link.data or {}).get("seen_comments") or [])
-    remote_time = _parse_time(sync.get("updated_at"))
     echo = bool(record) and values_hash(record) == link.last_synced_hash
 
-    changes: dict[str, Any] = {}
-    status: str | None = None
-    hub_kept: dict[str, str] = {}
+    taken = _Taken()
     if not echo:
-        for rule in rules_for(session, actor.instance_id, ticket.kind):
-            if not rule.reads or rule.remote not in record:
-                continue
-            remote_value = record[rule.remote]
-            base = synced.get(rule.remote)
-            hub_value = rule.to_remote(getattr(ticket, rule.field, None))
-            synced[rule.remote] = remote_value
-            if remote_value in (base, hub_value):
-                continue  # the remote did not change it, or both sides already agree
-            if rule.writes and base is not None and hub_value != base:
-                winner = _winner(rule, remote_time, ticket.updated_at)
-                audit.record(session, ticket, "sync_conflict", actor,
-                             {rule.field: (getattr(ticket, rule.field, None), rule.to_hub(remote_value))},
-                             note=_conflict_note(rule, winner))
-                if winner == "hub":
-                    hub_kept[rule.remote] = hub_value
-                    continue
-            value = rule.to_hub(remote_value)
-            if rule.field == "status":
-                status = value
-            else:
-                changes[rule.field] = value if value != "" else None
-
+        taken = _take_fields(session, ticket, link, record, synced, _parse_time(sync.get("updated_at")), actor)
+    changes, status, hub_kept = taken.changes, taken.status, taken.hub_kept
     if changes:
         update_ticket(session=session, ticket=ticket, values=changes, actor=actor, create_loose=True)
     moved = _move(session, ticket, status, actor) if status and status != ticket.status else None
@@ -116,17 +93,15 @@ def apply_remote_update(session: Session, draft: TicketDraft, target: Any, actor
                                    list((link.data or {}).get("seen_attachments") or []), actor)
 
     link.data = {**(link.data or {}), "synced": synced, "seen_comments": seen, "seen_attachments": files}
+    forget_seen(link.data, record)
     link.remote_version = draft.external_version or link.remote_version
     link.last_synced_hash = values_hash(synced)
     link.last_synced_at = runtime_of(session).now()
     link.sync_state, link.last_error = "ok", None
     if hub_kept:
-        # The hub's value won: the remote must learn it. The push sees the remote's value
-        # as agreed (it is in ``synced`` now) and sends the hub's.
-        link.sync_version += 1
-        outbox.enqueue(session, instance_id=link.instance_id, action="update", lane=f"link:{link.id}",
-                       payload={"changes": {}, "reason": "sync conflict", "sync_version": link.sync_version},
-                       ticket_id=ticket.id, link_id=link.id, key=f"link:{link.id}:{link.sync_version}")
+        # The hub's value won (or an own write's side effect left another): the remote must
+        # learn it. The push sees the remote's value as agreed (it is in ``synced`` now).
+        send_hub_values(session, link, ticket, reason="sync conflict: " + ", ".join(sorted(hub_kept)))
     if echo:
         return Outcome("ignored", action="ignored", ticket=ticket,
                        reason="An echo of the hub's own update; nothing changed.")
@@ -135,6 +110,54 @@ def apply_remote_update(session: Session, draft: TicketDraft, target: Any, actor
     if moved is False:
         reason += f" The remote state maps to '{status}', which {ticket.ref} cannot reach from '{ticket.status}'."
     return Outcome("applied", action="updated", ticket=ticket, reason=target.reason + " " + reason)
+
+
+@dataclass
+class _Taken:
+    """What a remote version changes on the ticket, and the hub values it must send back."""
+
+    changes: dict[str, Any] = field(default_factory=dict)
+    status: str | None = None
+    hub_kept: dict[str, str] = field(default_factory=dict)
+
+
+def _take_fields(session: Session, ticket: Ticket, link: ExternalLink, record: dict[str, str],
+                 synced: dict[str, str], remote_time: datetime | None, actor: Actor) -> _Taken:
+    """Field by field: the remote's changes since the last agreed values, by the rules'
+    directions and conflict policies; updates ``synced``."""
+    assert actor.instance_id is not None
+    taken = _Taken()
+    ours = own_values(session, link, synced)
+    for rule in rules_for(session, actor.instance_id, ticket.kind):
+        if not rule.reads or rule.remote not in record:
+            continue
+        remote_value = record[rule.remote]
+        hub_value = rule.to_remote(getattr(ticket, rule.field, None))
+        if remote_value in ours.get(rule.remote, {}):
+            # The remote shows what the hub's own write made of it: no edit, no conflict;
+            # where the hub's ticket says otherwise, the hub's value goes out.
+            synced[rule.remote] = ours[rule.remote][remote_value]
+            if rule.writes and hub_value != synced[rule.remote]:
+                taken.hub_kept[rule.remote] = hub_value
+            continue
+        base = synced.get(rule.remote)
+        synced[rule.remote] = remote_value
+        if remote_value in (base, hub_value):
+            continue  # the remote did not change it, or both sides already agree
+        if rule.writes and base is not None and hub_value != base:
+            winner = _winner(rule, remote_time, ticket.updated_at)
+            audit.record(session, ticket, "sync_conflict", actor,
+                         {rule.field: (getattr(ticket, rule.field, None), rule.to_hub(remote_value))},
+                         note=_conflict_note(rule, winner))
+            if winner == "hub":
+                taken.hub_kept[rule.remote] = hub_value
+                continue
+        value = rule.to_hub(remote_value)
+        if rule.field == "status":
+            taken.status = value
+        else:
+            taken.changes[rule.field] = value if value != "" else None
+    return taken
 
 
 def _winner(rule: FieldRule, remote_time: datetime | None, hub_time: datetime | None) -> str:

@@ -23,7 +23,11 @@ behaviours implemented, with where they are documented:
   "Request" group, developer.atlassian.com: the documented way), and the platform API
   with the comment entity property ``sd.public.comment`` = ``{"internal": true}``, read
   back as ``jsdPublic`` (REST v3 "Add comment" takes ``properties``; the key itself is
-  known from Atlassian community answers, not found in the stored reference pages).
+  known from Atlassian community answers, not found in the stored reference pages). Other
+  entity properties given with a comment are kept and read back with ``expand=properties``.
+* Transition on comment, as JSM's automation rule of that name does it: with
+  ``add_comment_transition`` a comment (a public one, unless told otherwise) on an issue
+  in one status moves it to another, within the request that added the comment.
 * Enhanced search ``GET``/``POST /rest/api/3/search/jql``: ``jql``, ``nextPageToken``,
   ``maxResults`` (default 50, 1 to 5000), ``fields`` (default: only ``id``!),
   ``reconcileIssues``; the answer has ``issues``, ``nextPageToken`` (absent on the last
@@ -203,6 +207,8 @@ class JiraFake(FakeService):
         self._next_attachment = 10200
         #: Largest file an upload may carry, in bytes (413 beyond it).
         self.attachment_limit = ATTACHMENT_LIMIT
+        #: Automation "transition on comment": (from status, to status, public comments only).
+        self.comment_transitions: list[tuple[str, str, bool]] = []
         self.add_account("hub@example.com", "jira-token", "Integration Hub")
         self.add_account("agent@example.com", "agent-token", "Remote Agent")
         self.add_project("ITSM", "IT Service Desk", service_desk=True)
@@ -297,6 +303,11 @@ class JiraFake(FakeService):
         """Comment as ``author``; ``internal`` only means something in a service project."""
         with self.lock:
             return copy.deepcopy(self._comment(self._issue(key), adf(text), internal, author))
+
+    def add_comment_transition(self, from_status: str, to_status: str, *, public_only: bool = True) -> None:
+        """An automation rule: a comment on an issue in ``from_status`` moves it to ``to_status``."""
+        with self.lock:
+            self.comment_transitions.append((from_status, to_status, public_only))
 
     def add_attachment(
         self,
@@ -422,7 +433,14 @@ class JiraFake(FakeService):
         issue["resolutiondate"] = self._now() if done else None
         self._touch(issue)
 
-    def _comment(self, issue: dict[str, Any], body: dict[str, Any], internal: bool, author: str) -> dict[str, Any]:
+    def _comment(
+        self,
+        issue: dict[str, Any],
+        body: dict[str, Any],
+        internal: bool,
+        author: str,
+        properties: Iterable[Mapping[str, Any]] = (),
+    ) -> dict[str, Any]:
         now = self._now()
         comment = {
             "id": str(self._next_comment),
@@ -431,10 +449,15 @@ class JiraFake(FakeService):
             "created": now,
             "updated": now,
             "internal": internal and self.projects[issue["project"]].service_desk,
+            "properties": [dict(p) for p in properties],
         }
         self._next_comment += 1
         issue["comments"].append(comment)
         self._touch(issue)
+        for from_status, to_status, public_only in self.comment_transitions:
+            if issue["status"] == from_status and not (public_only and comment["internal"]):
+                self._set_status(issue, to_status)
+                break
         return comment
 
     def _attach(self, issue: dict[str, Any], filename: str, data: bytes, mime_type: str, author: str) -> dict[str, Any]:

@@ -218,12 +218,13 @@ class _Views:
             "created": jira_time(comment["created"], self.tz),
             "updated": jira_time(comment["updated"], self.tz),
         }
+        kept = [dict(p) for p in comment.get("properties") or []]
         if self.fake.projects[issue["project"]].service_desk:
             out["jsdPublic"] = not comment["internal"]
             if properties:
-                out["properties"] = [{"key": INTERNAL_PROPERTY, "value": {"internal": comment["internal"]}}]
+                out["properties"] = [{"key": INTERNAL_PROPERTY, "value": {"internal": comment["internal"]}}, *kept]
         elif properties:
-            out["properties"] = []
+            out["properties"] = kept
         return out
 
     def render_attachment(self, attachment: Mapping[str, Any]) -> dict[str, Any]:
@@ -502,16 +503,19 @@ class _Views:
         if not is_adf(body.get("body")):
             return error(400, [], {"comment": NOT_ADF})
         internal = False
+        kept = []
         for prop in body.get("properties") or []:
             if isinstance(prop, dict) and prop.get("key") == INTERNAL_PROPERTY:
                 value = prop.get("value")
                 internal = bool(value.get("internal")) if isinstance(value, dict) else False
+            elif isinstance(prop, dict) and prop.get("key"):
+                kept.append({"key": str(prop["key"]), "value": prop.get("value")})
         with self.fake.lock:
             issue, problem = self.issue_or_404(key)
             if problem:
                 return problem
             assert issue is not None
-            comment = self.fake._comment(issue, body["body"], internal, self.account.email)
+            comment = self.fake._comment(issue, body["body"], internal, self.account.email, kept)
             return json_response(self.render_comment(issue, comment, properties=True), 201)
 
     # -- attachments --------------------------------------------------------------------

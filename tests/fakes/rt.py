@@ -33,8 +33,13 @@ t/rest2/*.t, bestpractical/rt on GitHub; docs.bestpractical.com carries the same
   ``text/plain``/``text/html`` bodies, or JSON with Content and ContentType (400 "ContentType
   is a required field for application/json" without it) and optional Subject, TimeTaken,
   Status, CustomFields; 201, ``Location: .../transaction/{id}``, body ``["Correspondence
-  added"]`` / ``["Comments added"]`` plus any status message (Message.pm; tickets.t). A
-  reply by a non-requestor opens a new ticket, as tickets.t shows it going from new to open.
+  added"]`` / ``["Comments added"]`` plus any status message (Message.pm; tickets.t).
+* RT 5's default scrip "On Correspond Open Inactive Tickets" (etc/initialdata; the action
+  is lib/RT/Action/AutoOpenInactive.pm): a reply, by anyone, to a ticket whose status is
+  not active (``new``, ``resolved``, ``rejected``, ``deleted``) sets it to ``open``, the
+  lifecycle's first active status. Scrips run as RT's system user (Transaction.pm makes
+  ``RT::Scrips->new(RT->SystemUser)``), so the Status transaction's Creator is
+  ``RT_System``. ``auto_open = False`` models a site that disabled the scrip.
 * ``GET /ticket/{id}/history``: transactions as ``{"type": "transaction", "id", "_url"}``
   with ``fields`` expanding Type, Created, Creator, Field, OldValue, NewValue...; no
   ``total`` (tickets.t "No total"). ``GET /transaction/{id}`` has ``_hyperlinks`` with
@@ -89,6 +94,7 @@ from tests.fakes.base import FakeClock, FakeService, json_response
 STATUSES = ("new", "open", "stalled", "resolved", "rejected", "deleted")
 CREATE_STATUSES = frozenset({"new", "open", "resolved"})
 INACTIVE = frozenset({"resolved", "rejected", "deleted"})
+ACTIVE = frozenset({"open", "stalled"})
 #: Ticket fields PUT may change, in the order RT reports them (alphabetical).
 WRITABLE = (
     "Due",
@@ -162,6 +168,8 @@ class RTFake(FakeService):
         self.max_attachment_size = MAX_ATTACHMENT_SIZE
         self.truncate_long_attachments = False
         self.drop_long_attachments = False
+        #: The default scrip "On Correspond Open Inactive Tickets" is enabled.
+        self.auto_open = True
         self.queues: dict[int, str] = {}
         self.custom_fields: dict[int, str] = {}
         self._tickets: dict[int, dict[str, Any]] = {}
@@ -537,8 +545,8 @@ class RTFake(FakeService):
         messages = ["Correspondence added" if kind == "Correspond" else "Comments added"]
         if kind == "Correspond":
             ticket["Told"] = txn.created
-            if ticket["Status"] == "new" and user not in ticket["Requestor"]:
-                self.set_status(ticket, "open", SYSTEM_USER)
+            if self.auto_open and ticket["Status"] not in ACTIVE:
+                self.set_status(ticket, "open", SYSTEM_USER)  # AutoOpenInactive, run as RT_System
         return txn.id, messages
 
     # -- HTTP ---------------------------------------------------------------------------

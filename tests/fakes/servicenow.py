@@ -39,6 +39,9 @@ Documented behaviours implemented, with where they are documented:
 Wording not confirmed in the docs (the shape is): the 429 message "Rate limit exceeded",
 the 400 for a body that is not JSON, the 403 for writing ``sys_journal_field``.
 
+* Business rules that move the state when a work note or comment is added, as a site
+  configures them: ``add_state_rule`` (tests.fakes.sn_rules). None by default.
+
 Left out: reference fields and their links, ``sysparm_view``, ``sysparm_input_display_value``,
 business rules beyond the ones above, data policies, ACLs, XML.
 """
@@ -60,6 +63,7 @@ from flask import Flask, Response, request
 from tests.fakes.base import FakeClock, FakeService, RateState, install_gate, json_body, json_response, new_flask_app
 from tests.fakes.sn_attachments import AttachmentStore
 from tests.fakes.sn_query import SN_FORMAT, parse_encoded_query
+from tests.fakes.sn_rules import StateRule, apply_state_rules
 
 JOURNAL = "sys_journal_field"
 JOURNAL_FIELDS = ("comments", "work_notes")
@@ -196,6 +200,7 @@ class ServiceNowFake(FakeService):
         self._counters = {name: spec.first_number for name, spec in TABLES.items()}
         #: The Attachment API (tests.fakes.sn_attachments): ``fake.attachments.attach(...)``.
         self.attachments = AttachmentStore(self)
+        self.state_rules: list[StateRule] = []
 
     # -- control API --------------------------------------------------------------------
 
@@ -234,6 +239,12 @@ class ServiceNowFake(FakeService):
         self, table: str, sys_id: str, text: str, *, user: str = "remote.user", work_note: bool = False
     ) -> dict[str, str]:
         return self.update_record(table, sys_id, {"work_notes" if work_note else "comments": text}, user=user)
+
+    def add_state_rule(self, table: str = "incident", *, on: tuple[str, ...] = ("comments", "work_notes"),
+                       from_states: tuple[str, ...] = ("1",), to_state: str = "2") -> None:
+        """A business rule: a work note or comment added to a record in ``from_states`` moves it to ``to_state``."""
+        with self.lock:
+            self.state_rules.append(StateRule(table, on, from_states, to_state))
 
     def record(self, table: str, sys_id: str) -> dict[str, str]:
         with self.lock:
@@ -316,6 +327,8 @@ class ServiceNowFake(FakeService):
             if record[name] != value:
                 record[name] = value
                 changed = True
+        if journal and not creating and apply_state_rules(self.state_rules, table, record, {e for e, _ in journal}):
+            changed = True
         now = self._now()
         record["priority"] = PRIORITY.get((record["impact"], record["urgency"]), record["priority"] or "5")
         if spec.resolved_state and record["state"] == spec.resolved_state and not record["resolved_at"]:

@@ -178,7 +178,7 @@ def test_a_stale_if_match_is_412_and_changes_nothing(rt_server: Server) -> None:
 
     assert (stale.status_code, stale.json()) == (412, {"message": "Precondition Failed"})
     assert fresh_tag != etag
-    assert fresh.json() == ["Ticket 1: Status changed from 'new' to 'resolved'"]
+    assert fresh.json() == ["Ticket 1: Status changed from 'open' to 'resolved'"]  # the reply opened it
     assert requests.get(url, headers=TOKEN).json()["Resolved"] != "1970-01-01T00:00:00Z"
 
 
@@ -249,17 +249,33 @@ def test_history_exposes_transactions_and_their_attachments(rt_server: Server) -
     assert attachment["ContentType"] == "text/plain"
 
 
-def test_a_reply_by_staff_opens_a_new_ticket_but_not_one_by_the_requestor(rt_server: Server) -> None:
+def test_any_reply_opens_a_ticket_that_is_not_active_as_rt_system(rt_server: Server) -> None:
     fake = rt_server.fake
-    create(rt_server)
+    for _ in range(4):
+        create(rt_server)
+    fake.update_ticket(3, Status="resolved", user="root")
+    fake.update_ticket(4, Status="stalled", user="root")
+
+    fake.correspond(1, "more detail", user="alice@example.com")  # the requestor too (AutoOpenInactive)
+    for ticket_id in (2, 3, 4):
+        requests.post(rest(rt_server, f"ticket/{ticket_id}/correspond"), data="Looking",
+                      headers={**TOKEN, "Content-Type": "text/plain"})
+    requests.post(rest(rt_server, "ticket/1/comment"), data="internal", headers={**TOKEN, "Content-Type": "text/plain"})
+
+    assert [fake.ticket(n)["Status"] for n in (1, 2, 3, 4)] == ["open", "open", "open", "stalled"]
+    opened = [t for t in fake.transactions(3) if t.type == "Status" and t.new_value == "open"]
+    assert [(t.creator, t.old_value) for t in opened] == [("RT_System", "resolved")]
+
+
+def test_a_site_without_the_auto_open_scrip_keeps_the_status(rt_server: Server) -> None:
+    fake = rt_server.fake
+    fake.auto_open = False
     create(rt_server)
 
-    fake.correspond(1, "more detail", user="alice@example.com")
-    requests.post(
-        rest(rt_server, "ticket/2/correspond"), data="Looking", headers={**TOKEN, "Content-Type": "text/plain"}
-    )
+    requests.post(rest(rt_server, "ticket/1/correspond"), data="Looking",
+                  headers={**TOKEN, "Content-Type": "text/plain"})
 
-    assert (fake.ticket(1)["Status"], fake.ticket(2)["Status"]) == ("new", "open")
+    assert fake.ticket(1)["Status"] == "new"
 
 
 def test_custom_fields_are_listed_updated_and_unknown_ones_ignored(rt_server: Server) -> None:

@@ -87,8 +87,9 @@ def test_a_ticket_made_in_rt_appears_within_one_poll(api: Any, runtime: Any, rt:
 
     assert result["status"] == "ok", result
     ticket = only_incident(api)
+    # Alice's reply opened the ticket (RT's "On Correspond Open Inactive Tickets"): open is in progress.
     assert (ticket["title"], ticket["description"], ticket["urgency"], ticket["status"]) == (
-        "Printer on floor 2 jams", "Every second page", "high", "new")
+        "Printer on floor 2 jams", "Every second page", "high", "in_progress")
     assert ticket["requester"]["email"] == "alice@example.com"
     assert comments(api, ticket["ref"]) == [("It happens since Monday", "public"), ("Checked the rollers", "internal")]
     again = run_poll(runtime, instance)  # the overlap window reads it again: recognised, not repeated
