@@ -394,7 +394,7 @@ def apply_draft(session: Session, draft: TicketDraft, *, event: Any, instance: A
             remember_created(session, link, draft, actor)
     correlate.remember_thread_key(session, ticket.id, draft.thread_key)
     _attach(session, draft, ticket, event, actor, comment_id=None)
-    return Outcome("applied", action="created", ticket=ticket, correlation_key=key)
+    return Outcome("applied", action="created", ticket=ticket, correlation_key=key, reason=draft.reason)
 
 
 def _attach(session: Session, draft: TicketDraft, ticket: Ticket, event: Any, actor: Actor,
@@ -470,11 +470,17 @@ def _apply_to(session: Session, draft: TicketDraft, target: correlate.Target, ac
     if not ticket.status or ticket.status in MACHINES[ticket.kind].final_states:
         reason = f"{ticket.ref} is {ticket.status}; the reply is kept on it as a note."
         add_comment(session=session, ticket=ticket, body=body, visibility="internal", actor=actor)
-        return Outcome("applied", action="commented", ticket=ticket, reason=reason)
+        return Outcome("applied", action="commented", ticket=ticket, reason=_joined(reason, draft.reason))
     reopened = draft.reopen_on_repeat and _reopen_if_resolved(session, ticket, actor, "Reopened by a reply.")
     comment = add_comment(session=session, ticket=ticket, body=body, visibility=draft.comment_visibility, actor=actor)
     _attach(session, draft, ticket, event, actor, comment_id=comment.id)
-    return Outcome("applied", action="reopened" if reopened else "commented", ticket=ticket, reason=target.reason)
+    return Outcome("applied", action="reopened" if reopened else "commented", ticket=ticket,
+                   reason=_joined(target.reason, draft.reason))
+
+
+def _joined(*reasons: str | None) -> str | None:
+    """Why the event went where it did, and what the connector noted while reading it."""
+    return " ".join(reason for reason in reasons if reason) or None
 
 
 def _raises_within(session: Session, key: str, minutes: float) -> int:

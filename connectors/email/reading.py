@@ -90,7 +90,7 @@ def _person(mail: ParsedMail, config: dict[str, Any], extra: dict[str, Any]) -> 
         requester_name=mail.sender.name or None, requester_email=mail.sender.email,
         ticket_ref=refs[0] if refs else None, require_participant=True, thread_ids=mail.thread_ids,
         thread_key=mail.message_id, reopen_on_repeat=bool(config.get("reopen_on_reply", True)),
-        comment=reply, comment_visibility="public", occurred_at=mail.date, extra=extra,
+        comment=reply, comment_visibility="public", occurred_at=mail.date, extra=extra, reason=_broken_mime(mail),
         attachments=[Attachment(filename=part.filename, content_type=part.content_type, data=part.data,
                                 inline=part.inline, content_id=part.content_id) for part in mail.attachments],
     )
@@ -121,6 +121,14 @@ def _extra(event: EventInfo, mail: ParsedMail) -> dict[str, Any]:
 
 def _first_line(text: str) -> str:
     return next((line.strip()[:200] for line in text.splitlines() if line.strip()), "")
+
+
+def _broken_mime(mail: ParsedMail) -> str | None:
+    """For the event's reason (the event list, the ticket's timeline): what the reading had
+    to work around, so an agent knows to compare with the original."""
+    if not mail.defects:
+        return None
+    return "Broken MIME, read as far as possible:" + _defects(mail).removeprefix(" Problems found:")
 
 
 def _defects(mail: ParsedMail) -> str:

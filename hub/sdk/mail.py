@@ -14,8 +14,6 @@ References) and say they are automatic (``Auto-Submitted: auto-generated``).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import codecs
 import hashlib
 import re
@@ -28,6 +26,7 @@ from email.parser import BytesParser
 from email.utils import formataddr, getaddresses, parsedate_to_datetime
 from typing import Any
 
+from hub.sdk.maildefects import decode_base64, describe_defects, find_used_boundary, with_boundary
 from hub.sdk.mailhtml import html_to_text, strip_quoted
 
 __all__ = [
@@ -155,7 +154,7 @@ def parse_message(raw: bytes, limits: MailLimits | None = None) -> ParsedMail:
     limits = limits or MailLimits()
     parsed = ParsedMail()
     try:
-        message = BytesParser(policy=policy.default).parsebytes(bytes(raw))
+        message = _parse_repairing_boundary(bytes(raw), parsed)
     except Exception as exc:  # the parser is lenient; this is a last resort
         parsed.defects.append(f"unreadable message: {type(exc).__name__}")
         return parsed
@@ -165,6 +164,22 @@ def parse_message(raw: bytes, limits: MailLimits | None = None) -> ParsedMail:
         except Exception as exc:  # one bad corner never hides the rest
             parsed.defects.append(f"{step.__name__.strip('_').replace('_', ' ')} failed: {type(exc).__name__}")
     return parsed
+
+
+def _parse_repairing_boundary(raw: bytes, parsed: ParsedMail) -> Message:
+    """The message; one whose body uses another boundary than it declares is read with the
+    one it uses (a gateway or client rewrote one of the two), and that is noted."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    used = find_used_boundary(raw, message)
+    if used is None:
+        return message
+    repaired = BytesParser(policy=policy.default).parsebytes(with_boundary(raw, used))
+    if not repaired.is_multipart():
+        return message
+    parsed.defects.append(f"the body does not use the boundary its Content-Type declares "
+                          f"({_clean_text(str(message.get_boundary() or ''))[:80]!r}); read with the one it uses "
+                          f"({used[:80]!r})")
+    return repaired
 
 
 def _raw_headers(message: Message) -> list[tuple[str, str]]:
@@ -303,8 +318,7 @@ def _read_headers(message: Message, parsed: ParsedMail, limits: MailLimits) -> N
         value = raw_header(message, name)
         if value is not None:
             parsed.headers[name] = _clean_text(value)[:500]
-    for defect in getattr(message, "defects", []) or []:
-        parsed.defects.append(type(defect).__name__)
+    parsed.defects.extend(describe_defects(message))
     parsed.defects = parsed.defects[:50]
 
 
@@ -339,6 +353,9 @@ def _walk(part: Message, parsed: ParsedMail, limits: MailLimits, plain: list[str
     if ctype.startswith("message/"):
         if not parsed.bounce:  # a forwarded message is a file, not more body text
             _keep_attachment(part, parsed, limits, state, ctype, _filename(part), _disposition(part))
+        return
+    if ctype.startswith("multipart/") and not part.is_multipart():
+        plain.append(_text_of(part, parsed))  # its parts could not be told apart: the body is its text
         return
     if part.is_multipart():
         children = part.get_payload()
@@ -380,19 +397,19 @@ def _filename(part: Message) -> str | None:
     return _clean_text(decode_words(name))[:255] if name else None
 
 
-def _payload_bytes(part: Message, parsed: ParsedMail) -> bytes:
-    """The part's content, transfer-decoded; broken base64 is noted and kept as sent."""
+def _payload_bytes(part: Message, parsed: ParsedMail, name: str | None = None) -> bytes:
+    """The part's content, transfer-decoded; broken base64 is decoded as far as it goes
+    (or kept as sent) and noted with the part's name."""
     encoding = (raw_header(part, "Content-Transfer-Encoding") or "").strip().lower()
     try:
         payload = part.get_payload(decode=False)
         if isinstance(payload, list):
             return b"".join(item.as_bytes(policy=policy.default) for item in payload if isinstance(item, Message))
         if encoding == "base64" and isinstance(payload, str):
-            try:
-                return base64.b64decode(re.sub(r"\s+", "", payload), validate=True)
-            except (binascii.Error, ValueError):
-                parsed.defects.append("broken base64 in a part")
-                return payload.encode("ascii", "replace")
+            data, problem = decode_base64(payload)
+            if problem:
+                parsed.defects.append(f"broken base64 in {name or 'a part'}: {problem}")
+            return data if data is not None else payload.encode("ascii", "replace")
         data = part.get_payload(decode=True)
         return data if isinstance(data, bytes) else str(payload or "").encode("utf-8", "replace")
     except Exception as exc:
@@ -405,12 +422,32 @@ def _text_of(part: Message, parsed: ParsedMail) -> str:
         charset = part.get_content_charset()
     except Exception:
         charset = None
+    data = _payload_bytes(part, parsed, "the text")
     if charset:
         try:
             codecs.lookup(charset)
         except LookupError:
             parsed.defects.append(f"unknown charset {_clean_text(charset[:40])}")
-    return decode_bytes(_payload_bytes(part, parsed), charset)
+        else:
+            _note_wrong_charset(data, charset, parsed)
+    return decode_bytes(data, charset)
+
+
+def _note_wrong_charset(data: bytes, charset: str, parsed: ParsedMail) -> None:
+    """Text whose bytes are not valid in the charset it declares is read by the fallbacks: say so."""
+    try:
+        data.decode(charset)
+        return
+    except Exception:  # noqa: S110 - not valid in it, or a codec not for text (charset=base64)
+        pass
+    try:
+        data.decode("utf-8")
+        fallback = "UTF-8"
+    except UnicodeDecodeError:
+        fallback = "Windows-1252"
+    note = f"text that is not {_clean_text(charset[:40])} as declared; read as {fallback}"
+    if note not in parsed.defects:
+        parsed.defects.append(note)
 
 
 def _keep_attachment(part: Message, parsed: ParsedMail, limits: MailLimits, state: dict[str, int], ctype: str,
@@ -421,7 +458,7 @@ def _keep_attachment(part: Message, parsed: ParsedMail, limits: MailLimits, stat
         return
     extension = {"message/rfc822": ".eml", "text/calendar": ".ics"}.get(ctype, "")
     name = filename or f"part-{state['parts']}{extension}"
-    data = _payload_bytes(part, parsed)
+    data = _payload_bytes(part, parsed, name)
     refusal = _refusal(limits, name, ctype, len(data), state, len(parsed.attachments))
     if refusal:
         parsed.refused.append(f"{name}: {refusal}")
