@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -135,6 +136,8 @@ class ParsedMail:
     defects: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
     """A few headers worth keeping with the ticket (Auto-Submitted, Precedence, List-Id, ...)."""
+    authentication_results: list[str] = field(default_factory=list)
+    """Every Authentication-Results header, topmost first (hub.sdk.mailauth reads them)."""
 
     @property
     def thread_ids(self) -> list[str]:
@@ -318,6 +321,8 @@ def _read_headers(message: Message, parsed: ParsedMail, limits: MailLimits) -> N
         value = raw_header(message, name)
         if value is not None:
             parsed.headers[name] = _clean_text(value)[:500]
+    parsed.authentication_results = [_clean_text(value)[:2000] for name, value in _raw_headers(message)
+                                     if name.lower() == "authentication-results"][:20]
     parsed.defects.extend(describe_defects(message))
     parsed.defects = parsed.defects[:50]
 
@@ -406,10 +411,10 @@ def _payload_bytes(part: Message, parsed: ParsedMail, name: str | None = None) -
         if isinstance(payload, list):
             return b"".join(item.as_bytes(policy=policy.default) for item in payload if isinstance(item, Message))
         if encoding == "base64" and isinstance(payload, str):
-            data, problem = decode_base64(payload)
+            decoded, problem = decode_base64(payload)
             if problem:
                 parsed.defects.append(f"broken base64 in {name or 'a part'}: {problem}")
-            return data if data is not None else payload.encode("ascii", "replace")
+            return decoded if decoded is not None else payload.encode("ascii", "replace")
         data = part.get_payload(decode=True)
         return data if isinstance(data, bytes) else str(payload or "").encode("utf-8", "replace")
     except Exception as exc:
@@ -589,9 +594,17 @@ def clean_subject(subject: str) -> str:
 # ------------------------------------------------------------------------------ writing
 
 
-def make_message_id(key: str, domain: str) -> str:
-    """A stable Message-ID for a delivery key: a resend carries the same id, so clients dedupe it."""
-    digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:32]
+def make_message_id(key: str, domain: str, secret: str | bytes | None = None) -> str:
+    """A stable Message-ID for a delivery key: a resend carries the same id, so clients dedupe it.
+
+    With ``secret`` (the hub's secret key) nobody can compute it from the key: a reply naming
+    it proves its writer received the mail, which threading by In-Reply-To relies on.
+    """
+    data = key.encode("utf-8", "replace")
+    if secret:
+        digest = hmac.new(secret if isinstance(secret, bytes) else secret.encode(), data, "sha256").hexdigest()[:32]
+    else:
+        digest = hashlib.sha256(data).hexdigest()[:32]
     host = re.sub(r"[^A-Za-z0-9.-]", "", domain or "") or "itsm-hub.invalid"
     return f"<hub.{digest}@{host}>"
 

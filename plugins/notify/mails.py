@@ -36,13 +36,21 @@ def _domain(session: Session) -> str:
     return host if re.fullmatch(r"[A-Za-z0-9.-]+", host) else "itsm-hub.invalid"
 
 
+def _secret(session: Session) -> str:
+    # Keyed, so an outsider who knows a ticket's reference cannot compute its mail's
+    # Message-ID and thread a forged reply onto it.
+    from hub.sdk.services import runtime_of
+
+    return str(runtime_of(session).settings.get("SECRET_KEY") or "")
+
+
 def queue(session: Session, ticket: TicketInfo, *, kind: str, key: str, subject: str, body: str,
           context: dict[str, Any], instance: str | None) -> bool:
     """Queue one mail to the requester, threaded onto the ticket's earlier mail; False when
     no instance can send it."""
     assert ticket.requester_email
     references = services.thread_keys(session, ticket.ref, limit=20)
-    message_id = make_message_id(key, _domain(session))
+    message_id = make_message_id(key, _domain(session), _secret(session))
     full = {"ref": ticket.ref, "title": ticket.title, "status": ticket.status,
             "requester_name": ticket.requester_name or "", "requester_email": ticket.requester_email,
             "message_id": message_id, "references": references, **context}

@@ -7,7 +7,6 @@ in the event list and on the ticket's timeline, so an agent knows to look at the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,8 @@ NAMES = ("10-wrong-boundary.eml", "11-cut-short.eml", "12-wrong-charset.eml", "1
 
 
 @pytest.fixture
-def mta(dovecot: Any, tmp_path: Path) -> Iterator[Mta]:
-    yield Mta(dovecot, tmp_path / "exim")
+def mta(dovecot: Any, tmp_path: Path) -> Mta:
+    return Mta(dovecot, tmp_path / "exim")
 
 
 @pytest.fixture

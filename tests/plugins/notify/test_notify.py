@@ -120,3 +120,13 @@ def test_mail_never_sent_is_never_named_in_a_thread(app: Any, api: Any, mailbox:
     assert update["In-Reply-To"] is None and update["References"] is None
     with app.extensions["hub"].db.reading() as session:
         assert services.thread_keys(session, ref) == [update["Message-ID"]]
+
+
+def test_a_mails_message_id_cannot_be_computed_from_the_ticket(app: Any, api: Any, mailer: Any) -> None:
+    """Replies thread by the Message-ID the hub sent; an outsider who knows the reference must not guess it."""
+    from hub.sdk.mail import make_message_id
+
+    ref = open_ticket(api, name="Jane Doe", email="jane@example.com")
+    (ack,) = sent(app, mailer)
+    assert ack["Message-ID"] != make_message_id(f"notify:{ref}:ack", "hub.test")  # what anyone could compute
+    assert ack["Message-ID"] == make_message_id(f"notify:{ref}:ack", "hub.test", "test-secret-key")
