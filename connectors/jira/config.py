@@ -15,7 +15,7 @@ from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as mf
 
 from hub.sdk import secret
-from hub.sdk.sync import AttachmentSettings, FieldRule, FieldRuleSchema
+from hub.sdk.sync import AttachmentSettings, ConversationSettings, FieldRule, FieldRuleSchema
 
 OUR_REF = re.compile(r"^(INC|CHG)-\d{6,}$")
 SUMMARY_MAX = 255
@@ -63,7 +63,7 @@ DEFAULT_RULES = (
 )
 
 
-class JiraConfig(AttachmentSettings):
+class JiraConfig(AttachmentSettings, ConversationSettings):
     site_url = mf.Url(required=True, require_tld=False, metadata={
         "title": "Site URL", "description": "e.g. https://example.atlassian.net"})
     email = mf.Email(required=True, metadata={

@@ -67,6 +67,7 @@ from hub.sdk.sync import (
     SyncConnector,
     draft_for,
     outbound_file,
+    remote_visibility,
     values_hash,
 )
 
@@ -442,7 +443,7 @@ class JiraConnector(SyncConnector):
         body = normalize_text(str(comment.get("body") or "")).strip()[:COMMENT_MAX]
         if not body:
             return "empty comment not sent"
-        internal = comment.get("visibility") == "internal"
+        internal = remote_visibility(comment) == "internal"
         if message.attempt > 1 and self._commented(issue_id, body):
             return "comment already there (an earlier try's answer was lost)"
         payload: dict[str, Any] = {"body": text_to_adf(body)}

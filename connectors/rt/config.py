@@ -10,7 +10,7 @@ from marshmallow import ValidationError, validate, validates, validates_schema
 from marshmallow import fields as mf
 
 from hub.sdk import secret
-from hub.sdk.sync import AttachmentSettings, FieldRule, FieldRuleSchema
+from hub.sdk.sync import AttachmentSettings, ConversationSettings, FieldRule, FieldRuleSchema
 
 RT_TIME = "%Y-%m-%d %H:%M:%S"
 """How TicketSQL takes a date: no zone (RT reads it in the API user's time zone)."""
@@ -62,7 +62,7 @@ WRITABLE = frozenset({"Subject", "Status", "Priority", "InitialPriority", "Final
                       "Due", "TimeEstimated", "TimeWorked", "TimeLeft"})
 
 
-class RTConfig(AttachmentSettings):
+class RTConfig(AttachmentSettings, ConversationSettings):
     url = mf.Url(required=True, require_tld=False, metadata={
         "title": "RT URL", "description": "The web root, e.g. https://rt.example.com; REST2 is under /REST/2.0."})
     token = secret(load_default="", title="Auth token", description="An RT auth token (Settings > Auth Tokens), "

@@ -77,6 +77,8 @@ from hub.sdk.sync import (
     draft_for,
     outbound_file,
     outbound_values,
+    remote_speaks,
+    remote_visibility,
     values_hash,
 )
 
@@ -464,6 +466,8 @@ class RTConnector(SyncConnector):
                                 "Subject": _fit(wanted.get("Subject", ticket.title)) + ref_tag(ticket.ref)}
         if ticket.description:
             body.update(Content=ticket.description, ContentType="text/plain")
+        if ticket.requester_email and remote_speaks(self.config, came_from_remote=False):
+            body["Requestor"] = ticket.requester_email  # RT speaks to them: its scrips mail its requestors
         for remote, value in wanted.items():
             if remote != "Subject" and not (remote == "Status" and value not in CREATE_STATUSES):
                 body[remote] = _outgoing(value)
@@ -527,7 +531,7 @@ class RTConnector(SyncConnector):
         body = str(comment.get("body") or "").strip()
         if not body:
             return "empty comment; nothing sent"
-        endpoint = ENDPOINTS["internal" if comment.get("visibility") == "internal" else "public"]
+        endpoint = ENDPOINTS[remote_visibility(comment)]
         if message.attempt > 1 and self._already_posted(ticket_id, endpoint, body):
             return f"{endpoint} already in RT (an earlier answer was lost)"
         self.client.post(f"/ticket/{ticket_id}/{endpoint}", json={"Content": body, "ContentType": "text/plain"})

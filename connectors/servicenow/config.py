@@ -9,7 +9,7 @@ from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as mf
 
 from hub.sdk import secret
-from hub.sdk.sync import AttachmentSettings, FieldRule, FieldRuleSchema
+from hub.sdk.sync import AttachmentSettings, ConversationSettings, FieldRule, FieldRuleSchema
 
 TABLES = {"incident": "incident", "change_request": "change"}
 TABLE_OF_KIND = {kind: table for table, kind in TABLES.items()}
@@ -39,7 +39,7 @@ DEFAULT_RULES = (
 )
 
 
-class ServiceNowConfig(AttachmentSettings):
+class ServiceNowConfig(AttachmentSettings, ConversationSettings):
     instance_url = mf.Url(required=True, require_tld=False, metadata={
         "title": "Instance URL", "description": "e.g. https://example.service-now.com"})
     username = mf.String(load_default="", metadata={

@@ -50,6 +50,7 @@ from hub.sdk.sync import (
     draft_for,
     outbound_file,
     outbound_values,
+    remote_visibility,
     values_hash,
 )
 
@@ -331,7 +332,7 @@ class ServiceNowConnector(SyncConnector):
         body = str(comment.get("body") or "").strip()
         if not body:
             return
-        element = "work_notes" if comment.get("visibility") == "internal" else "comments"
+        element = "work_notes" if remote_visibility(comment) == "internal" else "comments"
         self.client.patch(f"/api/now/table/{table}/{sys_id}", json={element: body})
 
 
