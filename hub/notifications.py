@@ -84,7 +84,11 @@ def speaking_remote(session: Session, ticket: Ticket) -> ConnectorInstance | Non
             continue  # not a sync instance: it has no say
         came_from_remote = instance.id == ticket.source_instance_id
         involved = came_from_remote or instance.id in linked or _creates_every(runtime, instance, ticket.kind)
-        if involved and remote_speaks(config, came_from_remote=came_from_remote):
+        if not involved or not remote_speaks(config, came_from_remote=came_from_remote):
+            continue
+        # A hub ticket's remote record reaches the requester only where the connector names
+        # them on it (RT's Requestor); elsewhere the hub keeps speaking, or nobody would.
+        if came_from_remote or getattr(runtime.plugins.connectors.get(instance.connector), "names_requester", False):
             return instance
     return None
 

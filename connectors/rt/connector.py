@@ -103,6 +103,8 @@ class RTConnector(SyncConnector):
     description = "Two-way sync of a Request Tracker 5 queue with hub incidents or changes (REST2 API)."
     config_schema = RTConfig
     default_field_rules: ClassVar[tuple[FieldRule, ...]] = DEFAULT_RULES
+    names_requester = True
+    """A ticket it creates names the requester as Requestor when RT speaks to them."""
 
     # -- plumbing ------------------------------------------------------------------------
 

@@ -194,3 +194,19 @@ def test_jira_gets_the_requesters_own_words_as_an_internal_comment(
     add_requesters_own_comment(app, ref, "It leaks again.")
     # A public comment by the hub's user would be mailed to the customer by Jira Service Management.
     assert [c["internal"] for c in jira_server.fake.comments(key)] == [True]
+
+
+def test_servicenow_set_to_remote_leaves_the_hub_speaking_for_hub_tickets(
+        app: Any, api: Any, runtime: Any, mailbox: Any, smtp_sink: Any, add_mailbox: Any,
+        servicenow_server: Any) -> None:  # noqa: F811
+    """ServiceNow's record made by the hub has no caller with her address: were the hub quiet, nobody would speak."""
+    add_mailbox(mailbox, smtp_sink)
+    made = api.post("/api/v1/admin/instances", json={
+        "connector": "servicenow", "slug": "sn", "enabled": True, "poll_interval": 3600,
+        "config": {"instance_url": servicenow_server.url, "username": "admin", "password": "admin",
+                   "tables": ["incident"], "create_remote": True, "requester_conversation": "remote"}})
+    assert made.status_code == 201, made.json
+    maria_writes(mailbox, "Printer on floor 2 jams", "Every second page.", "<printer@example.org>")
+    run_poll(runtime, 1)
+    (ack,) = hub_mail_to_maria(app, smtp_sink)
+    assert "We have received your request" in ack
