@@ -12,8 +12,11 @@ set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 
 have_dovecot() { command -v dovecot >/dev/null && command -v doveadm >/dev/null; }
+# The broken-MIME tests deliver through a real MTA: Exim, with a private config (never the
+# system one), hands mail to Dovecot's LDA (tests/connectors/email/mta.py).
+have_exim() { command -v exim4 >/dev/null && [ -x /usr/lib/dovecot/dovecot-lda ]; }
 
-if ! have_dovecot; then
+if ! have_dovecot || ! have_exim; then
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then
     command -v sudo >/dev/null || { echo "setup-dovecot: need root (or sudo) to install dovecot-imapd" >&2; exit 1; }
@@ -31,12 +34,13 @@ if ! have_dovecot; then
   cleanup() { if [ -n "$added_policy" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi; }
   trap cleanup EXIT
   $SUDO apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd exim4-daemon-light >/dev/null
   cleanup
   trap - EXIT
 fi
 
 have_dovecot || { echo "setup-dovecot: dovecot/doveadm still missing after install" >&2; exit 1; }
+have_exim || { echo "setup-dovecot: exim4/dovecot-lda still missing after install" >&2; exit 1; }
 
 # The private instance runs its auth and login processes as the package's users,
 # and (when the tests run as root) mail as "mail"; the package and base-files make them.

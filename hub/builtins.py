@@ -71,8 +71,8 @@ def status_changed(ticket: Any, old: str, new: str, actor: Any, session: Any) ->
 @hookimpl
 def comment_added(ticket: Any, comment: Any, actor: Any, session: Any) -> None:
     _fan_out(session, ticket, "comment", {"comment": {
-        "id": comment.id, "body": comment.body, "visibility": comment.visibility, "author": comment.author_name}},
-        actor)
+        "id": comment.id, "body": comment.body, "visibility": comment.visibility, "author": comment.author_name,
+        "author_type": comment.author_type}}, actor)
 
 
 @hookimpl

@@ -15,8 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import outbox
-from hub.models import ConnectorInstance, OutboxMessage, Ticket
+from hub.models import ConnectorInstance, ExternalLink, OutboxMessage, Ticket
 from hub.runtime import runtime_of
+from hub.sdk.connector import Pusher
+from hub.sdk.sync import remote_speaks
 
 log = logging.getLogger("hub.notifications")
 
@@ -64,3 +66,37 @@ def send_mail(
                "template": template, "context": context or {}}
     return outbox.enqueue(session, instance_id=instance.id, action="mail", lane=lane, payload=payload,
                           ticket_id=ticket.id if ticket is not None else None, key=key)
+
+
+def speaking_remote(session: Session, ticket: Ticket) -> ConnectorInstance | None:
+    """The synced system that speaks to the ticket's requester, or None when the hub does.
+
+    Each sync instance's ``requester_conversation`` decides (hub.sdk.sync.remote_speaks)
+    for the tickets it is involved in: the one the ticket came from, the ones it is linked
+    to, and those that give every hub ticket of its kind a remote record (it will be linked).
+    """
+    runtime = runtime_of(session)
+    linked = set(session.scalars(select(ExternalLink.instance_id).where(ExternalLink.ticket_id == ticket.id)))
+    for instance in session.scalars(select(ConnectorInstance).where(ConnectorInstance.enabled.is_(True))
+                                    .order_by(ConnectorInstance.id)):
+        config = instance.config or {}
+        if "requester_conversation" not in config:
+            continue  # not a sync instance: it has no say
+        came_from_remote = instance.id == ticket.source_instance_id
+        involved = came_from_remote or instance.id in linked or _creates_every(runtime, instance, ticket.kind)
+        if not involved or not remote_speaks(config, came_from_remote=came_from_remote):
+            continue
+        # A hub ticket's remote record reaches the requester only where the connector names
+        # them on it (RT's Requestor); elsewhere the hub keeps speaking, or nobody would.
+        if came_from_remote or getattr(runtime.plugins.connectors.get(instance.connector), "names_requester", False):
+            return instance
+    return None
+
+
+def _creates_every(runtime: Any, instance: ConnectorInstance, kind: str) -> bool:
+    """Whether the instance gives every hub ticket (of its kind) a remote record."""
+    cls = runtime.plugins.connectors.get(instance.connector)
+    config = instance.config or {}
+    if cls is None or not issubclass(cls, Pusher) or cls.push_mode(config) != "all":
+        return False
+    return str(config.get("kind") or kind) == kind

@@ -304,7 +304,7 @@ def apply_draft(session: Session, draft: TicketDraft, *, event: Any, instance: A
             remember_created(session, link, draft, actor)
     correlate.remember_thread_key(session, ticket.id, draft.thread_key)
     _attach(session, draft, ticket, event, actor, comment_id=None)
-    return Outcome("applied", action="created", ticket=ticket, correlation_key=key)
+    return Outcome("applied", action="created", ticket=ticket, correlation_key=key, reason=draft.reason)
 
 
 def _attach(session: Session, draft: TicketDraft, ticket: Ticket, event: Any, actor: Actor,
@@ -377,14 +377,61 @@ def _apply_to(session: Session, draft: TicketDraft, target: correlate.Target, ac
                         actor=actor)
         return Outcome("applied", action="updated", ticket=ticket, reason=target.reason)
     body = draft.comment or draft.description or draft.title
+    held = _needs_review(draft, ticket)
+    if held:
+        return _hold_for_review(session, draft, target, actor, event, body, held)
     if not ticket.status or ticket.status in MACHINES[ticket.kind].final_states:
         reason = f"{ticket.ref} is {ticket.status}; the reply is kept on it as a note."
         add_comment(session=session, ticket=ticket, body=body, visibility="internal", actor=actor)
-        return Outcome("applied", action="commented", ticket=ticket, reason=reason)
+        return Outcome("applied", action="commented", ticket=ticket, reason=_joined(reason, draft.reason))
     reopened = draft.reopen_on_repeat and _reopen_if_resolved(session, ticket, actor, "Reopened by a reply.")
     comment = add_comment(session=session, ticket=ticket, body=body, visibility=draft.comment_visibility, actor=actor)
     _attach(session, draft, ticket, event, actor, comment_id=comment.id)
-    return Outcome("applied", action="reopened" if reopened else "commented", ticket=ticket, reason=target.reason)
+    return Outcome("applied", action="reopened" if reopened else "commented", ticket=ticket,
+                   reason=_joined(target.reason, draft.reason))
+
+
+REVIEW_TAG = "needs-review"
+
+
+def _needs_review(draft: TicketDraft, ticket: Ticket) -> str | None:
+    """Why a reply must wait for an agent: its sender failed a check, or is not proven and
+    it would reopen the ticket. A forged reply must not speak for the requester."""
+    if draft.sender_check in (None, "pass"):
+        return None
+    note = draft.sender_check_note or "no verdict"
+    if draft.sender_check == "fail":
+        return f"Held for review: the sender failed authentication ({note}); the reply may be forged."
+    if draft.reopen_on_repeat and ticket.status == "resolved" and ticket.kind == "incident":
+        return f"Held for review: a reply whose sender is not proven ({note}) would reopen {ticket.ref}."
+    return None
+
+
+def _hold_for_review(session: Session, draft: TicketDraft, target: correlate.Target, actor: Actor, event: Any,
+                     body: str, why: str) -> Outcome:
+    """Keep the reply as an internal note, tag the ticket for review, change nothing else, audit why."""
+    from hub.tracker.audit import record
+    from hub.tracker.comments import add_comment
+    from hub.tracker.tickets import update_ticket
+
+    ticket = target.ticket
+    draft.comment_visibility = "internal"  # its files too
+    comment = add_comment(session=session, ticket=ticket, body=body, visibility="internal", actor=actor)
+    _attach(session, draft, ticket, event, actor, comment_id=comment.id)
+    channel = Actor(type="connector", name=actor.origin.removeprefix("connector:"), origin=actor.origin,
+                    id=str(actor.instance_id) if actor.instance_id else None, instance_id=actor.instance_id)
+    if REVIEW_TAG not in (ticket.tags or []):
+        update_ticket(session=session, ticket=ticket, values={"tags": [*(ticket.tags or []), REVIEW_TAG]},
+                      actor=channel)
+    record(session, ticket, "held_for_review", channel, {"comment_id": comment.id, "sender": actor.id},
+           note=f"{why} Kept as an internal note and the ticket left as it was; publish the note or reopen the "
+           f"ticket once the sender is confirmed, then remove the tag {REVIEW_TAG}.")
+    return Outcome("applied", action="commented", ticket=ticket, reason=_joined(target.reason, why, draft.reason))
+
+
+def _joined(*reasons: str | None) -> str | None:
+    """Why the event went where it did, and what the connector noted while reading it."""
+    return " ".join(reason for reason in reasons if reason) or None
 
 
 def _raises_within(session: Session, key: str, minutes: float) -> int:

@@ -57,7 +57,14 @@ class EmailConfig(ConfigSchema):
         "The hub's own addresses", "Mail from these (and from the sender address below) is ignored, so the "
         "hub never answers itself."))
     reopen_on_reply = fields.Boolean(load_default=True, metadata=_meta(
-        "Reopen on reply", "A reply to a resolved ticket reopens it; off: it is kept as a comment only."))
+        "Reopen on reply", "A reply to a resolved ticket reopens it when its sender is proven (see the next "
+        "setting); off: it is kept as a comment only."))
+    trusted_authserv_ids = fields.List(fields.String(validate=validate.Regexp(
+        r"^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$", error="A host name, as your mail server writes it first in "
+        "Authentication-Results.")), load_default=list, metadata=_meta(
+        "Trusted mail servers", "The authserv-ids (e.g. mx.example.com) whose Authentication-Results headers "
+        "prove a sender (DMARC, DKIM, SPF). Without one, no reply is proven: a reply never reopens a resolved "
+        "ticket, it is held for an agent's review. A reply that fails a check is always held."))
     kind = fields.String(load_default="incident", validate=validate.OneOf(("incident", "change")), metadata=_meta(
         "Ticket kind", "What new mail opens."))
     smtp_host = fields.String(required=True, validate=validate.Length(min=1, max=255), metadata=_meta(

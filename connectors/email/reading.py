@@ -5,7 +5,9 @@ and automatic mail (RFC 3834 auto-replies, bulk and list mail, RFC 3464 bounces)
 open a ticket, so two robots can never answer each other forever. A bounce becomes an
 internal note on the ticket whose mail bounced. Everything else is a person writing: a
 reply when it names a thread the hub knows (In-Reply-To, References) or, from a known
-participant, a ticket tag in the subject; otherwise a new ticket.
+participant, a ticket tag in the subject; otherwise a new ticket. A reply whose sender the
+receiving server could not prove (Authentication-Results, hub.sdk.mailauth) is held for an
+agent's review rather than speak for the requester.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from hub.sdk.mail import (
     strip_quoted,
     subject_refs,
 )
+from hub.sdk.mailauth import SenderVerdict, sender_verdict
 
 DEFECTS_SHOWN = 5
 _PRINTABLE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,240}>")
@@ -85,15 +88,25 @@ def _person(mail: ParsedMail, config: dict[str, Any], extra: dict[str, Any]) -> 
         note = "\n".join(f"- {item}" for item in mail.refused)
         text += f"\n\n[Attachments left out:\n{note}]"
         reply += f"\n\n[Attachments left out:\n{note}]"
+    check = _sender_check(mail, config)
+    extra["mail"]["authentication"] = {"result": check.result, "note": check.note}
     return TicketDraft(
         action="open", kind=config.get("kind") or "incident", title=title, description=text,
+        sender_check=check.result, sender_check_note=check.note,
         requester_name=mail.sender.name or None, requester_email=mail.sender.email,
         ticket_ref=refs[0] if refs else None, require_participant=True, thread_ids=mail.thread_ids,
         thread_key=mail.message_id, reopen_on_repeat=bool(config.get("reopen_on_reply", True)),
-        comment=reply, comment_visibility="public", occurred_at=mail.date, extra=extra,
+        comment=reply, comment_visibility="public", occurred_at=mail.date, extra=extra, reason=_broken_mime(mail),
         attachments=[Attachment(filename=part.filename, content_type=part.content_type, data=part.data,
                                 inline=part.inline, content_id=part.content_id) for part in mail.attachments],
     )
+
+
+def _sender_check(mail: ParsedMail, config: dict[str, Any]) -> SenderVerdict:
+    """Is the From address proven by the receiving server (D18: forged replies)?"""
+    assert mail.sender is not None
+    return sender_verdict(mail.authentication_results, mail.sender.email.rsplit("@", 1)[-1],
+                          config.get("trusted_authserv_ids") or ())
 
 
 def _bounce(mail: ParsedMail, extra: dict[str, Any]) -> TicketDraft:
@@ -121,6 +134,14 @@ def _extra(event: EventInfo, mail: ParsedMail) -> dict[str, Any]:
 
 def _first_line(text: str) -> str:
     return next((line.strip()[:200] for line in text.splitlines() if line.strip()), "")
+
+
+def _broken_mime(mail: ParsedMail) -> str | None:
+    """For the event's reason (the event list, the ticket's timeline): what the reading had
+    to work around, so an agent knows to compare with the original."""
+    if not mail.defects:
+        return None
+    return "Broken MIME, read as far as possible:" + _defects(mail).removeprefix(" Problems found:")
 
 
 def _defects(mail: ParsedMail) -> str:

@@ -15,7 +15,7 @@ from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as mf
 
 from hub.sdk import secret
-from hub.sdk.sync import AttachmentSettings, FieldRule, FieldRuleSchema
+from hub.sdk.sync import AttachmentSettings, ConversationSettings, FieldRule, FieldRuleSchema
 from hub.sdk.write_effects import WriteEffect, WriteEffectSettings
 
 OUR_REF = re.compile(r"^(INC|CHG)-\d{6,}$")
@@ -74,7 +74,7 @@ A site's automation (JSM's "transition on comment", say) is declared in its inst
 ``write_effects``."""
 
 
-class JiraConfig(AttachmentSettings, WriteEffectSettings):
+class JiraConfig(AttachmentSettings, ConversationSettings, WriteEffectSettings):
     site_url = mf.Url(required=True, require_tld=False, metadata={
         "title": "Site URL", "description": "e.g. https://example.atlassian.net"})
     email = mf.Email(required=True, metadata={

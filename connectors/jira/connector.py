@@ -69,6 +69,7 @@ from hub.sdk.sync import (
     earliest_copy,
     not_before,
     outbound_file,
+    remote_visibility,
     values_hash,
 )
 from hub.sdk.write_effects import OWN_EFFECTS, WriteEffect, changed_remotely
@@ -453,7 +454,7 @@ class JiraConnector(SyncConnector):
         body = normalize_text(str(comment.get("body") or "")).strip()[:COMMENT_MAX]
         if not body:
             return "empty comment not sent"
-        internal = comment.get("visibility") == "internal"
+        internal = remote_visibility(comment) == "internal"
         # An attempt above 1 may follow one that reached Jira (a lost answer, a killed
         # worker): look for it first. A first attempt cannot have a twin: no read.
         if message.attempt > 1 and self._commented(issue_id, body, message.idempotency_key, earliest_copy(message)):

@@ -10,7 +10,7 @@ from marshmallow import ValidationError, validate, validates, validates_schema
 from marshmallow import fields as mf
 
 from hub.sdk import secret
-from hub.sdk.sync import AttachmentSettings, FieldRule, FieldRuleSchema
+from hub.sdk.sync import AttachmentSettings, ConversationSettings, FieldRule, FieldRuleSchema
 from hub.sdk.write_effects import PUBLIC_FILE, REPLY, WriteEffect, WriteEffectSettings
 
 RT_TIME = "%Y-%m-%d %H:%M:%S"
@@ -70,7 +70,7 @@ WRITABLE = frozenset({"Subject", "Status", "Priority", "InitialPriority", "Final
                       "Due", "TimeEstimated", "TimeWorked", "TimeLeft"})
 
 
-class RTConfig(AttachmentSettings, WriteEffectSettings):
+class RTConfig(AttachmentSettings, ConversationSettings, WriteEffectSettings):
     url = mf.Url(required=True, require_tld=False, metadata={
         "title": "RT URL", "description": "The web root, e.g. https://rt.example.com; REST2 is under /REST/2.0."})
     token = secret(load_default="", title="Auth token", description="An RT auth token (Settings > Auth Tokens), "

@@ -84,6 +84,8 @@ from hub.sdk.sync import (
     not_before,
     outbound_file,
     outbound_values,
+    remote_speaks,
+    remote_visibility,
     values_hash,
 )
 from hub.sdk.write_effects import OWN_EFFECTS, WriteEffect, changed_remotely
@@ -110,6 +112,8 @@ class RTConnector(SyncConnector):
     config_schema = RTConfig
     default_field_rules: ClassVar[tuple[FieldRule, ...]] = DEFAULT_RULES
     default_write_effects: ClassVar[tuple[WriteEffect, ...]] = DEFAULT_EFFECTS
+    names_requester = True
+    """A ticket it creates names the requester as Requestor when RT speaks to them."""
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -473,6 +477,8 @@ class RTConnector(SyncConnector):
                                 "Subject": _fit(wanted.get("Subject", ticket.title)) + ref_tag(ticket.ref)}
         if ticket.description:
             body.update(Content=ticket.description, ContentType="text/plain")
+        if ticket.requester_email and remote_speaks(self.config, came_from_remote=False):
+            body["Requestor"] = ticket.requester_email  # RT speaks to them: its scrips mail its requestors
         for remote, value in wanted.items():
             if remote != "Subject" and not (remote == "Status" and value not in CREATE_STATUSES):
                 body[remote] = _outgoing(value)
@@ -539,7 +545,7 @@ class RTConnector(SyncConnector):
         body = str(comment.get("body") or "").strip()
         if not body:
             return "empty comment; nothing sent"
-        endpoint = ENDPOINTS["internal" if comment.get("visibility") == "internal" else "public"]
+        endpoint = ENDPOINTS[remote_visibility(comment)]
         # An attempt above 1 may follow one that reached RT (a lost answer, a killed worker):
         # look for it first. A first attempt cannot have a twin, so it costs no read.
         if message.attempt > 1 and self._already_posted(ticket_id, endpoint, body, earliest_copy(message)):

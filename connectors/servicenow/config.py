@@ -9,7 +9,7 @@ from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as mf
 
 from hub.sdk import secret
-from hub.sdk.sync import AttachmentSettings, FieldRule, FieldRuleSchema
+from hub.sdk.sync import AttachmentSettings, ConversationSettings, FieldRule, FieldRuleSchema
 from hub.sdk.write_effects import NOTE, REPLY, WriteEffect, WriteEffectSettings
 
 TABLES = {"incident": "incident", "change_request": "change"}
@@ -46,7 +46,7 @@ Progress. The PATCH that adds the entry answers with the record as the rules lef
 the effect counts only where it was seen: a site without such a rule loses nothing."""
 
 
-class ServiceNowConfig(AttachmentSettings, WriteEffectSettings):
+class ServiceNowConfig(AttachmentSettings, ConversationSettings, WriteEffectSettings):
     instance_url = mf.Url(required=True, require_tld=False, metadata={
         "title": "Instance URL", "description": "e.g. https://example.service-now.com"})
     username = mf.String(load_default="", metadata={

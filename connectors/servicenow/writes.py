@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.servicenow.config import SN_TIME
 from hub.sdk import OutboundMessage
-from hub.sdk.sync import earliest_copy, outbound_file
+from hub.sdk.sync import earliest_copy, outbound_file, remote_visibility
 from hub.sdk.write_effects import OBSERVED
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def add_entry(sn: ServiceNowConnector, table: str, sys_id: str, message: Outboun
     body = str(comment.get("body") or "").strip()
     if not body:
         return "empty comment; nothing sent"
-    element = "work_notes" if comment.get("visibility") == "internal" else "comments"
+    element = "work_notes" if remote_visibility(comment) == "internal" else "comments"
     if message.attempt > 1 and _already_noted(sn, sys_id, element, body, earliest_copy(message)):
         return f"{element} entry already there (an earlier answer was lost)"
     after = sn._one(sn.client.patch(f"/api/now/table/{table}/{sys_id}", json={element: body},

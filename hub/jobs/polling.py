@@ -1,9 +1,11 @@
 """One poll of a connector instance: events stored in batches, cursors saved with them.
 
 The instance's lease makes sure one instance never polls twice at once, on any number
-of workers. Events before a checkpoint commit in one transaction with the checkpoint's
-state, so a worker killed mid-poll resumes at the last checkpoint and the events it
-fetches again are recognised by their idempotency keys.
+of workers; the run's heartbeat (hub.jobs.runs) renews it while the polling process
+lives, and lets the scheduler mark a run whose worker died ``abandoned``. Events before a
+checkpoint commit in one transaction with the checkpoint's state, so a worker killed
+mid-poll resumes at the last checkpoint and the events it fetches again are recognised
+by their idempotency keys.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from hub.instances import build_connector, record_error
 from hub.jobs.locks import Lease
+from hub.jobs.runs import RunHeartbeat
 from hub.models import ConnectorInstance, SyncRun
 from hub.pipeline import IngestResult, ingest
 from hub.runtime import Runtime
@@ -102,7 +105,19 @@ def _poll(runtime: Runtime, instance_id: int, lease: Lease, job_id: str | None, 
         session.add(run)
         session.flush()
         run_id = run.id
+        # Beating before the row commits: no reaper ever sees this run without its heartbeat.
+        heartbeat = RunHeartbeat(runtime, run_id, lease)
+        heartbeat.beat()
         connector = build_connector(session, instance)
+    heartbeat.start()
+    try:
+        return _run(runtime, instance_id, run_id, connector, kind)
+    finally:
+        heartbeat.stop()
+
+
+def _run(runtime: Runtime, instance_id: int, run_id: int, connector: Any, kind: str) -> dict[str, Any]:
+    db = runtime.db
     counts = Counts()
     pending: list[RawEvent] = []
     error: str | None = None
@@ -118,12 +133,10 @@ def _poll(runtime: Runtime, instance_id: int, lease: Lease, job_id: str | None, 
                 if len(pending) >= BATCH:
                     _store(runtime, instance_id, connector, pending, None, counts)
                     pending = []
-                    lease.renew()
             elif isinstance(item, Checkpoint):
                 # A reconcile re-reads from the start: the instance's cursor stays where it was.
                 _store(runtime, instance_id, connector, pending, None if reconcile else item.state, counts)
                 pending = []
-                lease.renew()
             elif isinstance(item, PollResult):
                 counts.skipped += item.skipped
         _store(runtime, instance_id, connector, pending, None, counts)

@@ -25,6 +25,7 @@ from hub.jobs.delivery import dispatched_key
 from hub.jobs.locks import Lease
 from hub.jobs.polling import asked_to_wait
 from hub.jobs.queues import enqueue_once, get_queue, job_id
+from hub.jobs.runs import reap_abandoned_runs
 from hub.jobs.schedules import window
 from hub.models import ConnectorInstance
 from hub.runtime import Runtime
@@ -114,6 +115,7 @@ class Scheduler:
             instances = [(i.id, i.connector, i.poll_interval, i.poll_cron) for i in session.scalars(
                 select(ConnectorInstance).where(ConnectorInstance.enabled.is_(True)))]
         delivery_jobs = dispatch_lanes(runtime, lanes)
+        abandoned = reap_abandoned_runs(runtime)
         polls = 0
         redis = runtime.redis
         for instance_id, connector, interval, cron in instances:
@@ -148,4 +150,5 @@ class Scheduler:
                             job_id=job_id(runtime, "schedule", name, current), timeout=schedule.timeout):
                 schedules += 1
             redis.hset(self.windows_key, field, current)
-        return {"lanes": len(lanes), "delivery_jobs": delivery_jobs, "polls": polls, "schedules": schedules}
+        return {"lanes": len(lanes), "delivery_jobs": delivery_jobs, "polls": polls, "schedules": schedules,
+                "abandoned_runs": abandoned}

@@ -46,13 +46,18 @@ class SyncRun(Base):
     """One poll or sync of a connector instance, with what it found."""
 
     __tablename__ = "sync_runs"
-    __table_args__ = (Index("ix_sync_runs_instance", "instance_id", "id"),)
+    __table_args__ = (
+        Index("ix_sync_runs_instance", "instance_id", "id"),
+        # The scheduler looks for runs still "running" at every tick (hub.jobs.runs).
+        Index("ix_sync_runs_status", "status"),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("connector_instances.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16), default="poll")
     job_id: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="running")
+    """``running``, ``ok``, ``failed``, or ``abandoned`` (its worker died; ``error`` says so)."""
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     fetched: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,46 +4,53 @@
     parsed.sender, parsed.subject, parsed.text, parsed.attachments, parsed.automation
 
 Reading uses the standard library's ``email`` package with ``policy.default``, but every
-header and every part is read defensively: a header the parser cannot make sense of is
-decoded by hand, an unknown charset falls back to UTF-8 and then Windows-1252, broken
-base64 is kept as a defect. What the message is (a person's mail, an auto-reply, a bulk
+header and every part is read defensively (headers: hub.sdk.mailheaders): an unknown
+charset falls back to UTF-8 and then Windows-1252, broken MIME is read as far as it goes
+and named (hub.sdk.maildefects). What the message is (a person's mail, an auto-reply, a bulk
 mail, a bounce per RFC 3464, a read receipt) is decided from its headers and structure,
-following RFC 3834. Writing builds messages that thread (Message-ID, In-Reply-To,
-References) and say they are automatic (``Auto-Submitted: auto-generated``).
+following RFC 3834. Writing (hub.sdk.mailwrite) builds messages that thread (Message-ID,
+In-Reply-To, References) and say they are automatic (``Auto-Submitted: auto-generated``).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import codecs
 import hashlib
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
 from email import policy
-from email.header import decode_header
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.parser import BytesParser
-from email.utils import formataddr, getaddresses, parsedate_to_datetime
-from typing import Any
+from email.utils import parsedate_to_datetime
 
+from hub.sdk.maildefects import decode_base64, describe_defects, find_used_boundary, with_boundary
+from hub.sdk.mailheaders import (
+    SUBJECT_MAX,
+    addresses_of,
+    clean_subject,
+    clean_text,
+    decode_bytes,
+    decode_words,
+    header_text,
+    message_ids,
+    raw_header,
+    raw_headers,
+    subject_refs,
+    unescape,
+)
 from hub.sdk.mailhtml import html_to_text, strip_quoted
+from hub.sdk.mailtypes import Automation, Bounce, MailAddress, MailLimits, MailPart, ParsedMail
+from hub.sdk.mailwrite import build_message, domain_of, make_message_id
 
+# One import for connectors: reading here, the headers, types and writing from their modules.
 __all__ = [
     "Automation", "Bounce", "MailAddress", "MailLimits", "MailPart", "ParsedMail", "build_message",
-    "clean_subject", "decode_bytes", "html_to_text", "make_message_id", "parse_message", "strip_quoted",
-    "subject_refs",
+    "clean_subject", "decode_bytes", "decode_words", "domain_of", "header_text", "html_to_text",
+    "make_message_id", "parse_message", "raw_header", "strip_quoted", "subject_refs",
 ]
 
-SUBJECT_MAX = 1000
-"""Characters of a subject kept (a ticket title is cut shorter still)."""
 TEXT_MAX = 100_000
 MAX_PARTS = 500
 MAX_DEPTH = 20
-_MSGID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>")
-_REF_TAG = re.compile(r"\[\s*((?:INC|CHG)-\d{6,})\s*\]", re.IGNORECASE)
-_PREFIXES = re.compile(r"^\s*((re|aw|sv|vs|antw|odp|fw|fwd|wg|tr|rv|r)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply", "auto-reply"})
 _SUPPRESS_REPLIES = frozenset({"all", "oof", "autoreply"})
 _BOUNCE_SENDERS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"})
@@ -51,100 +58,6 @@ _BOUNCE_SUBJECT = re.compile(r"undeliver|delivery (status|failure|has failed)|re
                              r"unzustellbar|non remis", re.IGNORECASE)
 _BLOCKED_EXTENSIONS = (".exe", ".bat", ".cmd", ".com", ".scr", ".pif", ".vbs", ".vbe", ".js", ".jse", ".wsf",
                        ".msi", ".ps1", ".hta", ".jar", ".lnk", ".cpl", ".reg")
-
-
-@dataclass(frozen=True)
-class MailAddress:
-    name: str
-    email: str
-    """Lower-cased."""
-
-    def __str__(self) -> str:
-        return formataddr((self.name, self.email)) if self.name else self.email
-
-
-@dataclass(frozen=True)
-class MailLimits:
-    """What a connector accepts as attachments; the rest is listed in ``ParsedMail.refused``."""
-
-    max_attachment_bytes: int = 10 * 1024 * 1024
-    max_total_bytes: int = 25 * 1024 * 1024
-    max_attachments: int = 20
-    allowed_types: tuple[str, ...] = ()
-    """``image/*``, ``application/pdf``, ...; empty allows every type except blocked extensions."""
-    keep_inline_images: bool = True
-
-
-@dataclass
-class MailPart:
-    filename: str
-    content_type: str
-    data: bytes
-    sha256: str
-    inline: bool = False
-    content_id: str | None = None
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-
-@dataclass(frozen=True)
-class Automation:
-    kind: str
-    """``bounce``, ``auto-reply``, ``bulk``, ``receipt`` or ``no-auto-reply``."""
-    reason: str
-
-
-@dataclass
-class Bounce:
-    """A delivery failure report (RFC 3464, or an MTA's plain-text bounce)."""
-
-    original_message_id: str | None = None
-    recipients: list[str] = field(default_factory=list)
-    action: str | None = None
-    status: str | None = None
-    diagnostic: str | None = None
-
-    def summary(self) -> str:
-        who = ", ".join(self.recipients) or "a recipient"
-        parts = [f"Mail to {who} could not be delivered"]
-        if self.status:
-            parts.append(f"(status {self.status}{', ' + self.action if self.action else ''})")
-        text = " ".join(parts) + "."
-        return text + (f" The server said: {self.diagnostic}" if self.diagnostic else "")
-
-
-@dataclass
-class ParsedMail:
-    message_id: str | None = None
-    in_reply_to: list[str] = field(default_factory=list)
-    references: list[str] = field(default_factory=list)
-    subject: str = ""
-    sender: MailAddress | None = None
-    reply_to: list[MailAddress] = field(default_factory=list)
-    to: list[MailAddress] = field(default_factory=list)
-    cc: list[MailAddress] = field(default_factory=list)
-    date: datetime | None = None
-    text: str = ""
-    from_html: bool = False
-    attachments: list[MailPart] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-    """Attachments left out, each with why (too large, type not allowed, too many)."""
-    automation: Automation | None = None
-    bounce: Bounce | None = None
-    defects: list[str] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
-    """A few headers worth keeping with the ticket (Auto-Submitted, Precedence, List-Id, ...)."""
-
-    @property
-    def thread_ids(self) -> list[str]:
-        """Message ids this one answers, most direct first."""
-        return list(dict.fromkeys([*self.in_reply_to, *reversed(self.references)]))
-
-    @property
-    def recipients(self) -> list[MailAddress]:
-        return [*self.to, *self.cc]
 
 
 # ------------------------------------------------------------------------------ reading
@@ -155,7 +68,7 @@ def parse_message(raw: bytes, limits: MailLimits | None = None) -> ParsedMail:
     limits = limits or MailLimits()
     parsed = ParsedMail()
     try:
-        message = BytesParser(policy=policy.default).parsebytes(bytes(raw))
+        message = _parse_repairing_boundary(bytes(raw), parsed)
     except Exception as exc:  # the parser is lenient; this is a last resort
         parsed.defects.append(f"unreadable message: {type(exc).__name__}")
         return parsed
@@ -167,133 +80,33 @@ def parse_message(raw: bytes, limits: MailLimits | None = None) -> ParsedMail:
     return parsed
 
 
-def _raw_headers(message: Message) -> list[tuple[str, str]]:
-    try:
-        items = list(message.raw_items()) if hasattr(message, "raw_items") else \
-            list(getattr(message, "_headers", []))
-    except Exception:
-        return []
-    return [(str(name), _unfold(value)) for name, value in items]
-
-
-def _unfold(value: Any) -> str:
-    if not isinstance(value, str):
-        value = str(value)
-    return re.sub(r"\r?\n[ \t]*", " ", value).strip()
-
-
-def raw_header(message: Message, name: str) -> str | None:
-    """The first header ``name`` as sent (folded lines joined), never parsed."""
-    lowered = name.lower()
-    return next((value for key, value in _raw_headers(message) if key.lower() == lowered), None)
-
-
-def header_text(message: Message, name: str) -> str:
-    """A header decoded to text (RFC 2047 words included); never raises."""
-    raw = raw_header(message, name)
-    if raw is None:
-        return ""
-    try:
-        value = message[name]
-        if value is not None:
-            return _clean_text(str(value))
-    except Exception:  # noqa: S110 - decoded by hand below
-        pass
-    return _clean_text(decode_words(raw))
-
-
-def decode_words(raw: str) -> str:
-    """RFC 2047 encoded words decoded by hand, each with the charset fallbacks of the body."""
-    try:
-        pieces = decode_header(raw)
-    except Exception:
-        return raw
-    out = []
-    for chunk, charset in pieces:
-        out.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
-    return "".join(out)
-
-
-def _clean_text(value: str) -> str:
-    value = _unescape(value)
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value).strip()
-
-
-def _unescape(value: str) -> str:
-    """Raw 8-bit bytes in a header (kept by the parser as surrogates) read as UTF-8, else Windows-1252."""
-    if not re.search("[\udc80-\udcff]", value):
-        return value.encode("utf-8", "replace").decode("utf-8")
-    data = value.encode("utf-8", "surrogateescape") if _only_escapes(value) else \
-        value.encode("utf-8", "replace")
-    return decode_bytes(data, "utf-8")
-
-
-def _only_escapes(value: str) -> bool:
-    return all(not 0xD800 <= ord(char) <= 0xDFFF or 0xDC80 <= ord(char) <= 0xDCFF for char in value)
-
-
-def decode_bytes(data: bytes, charset: str | None) -> str:
-    """Text in the declared charset, else UTF-8, else Windows-1252 with replacements."""
-    name = (charset or "").strip().strip('"').lower() or "us-ascii"
-    try:
-        # Binary codecs (base64, zlib...) are registered too; only text encodings decode mail.
-        if getattr(codecs.lookup(name), "_is_text_encoding", True):
-            return data.decode(name)
-    except Exception:  # noqa: S110 - unknown or wrong charset: the fallbacks below
-        pass
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _addresses(message: Message, name: str) -> list[MailAddress]:
-    found: list[MailAddress] = []
-    try:
-        header = message[name]
-        addresses = getattr(header, "addresses", None)
-        if header is not None and addresses is not None:
-            for address in addresses:
-                email = _email(address.addr_spec or "")
-                if email:
-                    found.append(MailAddress(_clean_text(address.display_name or ""), email))
-            if found:
-                return found[:100]
-    except Exception:  # noqa: S110 - parsed by hand below
-        pass
-    raw = raw_header(message, name)
-    if not raw:
-        return []
-    try:
-        pairs = getaddresses([decode_words(raw)])
-    except Exception:
-        return []
-    return [MailAddress(_clean_text(display), _email(email)) for display, email in pairs if _email(email)][:100]
-
-
-def _email(value: str) -> str:
-    """A usable address, lower-cased, or "" (no @, spaces, or bytes that are not text)."""
-    email = _clean_text(value).lower()
-    if "@" not in email or "\ufffd" in email or re.search(r"\s", email) or len(email) > 254:
-        return ""
-    return email
-
-
-def _message_ids(value: str | None) -> list[str]:
-    return list(dict.fromkeys(_MSGID.findall(value or "")))[:100]
+def _parse_repairing_boundary(raw: bytes, parsed: ParsedMail) -> Message:
+    """The message; one whose body uses another boundary than it declares is read with the
+    one it uses (a gateway or client rewrote one of the two), and that is noted."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    used = find_used_boundary(raw, message)
+    if used is None:
+        return message
+    repaired = BytesParser(policy=policy.default).parsebytes(with_boundary(raw, used))
+    if not repaired.is_multipart():
+        return message
+    parsed.defects.append(f"the body does not use the boundary its Content-Type declares "
+                          f"({clean_text(str(message.get_boundary() or ''))[:80]!r}); read with the one it uses "
+                          f"({used[:80]!r})")
+    return repaired
 
 
 def _read_headers(message: Message, parsed: ParsedMail, limits: MailLimits) -> None:
-    ids = _message_ids(raw_header(message, "Message-ID"))
+    ids = message_ids(raw_header(message, "Message-ID"))
     parsed.message_id = ids[0] if ids else None
-    parsed.in_reply_to = _message_ids(raw_header(message, "In-Reply-To"))
-    parsed.references = _message_ids(raw_header(message, "References"))
+    parsed.in_reply_to = message_ids(raw_header(message, "In-Reply-To"))
+    parsed.references = message_ids(raw_header(message, "References"))
     parsed.subject = header_text(message, "Subject")[:SUBJECT_MAX]
-    senders = _addresses(message, "From")
+    senders = addresses_of(message, "From")
     parsed.sender = senders[0] if senders else None
-    parsed.reply_to = _addresses(message, "Reply-To")
-    parsed.to = _addresses(message, "To")
-    parsed.cc = _addresses(message, "Cc")
+    parsed.reply_to = addresses_of(message, "Reply-To")
+    parsed.to = addresses_of(message, "To")
+    parsed.cc = addresses_of(message, "Cc")
     try:
         parsed.date = parsedate_to_datetime(raw_header(message, "Date") or "")
     except Exception:
@@ -302,9 +115,10 @@ def _read_headers(message: Message, parsed: ParsedMail, limits: MailLimits) -> N
                  "X-Autoreply", "X-Autorespond", "X-Auto-Reply"):
         value = raw_header(message, name)
         if value is not None:
-            parsed.headers[name] = _clean_text(value)[:500]
-    for defect in getattr(message, "defects", []) or []:
-        parsed.defects.append(type(defect).__name__)
+            parsed.headers[name] = clean_text(value)[:500]
+    parsed.authentication_results = [clean_text(value)[:2000] for name, value in raw_headers(message)
+                                     if name.lower() == "authentication-results"][:20]
+    parsed.defects.extend(describe_defects(message))
     parsed.defects = parsed.defects[:50]
 
 
@@ -322,7 +136,7 @@ def _read_body(message: Message, parsed: ParsedMail, limits: MailLimits) -> None
 
 
 def _clean_body(text: str) -> str:
-    text = _unescape(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unescape(text.replace("\r\n", "\n").replace("\r", "\n"))
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text).strip()
 
 
@@ -339,6 +153,9 @@ def _walk(part: Message, parsed: ParsedMail, limits: MailLimits, plain: list[str
     if ctype.startswith("message/"):
         if not parsed.bounce:  # a forwarded message is a file, not more body text
             _keep_attachment(part, parsed, limits, state, ctype, _filename(part), _disposition(part))
+        return
+    if ctype.startswith("multipart/") and not part.is_multipart():
+        plain.append(_text_of(part, parsed))  # its parts could not be told apart: the body is its text
         return
     if part.is_multipart():
         children = part.get_payload()
@@ -360,7 +177,7 @@ def _walk(part: Message, parsed: ParsedMail, limits: MailLimits, plain: list[str
 
 def _content_type(part: Message) -> str:
     try:
-        return _clean_text(str(part.get_content_type()).lower())[:100]
+        return clean_text(str(part.get_content_type()).lower())[:100]
     except Exception:
         return "application/octet-stream"
 
@@ -377,22 +194,22 @@ def _filename(part: Message) -> str | None:
         name = part.get_filename()
     except Exception:
         name = None
-    return _clean_text(decode_words(name))[:255] if name else None
+    return clean_text(decode_words(name))[:255] if name else None
 
 
-def _payload_bytes(part: Message, parsed: ParsedMail) -> bytes:
-    """The part's content, transfer-decoded; broken base64 is noted and kept as sent."""
+def _payload_bytes(part: Message, parsed: ParsedMail, name: str | None = None) -> bytes:
+    """The part's content, transfer-decoded; broken base64 is decoded as far as it goes
+    (or kept as sent) and noted with the part's name."""
     encoding = (raw_header(part, "Content-Transfer-Encoding") or "").strip().lower()
     try:
         payload = part.get_payload(decode=False)
         if isinstance(payload, list):
             return b"".join(item.as_bytes(policy=policy.default) for item in payload if isinstance(item, Message))
         if encoding == "base64" and isinstance(payload, str):
-            try:
-                return base64.b64decode(re.sub(r"\s+", "", payload), validate=True)
-            except (binascii.Error, ValueError):
-                parsed.defects.append("broken base64 in a part")
-                return payload.encode("ascii", "replace")
+            decoded, problem = decode_base64(payload)
+            if problem:
+                parsed.defects.append(f"broken base64 in {name or 'a part'}: {problem}")
+            return decoded if decoded is not None else payload.encode("ascii", "replace")
         data = part.get_payload(decode=True)
         return data if isinstance(data, bytes) else str(payload or "").encode("utf-8", "replace")
     except Exception as exc:
@@ -405,12 +222,32 @@ def _text_of(part: Message, parsed: ParsedMail) -> str:
         charset = part.get_content_charset()
     except Exception:
         charset = None
+    data = _payload_bytes(part, parsed, "the text")
     if charset:
         try:
             codecs.lookup(charset)
         except LookupError:
-            parsed.defects.append(f"unknown charset {_clean_text(charset[:40])}")
-    return decode_bytes(_payload_bytes(part, parsed), charset)
+            parsed.defects.append(f"unknown charset {clean_text(charset[:40])}")
+        else:
+            _note_wrong_charset(data, charset, parsed)
+    return decode_bytes(data, charset)
+
+
+def _note_wrong_charset(data: bytes, charset: str, parsed: ParsedMail) -> None:
+    """Text whose bytes are not valid in the charset it declares is read by the fallbacks: say so."""
+    try:
+        data.decode(charset)
+        return
+    except Exception:  # noqa: S110 - not valid in it, or a codec not for text (charset=base64)
+        pass
+    try:
+        data.decode("utf-8")
+        fallback = "UTF-8"
+    except UnicodeDecodeError:
+        fallback = "Windows-1252"
+    note = f"text that is not {clean_text(charset[:40])} as declared; read as {fallback}"
+    if note not in parsed.defects:
+        parsed.defects.append(note)
 
 
 def _keep_attachment(part: Message, parsed: ParsedMail, limits: MailLimits, state: dict[str, int], ctype: str,
@@ -421,13 +258,13 @@ def _keep_attachment(part: Message, parsed: ParsedMail, limits: MailLimits, stat
         return
     extension = {"message/rfc822": ".eml", "text/calendar": ".ics"}.get(ctype, "")
     name = filename or f"part-{state['parts']}{extension}"
-    data = _payload_bytes(part, parsed)
+    data = _payload_bytes(part, parsed, name)
     refusal = _refusal(limits, name, ctype, len(data), state, len(parsed.attachments))
     if refusal:
         parsed.refused.append(f"{name}: {refusal}")
         return
     state["total"] += len(data)
-    content_ids = _message_ids(raw_header(part, "Content-ID"))
+    content_ids = message_ids(raw_header(part, "Content-ID"))
     parsed.attachments.append(MailPart(filename=name, content_type=ctype, data=data,
                                        sha256=hashlib.sha256(data).hexdigest(), inline=inline,
                                        content_id=content_ids[0].strip("<>") if content_ids else None))
@@ -469,7 +306,7 @@ def _read_report(report: Message, parsed: ParsedMail) -> None:
         elif ctype in ("message/rfc822", "message/global") and isinstance(child_payload, list):
             inner = child_payload[0] if child_payload else None
             if isinstance(inner, Message) and not bounce.original_message_id:
-                ids = _message_ids(raw_header(inner, "Message-ID"))
+                ids = message_ids(raw_header(inner, "Message-ID"))
                 bounce.original_message_id = ids[0] if ids else None
         elif ctype == "text/rfc822-headers" and not bounce.original_message_id:
             found = re.search(r"(?im)^message-id:\s*(<[^<>\s]+>)", decode_bytes(_payload_bytes(child, parsed), None))
@@ -487,12 +324,12 @@ def _read_status(part: Message, bounce: Bounce) -> None:
         if recipient:
             address = recipient.split(";", 1)[-1].strip()
             if address and address.lower() not in bounce.recipients:
-                bounce.recipients.append(_clean_text(address.lower()[:200]))
-        bounce.action = bounce.action or _clean_text(raw_header(block, "Action") or "")[:50] or None
-        bounce.status = bounce.status or _clean_text(raw_header(block, "Status") or "")[:20] or None
+                bounce.recipients.append(clean_text(address.lower()[:200]))
+        bounce.action = bounce.action or clean_text(raw_header(block, "Action") or "")[:50] or None
+        bounce.status = bounce.status or clean_text(raw_header(block, "Status") or "")[:20] or None
         diagnostic = raw_header(block, "Diagnostic-Code")
         if diagnostic and not bounce.diagnostic:
-            bounce.diagnostic = _clean_text(diagnostic.split(";", 1)[-1])[:500]
+            bounce.diagnostic = clean_text(diagnostic.split(";", 1)[-1])[:500]
 
 
 def _classify(message: Message, parsed: ParsedMail, limits: MailLimits) -> None:
@@ -529,67 +366,3 @@ def _classify(message: Message, parsed: ParsedMail, limits: MailLimits) -> None:
         parsed.automation = Automation("bulk", f"Mailing list mail (List-Id {headers['list-id'][:100]}).")
     elif local in _BOUNCE_SENDERS:
         parsed.automation = Automation("auto-reply", f"Sent by {local}, a mail system account.")
-
-
-# ------------------------------------------------------------------------------ subjects
-
-
-def subject_refs(subject: str) -> list[str]:
-    """Ticket references tagged in a subject (``[INC-000042]``), upper-cased."""
-    return list(dict.fromkeys(match.upper() for match in _REF_TAG.findall(subject or "")))
-
-
-def clean_subject(subject: str) -> str:
-    """The subject without reply/forward prefixes and ticket tags, for a title."""
-    text = _REF_TAG.sub(" ", subject or "")
-    previous = None
-    while previous != text:
-        previous = text
-        text = _PREFIXES.sub("", text).strip()
-    return re.sub(r"\s+", " ", text).strip()
-
-
-# ------------------------------------------------------------------------------ writing
-
-
-def make_message_id(key: str, domain: str) -> str:
-    """A stable Message-ID for a delivery key: a resend carries the same id, so clients dedupe it."""
-    digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:32]
-    host = re.sub(r"[^A-Za-z0-9.-]", "", domain or "") or "itsm-hub.invalid"
-    return f"<hub.{digest}@{host}>"
-
-
-def domain_of(address: str) -> str:
-    return address.rsplit("@", 1)[-1].strip().strip(">").lower() if "@" in (address or "") else ""
-
-
-def build_message(*, sender: str, to: list[str], subject: str, body: str, message_id: str,
-                  cc: list[str] | None = None, in_reply_to: str | None = None, references: list[str] | None = None,
-                  reply_to: str | None = None, headers: dict[str, str] | None = None,
-                  date: datetime | None = None) -> EmailMessage:
-    """A plain-text message marked as automatic (RFC 3834), threaded onto ``references``."""
-    from email.utils import format_datetime, localtime
-
-    message = EmailMessage(policy=policy.SMTP)
-    message["From"] = sender
-    message["To"] = ", ".join(to)
-    if cc:
-        message["Cc"] = ", ".join(cc)
-    if reply_to:
-        message["Reply-To"] = reply_to
-    message["Subject"] = re.sub(r"[\r\n]+", " ", subject)[:SUBJECT_MAX]
-    message["Date"] = format_datetime(date or localtime())
-    message["Message-ID"] = message_id
-    chain = [ref for ref in dict.fromkeys(references or []) if _MSGID.fullmatch(ref)][-20:]
-    parent = in_reply_to or (chain[-1] if chain else None)
-    if parent:
-        message["In-Reply-To"] = parent
-    if chain:
-        message["References"] = " ".join(chain)
-    message["Auto-Submitted"] = "auto-generated"
-    # Exchange and Outlook: no out-of-office or other automatic answers to this mail.
-    message["X-Auto-Response-Suppress"] = "All"
-    for name, value in (headers or {}).items():
-        message[name] = re.sub(r"[\r\n]+", " ", value)
-    message.set_content(body or "", charset="utf-8")
-    return message

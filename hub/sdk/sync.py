@@ -354,3 +354,42 @@ class AttachmentSettings(ConfigSchema):
     attachment_max_bytes = mf.Integer(load_default=ATTACHMENT_MAX_BYTES, validate=validate.Range(min=1), metadata={
         "title": "Largest attachment fetched (bytes)", "description": "Larger remote files are named on the "
         "ticket but not downloaded. The hub's ATTACHMENT_MAX_BYTES also applies."})
+
+
+# -- who speaks to the requester -----------------------------------------------------------
+
+CONVERSATIONS = ("auto", "remote", "hub")
+
+
+class ConversationSettings(ConfigSchema):
+    """The setting a sync connector's schema inherits: who mails a synced ticket's requester.
+
+    Both systems mail requesters (RT's scrips, ServiceNow's notifications, JSM's customer
+    mail; the hub's notify plugin), so one of them must stay quiet, or the requester hears
+    everything twice. The other one's mail is suppressed (hub.notifications) or never
+    caused (the remote record is made without the requester as its requester).
+    """
+
+    requester_conversation = mf.String(load_default="auto", validate=validate.OneOf(CONVERSATIONS), metadata={
+        "title": "Who speaks to the requester", "description": "auto: the system the ticket came from (a "
+        "ticket from this remote: the remote mails the requester and the hub does not; a hub ticket: the hub "
+        "does, and the remote record is made without the requester as its requester). remote: always this "
+        "remote. hub: always the hub (turn the remote's own mail to requesters off)."})
+
+
+def remote_speaks(config: Mapping[str, Any], *, came_from_remote: bool) -> bool:
+    """Whether the remote, not the hub, speaks to the requester of a ticket it is linked to."""
+    mode = str(config.get("requester_conversation") or "auto")
+    return mode == "remote" or (mode == "auto" and came_from_remote)
+
+
+def remote_visibility(comment: Mapping[str, Any]) -> str:
+    """How a hub comment is written to a remote: ``public`` (a reply) or ``internal`` (a note).
+
+    A requester's own words (their mail reply, their note on the status page) go as a note:
+    written as a reply by the hub's user, the remote would mail the requester what they
+    wrote themselves.
+    """
+    if comment.get("author_type") == "requester":
+        return "internal"
+    return "internal" if comment.get("visibility") == "internal" else "public"

@@ -135,6 +135,14 @@ class TicketDraft:
     comment_visibility: str = "public"
     occurred_at: datetime | None = None
     reason: str | None = None
+    sender_check: str | None = None
+    """Whether the person a reply speaks for is proven (a mail's DMARC, DKIM or SPF verdict):
+    ``pass``, ``fail`` or ``none``; None where the connector does not check. A reply whose
+    check failed is held for an agent's review on any ticket, and one not proven is held
+    rather than reopen a resolved ticket: an internal note, the tag ``needs-review``, an
+    audit entry saying why, the ticket left as it was."""
+    sender_check_note: str | None = None
+    """What decided ``sender_check``, for the audit and the event's reason."""
     attachments: list[Attachment] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     """Connector-specific facts other hooks may read (alarm severity, mail headers)."""

@@ -148,6 +148,15 @@ def send_mail(session: Session, *, to: list[str], subject: str, body: str = "", 
                       context=context, instance_slug=instance, key=key) is not None
 
 
+def speaking_remote(session: Session, ref: str) -> str | None:
+    """The slug of the synced system that speaks to the ticket's requester (its own mail
+    reaches them), or None when the hub does (``requester_conversation``)."""
+    from hub.notifications import speaking_remote as find
+
+    instance = find(session, _tickets.get_ticket(session, ref))
+    return instance.slug if instance is not None else None
+
+
 EMITTABLE = frozenset({"sla_warning", "sla_breached"})
 
 

@@ -1,7 +1,9 @@
 """Requester notifications: acknowledgement, updates and resolution mails.
 
 Mail goes only to a ticket's requester email, through the outbox (hub.tracker.services
-.send_mail), in the transaction of the change that caused it. Nothing is sent for what
+.send_mail), in the transaction of the change that caused it, and only when the hub
+speaks to the requester: a synced system that owns the conversation (RT, ServiceNow,
+Jira; their ``requester_conversation``) mails them itself. Nothing is sent for what
 the requester did themselves (their own reply, their own confirmation), and
 acknowledgements to one address are rate-limited, so an auto-responder without proper
 headers cannot start a mail loop.
@@ -66,6 +68,17 @@ def _by_requester(ticket: Any, actor: Any) -> bool:
     return bool(email) and (actor.id or "").lower() == email
 
 
+def _remote_speaks(session: Any, ticket: Any) -> bool:
+    """A synced system (RT, ServiceNow, Jira) speaks to this requester: the hub keeps quiet,
+    or they would hear everything twice (hub.sdk.sync, ``requester_conversation``)."""
+    from hub.tracker import services
+
+    remote = services.speaking_remote(session, ticket.ref)
+    if remote:
+        log.info("no mail to the requester of %s: %s speaks to them", ticket.ref, remote)
+    return remote is not None
+
+
 @hookimpl
 def ticket_created(ticket: Any, actor: Any, session: Any) -> None:
     """Acknowledge at once: the reference and the private status link."""
@@ -73,7 +86,7 @@ def ticket_created(ticket: Any, actor: Any, session: Any) -> None:
     from plugins.notify import mails
 
     settings = _settings(session)
-    if not ticket.requester_email or not settings["acknowledge"]:
+    if not ticket.requester_email or not settings["acknowledge"] or _remote_speaks(session, ticket):
         return
     address = ticket.requester_email.lower()
     if not rate_limits.hit(session, f"notify:ack:{address}", limit=settings["ack_limit"],
@@ -94,7 +107,7 @@ def comment_added(ticket: Any, comment: Any, actor: Any, session: Any) -> None:
 
     settings = _settings(session)
     if not ticket.requester_email or not settings["comments"] or comment.visibility != "public" \
-            or _by_requester(ticket, actor) or comment.author_type == "requester":
+            or _by_requester(ticket, actor) or comment.author_type == "requester" or _remote_speaks(session, ticket):
         return
     url = services.status_url(session, ticket.ref)
     subject, body = mails.comment(ticket, comment.body, comment.author_name, url)
@@ -110,6 +123,8 @@ def status_changed(ticket: Any, old: str, new: str, actor: Any, session: Any) ->
 
     settings = _settings(session)
     if not ticket.requester_email or _by_requester(ticket, actor):
+        return
+    if new not in ("resolved", *settings["status_changes"]) or _remote_speaks(session, ticket):
         return
     if new == "resolved" and settings["resolution"]:
         url = services.status_url(session, ticket.ref)

@@ -1,8 +1,9 @@
 """What the requester is told, in the hub's default words; an instance's templates may reword it.
 
-Each mail gets a Message-ID chosen here and remembered as the ticket's thread key in the
-same transaction, so the requester's reply threads onto the ticket by its In-Reply-To,
-and References naming the ticket's earlier mail, so their mail client threads it too.
+Each mail gets a Message-ID chosen here and, once the mail is queued, remembered as the
+ticket's thread key in the same transaction, so the requester's reply threads onto the
+ticket by its In-Reply-To, and References naming the ticket's earlier mail, so their mail
+client threads it too. A mail no instance could take is not remembered.
 """
 
 from __future__ import annotations
@@ -35,18 +36,31 @@ def _domain(session: Session) -> str:
     return host if re.fullmatch(r"[A-Za-z0-9.-]+", host) else "itsm-hub.invalid"
 
 
+def _secret(session: Session) -> str:
+    # Keyed, so an outsider who knows a ticket's reference cannot compute its mail's
+    # Message-ID and thread a forged reply onto it.
+    from hub.sdk.services import runtime_of
+
+    return str(runtime_of(session).settings.get("SECRET_KEY") or "")
+
+
 def queue(session: Session, ticket: TicketInfo, *, kind: str, key: str, subject: str, body: str,
           context: dict[str, Any], instance: str | None) -> bool:
-    """Queue one mail to the requester, threaded onto the ticket's earlier mail."""
+    """Queue one mail to the requester, threaded onto the ticket's earlier mail; False when
+    no instance can send it."""
     assert ticket.requester_email
     references = services.thread_keys(session, ticket.ref, limit=20)
-    message_id = make_message_id(key, _domain(session))
-    services.remember_thread_key(session, ticket.ref, message_id)
+    message_id = make_message_id(key, _domain(session), _secret(session))
     full = {"ref": ticket.ref, "title": ticket.title, "status": ticket.status,
             "requester_name": ticket.requester_name or "", "requester_email": ticket.requester_email,
             "message_id": message_id, "references": references, **context}
-    return services.send_mail(session, to=[ticket.requester_email], subject=f"[{ticket.ref}] {subject}", body=body,
-                              ref=ticket.ref, template=kind, context=full, instance=instance, key=key)
+    queued = services.send_mail(session, to=[ticket.requester_email], subject=f"[{ticket.ref}] {subject}",
+                                body=body, ref=ticket.ref, template=kind, context=full, instance=instance, key=key)
+    if queued:
+        # Only a mail on its way is a thread: a later mail naming one never sent would
+        # answer something the requester never received.
+        services.remember_thread_key(session, ticket.ref, message_id)
+    return queued
 
 
 def acknowledgement(ticket: TicketInfo, status_url: str) -> tuple[str, str]:

@@ -165,3 +165,26 @@ def test_written_messages_thread_and_say_they_are_automatic() -> None:
     assert message["Bcc"] is None and message["Subject"] == "Hi Bcc: x@y"
     again = parse_message(bytes(message))
     assert again.message_id == message_id and again.automation.kind == "auto-reply"
+
+
+def test_broken_mime_is_read_as_far_as_it_goes_and_named() -> None:
+    from tests.connectors.email.test_broken_mime import BROKEN
+
+    rewritten = parse_message((BROKEN / "10-wrong-boundary.eml").read_bytes())
+    assert rewritten.text.startswith("Hello,\n\nthe printer on floor 2") and rewritten.attachments == []
+    assert rewritten.defects == ["the body does not use the boundary its Content-Type declares "
+                                 "('----=_Part_4417_1866530912.1764576764'); read with the one it uses "
+                                 "('----=_NextPart_000_0012_01DB43A1.5C1E2B30')"]
+    cut = parse_message((BROKEN / "11-cut-short.eml").read_bytes())
+    (pdf,) = cut.attachments
+    assert pdf.data.startswith(b"%PDF-1.4") and len(pdf.data) == 129
+    assert cut.defects == ["the last part is never closed (the message may be cut short)",
+                           "broken base64 in delivery-note.pdf: cut short; the 129 bytes before the cut are kept"]
+    latin = parse_message((BROKEN / "12-wrong-charset.eml").read_bytes().replace(b"\n", b"\r\n"))
+    assert latin.text.endswith("Grüße\nJürgen Weiß")
+    assert latin.defects == ["text that is not utf-8 as declared; read as Windows-1252"]
+    unparted = parse_message(b"From: a@example.com\nSubject: s\nContent-Type: multipart/mixed; boundary=b\n\n"
+                             b"no parts at all\n")
+    assert unparted.text == "no parts at all" and unparted.attachments == []
+    assert unparted.defects == ["a multipart body without any of its declared parts (kept as text)"]
+    assert parse_message(sample("01-plain-complaint.eml")).defects == []

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hub.jobs.locks import Lease
 from hub.jobs.polling import lock_key, run_poll, wait_key
+from hub.jobs.runs import heartbeat_key
 from hub.jobs.scheduler import Scheduler
+from tests.hub.jobs.stalled_poll import StallPlugin
 from tests.support import connectors
 from tests.support.jobs import drain
 
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    app_config["PLUGINS"] = [*app_config["PLUGINS"], ("feed", connectors.FeedPlugin())]
+    app_config["PLUGINS"] = [*app_config["PLUGINS"], ("feed", connectors.FeedPlugin()), ("stall", StallPlugin())]
     return app_config
 
 
@@ -138,3 +147,84 @@ def test_job_status_shows_queues_and_outbox(api: Any, feed: str) -> None:
     status = api.get("/api/v1/admin/jobs").json
     assert set(status["queues"]) == {"ingest", "outbound", "sync", "maintenance"}
     assert status["outbox"]["pending"] == 0
+
+
+# -- runs whose worker died ---------------------------------------------------------------
+
+
+def _wait_for(check: Any, what: str, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not happen within {timeout}s")
+
+
+def _start_stalled_poll(app_config: dict[str, Any], instance_id: int) -> subprocess.Popen[bytes]:
+    settings = {key: value for key, value in app_config.items() if key != "PLUGINS"}
+    return subprocess.Popen([sys.executable, "-m", "tests.hub.jobs.stalled_poll", json.dumps(settings),
+                             str(instance_id)], cwd=Path(__file__).resolve().parents[3],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def test_a_poll_whose_worker_is_killed_is_shown_abandoned_within_a_lease(
+        api: Any, runtime: Any, app_config: dict[str, Any], tmp_path: Path) -> None:
+    ready = tmp_path / "stalled"
+    made = api.post("/api/v1/admin/instances", json={"connector": "stall", "slug": "stall", "enabled": True,
+                                                     "config": {"ready_file": str(ready)}, "poll_interval": 3600})
+    assert made.status_code == 201, made.json
+    process = _start_stalled_poll(app_config, 1)
+    try:
+        _wait_for(lambda: ready.exists() or process.poll() is not None, "the poll reaching its stall")
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        (run,) = api.get("/api/v1/admin/instances/stall/runs").json
+        assert run["status"] == "running"
+        scheduler = Scheduler(runtime, tick_seconds=0.05)
+        scheduler.step()
+        assert api.get("/api/v1/admin/instances/stall/runs").json[0]["status"] == "running"  # alive: left alone
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        if process.stderr is not None:
+            process.stderr.close()
+
+    def reaped() -> dict[str, Any] | None:
+        scheduler.step()
+        latest = api.get("/api/v1/admin/instances/stall/runs").json[0]
+        return latest if latest["status"] != "running" else None
+
+    # Within one lease (LOCK_SECONDS, 5 s here) and a tick; the margin is for a loaded machine.
+    run = _wait_for(reaped, "the dead run being marked", timeout=5 + 55)
+    assert run["status"] == "abandoned" and run["finished_at"] is not None
+    assert run["error"].startswith("abandoned: its worker stopped without finishing")
+    assert "run 1 abandoned" in api.get("/api/v1/admin/instances/stall").json["last_error"]
+    # What was saved before the kill stays, and the instance may be polled again at once.
+    assert len(api.get("/api/v1/incidents").json["items"]) == 2
+    assert not runtime.redis.exists(lock_key(runtime, 1))
+
+
+def test_the_reaper_marks_only_runs_without_a_heartbeat(api: Any, runtime: Any, feed: str) -> None:
+    from hub.models import SyncRun
+
+    with runtime.db.transaction() as session:
+        dead = SyncRun(instance_id=1, kind="poll", status="running", started_at=runtime.now())
+        alive = SyncRun(instance_id=1, kind="poll", status="running", started_at=runtime.now())
+        session.add_all([dead, alive])
+        session.flush()
+        alive_id = alive.id
+    runtime.redis.set(heartbeat_key(runtime, alive_id), "test", ex=30)
+    assert Scheduler(runtime, tick_seconds=0.05).step()["abandoned_runs"] == 1
+    assert [run["status"] for run in runs(api)] == ["running", "abandoned"]
+    runtime.redis.delete(heartbeat_key(runtime, alive_id))
+    # A run that ends after all (its worker was only cut off from Redis) records its real end.
+    assert run_poll(runtime, 1)["status"] == "ok"
+    assert runs(api)[0]["status"] == "ok"
+
+
+def test_a_finished_poll_leaves_no_heartbeat_behind(runtime: Any, feed: str) -> None:
+    result = run_poll(runtime, 1)
+    assert result["status"] == "ok"
+    assert not runtime.redis.exists(heartbeat_key(runtime, result["run_id"]))
+    assert Scheduler(runtime, tick_seconds=0.05).step()["abandoned_runs"] == 0

@@ -101,3 +101,32 @@ def test_smtp_refusals_retry_or_dead_letter(app: Any, api: Any, mailer: Any) -> 
     dead = api.get("/api/v1/admin/outbox", query_string={"status": "dead"}).json
     items = dead["items"] if isinstance(dead, dict) else dead
     assert len(items) == 1 and "550" in items[0]["last_error"]
+
+
+def test_mail_never_sent_is_never_named_in_a_thread(app: Any, api: Any, mailbox: Any, smtp_sink: Any,
+                                                    add_mailbox: Any) -> None:
+    """A mail that could not be queued (no instance sends mail) leaves no Message-ID to refer to."""
+    from hub.tracker import services
+
+    ref = open_ticket(api, name="Jane Doe", email="jane@example.com")  # no mail instance yet: no acknowledgement
+    api.post(f"/api/v1/incidents/{ref}/comments", json={"body": "Looking into it."})
+    with app.extensions["hub"].db.reading() as session:
+        assert services.thread_keys(session, ref) == []
+    add_mailbox(mailbox, smtp_sink)
+    api.post(f"/api/v1/incidents/{ref}/comments", json={"body": "Ordered a new roller."})
+    (update,) = sent(app, smtp_sink)
+    assert "Ordered a new roller." in update.get_content()
+    # The first mail she gets starts the thread: it answers nothing she never received.
+    assert update["In-Reply-To"] is None and update["References"] is None
+    with app.extensions["hub"].db.reading() as session:
+        assert services.thread_keys(session, ref) == [update["Message-ID"]]
+
+
+def test_a_mails_message_id_cannot_be_computed_from_the_ticket(app: Any, api: Any, mailer: Any) -> None:
+    """Replies thread by the Message-ID the hub sent; an outsider who knows the reference must not guess it."""
+    from hub.sdk.mail import make_message_id
+
+    ref = open_ticket(api, name="Jane Doe", email="jane@example.com")
+    (ack,) = sent(app, mailer)
+    assert ack["Message-ID"] != make_message_id(f"notify:{ref}:ack", "hub.test")  # what anyone could compute
+    assert ack["Message-ID"] == make_message_id(f"notify:{ref}:ack", "hub.test", "test-secret-key")
