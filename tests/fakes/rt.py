@@ -25,7 +25,7 @@ t/rest2/*.t, bestpractical/rt on GitHub; docs.bestpractical.com carries the same
   "Ticket 1: Status 'foo' isn't a valid status for this ticket." (tickets.t; Writable.pm
   "XXX TODO: Figure out how to return success/failure?"; Record/Role/Status.pm).
   Unknown custom fields are skipped without a message (Util.pm ``update_custom_fields``).
-* ``POST /ticket``: 201, ``Location``, ``{"id": "20", "type": "ticket", "_url"}``;
+* ``POST /ticket``: 201, ``Location`` (a path: ``/REST/2.0/ticket/20``), ``{"id": "20", "type": "ticket", "_url"}``;
   400 "Could not create ticket. Queue not set" / "Unable to find queue" / "Status 'x'
   isn't a valid status for tickets in this queue." / "New tickets can not have status
   'x' in this queue." (Ticket.pm ``validate_input``; lib/RT/Ticket.pm ``Create``).
@@ -41,8 +41,10 @@ t/rest2/*.t, bestpractical/rt on GitHub; docs.bestpractical.com carries the same
   ``RT::Scrips->new(RT->SystemUser)``), so the Status transaction's Creator is
   ``RT_System``. ``auto_open = False`` models a site that disabled the scrip.
 * ``GET /ticket/{id}/history``: transactions as ``{"type": "transaction", "id", "_url"}``
-  with ``fields`` expanding Type, Created, Creator, Field, OldValue, NewValue...; no
-  ``total`` (tickets.t "No total"). ``GET /transaction/{id}`` has ``_hyperlinks`` with
+  with ``fields`` expanding Type, Created, Creator, Field, OldValue, NewValue...;
+  ``total`` and ``pages`` null and no ``next_page`` for a user who is not a superuser
+  (Collection.pm ``CurrentUserCanSeeAll``; recorded from RT 5.0.3), as for the two
+  attachment listings below. ``GET /transaction/{id}`` has ``_hyperlinks`` with
   ``ref: attachment``; ``GET /attachment/{id}`` gives ``Content`` base64-encoded, MIME
   style with line breaks (tickets.t ``encode_base64``).
 * Files (REST2.pm "Add Attachments"; Message.pm ``from_json``; t/rest2/attachments.t):

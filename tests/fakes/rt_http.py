@@ -20,7 +20,7 @@ from tests.fakes.rt_query import TicketSQLError, parse_ticketsql
 
 PREFIX = "/REST/2.0"
 UNSET = "1970-01-01T00:00:00Z"
-TICKET_DATES = ("Created", "LastUpdated", "Started", "Resolved", "Due", "Told", "Starts")
+TICKET_DATES = ("Created", "LastUpdated", "Started", "Resolved", "Due", "Starts")
 ATTACHMENT_FIELDS = frozenset(
     {"Filename", "ContentType", "ContentLength", "Subject", "Parent", "TransactionId", "Creator", "Created",
      "ContentEncoding"}
@@ -109,6 +109,8 @@ class _Views:
             out[role] = [self.uid("user", address) for address in ticket[role]]
         for name in TICKET_DATES:
             out[name] = w3c(ticket[name])
+        if ticket["Told"] is not None:  # RT leaves Told out until someone replied (a NULL column)
+            out["Told"] = w3c(ticket["Told"])
         return out
 
     def transaction_fields(self, txn: Transaction) -> dict[str, Any]:
@@ -131,17 +133,24 @@ class _Views:
         per_page = 100 if per_page > 100 else per_page
         page = _positive(request.args.get("page"), 1)
         chosen = rows[(page - 1) * per_page : page * per_page]
-        total = len(rows)
-        pages = math.ceil(total / per_page)
-        payload: dict[str, Any] = {"count": len(chosen), "page": page, "per_page": per_page}
-        if with_total:
-            payload.update(total=total, pages=pages)
+        # Without a total (RT counts only for a superuser, Collection.pm CurrentUserCanSeeAll)
+        # "total" and "pages" are null, and there are no next_page/prev_page links.
+        total = len(rows) if with_total else None
+        pages = math.ceil(len(rows) / per_page) if with_total else None
+        payload: dict[str, Any] = {"count": len(chosen), "page": page, "per_page": per_page, "total": total,
+                                   "pages": pages}
         payload["items"] = [item(row) for row in chosen]
-        if page < pages:
+        if pages and page < pages:
             payload["next_page"] = self.page_url(page + 1)
-        if page > 1:
+        if pages and page > 1:
             payload["prev_page"] = self.page_url(min(page - 1, max(pages, 1)))
         return json_response(payload)
+
+    @property
+    def counts_all(self) -> bool:
+        """Whether RT gives this user totals of transactions and attachments: only a
+        superuser (SearchBuilder.pm CurrentUserCanSeeAll); ticket searches always count."""
+        return self.user == "root"
 
     def page_url(self, page: int) -> str:
         pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
@@ -190,8 +199,8 @@ class _Views:
             ticket_id, refusal = self.fake.create(body, self.user)
             if refusal:
                 return _message(400, refusal)
-            url = f"{self.base()}/ticket/{ticket_id}"
-            return json_response(self.uid("ticket", ticket_id), 201, {"Location": url})
+            # RT's Location is a path, not a URL.
+            return json_response(self.uid("ticket", ticket_id), 201, {"Location": f"{PREFIX}/ticket/{ticket_id}"})
 
     def show(self, ticket_id: int) -> Response:
         with self.fake.lock:
@@ -277,8 +286,7 @@ class _Views:
                 status_message = self.fake.set_status(ticket, str(data["Status"]), self.user)
                 if status_message:
                     messages.append(status_message)
-            url = f"{self.base()}/transaction/{txn_id}"
-            return json_response(messages, 201, {"Location": url})
+            return json_response(messages, 201, {"Location": f"{PREFIX}/transaction/{txn_id}"})
 
     # -- transactions and attachments ---------------------------------------------------
 
@@ -295,8 +303,8 @@ class _Views:
                 out.update({name: full[name] for name in fields if name in full})
                 return out
 
-            # RT answers a history without "total" or "pages" (t/rest2/tickets.t).
-            return self.collection(rows, item, with_total=False)
+            # RT counts a history only for a superuser: "total" and "pages" null otherwise.
+            return self.collection(rows, item, with_total=self.counts_all)
 
     def transaction(self, txn_id: int) -> Response:
         with self.fake.lock:
@@ -320,14 +328,14 @@ class _Views:
             if txn_id not in self.fake._transactions:
                 return _message(404, "Not Found")
             rows = [a for a in self.fake._attachments.values() if a.transaction_id == txn_id]
-            return self.collection(rows, self.attachment_item, with_total=True)
+            return self.collection(rows, self.attachment_item, with_total=self.counts_all)
 
     def ticket_attachments(self, ticket_id: int) -> Response:
         with self.fake.lock:
             # RT answers an unknown ticket with an empty collection, not a 404.
             txns = {t.id for t in self.fake._transactions.values() if t.ticket_id == ticket_id}
             rows = [a for a in self.fake._attachments.values() if a.transaction_id in txns]
-            return self.collection(rows, self.attachment_item, with_total=True)
+            return self.collection(rows, self.attachment_item, with_total=self.counts_all)
 
     def attachment_item(self, found: Attachment) -> dict[str, Any]:
         out: dict[str, Any] = self.uid("attachment", found.id)

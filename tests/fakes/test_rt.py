@@ -33,7 +33,7 @@ def test_create_answers_201_with_a_string_id_and_get_a_number(rt_server: Server)
     rt_server.fake.clock.freeze(NOON)
 
     created = create(rt_server, Content="It jams", Priority=20)
-    shown = requests.get(created.headers["Location"], headers=TOKEN)
+    shown = requests.get(rt_server.url + created.headers["Location"], headers=TOKEN)  # a path, as RT gives it
     ticket = shown.json()
 
     assert created.status_code == 201
@@ -234,7 +234,7 @@ def test_history_exposes_transactions_and_their_attachments(rt_server: Server) -
     (attachment_link,) = [link for link in comment_txn["_hyperlinks"] if link["ref"] == "attachment"]
     attachment = requests.get(attachment_link["_url"], headers=TOKEN).json()
 
-    assert "total" not in history
+    assert (history["total"], history["pages"], "next_page" in history) == (None, None, False)  # not a superuser
     assert [(i["Type"], i["Creator"]["id"]) for i in items] == [
         ("Create", "hub"),
         ("Comment", "hub"),
@@ -412,7 +412,7 @@ def test_a_tickets_attachments_with_fields(rt_server: Server) -> None:
     assert [i["ContentLength"] for i in again if i["Filename"]] == [str(len(PNG)), "8"]
     assert {i["type"] for i in first} == {"attachment"} and all(isinstance(i["id"], str) for i in first)
     assert len(first) == 6  # two containers and two bodies besides the files
-    assert (unknown.status_code, unknown.json()["items"], unknown.json()["total"]) == (200, [], 0)
+    assert (unknown.status_code, unknown.json()["items"], unknown.json()["total"]) == (200, [], None)
 
 
 def test_a_recorded_notification_holds_copies_of_the_files(rt_server: Server) -> None:
