@@ -273,37 +273,28 @@ class RTConnector(SyncConnector):
         return found
 
     def _history_rows(self, ticket_id: str) -> list[dict[str, Any]]:
-        base = f"/ticket/{ticket_id}/history"
-        url: str = base
-        params: dict[str, str] | None = {"fields": "Type,Creator,Created", "per_page": str(HISTORY_PAGE)}
-        rows: list[dict[str, Any]] = []
-        for _ in range(MAX_PAGES):
-            page = self._page(self.client.get(url, params=params))
-            rows.extend(page["items"])
-            following = page.get("next_page")
-            if following:
-                url, params = str(following), None
-            elif "pages" not in page and len(page["items"]) >= HISTORY_PAGE:
-                # A history has no total; without a next_page link, ask for the next page.
-                number = (_int(page.get("page")) or 1) + 1
-                url, params = base, {"fields": "Type,Creator,Created", "per_page": str(HISTORY_PAGE),
-                                     "page": str(number)}
-            else:
-                return rows
-        raise FatalError(f"RT ticket {ticket_id}: more than {MAX_PAGES} history pages")
+        return self._collection(f"/ticket/{ticket_id}/history", {"fields": "Type,Creator,Created"})
 
     def _collection(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
-        """Every item of a collection that has a total (so RT gives next_page links)."""
+        """Every item of a collection, page by page. RT gives a superuser a total and
+        next_page links; anyone else gets ``"pages": null`` and no link, and a page may hold
+        fewer items than asked for (RT drops the rows the user may not see after paging),
+        so without a total the next page is asked for until one comes back empty."""
+        query = {**params, "per_page": str(HISTORY_PAGE)}
         url: str = path
-        query: dict[str, str] | None = {**params, "per_page": str(HISTORY_PAGE)}
+        asked: dict[str, str] | None = query
         items: list[dict[str, Any]] = []
         for _ in range(MAX_PAGES):
-            page = self._page(self.client.get(url, params=query))
+            page = self._page(self.client.get(url, params=asked))
             items.extend(page["items"])
             following = page.get("next_page")
-            if not following or not page["items"]:
+            if following and page["items"]:
+                url, asked = str(following), None
+            elif page.get("pages") is None and page["items"]:
+                number = (_int(page.get("page")) or 1) + 1
+                url, asked = path, {**query, "page": str(number)}
+            else:
                 return items
-            url, query = str(following), None
         raise FatalError(f"{path}: more than {MAX_PAGES} pages")
 
     def _history(self, rows: list[dict[str, Any]], skip: set[str] | frozenset[str] = frozenset()

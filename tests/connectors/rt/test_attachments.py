@@ -205,3 +205,23 @@ def test_sync_attachments_off_moves_no_file_either_way(api: Any, app: Any, runti
     assert hub_files_in_rt(server.fake, made["id"]) == []
     assert not server.fake.received(path=r"/attachments$") and downloads(server.fake, made["id"]) == []
     assert outbox_details(runtime) == ["attachments are not synced (sync_attachments is off)"]
+
+
+def test_a_file_beyond_the_first_page_of_a_busy_ticket_arrives(api: Any, runtime: Any,
+                                                                rt: tuple[Server, int]) -> None:
+    """RT lists a ticket's attachments and history to the hub's (non-superuser) user with
+    ``"pages": null`` and no next_page link: the connector asks for the next page until one
+    comes back empty, so a file attached after a hundred parts is still found."""
+    server, instance = rt
+    fake = server.fake
+    made = fake.create_ticket("General", "Printer in room 4", requestor=["gina@example.com"])
+    for n in range(110):
+        fake.correspond(made["id"], f"Update {n}", user="root")
+    run_poll(runtime, instance)
+    ref = only_incident(api)["ref"]
+
+    fake.comment(made["id"], "The test print", user="root", files=[("print.png", "image/png", PHOTO)])
+    run_poll(runtime, instance)
+
+    assert files(api, ref) == [("print.png", "internal", len(PHOTO))]
+    assert ("Update 109", "public") in comments(api, ref)
