@@ -10,7 +10,9 @@ from typing import Any
 
 from flask import flash
 
+from hub.sdk.safe_json import parse_json
 from hub.sdk.schema import SECRET_MASK, FieldInfo
+from hub.storable import unstorable
 from hub.tracker.errors import TrackerError, ValidationFailed
 
 
@@ -112,15 +114,32 @@ def config_from_form(infos: list[FieldInfo], form: Any) -> tuple[dict[str, Any],
                 config[info.name] = None  # keep the stored secret (services treat None as "unchanged")
             continue  # left out: the schema fills its default or says it is required
         if info.type == "object":
-            try:
-                config[info.name] = json.loads(text)
-            except json.JSONDecodeError as exc:
-                errors[info.name] = [f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."]
+            parsed, problem = _object_from(text)
+            if problem:
+                errors[info.name] = [problem]
+            else:
+                config[info.name] = parsed
         elif info.many:
             config[info.name] = [line.strip() for line in text.splitlines() if line.strip()]
         else:
             config[info.name] = text
     return config, errors
+
+
+def _object_from(text: str) -> tuple[Any, str | None]:
+    """A JSON input read within the limits every client input keeps (an admin's paste is
+    no exception: a deeply nested one used to end in a 500); returns (value, problem)."""
+    try:
+        value = parse_json(text)
+    except json.JSONDecodeError as exc:
+        return None, f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+    except ValueError as exc:  # nested too deep, or not text at all
+        return None, f"Not valid JSON: {exc}."
+    found = unstorable(value)
+    if found:
+        where, problem = found
+        return None, f"Not valid here: {where}: {problem}"
+    return value, None
 
 
 def field_errors(exc: ValidationFailed, prefix: str = "") -> dict[str, list[str]]:
