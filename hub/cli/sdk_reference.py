@@ -69,8 +69,7 @@ def _signature(obj: Any, *, drop_first: bool = False) -> str:
         if parameter.kind is parameter.KEYWORD_ONLY and not star_done:
             parts.append("*")
             star_done = True
-        prefix = "*" if parameter.kind is parameter.VAR_POSITIONAL else "**" if parameter.kind is parameter.VAR_KEYWORD \
-            else ""
+        prefix = {"VAR_POSITIONAL": "*", "VAR_KEYWORD": "**"}.get(parameter.kind.name, "")
         star_done = star_done or parameter.kind is parameter.VAR_POSITIONAL
         text = prefix + parameter.name
         if parameter.annotation is not parameter.empty:
