@@ -89,6 +89,9 @@ def _register_pages(app: Flask) -> None:
     """The agents' and admins' pages (imported here: their modules attach views to the blueprints)."""
     # The admin_* and tickets_page modules add their views to these two blueprints.
     from hub.ui import admin, admin_events, admin_instances, admin_plugins, admin_users, tickets, tickets_page  # noqa: F401
+    from hub.ui.canned import picker
+
+    app.jinja_env.globals["canned_picker"] = picker
 
     app.register_blueprint(tickets.bp)
     app.register_blueprint(admin.bp)
