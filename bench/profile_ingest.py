@@ -17,7 +17,7 @@ import uuid
 from sqlalchemy import create_engine, text
 
 from hub import create_app, migrate
-from hub.db import Database
+from hub.core.db import Database
 from tests.conftest import make_token
 
 SECRET = "feed-token-xxxxxxxxxxxx"

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.runtime import runtime_of
+from hub.core.runtime import runtime_of
 from hub.sdk.values import RawEvent
 from hub.storable import storable
 from hub.tracker.correlate import insert_ignoring_conflict

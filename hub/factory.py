@@ -18,13 +18,13 @@ from hub.api.converters import IdConverter
 from hub.auth.throttle import apply_rate_limits, init_rate_limits
 from hub.auth.tokens import TokenChecker
 from hub.auth.web import init_auth
-from hub.crypto import SecretBox
-from hub.db import Database
+from hub.core.crypto import SecretBox
+from hub.core.db import Database
+from hub.core.runtime import Runtime
 from hub.logs import configure_logging, request_id_var
 from hub.migrate import check_schema, upgrade
 from hub.models import PluginState
 from hub.plugins import get_plugin_manager
-from hub.runtime import Runtime
 from hub.serving import BodyDeadline, TrustedProxies
 from hub.settings import SettingsError, load_settings
 from hub.tracker.priority import PriorityMatrix

@@ -15,8 +15,8 @@ from croniter import croniter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import Runtime, runtime_of
 from hub.models import ConnectorInstance, InboundEvent, SyncRun
-from hub.runtime import Runtime, runtime_of
 from hub.sdk.connector import Connector, PollingSource
 from hub.sdk.errors import ConnectorError
 from hub.sdk.schema import SECRET_MASK, describe, secret_names

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hub.core.runtime import Runtime
 from hub.instances import build_connector, get_instance, record_error
 from hub.models import ConnectorInstance
 from hub.pipeline import IngestResult, ingest
-from hub.runtime import Runtime
 from hub.sdk.connector import EventSink, ListenerSource
 from hub.sdk.values import RawEvent
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import outbox
+from hub.core.runtime import runtime_of
 from hub.models import ConnectorInstance, ExternalLink, OutboxMessage, Ticket
-from hub.runtime import runtime_of
 from hub.sdk.connector import Pusher
 from hub.sdk.sync import remote_speaks
 

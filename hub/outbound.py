@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import outbox
+from hub.core.runtime import runtime_of
 from hub.models import ConnectorInstance, ExternalLink
-from hub.runtime import runtime_of
 from hub.sdk.connector import Pusher
 from hub.tracker.actors import Actor
 

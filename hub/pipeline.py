@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.event_store import IdempotencyConflict as IdempotencyConflict  # re-exported
 from hub.event_store import event_key, store_event
 from hub.event_store import store_events as store_events  # re-exported
 from hub.models import Ticket
-from hub.runtime import runtime_of
 from hub.sdk.values import DRAFT_ACTIONS, EventInfo, InstanceInfo, RawEvent, TicketDraft
 from hub.storable import storable
 from hub.tracker import correlate, links

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import Runtime, runtime_of
 from hub.models import PluginState
-from hub.runtime import Runtime, runtime_of
 from hub.tracker.errors import Conflict, NotFound
 
 log = logging.getLogger("hub.plugins")

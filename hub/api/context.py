@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import Unauthorized
 
 from hub.auth.principals import Principal
-from hub.runtime import Runtime
+from hub.core.runtime import Runtime
 from hub.tracker.actors import Actor
 from hub.tracker.errors import PreconditionFailed
 

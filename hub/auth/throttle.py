@@ -25,7 +25,7 @@ from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 from werkzeug.exceptions import TooManyRequests
 
 from hub.api.problems import handle_http_error, is_api_request
-from hub.runtime import Runtime
+from hub.core.runtime import Runtime
 
 log = logging.getLogger("hub.limits")
 F = TypeVar("F", bound=Callable[..., Any])

@@ -8,7 +8,7 @@ from hub.cli import HubContext, pass_hub
 
 
 def _database(hub: HubContext):
-    from hub.db import Database
+    from hub.core.db import Database
     from hub.factory import private_sqlite_file
     from hub.settings import SettingsError, load_settings
 

@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 from rq.job import Job
 
-from hub.runtime import Runtime
+from hub.core.runtime import Runtime
 
 log = logging.getLogger("hub.jobs")
 

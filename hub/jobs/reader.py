@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from hub.runtime import Runtime
+from hub.core.runtime import Runtime
 
 log = logging.getLogger("hub.jobs.reader")
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 
-from hub.runtime import Runtime
+from hub.core.runtime import Runtime
 
 
 def current_runtime() -> Runtime:

@@ -7,6 +7,7 @@ Importing them from here, not from the core's modules, is the contract
 
 from __future__ import annotations
 
+from hub.core.runtime import runtime_of
 from hub.instances import (
     build_connector,
     create_instance,
@@ -18,7 +19,6 @@ from hub.instances import (
 from hub.models import Category, ConfigurationItem, ConnectorInstance, Department, Group, Ticket
 from hub.pipeline import ingest
 from hub.plugin_admin import json_ready, present_settings, update_settings
-from hub.runtime import runtime_of
 from hub.storable import first_unstorable
 
 __all__ = [

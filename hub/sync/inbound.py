@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import ConnectorInstance, ExternalLink, Ticket
-from hub.runtime import runtime_of
 from hub.sdk.sync import FieldRule, rules_from, values_hash
 from hub.sdk.values import TicketDraft
 from hub.sync.effects import forget_seen, own_values, send_hub_values

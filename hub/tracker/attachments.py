@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import Attachment, AttachmentBlob, Ticket
-from hub.runtime import runtime_of
 from hub.tracker.actors import Actor
 from hub.tracker.correlate import insert_ignoring_conflict
 from hub.tracker.errors import NotFound, ValidationFailed

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import AuditEvent, Ticket
-from hub.runtime import runtime_of
 from hub.tracker.actors import Actor
 
 

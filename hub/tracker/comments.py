@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import Comment, Ticket
-from hub.runtime import runtime_of
 from hub.tracker import audit
 from hub.tracker.actors import Actor
 from hub.tracker.errors import ValidationFailed

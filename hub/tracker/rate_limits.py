@@ -13,8 +13,8 @@ from datetime import timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import RateCounter
-from hub.runtime import runtime_of
 from hub.tracker.correlate import insert_ignoring_conflict
 
 

@@ -90,7 +90,7 @@ def links_of(session: Session, ref: str) -> list[LinkInfo]:
 
 
 def now(session: Session) -> datetime:
-    from hub.runtime import runtime_of
+    from hub.core.runtime import runtime_of
 
     return runtime_of(session).now()
 

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import StatusToken, Ticket
-from hub.runtime import runtime_of
 from hub.tracker import audit
 from hub.tracker.actors import Actor
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hub.crypto import SecretBox
-from hub.db import Database
+from hub.core.crypto import SecretBox
+from hub.core.db import Database
 from hub.plugins import HubPlugins
 from hub.tracker.priority import PriorityMatrix
 
