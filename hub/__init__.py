@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from hub.factory import create_app
+    from hub.app.factory import create_app
 
 __all__ = ["__version__", "create_app"]
 
@@ -15,7 +15,7 @@ __all__ = ["__version__", "create_app"]
 def __getattr__(name: str) -> Any:
     # Imported lazily so `import hub.sdk` (connector packages, the pytest plugin) stays light.
     if name == "create_app":
-        from hub.factory import create_app
+        from hub.app.factory import create_app
 
         return create_app
     raise AttributeError(name)

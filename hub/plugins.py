@@ -50,7 +50,9 @@ REGISTRATION_HOOKS = frozenset(
 )
 
 #: Plugins the hub always loads: its own default behaviour, built on the same hooks.
-CORE_PLUGINS = ("hub.builtins",)
+#: Name -> module. The name stays "hub.builtins" though the module moved to hub/app/:
+#: plugin names are stored (plugin settings, enabled flags) and appear in admin URLs.
+CORE_PLUGINS = {"hub.builtins": "hub.app.builtins"}
 
 _hook_session: contextvars.ContextVar[Session | None] = contextvars.ContextVar("hub_hook_session", default=None)
 
@@ -310,8 +312,8 @@ def get_plugin_manager(
     that fails to import is recorded with its error; the others load regardless.
     """
     plugins = HubPlugins(refresh_seconds=refresh_seconds)
-    for module_name in CORE_PLUGINS:
-        plugins.register(importlib.import_module(module_name), module_name, kind="core",
+    for name, module_name in CORE_PLUGINS.items():
+        plugins.register(importlib.import_module(module_name), name, kind="core",
                          description="The hub's own default behaviour")
     wanted = set(only)
     if load_entrypoints:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from hub.docs_gen import update_hooks_doc
-from hub.settings import SettingsError, load_settings, render_example_toml, render_markdown
+from hub.app.docs_gen import update_hooks_doc
+from hub.app.settings import SettingsError, load_settings, render_example_toml, render_markdown
 
 
 @click.group()

@@ -10,8 +10,8 @@ from flask import Flask
 from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 
+from hub.app.logs import job_id_var
 from hub.jobs.queues import PURPOSES, queue_name
-from hub.logs import job_id_var
 from hub.plugin_admin import flush_failures
 
 log = logging.getLogger("hub.jobs")

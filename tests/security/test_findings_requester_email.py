@@ -68,7 +68,7 @@ def test_d20_the_migration_lowers_the_addresses_already_stored(database_url: str
 
     from sqlalchemy.orm import Session
 
-    from hub import migrate
+    from hub.app import migrate
     from hub.core.db import Database
 
     database = Database(database_url)

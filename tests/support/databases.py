@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from hub import migrate
+from hub.app import migrate
 from hub.core.db import Database
 from hub.models import Base
 

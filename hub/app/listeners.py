@@ -21,7 +21,7 @@ from hub.pipeline import IngestResult, ingest
 from hub.sdk.connector import EventSink, ListenerSource
 from hub.sdk.values import RawEvent
 
-log = logging.getLogger("hub.listeners")
+log = logging.getLogger("hub.app.listeners")
 
 
 class StoringSink(EventSink):

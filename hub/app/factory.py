@@ -15,18 +15,18 @@ from sqlalchemy import select
 
 from hub.api import init_api
 from hub.api.converters import IdConverter
+from hub.app.logs import configure_logging, request_id_var
+from hub.app.migrate import check_schema, upgrade
+from hub.app.serving import BodyDeadline, TrustedProxies
+from hub.app.settings import SettingsError, load_settings
 from hub.auth.throttle import apply_rate_limits, init_rate_limits
 from hub.auth.tokens import TokenChecker
 from hub.auth.web import init_auth
 from hub.core.crypto import SecretBox
 from hub.core.db import Database
 from hub.core.runtime import Runtime
-from hub.logs import configure_logging, request_id_var
-from hub.migrate import check_schema, upgrade
 from hub.models import PluginState
 from hub.plugins import get_plugin_manager
-from hub.serving import BodyDeadline, TrustedProxies
-from hub.settings import SettingsError, load_settings
 from hub.tracker.priority import PriorityMatrix
 from hub.ui import init_ui
 
