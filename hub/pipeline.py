@@ -211,7 +211,7 @@ def _reason(exc: Exception) -> str:
 def instance_info_of(session: Session, instance: Any) -> InstanceInfo:
     if isinstance(instance, InstanceInfo):
         return instance
-    from hub.instances import instance_info
+    from hub.plugins.instances import instance_info
 
     return instance_info(session, instance)
 
@@ -507,8 +507,8 @@ def _clear(session: Session, draft: TicketDraft, target: correlate.Target, actor
 
 def replay_event(*, session: Session, event_id: int) -> IngestResult:
     """Read a quarantined or ignored event again (after a fix to the connector or config)."""
-    from hub.instances import build_connector
     from hub.models import ConnectorInstance, InboundEvent
+    from hub.plugins.instances import build_connector
     from hub.tracker.errors import Conflict, NotFound
 
     event = session.get(InboundEvent, event_id)

@@ -2,7 +2,7 @@
 
 Pages under /admin/forms, for admins only. Every change is checked by the form's own schema
 (``WebformConfig``) first, so mistakes show beside the inputs, then written through the same
-service as the connector instance page (``hub.instances.update_instance``).
+service as the connector instance page (``hub.plugins.instances.update_instance``).
 """
 
 from __future__ import annotations

@@ -32,7 +32,11 @@ from hub.api.schemas.admin import (
     SyncQueuedSchema,
 )
 from hub.auth.web import requires
-from hub.instances import (
+from hub.jobs.status import job_status, recent_runs, sync_now
+from hub.models import ConnectorInstance, InboundEvent, Ticket
+from hub.pipeline import replay_event
+from hub.plugins.admin import get_plugin, list_plugins, present_settings, set_enabled, update_settings
+from hub.plugins.instances import (
     check_instance,
     connector_class,
     create_instance,
@@ -41,10 +45,6 @@ from hub.instances import (
     present_instance,
     update_instance,
 )
-from hub.jobs.status import job_status, recent_runs, sync_now
-from hub.models import ConnectorInstance, InboundEvent, Ticket
-from hub.pipeline import replay_event
-from hub.plugin_admin import get_plugin, list_plugins, present_settings, set_enabled, update_settings
 from hub.sdk.schema import describe
 from hub.tracker.errors import Conflict, NotFound
 

@@ -26,7 +26,7 @@ from hub.core.crypto import SecretBox
 from hub.core.db import Database
 from hub.core.runtime import Runtime
 from hub.models import PluginState
-from hub.plugins import get_plugin_manager
+from hub.plugins.manager import get_plugin_manager
 from hub.tracker.priority import PriorityMatrix
 from hub.ui import init_ui
 
@@ -157,7 +157,7 @@ def _register_status_links(app: Flask) -> None:
 
 
 def _mount_plugin_blueprints(app: Flask, runtime: Runtime) -> None:
-    from hub.plugins_web import mount_plugin_blueprints
+    from hub.plugins.web import mount_plugin_blueprints
 
     mount_plugin_blueprints(app, runtime)
 
@@ -188,6 +188,6 @@ def _install_request_hooks(app: Flask, runtime: Runtime) -> None:
         token = g.pop("request_id_token", None)
         if token is not None:
             request_id_var.reset(token)
-        from hub.plugin_admin import flush_failures
+        from hub.plugins.admin import flush_failures
 
         flush_failures(runtime)

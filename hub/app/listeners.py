@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import select
 
 from hub.core.runtime import Runtime
-from hub.instances import build_connector, get_instance, record_error
 from hub.models import ConnectorInstance
 from hub.pipeline import IngestResult, ingest
+from hub.plugins.instances import build_connector, get_instance, record_error
 from hub.sdk.connector import EventSink, ListenerSource
 from hub.sdk.values import RawEvent
 
-log = logging.getLogger("hub.app.listeners")
+log = logging.getLogger("hub.listeners")
 
 
 class StoringSink(EventSink):

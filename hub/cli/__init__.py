@@ -94,7 +94,7 @@ def _register_builtin_commands() -> None:
 def _register_plugin_commands() -> None:
     """Commands from plugins' register_commands, found without building the whole app."""
     from hub.app.settings import load_settings
-    from hub.plugins import get_plugin_manager
+    from hub.plugins.manager import get_plugin_manager
 
     try:
         settings = load_settings()

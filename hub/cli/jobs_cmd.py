@@ -123,8 +123,8 @@ def _print_runs(runs: list[Any]) -> None:
 @pass_hub
 def runs(hub: HubContext, slug: str, limit: int) -> None:
     """Recent polls and syncs of a connector instance."""
-    from hub.instances import get_instance
     from hub.jobs.status import recent_runs
+    from hub.plugins.instances import get_instance
 
     with hub.transaction() as session:
         _print_runs(recent_runs(session, get_instance(session, slug).id, limit))
@@ -138,8 +138,8 @@ def runs(hub: HubContext, slug: str, limit: int) -> None:
 @pass_hub
 def sync(hub: HubContext, slug: str, wait: bool, reconcile: bool) -> None:
     """Poll an instance now."""
-    from hub.instances import get_instance
     from hub.jobs.status import sync_now
+    from hub.plugins.instances import get_instance
 
     with hub.transaction() as session:
         instance_id = get_instance(session, slug).id

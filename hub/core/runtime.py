@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub.core.crypto import SecretBox
 from hub.core.db import Database
-from hub.plugins import HubPlugins
+from hub.plugins.manager import HubPlugins
 from hub.tracker.priority import PriorityMatrix
 
 if TYPE_CHECKING:

@@ -31,9 +31,9 @@ from sqlalchemy import select
 
 from hub import outbox
 from hub.core.runtime import Runtime
-from hub.instances import build_connector
 from hub.jobs.locks import Lease
 from hub.models import AttachmentBlob, ConnectorInstance, ExternalLink, OutboxMessage, Ticket
+from hub.plugins.instances import build_connector
 from hub.sdk.connector import Pusher
 from hub.sdk.errors import AuthenticationError, ConnectorError, FatalError, SkippableError
 from hub.sdk.values import Attachment, OutboundMessage, PushResult

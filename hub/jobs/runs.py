@@ -23,9 +23,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
 from hub.core.runtime import Runtime
-from hub.instances import record_error
 from hub.jobs.locks import Lease
 from hub.models import SyncRun
+from hub.plugins.instances import record_error
 
 log = logging.getLogger("hub.jobs.runs")
 

@@ -12,7 +12,7 @@ from rq.job import Job
 
 from hub.app.logs import job_id_var
 from hub.jobs.queues import PURPOSES, queue_name
-from hub.plugin_admin import flush_failures
+from hub.plugins.admin import flush_failures
 
 log = logging.getLogger("hub.jobs")
 

@@ -124,7 +124,7 @@ def set_due_times(session: Session, ref: str, *, response_due_at: datetime | Non
 
 def plugin_settings(session: Session, plugin: str) -> dict[str, Any]:
     """A plugin's settings as its schema loads them (defaults filled in)."""
-    from hub.plugin_admin import effective_settings
+    from hub.plugins.admin import effective_settings
 
     return effective_settings(session, plugin)
 

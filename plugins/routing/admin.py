@@ -2,7 +2,7 @@
 
 Pages under /admin/routing, for admins only. A change is checked by the plugin's own schema
 (``RoutingSettings``) first, so mistakes show beside the inputs, then stored through the same
-service as the generic settings page (``hub.plugin_admin.update_settings``).
+service as the generic settings page (``hub.plugins.admin.update_settings``).
 """
 
 from __future__ import annotations

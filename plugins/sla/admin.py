@@ -2,7 +2,7 @@
 
 Pages under /admin/sla, for admins only. A change is checked by the plugin's own schema
 (``SlaSettings``) first, so mistakes show beside the inputs, then stored through the same service
-as the generic settings page (``hub.plugin_admin.update_settings``). Calendars and the paused
+as the generic settings page (``hub.plugins.admin.update_settings``). Calendars and the paused
 states stay on that generic page.
 """
 
