@@ -16,8 +16,8 @@ from hub import __version__
 from hub.api import admin, health, hooks, metrics, org, tickets
 from hub.api.problems import register_problem_handlers
 from hub.auth.web import public
+from hub.ingest.storable import TEXT_PROBLEM, first_unstorable, unstorable
 from hub.sdk.safe_json import NestedTooDeep, parse_json
-from hub.storable import TEXT_PROBLEM, first_unstorable, unstorable
 from hub.tracker.errors import ValidationFailed
 
 API_SETTINGS = {

@@ -32,9 +32,9 @@ from hub.api.schemas.admin import (
     SyncQueuedSchema,
 )
 from hub.auth.web import requires
+from hub.ingest.pipeline import replay_event
 from hub.jobs.status import job_status, recent_runs, sync_now
 from hub.models import ConnectorInstance, InboundEvent, Ticket
-from hub.pipeline import replay_event
 from hub.plugins.admin import get_plugin, list_plugins, present_settings, set_enabled, update_settings
 from hub.plugins.instances import (
     check_instance,

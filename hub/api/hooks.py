@@ -23,8 +23,8 @@ from werkzeug.exceptions import NotFound
 from hub.api.context import runtime, unit_of_work
 from hub.api.problems import problem
 from hub.auth.web import public
+from hub.ingest.pipeline import IngestResult, ingest, store_events
 from hub.jobs.reader import wake_reader
-from hub.pipeline import IngestResult, ingest, store_events
 from hub.plugins.connector_services import ConnectorServices
 from hub.plugins.instances import get_instance, instance_info
 from hub.sdk.connector import WebhookRequest, WebhookSource

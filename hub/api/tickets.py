@@ -33,8 +33,8 @@ from hub.api.schemas.tickets import (
     TransitionSchema,
 )
 from hub.auth.web import requires
+from hub.ingest.pipeline import open_ticket
 from hub.models import Ticket
-from hub.pipeline import open_ticket
 from hub.tracker import approvals, attachments, audit, comments, tickets
 from hub.tracker.errors import NotFound, ValidationFailed
 from hub.tracker.queries import TicketFilter, list_tickets

@@ -65,8 +65,8 @@ def read_pending(instance_id: int) -> dict[str, int]:
 
 
 def _read_batch(runtime: Runtime, instance_id: int, counts: dict[str, int]) -> int:
+    from hub.ingest.pipeline import process_event
     from hub.models import ConnectorInstance, InboundEvent
-    from hub.pipeline import process_event
     from hub.plugins.instances import build_connector
 
     with runtime.db.transaction() as session:

@@ -48,8 +48,8 @@ def run_schedule(name: str, window: int) -> Any:
 
 def process_event(event_id: int) -> dict[str, Any]:
     """Read and apply an event that was stored without being read (bulk intake)."""
+    from hub.ingest.pipeline import process_event as process
     from hub.models import ConnectorInstance, InboundEvent
-    from hub.pipeline import process_event as process
     from hub.plugins.instances import build_connector
 
     runtime = current_runtime()
@@ -72,8 +72,8 @@ def noop() -> None:
 
 def process_events(event_ids: list[int]) -> dict[str, int]:
     """Read and apply events stored by a bulk intake, in one transaction per call."""
+    from hub.ingest.pipeline import process_event as process
     from hub.models import ConnectorInstance, InboundEvent
-    from hub.pipeline import process_event as process
     from hub.plugins.instances import build_connector
 
     runtime = current_runtime()

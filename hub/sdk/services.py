@@ -8,8 +8,9 @@ Importing them from here, not from the core's modules, is the contract
 from __future__ import annotations
 
 from hub.core.runtime import runtime_of
+from hub.ingest.pipeline import ingest
+from hub.ingest.storable import first_unstorable
 from hub.models import Category, ConfigurationItem, ConnectorInstance, Department, Group, Ticket
-from hub.pipeline import ingest
 from hub.plugins.admin import json_ready, present_settings, update_settings
 from hub.plugins.instances import (
     build_connector,
@@ -19,7 +20,6 @@ from hub.plugins.instances import (
     present_instance,
     update_instance,
 )
-from hub.storable import first_unstorable
 
 __all__ = [
     "Category",

@@ -52,7 +52,7 @@ def remember_created(session: Session, link: ExternalLink, draft: TicketDraft, a
 
 def apply_remote_update(session: Session, draft: TicketDraft, target: Any, actor: Actor, event: Any) -> Any:
     """Bring the linked ticket in step with the remote version in ``draft``."""
-    from hub.pipeline import Outcome
+    from hub.ingest.pipeline import Outcome
     from hub.tracker.links import link_ticket
     from hub.tracker.tickets import update_ticket
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from hub import outbox
 from hub.api.admin import present_event
 from hub.api.context import reading, unit_of_work
+from hub.ingest.pipeline import replay_event
 from hub.models import ConnectorInstance, InboundEvent, Ticket
-from hub.pipeline import replay_event
 from hub.plugins.instances import get_instance, list_instances
 from hub.tracker.errors import NotFound, TrackerError
 from hub.ui.admin import bp

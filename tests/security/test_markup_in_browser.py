@@ -66,7 +66,7 @@ def _by_webhook(url: str) -> None:
 
 
 def _by_email(app: Flask) -> None:
-    from hub.pipeline import ingest
+    from hub.ingest.pipeline import ingest
     from hub.plugins.instances import build_connector, get_instance
 
     message = EmailMessage()
@@ -85,7 +85,7 @@ def _by_email(app: Flask) -> None:
 
 def _by_source(app: Flask, slug: str, raw: RawEvent) -> None:
     """Through a connector's own reading of what its source sent."""
-    from hub.pipeline import ingest
+    from hub.ingest.pipeline import ingest
     from hub.plugins.instances import build_connector, get_instance
 
     with app.extensions["hub"].db.transaction() as session:

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
+from hub.ingest.storable import storable
 from hub.sdk.values import RawEvent
-from hub.storable import storable
 from hub.tracker.correlate import insert_ignoring_conflict
 from hub.tracker.errors import Conflict
 

@@ -21,12 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
-from hub.event_store import IdempotencyConflict as IdempotencyConflict  # re-exported
-from hub.event_store import event_key, store_event
-from hub.event_store import store_events as store_events  # re-exported
+from hub.ingest.event_store import IdempotencyConflict as IdempotencyConflict  # re-exported
+from hub.ingest.event_store import event_key, store_event
+from hub.ingest.event_store import store_events as store_events  # re-exported
+from hub.ingest.storable import storable
 from hub.models import Ticket
 from hub.sdk.values import DRAFT_ACTIONS, EventInfo, InstanceInfo, RawEvent, TicketDraft
-from hub.storable import storable
 from hub.tracker import correlate, links
 from hub.tracker.actors import Actor
 from hub.tracker.errors import Vetoed
