@@ -9,7 +9,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from hub import outbox
 from hub.api.context import reading, runtime, unit_of_work
 from hub.api.schemas.admin import (
     CheckResultSchema,
@@ -32,6 +31,7 @@ from hub.api.schemas.admin import (
     SyncQueuedSchema,
 )
 from hub.auth.web import requires
+from hub.delivery import outbox
 from hub.ingest.pipeline import replay_event
 from hub.jobs.status import job_status, recent_runs, sync_now
 from hub.models import ConnectorInstance, InboundEvent, Ticket

@@ -57,7 +57,7 @@ def outbox() -> None:
 @click.option("--limit", type=int, default=20, show_default=True)
 @pass_hub
 def list_outbox(hub: HubContext, status: str | None, limit: int) -> None:
-    from hub import outbox as box
+    from hub.delivery import outbox as box
 
     with hub.transaction() as session:
         stats = box.stats(session)
@@ -72,7 +72,7 @@ def list_outbox(hub: HubContext, status: str | None, limit: int) -> None:
 @click.argument("message_id", type=int)
 @pass_hub
 def show(hub: HubContext, message_id: int) -> None:
-    from hub import outbox as box
+    from hub.delivery import outbox as box
 
     with hub.transaction() as session:
         click.echo(json.dumps(box.present(box.get_message(session, message_id)), indent=2, default=str))
@@ -84,7 +84,7 @@ def show(hub: HubContext, message_id: int) -> None:
 @pass_hub
 def replay(hub: HubContext, message_id: int | None, all_dead: bool) -> None:
     """Send a dead letter again (after fixing what made it fail)."""
-    from hub import outbox as box
+    from hub.delivery import outbox as box
 
     if (message_id is None) == (not all_dead):
         raise click.UsageError("Give a MESSAGE_ID or --all-dead.")

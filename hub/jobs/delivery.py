@@ -29,8 +29,8 @@ from typing import Any
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from hub import outbox
 from hub.core.runtime import Runtime
+from hub.delivery import outbox
 from hub.jobs.locks import Lease
 from hub.models import AttachmentBlob, ConnectorInstance, ExternalLink, OutboxMessage, Ticket
 from hub.plugins.instances import build_connector

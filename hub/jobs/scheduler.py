@@ -19,8 +19,8 @@ from typing import Any
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from hub import outbox
 from hub.core.runtime import Runtime
+from hub.delivery import outbox
 from hub.jobs import tasks
 from hub.jobs.delivery import dispatched_key
 from hub.jobs.locks import Lease

@@ -141,7 +141,7 @@ def send_mail(session: Session, *, to: list[str], subject: str, body: str = "", 
               key: str | None = None, cc: list[str] | None = None) -> bool:
     """Queue a mail through a mail-capable instance (the ticket's own, else the first);
     False when no instance can send mail. ``key`` makes it idempotent."""
-    from hub.notifications import send_mail as queue_mail
+    from hub.delivery.notifications import send_mail as queue_mail
 
     ticket = _tickets.get_ticket(session, ref) if ref else None
     return queue_mail(session, to=to, cc=cc, subject=subject, body=body, ticket=ticket, template=template,
@@ -151,7 +151,7 @@ def send_mail(session: Session, *, to: list[str], subject: str, body: str = "", 
 def speaking_remote(session: Session, ref: str) -> str | None:
     """The slug of the synced system that speaks to the ticket's requester (its own mail
     reaches them), or None when the hub does (``requester_conversation``)."""
-    from hub.notifications import speaking_remote as find
+    from hub.delivery.notifications import speaking_remote as find
 
     instance = find(session, _tickets.get_ticket(session, ref))
     return instance.slug if instance is not None else None

@@ -8,9 +8,9 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from hub import outbox
 from hub.api.admin import present_event
 from hub.api.context import reading, unit_of_work
+from hub.delivery import outbox
 from hub.ingest.pipeline import replay_event
 from hub.models import ConnectorInstance, InboundEvent, Ticket
 from hub.plugins.instances import get_instance, list_instances

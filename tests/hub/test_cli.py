@@ -138,7 +138,7 @@ def test_outbox_and_jobs_commands(app_config: dict[str, Any]) -> None:
 
     app = create_app(app_config)
     runtime = app.extensions["hub"]
-    from hub import outbox
+    from hub.delivery import outbox
     from hub.plugins.instances import create_instance
 
     with runtime.db.transaction() as session:
