@@ -15,16 +15,17 @@ from sqlalchemy import select
 
 from hub.api import init_api
 from hub.api.converters import IdConverter
-from hub.app.logs import configure_logging, request_id_var
+from hub.api.throttle import apply_rate_limits, init_rate_limits
 from hub.app.migrate import check_schema, upgrade
 from hub.app.serving import BodyDeadline, TrustedProxies
 from hub.app.settings import SettingsError, load_settings
-from hub.auth.throttle import apply_rate_limits, init_rate_limits
 from hub.auth.tokens import TokenChecker
 from hub.auth.web import init_auth
 from hub.core.crypto import SecretBox
 from hub.core.db import Database
+from hub.core.logs import configure_logging, request_id_var
 from hub.core.runtime import Runtime
+from hub.jobs.scheduler import dispatch_lanes
 from hub.models import PluginState
 from hub.plugins.manager import get_plugin_manager
 from hub.tracker.priority import PriorityMatrix
@@ -122,7 +123,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         trace=settings["TRACE_PLUGINS"],
     )
     runtime = Runtime(settings=app.config, db=db, plugins=plugins, secrets=secret_box, instance_path=instance,
-                      matrix=matrix)
+                      matrix=matrix, lanes_committed=dispatch_lanes)
     if "CLOCK" in app.config:
         runtime.clock = app.config["CLOCK"]
     app.extensions["hub"] = runtime

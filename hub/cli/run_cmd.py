@@ -91,7 +91,7 @@ def run(hub: HubContext, host: str, port: int, web_workers: int, job_workers: in
     from hub.app.listeners import listener_instances
     from hub.app.settings import load_settings
     from hub.app.supervisor import Supervisor
-    from hub.jobs.connection import ensure_embedded_redis, stop_embedded_redis
+    from hub.core.redis import ensure_embedded_redis, stop_embedded_redis
 
     settings = load_settings(hub.overrides)
     hub.overrides.setdefault("AUTO_MIGRATE", True)

@@ -30,6 +30,7 @@ from hub.sdk.values import DRAFT_ACTIONS, EventInfo, InstanceInfo, RawEvent, Tic
 from hub.tracker import correlate, links
 from hub.tracker.actors import Actor
 from hub.tracker.errors import Vetoed
+from hub.tracker.outcome import Outcome as Outcome  # re-exported: the pipeline's result
 from hub.tracker.states import MACHINES
 from hub.tracker.tickets import create_ticket
 
@@ -214,15 +215,6 @@ def instance_info_of(session: Session, instance: Any) -> InstanceInfo:
     from hub.plugins.instances import instance_info
 
     return instance_info(session, instance)
-
-
-@dataclass
-class Outcome:
-    status: str
-    action: str | None = None
-    ticket: Ticket | None = None
-    reason: str | None = None
-    correlation_key: str | None = None
 
 
 def _read_and_apply(session: Session, event: Any, instance: Any, view: InstanceInfo, connector: Any) -> Outcome:

@@ -10,7 +10,7 @@ from flask import Flask
 from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 
-from hub.app.logs import job_id_var
+from hub.core.logs import job_id_var
 from hub.jobs.queues import PURPOSES, queue_name
 from hub.plugins.admin import flush_failures
 

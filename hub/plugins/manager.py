@@ -14,15 +14,13 @@ wrapped so that
 
 from __future__ import annotations
 
-import contextvars
 import difflib
 import importlib
 import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -32,10 +30,10 @@ from typing import TYPE_CHECKING, Any, cast
 import pluggy
 
 from hub import hookspecs
+from hub.core.runtime import current_hook_session
 from hub.sdk.errors import SkippableError
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
     from hub.sdk.connector import Connector
 
@@ -53,19 +51,6 @@ REGISTRATION_HOOKS = frozenset(
 #: Name -> module. The name stays "hub.builtins" though the module moved to hub/app/:
 #: plugin names are stored (plugin settings, enabled flags) and appear in admin URLs.
 CORE_PLUGINS = {"hub.builtins": "hub.app.builtins"}
-
-_hook_session: contextvars.ContextVar[Session | None] = contextvars.ContextVar("hub_hook_session", default=None)
-
-
-@contextmanager
-def hook_session(session: Session) -> Iterator[None]:
-    """Mark ``session`` as the transaction lifecycle hooks run in (for savepoints)."""
-    token = _hook_session.set(session)
-    try:
-        yield
-    finally:
-        _hook_session.reset(token)
-
 
 @dataclass
 class PluginRecord:
@@ -200,7 +185,7 @@ class HubPlugins:
         def guarded(*args: Any) -> Any:
             if check_switch and not self.is_enabled(plugin):
                 return None
-            session = _hook_session.get() if uses_session else None
+            session = current_hook_session() if uses_session else None
             try:
                 if session is not None:
                     with session.begin_nested():

@@ -52,8 +52,8 @@ def remember_created(session: Session, link: ExternalLink, draft: TicketDraft, a
 
 def apply_remote_update(session: Session, draft: TicketDraft, target: Any, actor: Actor, event: Any) -> Any:
     """Bring the linked ticket in step with the remote version in ``draft``."""
-    from hub.ingest.pipeline import Outcome
     from hub.tracker.links import link_ticket
+    from hub.tracker.outcome import Outcome
     from hub.tracker.tickets import update_ticket
 
     ticket: Ticket = target.ticket

@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
-from hub.core.runtime import runtime_of
+from hub.core.runtime import hook_session, runtime_of
 from hub.models import CorrelationKey, Ticket, TicketCounter
 from hub.models.base import EARLIEST, LATEST, storable_moment
-from hub.plugins.manager import hook_session
 from hub.tracker import audit
 from hub.tracker.actors import Actor
 from hub.tracker.errors import NotFound, PreconditionFailed, ValidationFailed

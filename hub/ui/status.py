@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from hub.api.context import runtime
-from hub.auth.throttle import hashed, rate_limited
+from hub.api.throttle import hashed, rate_limited
 from hub.auth.web import public
 from hub.models import AuditEvent, Comment, Ticket
 from hub.tracker import surveys

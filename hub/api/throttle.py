@@ -82,7 +82,7 @@ def retry_after(limit: RequestLimit) -> str:
 def _storage_uri(runtime: Runtime) -> str:
     configured = str(runtime.settings.get("REDIS_URL") or "")
     if not configured:
-        from hub.jobs.connection import embedded_socket
+        from hub.core.redis import embedded_socket
 
         return f"redis+unix://{embedded_socket(runtime.instance_path)}"
     return "redis+unix://" + configured.removeprefix("unix://") if configured.startswith("unix://") else configured
