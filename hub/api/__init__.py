@@ -18,7 +18,7 @@ from hub.api.problems import register_problem_handlers
 from hub.auth.web import public
 from hub.ingest.storable import TEXT_PROBLEM, first_unstorable, unstorable
 from hub.sdk.safe_json import NestedTooDeep, parse_json
-from hub.tracker.errors import ValidationFailed
+from hub.sdk.tracker_errors import ValidationFailed
 
 API_SETTINGS = {
     "API_TITLE": "itsm-hub",

@@ -46,7 +46,7 @@ from hub.plugins.instances import (
     update_instance,
 )
 from hub.sdk.schema import describe
-from hub.tracker.errors import Conflict, NotFound
+from hub.sdk.tracker_errors import Conflict, NotFound
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Plugins, connectors, events (admins).")
 

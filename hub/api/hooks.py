@@ -29,8 +29,8 @@ from hub.plugins.connector_services import ConnectorServices
 from hub.plugins.instances import get_instance, instance_info
 from hub.sdk.connector import WebhookRequest, WebhookSource
 from hub.sdk.errors import AuthenticationError, ConnectorError
+from hub.sdk.tracker_errors import NotFound as TrackerNotFound
 from hub.sdk.values import InstanceInfo
-from hub.tracker.errors import NotFound as TrackerNotFound
 
 bp = Blueprint("hooks", __name__, url_prefix="/api/v1/hooks")
 BULK_JOB_SIZE = 500

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from hub.core.crypto import SecretsUnreadable
-from hub.tracker.errors import TrackerError
+from hub.sdk.tracker_errors import TrackerError
 
 log = logging.getLogger("hub.api")
 

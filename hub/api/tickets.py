@@ -35,8 +35,8 @@ from hub.api.schemas.tickets import (
 from hub.auth.web import requires
 from hub.ingest.pipeline import open_ticket
 from hub.models import Ticket
+from hub.sdk.tracker_errors import NotFound, ValidationFailed
 from hub.tracker import approvals, attachments, audit, comments, tickets
-from hub.tracker.errors import NotFound, ValidationFailed
 from hub.tracker.queries import TicketFilter, list_tickets
 
 SCHEMAS = {

@@ -44,7 +44,7 @@ class HubContext:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        from hub.tracker.errors import TrackerError
+        from hub.sdk.tracker_errors import TrackerError
 
         try:
             with self.runtime.db.transaction() as session:

@@ -49,7 +49,7 @@ def web(host: str, port: int, workers: int, threads: int) -> None:
 def listen(hub: HubContext, slug: str) -> None:
     """Run the listener of one connector instance (MQTT, OPC UA) until stopped."""
     from hub.app.listeners import run_listener
-    from hub.tracker.errors import TrackerError
+    from hub.sdk.tracker_errors import TrackerError
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

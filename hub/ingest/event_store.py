@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
 from hub.ingest.storable import storable
+from hub.sdk.tracker_errors import Conflict
 from hub.sdk.values import RawEvent
 from hub.tracker.correlate import insert_ignoring_conflict
-from hub.tracker.errors import Conflict
 
 CONFLICTS_NAMED = 5
 

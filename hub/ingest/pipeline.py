@@ -26,10 +26,10 @@ from hub.ingest.event_store import event_key, store_event
 from hub.ingest.event_store import store_events as store_events  # re-exported
 from hub.ingest.storable import storable
 from hub.models import Ticket
+from hub.sdk.tracker_errors import Vetoed
 from hub.sdk.values import DRAFT_ACTIONS, EventInfo, InstanceInfo, RawEvent, TicketDraft
 from hub.tracker import correlate, links
 from hub.tracker.actors import Actor
-from hub.tracker.errors import Vetoed
 from hub.tracker.outcome import Outcome as Outcome  # re-exported: the pipeline's result
 from hub.tracker.states import MACHINES
 from hub.tracker.tickets import create_ticket
@@ -168,7 +168,7 @@ def process_event(*, session: Session, event_id: int, instance: Any, connector: 
 
     from hub.models import InboundEvent
     from hub.sdk.errors import ConnectorError
-    from hub.tracker.errors import TrackerError
+    from hub.sdk.tracker_errors import TrackerError
     from hub.tracker.info import event_info
 
     if info is None:
@@ -302,8 +302,8 @@ def apply_draft(session: Session, draft: TicketDraft, *, event: Any, instance: A
 def _attach(session: Session, draft: TicketDraft, ticket: Ticket, event: Any, actor: Actor,
             comment_id: int | None) -> list[str]:
     """Keep the draft's files; one that breaks a limit is skipped and named in the result."""
+    from hub.sdk.tracker_errors import ValidationFailed
     from hub.tracker.attachments import store_attachment
-    from hub.tracker.errors import ValidationFailed
 
     skipped: list[str] = []
     for item in draft.attachments:
@@ -501,7 +501,7 @@ def replay_event(*, session: Session, event_id: int) -> IngestResult:
     """Read a quarantined or ignored event again (after a fix to the connector or config)."""
     from hub.models import ConnectorInstance, InboundEvent
     from hub.plugins.instances import build_connector
-    from hub.tracker.errors import Conflict, NotFound
+    from hub.sdk.tracker_errors import Conflict, NotFound
 
     event = session.get(InboundEvent, event_id)
     if event is None:

@@ -20,8 +20,8 @@ from hub.models import ConnectorInstance, InboundEvent, SyncRun
 from hub.sdk.connector import Connector, PollingSource
 from hub.sdk.errors import ConnectorError
 from hub.sdk.schema import SECRET_MASK, describe, secret_names
+from hub.sdk.tracker_errors import Conflict, NotFound, ValidationFailed
 from hub.sdk.values import InstanceInfo
-from hub.tracker.errors import Conflict, NotFound, ValidationFailed
 from hub.tracker.org import id_for, name_for
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

@@ -254,8 +254,8 @@ def _add_attachments(session: Session, ticket: Ticket | None, items: list[Any], 
     refuse is named in the audit, so nobody wonders where it went.
     """
     from hub.sdk.sync import RemoteAttachment
+    from hub.sdk.tracker_errors import ValidationFailed
     from hub.tracker.attachments import has_content, store_attachment
-    from hub.tracker.errors import ValidationFailed
 
     known = set(seen)
     kept = 0

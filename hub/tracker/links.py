@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
 from hub.models import ExternalLink
-from hub.tracker.errors import Conflict
+from hub.sdk.tracker_errors import Conflict
 
 WEB_SCHEMES = ("http", "https")
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
 from hub.models import Category, ConfigurationItem, Department, Group, User
-from hub.tracker.errors import NotFound, ValidationFailed
+from hub.sdk.tracker_errors import NotFound, ValidationFailed
 
 CACHE_SECONDS = 60.0
 _SLUG = re.compile(r"[^a-z0-9]+")

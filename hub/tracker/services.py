@@ -46,7 +46,7 @@ __all__ = [
 
 
 def get_ticket(session: Session, ref: str) -> TicketInfo:
-    """The ticket with this reference; raises hub.tracker.errors.NotFound."""
+    """The ticket with this reference; raises hub.sdk.tracker_errors.NotFound."""
     return ticket_info(session, _tickets.get_ticket(session, ref))
 
 

@@ -14,7 +14,7 @@ from hub.delivery import outbox
 from hub.ingest.pipeline import replay_event
 from hub.models import ConnectorInstance, InboundEvent, Ticket
 from hub.plugins.instances import get_instance, list_instances
-from hub.tracker.errors import NotFound, TrackerError
+from hub.sdk.tracker_errors import NotFound, TrackerError
 from hub.ui.admin import bp
 from hub.ui.auth import login_required
 from hub.ui.forms import describe_error, flashing_errors, parse_int

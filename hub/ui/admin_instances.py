@@ -21,7 +21,7 @@ from hub.plugins.instances import (
     update_instance,
 )
 from hub.sdk.schema import describe
-from hub.tracker.errors import TrackerError, ValidationFailed
+from hub.sdk.tracker_errors import TrackerError, ValidationFailed
 from hub.ui.admin import bp
 from hub.ui.auth import login_required
 from hub.ui.forms import config_fields, config_from_form, describe_error, field_errors, flashing_errors, parse_int

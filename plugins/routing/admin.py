@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from hub.sdk.services import Department, Group, present_settings, update_settings
 from hub.sdk.settings_list import OrderedSettingsList
+from hub.sdk.tracker_errors import ValidationFailed
 from hub.sdk.web import field_errors, flat_messages, login_required, reading, unit_of_work
-from hub.tracker.errors import ValidationFailed
 from plugins.routing import NAME
 from plugins.routing.rules import RoutingSettings
 
