@@ -11,8 +11,8 @@ from werkzeug.exceptions import Unauthorized
 
 from hub.auth.principals import Principal
 from hub.core.runtime import Runtime
+from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import PreconditionFailed
-from hub.tracker.actors import Actor
 
 
 def runtime() -> Runtime:

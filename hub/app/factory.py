@@ -16,6 +16,7 @@ from sqlalchemy import select
 from hub.api import init_api
 from hub.api.converters import IdConverter
 from hub.api.throttle import apply_rate_limits, init_rate_limits
+from hub.app import services as services_module
 from hub.app.migrate import check_schema, upgrade
 from hub.app.serving import BodyDeadline, TrustedProxies
 from hub.app.settings import SettingsError, load_settings
@@ -28,6 +29,7 @@ from hub.core.runtime import Runtime
 from hub.jobs.scheduler import dispatch_lanes
 from hub.models import PluginState
 from hub.plugins.manager import get_plugin_manager
+from hub.sdk.tracker import TrackerServices
 from hub.tracker.priority import PriorityMatrix
 from hub.ui import init_ui
 
@@ -122,8 +124,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         refresh_seconds=settings["PLUGIN_REFRESH_SECONDS"],
         trace=settings["TRACE_PLUGINS"],
     )
+    # mypy checks the module against the SDK's protocol here.
+    tracker_services: TrackerServices = services_module
     runtime = Runtime(settings=app.config, db=db, plugins=plugins, secrets=secret_box, instance_path=instance,
-                      matrix=matrix, lanes_committed=dispatch_lanes)
+                      matrix=matrix, lanes_committed=dispatch_lanes, services=tracker_services)
     if "CLOCK" in app.config:
         runtime.clock = app.config["CLOCK"]
     app.extensions["hub"] = runtime

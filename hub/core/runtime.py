@@ -40,6 +40,9 @@ class Runtime:
     instance_path: Path
     matrix: PriorityMatrix
     clock: Callable[[], datetime] = system_clock
+    services: Any = None
+    """The tracker services plugins call through hub.sdk.tracker (hub.app.services; set by
+    the app factory: the SDK finds them here, on the session's Runtime)."""
     lanes_committed: Callable[[Runtime, list[str]], object] | None = None
     """Called with outbox lanes a commit just filled (the jobs layer dispatches them); set by
     the app factory, so this bottom layer never imports the jobs above it."""

@@ -26,10 +26,10 @@ from hub.ingest.event_store import event_key, store_event
 from hub.ingest.event_store import store_events as store_events  # re-exported
 from hub.ingest.storable import storable
 from hub.models import Ticket
+from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import Vetoed
 from hub.sdk.values import DRAFT_ACTIONS, EventInfo, InstanceInfo, RawEvent, TicketDraft
 from hub.tracker import correlate, links
-from hub.tracker.actors import Actor
 from hub.tracker.outcome import Outcome as Outcome  # re-exported: the pipeline's result
 from hub.tracker.states import MACHINES
 from hub.tracker.tickets import create_ticket

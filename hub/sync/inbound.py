@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
 from hub.models import ConnectorInstance, ExternalLink, Ticket
+from hub.sdk.actors import Actor
 from hub.sdk.sync import FieldRule, rules_from, values_hash
 from hub.sdk.values import TicketDraft
 from hub.sync.effects import forget_seen, own_values, send_hub_values
 from hub.tracker import audit
-from hub.tracker.actors import Actor
 from hub.tracker.states import MACHINES
 
 log = logging.getLogger("hub.sync")

@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
 from hub.models import Approval, Ticket
+from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import Conflict, ValidationFailed
 from hub.tracker import audit
-from hub.tracker.actors import Actor
 from hub.tracker.tickets import check_version, transition_ticket
 
 DECISIONS = ("approved", "rejected")

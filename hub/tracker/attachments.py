@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
 from hub.models import Attachment, AttachmentBlob, Ticket
+from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import NotFound, ValidationFailed
-from hub.tracker.actors import Actor
 from hub.tracker.correlate import insert_ignoring_conflict
 from hub.tracker.info import attachment_info
 

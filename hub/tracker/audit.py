@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
 from hub.models import AuditEvent, Ticket
-from hub.tracker.actors import Actor
+from hub.sdk.actors import Actor
 
 
 def _plain(value: Any) -> Any:

@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
 from hub.models import Comment, Ticket
+from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import ValidationFailed
 from hub.tracker import audit
-from hub.tracker.actors import Actor
 from hub.tracker.info import comment_info
 from hub.tracker.tickets import notify
 

@@ -51,7 +51,7 @@ def test_d20_the_requester_sees_tickets_a_source_typed_in_another_case(app: Any,
 
 def test_d20_a_change_of_address_is_stored_in_lower_case(api: Any, runtime: Any) -> None:
     ref = api.post("/api/v1/incidents", json={"title": "x"}).json["ref"]
-    from hub.tracker.actors import Actor
+    from hub.sdk.actors import Actor
     from hub.tracker.tickets import get_ticket, update_ticket
 
     with runtime.db.transaction() as session:

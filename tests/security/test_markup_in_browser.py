@@ -135,7 +135,7 @@ def hostile_tickets(app: Flask, api: Any) -> list[str]:
 
 def test_markup_from_every_channel_shows_as_text(chromium: Any, app: Flask, api: Any,
                                                  hostile_tickets: list[str]) -> None:
-    from hub.tracker import services
+    from hub.app import services
 
     with live_server(app) as url:
         _by_webhook(url)

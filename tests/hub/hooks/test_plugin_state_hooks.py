@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from marshmallow import fields
 
+from hub.app import services
 from hub.hookspecs import hookimpl
 from hub.sdk import ConfigSchema, secret
-from hub.tracker import services
 from hub.tracker.timers import fire_due_timers
 
 

@@ -1,4 +1,7 @@
-"""The tracker's public services: what plugins and connectors may call.
+"""The tracker's public services: what plugins and connectors call through hub.sdk.tracker.
+
+This module implements the SDK's TrackerServices protocol (the app factory checks it with
+mypy and hands it to the Runtime); extensions never import it directly.
 
 Everything here takes the caller's ``session`` (a hook's session, so the work commits with
 the change that triggered it), names tickets by reference, and returns snapshots from
@@ -12,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hub.sdk.actors import Actor
 from hub.sdk.values import CommentInfo, LinkInfo, TicketInfo
 from hub.tracker import comments as _comments
 from hub.tracker import correlate as _correlate
@@ -19,7 +23,6 @@ from hub.tracker import links as _links
 from hub.tracker import plugin_data as _plugin_data
 from hub.tracker import tickets as _tickets
 from hub.tracker import timers as _timers
-from hub.tracker.actors import Actor
 from hub.tracker.info import comment_info, link_info, ticket_info
 from hub.tracker.queries import TicketFilter, list_tickets
 
@@ -32,12 +35,15 @@ __all__ = [
     "get_plugin_data",
     "get_ticket",
     "links_of",
+    "now",
     "plugin_settings",
+    "rate_limit_hit",
     "remember_thread_key",
     "send_mail",
     "set_due_times",
     "set_plugin_data",
     "set_timer",
+    "speaking_remote",
     "status_url",
     "thread_keys",
     "transition",
@@ -127,6 +133,13 @@ def plugin_settings(session: Session, plugin: str) -> dict[str, Any]:
     from hub.plugins.admin import effective_settings
 
     return effective_settings(session, plugin)
+
+
+def rate_limit_hit(session: Session, key: str, *, limit: int, window_seconds: float) -> bool:
+    """Count one hit of ``key``; False when it is over ``limit`` in the current window."""
+    from hub.tracker.rate_limits import hit
+
+    return hit(session, key, limit=limit, window_seconds=window_seconds)
 
 
 def status_url(session: Session, ref: str) -> str:
