@@ -170,11 +170,12 @@ def speaking_remote(session: Session, ref: str) -> str | None:
     return instance.slug if instance is not None else None
 
 
-EMITTABLE = frozenset({"sla_warning", "sla_breached"})
-
-
 def emit(session: Session, hook: str, ref: str, **kwargs: Any) -> None:
-    """Announce a service-level event to every plugin (``sla_warning``, ``sla_breached``)."""
-    if hook not in EMITTABLE:
-        raise ValueError(f"{hook} is not a hook plugins may emit; emittable: {sorted(EMITTABLE)}")
+    """Call a hook a plugin declared (``register_hookspecs``) for a ticket: the SLA plugin
+    announces ``sla_warning`` and ``sla_breached`` so. The core's own hooks are not emittable."""
+    from hub.core.runtime import runtime_of
+
+    declared = runtime_of(session).plugins.declared_hooks
+    if hook not in declared:
+        raise ValueError(f"{hook} is not a hook a plugin declared (register_hookspecs); declared: {sorted(declared)}")
     _tickets.notify(session, hook, ticket=_tickets.get_ticket(session, ref), **kwargs)

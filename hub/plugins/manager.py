@@ -44,7 +44,8 @@ trace_log = logging.getLogger("hub.plugins.trace")
 #: enabling a plugin later needs no restart (its routes and schedules already exist and
 #: check the switch when they run).
 REGISTRATION_HOOKS = frozenset(
-    {"register_connectors", "register_blueprints", "register_commands", "register_schedules", "startup"}
+    {"register_connectors", "register_blueprints", "register_commands", "register_schedules", "startup",
+     "register_hookspecs"}
 )
 
 #: Plugins the hub always loads: its own default behaviour, built on the same hooks.
@@ -109,6 +110,9 @@ class HubPlugins:
     def __init__(self, *, refresh_seconds: float = 2.0) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
+        self.declared_hooks: dict[str, str] = {}
+        """Hooks plugins declared (``register_hookspecs``) -> the declaring plugin's name."""
+        self._spec_sources: list[object] = []
         self.records: dict[str, PluginRecord] = {}
         self.connectors: dict[str, type[Connector]] = {}
         self.connector_plugin: dict[str, str] = {}
@@ -131,6 +135,11 @@ class HubPlugins:
         module = getattr(plugin, "__name__", type(plugin).__name__)
         record = PluginRecord(name=name, module=module, **info)
         self.records[name] = record
+        refused = self.declare_hookspecs(plugin, name)
+        if refused:
+            record.error = refused
+            log.error("plugin %s refused: %s", name, record.error)
+            return record
         try:
             self.pm.register(plugin, name=name)
         except Exception as exc:  # pluggy's validation names the hook and the arguments
@@ -157,6 +166,25 @@ class HubPlugins:
                 impl.function = self._guard(impl.function, name, hook_name, impl.argnames, record.kind)
         self._impl_counts.clear()
         return record
+
+    def declare_hookspecs(self, plugin: object, name: str) -> str | None:
+        """Add the hook specifications ``plugin`` declares (its ``register_hookspecs``), once;
+        returns why they were refused, or None."""
+        function = getattr(plugin, "register_hookspecs", None)
+        if function is None or getattr(function, f"{hookspecs.PROJECT}_impl", None) is None:
+            return None
+        try:
+            for source in list(function() or []):
+                if any(source is seen for seen in self._spec_sources):
+                    continue
+                before = self._spec_names()
+                self.pm.add_hookspecs(source)  # refuses a hook that already has a spec
+                self._spec_sources.append(source)
+                for hook_name in self._spec_names() - before:
+                    self.declared_hooks[hook_name] = name
+        except Exception as exc:
+            return f"hookspecs refused: {type(exc).__name__}: {exc}"
+        return None
 
     def register_failed(self, name: str, module: str, error: str, **info: Any) -> PluginRecord:
         record = PluginRecord(name=name, module=module, error=error, **info)
@@ -301,11 +329,14 @@ def get_plugin_manager(
         plugins.register(importlib.import_module(module_name), name, kind="core",
                          description="The hub's own default behaviour")
     wanted = set(only)
+    # Load every plugin first and read the hooks each declares, so a plugin implementing
+    # another's hook (sla_warning) is accepted whichever of the two loads first.
+    loaded: list[tuple[object, str, dict[str, Any]]] = []
     if load_entrypoints:
         for entry_point in sorted(metadata.entry_points(group=hookspecs.PROJECT), key=lambda ep: ep.name):
             if wanted and entry_point.name not in wanted:
                 continue
-            if entry_point.name in plugins.records:
+            if entry_point.name in plugins.records or any(entry_point.name == name for _, name, _ in loaded):
                 continue  # the same package seen twice on sys.path
             distribution, version = _distribution_of(entry_point)
             try:
@@ -316,7 +347,7 @@ def get_plugin_manager(
                     distribution=distribution, version=version,
                 )
                 continue
-            plugins.register(plugin, entry_point.name, distribution=distribution, version=version)
+            loaded.append((plugin, entry_point.name, {"distribution": distribution, "version": version}))
     for name, plugin in extra:
         if isinstance(plugin, str):
             try:
@@ -325,7 +356,11 @@ def get_plugin_manager(
                 plugins.register_failed(name, str(plugin), f"{type(exc).__name__}: {exc}")
                 continue
         version = getattr(plugin, "__version__", None) if isinstance(plugin, ModuleType) else None
-        plugins.register(plugin, name, version=version)
+        loaded.append((plugin, name, {"version": version}))
+    for plugin, name, _ in loaded:
+        plugins.declare_hookspecs(plugin, name)  # a refusal is recorded when it registers
+    for plugin, name, info in loaded:
+        plugins.register(plugin, name, **info)
     plugins.finish()
     if trace:
         plugins.enable_tracing()

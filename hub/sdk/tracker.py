@@ -245,5 +245,6 @@ def speaking_remote(session: Session, ref: str) -> str | None:
 
 
 def emit(session: Session, hook: str, ref: str, **kwargs: Any) -> None:
-    """Announce a service-level event to every plugin (``sla_warning``, ``sla_breached``)."""
+    """Call a hook a plugin declared (``register_hookspecs``) for a ticket: the SLA plugin
+    announces ``sla_warning`` and ``sla_breached`` so. The core's own hooks are not emittable."""
     _core(session).emit(session, hook, ref, **kwargs)
