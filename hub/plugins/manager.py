@@ -15,7 +15,9 @@ wrapped so that
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
+import inspect
 import logging
 import threading
 import time
@@ -104,6 +106,24 @@ class FailureLog:
         return pending
 
 
+def _argnames(function: Callable[..., Any]) -> tuple[str, ...]:
+    """The arguments pluggy passes an implementation, in order: those without a default."""
+    parameters = inspect.signature(function).parameters.values()
+    return tuple(p.name for p in parameters
+                 if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+class _Guarded:
+    """What pluggy registers for a feature or connector plugin: the plugin's hook functions,
+    each wrapped by HubPlugins._guard, under their own attribute names and markers."""
+
+    def __init__(self, plugin: object, functions: dict[str, Callable[..., Any]]) -> None:
+        self.plugin = plugin
+        self.__name__ = getattr(plugin, "__name__", type(plugin).__name__)
+        for attr, function in functions.items():
+            setattr(self, attr, function)
+
+
 class HubPlugins:
     """The pluggy manager of one app, with the records and switches around it."""
 
@@ -140,30 +160,36 @@ class HubPlugins:
             record.error = refused
             log.error("plugin %s refused: %s", name, record.error)
             return record
+        # attribute name -> (hook name, pluggy's hookimpl options), found as pluggy finds them
+        found = {attr: self.pm.parse_hookimpl_opts(plugin, attr) for attr in dir(plugin)}
+        impls = {attr: (opts.get("specname") or attr, opts) for attr, opts in found.items() if opts is not None}
+        unknown = sorted(hook_name for hook_name, _ in impls.values() if hook_name not in self._spec_names())
+        if unknown:
+            hook_name = unknown[0]
+            close = difflib.get_close_matches(hook_name, self._spec_names(), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            record.error = f"unknown hook {hook_name!r}{hint}"
+            log.error("plugin %s refused: %s", name, record.error)
+            return record
+        record.hooks = sorted(hook_name for hook_name, _ in impls.values())
+        record.kind = kind or ("connector" if "register_connectors" in record.hooks else "feature")
+        if not record.description:
+            record.description = _first_line(getattr(plugin, "__doc__", None))
+        # The hub's own implementations are not wrapped: their errors are the hub's bugs or
+        # deliberate signals (a connector's SkippableError) and must reach the caller. Other
+        # plugins are registered through a stand-in holding guarded copies of their hook
+        # functions (pluggy's HookImpl.function is Final: it is never reassigned).
+        registered = plugin if record.kind == "core" else _Guarded(plugin, {
+            attr: function if (opts.get("hookwrapper") or opts.get("wrapper")) else
+            self._guard(function, name, hook_name, _argnames(function), record.kind)
+            for attr, (hook_name, opts) in impls.items()
+            for function in [getattr(plugin, attr)]})
         try:
-            self.pm.register(plugin, name=name)
+            self.pm.register(registered, name=name)
         except Exception as exc:  # pluggy's validation names the hook and the arguments
             record.error = f"{type(exc).__name__}: {exc}"
             log.error("plugin %s refused: %s", name, record.error)
             return record
-        unknown = [impl for impl in self._impls_of(plugin) if impl[0] not in self._spec_names()]
-        if unknown:
-            hook_name = unknown[0][0]
-            close = difflib.get_close_matches(hook_name, self._spec_names(), n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            record.error = f"unknown hook {hook_name!r}{hint}"
-            self.pm.unregister(plugin)
-            log.error("plugin %s refused: %s", name, record.error)
-            return record
-        record.hooks = sorted(hook_name for hook_name, _ in self._impls_of(plugin))
-        record.kind = kind or ("connector" if "register_connectors" in record.hooks else "feature")
-        if not record.description:
-            record.description = _first_line(getattr(plugin, "__doc__", None))
-        for hook_name, impl in self._impls_of(plugin):
-            # The hub's own implementations are not wrapped: their errors are the hub's bugs
-            # or deliberate signals (a connector's SkippableError) and must reach the caller.
-            if record.kind != "core" and not (impl.hookwrapper or impl.wrapper):
-                impl.function = self._guard(impl.function, name, hook_name, impl.argnames, record.kind)
         self._impl_counts.clear()
         return record
 
@@ -196,14 +222,6 @@ class HubPlugins:
         return {name for name, caller in vars(self.pm.hook).items()
                 if not name.startswith("_") and caller.has_spec()}
 
-    def _impls_of(self, plugin: object) -> list[tuple[str, Any]]:
-        found = []
-        for caller in self.pm.get_hookcallers(plugin) or []:
-            for impl in caller.get_hookimpls():
-                if impl.plugin is plugin:
-                    found.append((caller.name, impl))
-        return found
-
     def _guard(self, function: Callable[..., Any], plugin: str, hook_name: str,
                argnames: tuple[str, ...], kind: str) -> Callable[..., Any]:
         check_switch = hook_name not in REGISTRATION_HOOKS and kind != "core"
@@ -225,7 +243,8 @@ class HubPlugins:
                 failures.record(plugin, hook_name, exc)
                 return None
 
-        guarded.__wrapped__ = function  # type: ignore[attr-defined]
+        # pluggy reads the hookimpl options and, through __wrapped__, the argument names
+        functools.update_wrapper(guarded, function)
         return guarded
 
     def finish(self) -> None:
