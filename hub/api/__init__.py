@@ -103,7 +103,7 @@ def refuse_unstorable_text() -> None:
     (422, naming the field).
 
     Webhooks are exempt: their connectors read the body, and what a source sends is kept,
-    cleaned (hub.storable).
+    cleaned (hub.ingest.storable).
     """
     if not request.path.startswith("/api/"):
         return

@@ -38,7 +38,7 @@ class StoringSink(EventSink):
 
     def accept_many(self, events: list[RawEvent]) -> list[IngestResult]:
         """A burst in one transaction: what the broker delivered together commits together,
-        with repeats of an open alarm counted in bulk (hub.ingest_batch)."""
+        with repeats of an open alarm counted in bulk (hub.ingest.batch)."""
         from hub.ingest.batch import ingest_batch
 
         if len(events) == 1:

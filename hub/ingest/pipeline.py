@@ -144,7 +144,7 @@ def ingest(
 
     A re-delivery of a stored key returns the stored outcome and changes nothing. With
     ``refuse_changed`` (keys the sender chooses), a stored key with other content raises
-    IdempotencyConflict (hub.event_store).
+    IdempotencyConflict (hub.ingest.event_store).
     """
     event_id, new = store_event(session, instance.id, raw, refuse_changed=refuse_changed)
     if not new:

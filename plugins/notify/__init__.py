@@ -1,6 +1,6 @@
 """Requester notifications: acknowledgement, updates and resolution mails.
 
-Mail goes only to a ticket's requester email, through the outbox (hub.tracker.services
+Mail goes only to a ticket's requester email, through the outbox (hub.sdk.tracker
 .send_mail), in the transaction of the change that caused it, and only when the hub
 speaks to the requester: a synced system that owns the conversation (RT, ServiceNow,
 Jira; their ``requester_conversation``) mails them itself. Nothing is sent for what
