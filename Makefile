@@ -1,5 +1,7 @@
 # Everyday tasks; .ci/run uses these too.
 PYTHON ?= python
+# import-linter's command (the [importlinter] contracts in setup.cfg: layers, the SDK boundary)
+LINT_IMPORTS ?= lint-imports
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
@@ -15,6 +17,7 @@ test-services:   ## the same suite on PostgreSQL and the real Redis; a missing s
 lint:
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m mypy
+	$(LINT_IMPORTS)
 
 typecheck:
 	$(PYTHON) -m mypy

@@ -155,9 +155,9 @@ SYSTEMS: dict[str, type[Remote]] = {"servicenow": ServiceNow, "jira": Jira, "rt"
 
 def run(remote: Remote, options: argparse.Namespace) -> dict[str, Any]:
     from hub import create_app
-    from hub.instances import create_instance
     from hub.jobs.polling import run_poll
     from hub.models import Comment, InboundEvent, Ticket
+    from hub.plugins.instances import create_instance
 
     database = Database(options)
     seeding = time.perf_counter()

@@ -96,7 +96,7 @@ def make_hub(database_url: str, folder: Path, secret_key: str, options: argparse
              prefix: str) -> dict[str, Any]:
     """Migrate the database and add the MQTT instance; returns the listener's settings."""
     from hub import create_app
-    from hub.instances import create_instance
+    from hub.plugins.instances import create_instance
 
     app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(folder), "SECRET_KEY": secret_key,
                       "AUTO_MIGRATE": True, "LOAD_ENTRYPOINTS": False, "PLUGINS": [("mqtt", "connectors.mqtt")]})

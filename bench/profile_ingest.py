@@ -16,8 +16,9 @@ import uuid
 
 from sqlalchemy import create_engine, text
 
-from hub import create_app, migrate
-from hub.db import Database
+from hub import create_app
+from hub.app import migrate
+from hub.core.db import Database
 from tests.conftest import make_token
 
 SECRET = "feed-token-xxxxxxxxxxxx"

@@ -7,7 +7,7 @@
 # when one does not parse. Every value can still be overridden on the command line.
 import multiprocessing
 
-from hub.settings import load_settings
+from hub.app.settings import load_settings
 
 _hub = load_settings()
 

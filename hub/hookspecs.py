@@ -28,7 +28,7 @@ plugin had returned None, and goes on. No plugin can lose an event or a ticket. 
 an admin has disabled is not called at all.
 
 Lifecycle notifications run inside the transaction that made the change, with the
-``session`` of that transaction: work a plugin does through hub.tracker.services with
+``session`` of that transaction: work a plugin does through hub.sdk.tracker with
 that session (an outbox message, a comment) commits or rolls back with the change.
 """
 
@@ -46,9 +46,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from hub.jobs.schedules import Schedule
+    from hub.sdk.actors import Actor
     from hub.sdk.connector import Connector
     from hub.sdk.values import AttachmentInfo, CommentInfo, EventInfo, InstanceInfo, TicketDraft, TicketInfo
-    from hub.tracker.actors import Actor
     from hub.ui.menu import MenuItem
 
 PROJECT = "itsm_hub"
@@ -61,6 +61,18 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 # --------------------------------------------------------------------------------------
 # Registration: called once per process at start-up.
 # --------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_hookspecs() -> list[object]:
+    """Return modules (or classes) of hook specifications this plugin declares, for other
+    plugins to implement: the plugin calls them, the hub checks implementations against them.
+
+    Read when plugins load, before any implementation is checked, so the order plugins
+    load in does not matter. Mark the specs with ``hookspec`` from this module; emit them
+    with ``hub.sdk.tracker.emit``. The SLA plugin's ``sla_warning`` and ``sla_breached``
+    are declared this way (``plugins/sla/hookspecs.py``).
+    """
 
 
 @hookspec
@@ -138,7 +150,7 @@ def enrich_ticket(draft: TicketDraft, event: EventInfo | None, instance: Instanc
     Every implementation runs, in plugin order, each seeing the previous ones' changes.
     ``event`` and ``instance`` are None for tickets created through the API or UI.
     ``session`` is the transaction the ticket will be made in (read settings with
-    ``hub.tracker.services.plugin_settings``).
+    ``hub.sdk.tracker.plugin_settings``).
     """
 
 
@@ -206,7 +218,7 @@ def occurrence_recorded(ticket: TicketInfo, event: EventInfo, reason: str, sessi
 
 
 # --------------------------------------------------------------------------------------
-# Plugin settings, timers, service levels and satisfaction.
+# Plugin settings, timers and satisfaction.
 # --------------------------------------------------------------------------------------
 
 
@@ -215,28 +227,18 @@ def declare_settings() -> type[Any] | None:
     """Return the marshmallow schema (a ``hub.sdk.ConfigSchema``) of this plugin's settings.
 
     Admins edit them through the API and pages (validated by this schema, secrets
-    masked); the plugin reads them with ``hub.tracker.services.plugin_settings``.
+    masked); the plugin reads them with ``hub.sdk.tracker.plugin_settings``.
     """
 
 
 @hookspec
 def timer_fired(ticket: TicketInfo, plugin: str, name: str, due_at: datetime, data: dict[str, Any],
                 session: Session) -> None:
-    """A ticket timer set with ``hub.tracker.services.set_timer`` came due.
+    """A ticket timer set with ``hub.sdk.tracker.set_timer`` came due.
 
     Every implementation is called; look at ``plugin`` and ``name`` to handle your own.
     Each timer fires once (until it is set again).
     """
-
-
-@hookspec
-def sla_warning(ticket: TicketInfo, target: str, due_at: datetime, session: Session) -> None:
-    """A service-level target (``response`` or ``resolution``) is close to its due time."""
-
-
-@hookspec
-def sla_breached(ticket: TicketInfo, target: str, due_at: datetime, session: Session) -> None:
-    """A service-level target (``response`` or ``resolution``) passed its due time unmet."""
 
 
 @hookspec

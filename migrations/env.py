@@ -1,4 +1,4 @@
-"""Alembic environment: runs with the connection the hub hands over (hub.migrate)."""
+"""Alembic environment: runs with the connection the hub hands over (hub.app.migrate)."""
 
 from __future__ import annotations
 

@@ -16,9 +16,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.mqtt.alarms import department_for, parse_time
 from connectors.mqtt.mapping import CHANGE_FIELDS, read_fields
 from hub.sdk import OutboundMessage, SkippableError, TicketDraft
+from hub.sdk.alarms import department_for, parse_time
 from hub.sdk.mapping import MappingError, render
 
 RISKS = ("low", "medium", "high")

@@ -17,7 +17,6 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from connectors.mqtt.alarms import AlarmPolicySchema, alarm_draft
 from connectors.mqtt.changes import read_change, state_message
 from connectors.mqtt.client import Connection, parse_broker_url
 from connectors.mqtt.listener import MqttListener
@@ -37,6 +36,7 @@ from hub.sdk import (
     WebhookSource,
     secret,
 )
+from hub.sdk.alarms import AlarmPolicySchema, alarm_draft
 from hub.sdk.mapping import MappingError, split_path
 
 MAX_REQUESTS_PER_POST = 100

@@ -18,8 +18,8 @@ from typing import Any
 
 from paho.mqtt.client import topic_matches_sub
 
-from connectors.mqtt.alarms import Alarm, parse_time
 from hub.sdk import EventInfo, RawEvent, SkippableError
+from hub.sdk.alarms import Alarm, parse_time
 from hub.sdk.mapping import MISSING, MappingError, apply_spec, get_path, validate_spec
 
 ALARM_FIELDS = ("site", "line", "machine", "code", "text", "severity", "state", "time")

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.mqtt.alarms import Alarm, alarm_draft, parse_time
 from connectors.opcua.uaclient import ConditionEvent
 from hub.sdk import RawEvent, SkippableError, TicketDraft
+from hub.sdk.alarms import Alarm, alarm_draft, parse_time
 
 TRANSITIONS = ("raised", "repeated", "acknowledged", "cleared", "unchanged")
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from connectors.mqtt.alarms import AlarmPolicySchema
 from connectors.opcua.ack import acknowledge_condition, check_reachable, open_session
 from connectors.opcua.conditions import ConditionTracker, condition_of_link, raw_condition_event, read_condition
 from connectors.opcua.uaclient import ConditionEvent, stream_conditions
@@ -32,6 +31,7 @@ from hub.sdk import (
     TicketDraft,
     secret,
 )
+from hub.sdk.alarms import AlarmPolicySchema
 
 STORE_RETRY_MAX = 30.0
 

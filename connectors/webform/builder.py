@@ -2,7 +2,7 @@
 
 Pages under /admin/forms, for admins only. Every change is checked by the form's own schema
 (``WebformConfig``) first, so mistakes show beside the inputs, then written through the same
-service as the connector instance page (``hub.instances.update_instance``).
+service as the connector instance page (``hub.plugins.instances.update_instance``).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from connectors.webform.builder_forms import (
 )
 from connectors.webform.config import FIELD_TYPES, TARGETS, WebformConfig
 from hub.sdk.services import create_instance, get_instance, list_instances, present_instance, update_instance
+from hub.sdk.tracker_errors import NotFound, TrackerError, ValidationFailed
 from hub.sdk.web import describe_error, field_errors, flat_messages, login_required, reading, unit_of_work
-from hub.tracker.errors import NotFound, TrackerError, ValidationFailed
 
 CONNECTOR = "webform"
 HEADING = ("title", "intro", "kind")

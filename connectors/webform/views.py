@@ -16,10 +16,10 @@ from flask import Blueprint, Response, abort, g, jsonify, make_response, render_
 
 from connectors.webform.submit import Checked, Upload, check, is_spam
 from hub.sdk import RawEvent
+from hub.sdk import tracker as services
 from hub.sdk.services import ConnectorInstance, build_connector, ingest
+from hub.sdk.tracker_errors import Conflict
 from hub.sdk.web import client_address, csrf_exempt, problem, public, rate_limited, reading, retry_after, runtime
-from hub.tracker import services
-from hub.tracker.errors import Conflict
 
 
 def make_blueprint() -> Blueprint:

@@ -9,7 +9,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from hub import outbox
 from hub.api.context import reading, runtime, unit_of_work
 from hub.api.schemas.admin import (
     CheckResultSchema,
@@ -32,7 +31,12 @@ from hub.api.schemas.admin import (
     SyncQueuedSchema,
 )
 from hub.auth.web import requires
-from hub.instances import (
+from hub.delivery import outbox
+from hub.ingest.pipeline import replay_event
+from hub.jobs.status import job_status, recent_runs, sync_now
+from hub.models import ConnectorInstance, InboundEvent, Ticket
+from hub.plugins.admin import get_plugin, list_plugins, present_settings, set_enabled, update_settings
+from hub.plugins.instances import (
     check_instance,
     connector_class,
     create_instance,
@@ -41,12 +45,8 @@ from hub.instances import (
     present_instance,
     update_instance,
 )
-from hub.jobs.status import job_status, recent_runs, sync_now
-from hub.models import ConnectorInstance, InboundEvent, Ticket
-from hub.pipeline import replay_event
-from hub.plugin_admin import get_plugin, list_plugins, present_settings, set_enabled, update_settings
 from hub.sdk.schema import describe
-from hub.tracker.errors import Conflict, NotFound
+from hub.sdk.tracker_errors import Conflict, NotFound
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Plugins, connectors, events (admins).")
 

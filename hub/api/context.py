@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import Unauthorized
 
 from hub.auth.principals import Principal
-from hub.runtime import Runtime
-from hub.tracker.actors import Actor
-from hub.tracker.errors import PreconditionFailed
+from hub.core.runtime import Runtime
+from hub.sdk.actors import Actor
+from hub.sdk.tracker_errors import PreconditionFailed
 
 
 def runtime() -> Runtime:

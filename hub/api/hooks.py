@@ -23,14 +23,14 @@ from werkzeug.exceptions import NotFound
 from hub.api.context import runtime, unit_of_work
 from hub.api.problems import problem
 from hub.auth.web import public
-from hub.connector_services import ConnectorServices
-from hub.instances import get_instance, instance_info
+from hub.ingest.pipeline import IngestResult, ingest, store_events
 from hub.jobs.reader import wake_reader
-from hub.pipeline import IngestResult, ingest, store_events
+from hub.plugins.connector_services import ConnectorServices
+from hub.plugins.instances import get_instance, instance_info
 from hub.sdk.connector import WebhookRequest, WebhookSource
 from hub.sdk.errors import AuthenticationError, ConnectorError
+from hub.sdk.tracker_errors import NotFound as TrackerNotFound
 from hub.sdk.values import InstanceInfo
-from hub.tracker.errors import NotFound as TrackerNotFound
 
 bp = Blueprint("hooks", __name__, url_prefix="/api/v1/hooks")
 BULK_JOB_SIZE = 500

@@ -23,8 +23,8 @@ from werkzeug.exceptions import Forbidden, Unauthorized
 from hub import __version__
 from hub.api.context import runtime
 from hub.auth.web import current_principal, public
+from hub.core.runtime import Runtime
 from hub.models import InboundEvent, OutboxMessage, PluginState, SyncRun, Ticket
-from hub.runtime import Runtime
 
 bp = Blueprint("metrics", __name__)
 

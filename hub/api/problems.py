@@ -18,8 +18,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from hub.crypto import SecretsUnreadable
-from hub.tracker.errors import TrackerError
+from hub.core.crypto import SecretsUnreadable
+from hub.sdk.tracker_errors import TrackerError
 
 log = logging.getLogger("hub.api")
 

@@ -33,10 +33,10 @@ from hub.api.schemas.tickets import (
     TransitionSchema,
 )
 from hub.auth.web import requires
+from hub.ingest.pipeline import open_ticket
 from hub.models import Ticket
-from hub.pipeline import open_ticket
+from hub.sdk.tracker_errors import NotFound, ValidationFailed
 from hub.tracker import approvals, attachments, audit, comments, tickets
-from hub.tracker.errors import NotFound, ValidationFailed
 from hub.tracker.queries import TicketFilter, list_tickets
 
 SCHEMAS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.tracker.actors import Actor
+from hub.sdk.actors import Actor
 
 #: What each role may do. Views name a permission, never a role, so a role can change
 #: without touching views; tests/hub/api/test_authorization.py checks the whole matrix.

@@ -12,10 +12,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hub.auth.principals import PERMISSIONS, ROLE_ORDER, Principal
-from hub.db import Database
+from hub.core.db import Database
+from hub.core.runtime import runtime_of
 from hub.models import ApiToken, User
-from hub.runtime import runtime_of
-from hub.tracker.errors import NotFound, ValidationFailed
+from hub.sdk.tracker_errors import NotFound, ValidationFailed
 
 TOKEN_PREFIX = "hub_"  # noqa: S105 - a public prefix, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from hub.auth.passwords import hash_password, password_problems, verify_password
 from hub.auth.principals import ROLE_ORDER
+from hub.core.runtime import runtime_of
 from hub.models import User
-from hub.runtime import runtime_of
-from hub.tracker.errors import Conflict, NotFound, ValidationFailed
+from hub.sdk.tracker_errors import Conflict, NotFound, ValidationFailed
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@+-]{2,150}$")
 

@@ -11,7 +11,7 @@ import click
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from hub.settings import SettingsError
+from hub.app.settings import SettingsError
 
 
 class HubContext:
@@ -24,8 +24,8 @@ class HubContext:
     @property
     def app(self) -> Flask:
         if self._app is None:
-            from hub.factory import create_app
-            from hub.migrate import SchemaBehind
+            from hub.app.factory import create_app
+            from hub.app.migrate import SchemaBehind
 
             try:
                 self._app = create_app(self.overrides)
@@ -44,7 +44,7 @@ class HubContext:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        from hub.tracker.errors import TrackerError
+        from hub.sdk.tracker_errors import TrackerError
 
         try:
             with self.runtime.db.transaction() as session:
@@ -95,8 +95,8 @@ def _register_builtin_commands() -> None:
 
 def _register_plugin_commands() -> None:
     """Commands from plugins' register_commands, found without building the whole app."""
-    from hub.plugins import get_plugin_manager
-    from hub.settings import load_settings
+    from hub.app.settings import load_settings
+    from hub.plugins.manager import get_plugin_manager
 
     try:
         settings = load_settings()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from hub.app.docs_gen import update_hooks_doc
+from hub.app.settings import SettingsError, load_settings, render_example_toml, render_markdown
 from hub.cli.sdk_reference import render_sdk_reference
-from hub.docs_gen import update_hooks_doc
-from hub.settings import SettingsError, load_settings, render_example_toml, render_markdown
 
 
 @click.group()

@@ -44,7 +44,7 @@ def connectors() -> None:
 @pass_hub
 def list_connectors(hub: HubContext) -> None:
     """Connector types, then instances."""
-    from hub.instances import list_instances
+    from hub.plugins.instances import list_instances
 
     runtime = hub.runtime
     click.echo("Installed connectors:")
@@ -74,7 +74,7 @@ def add(hub: HubContext, connector: str, slug: str, name: str | None, pairs: tup
         config_json: str | None, department: str | None, poll_interval: int | None, poll_cron: str | None,
         enable: bool) -> None:
     """Add an instance of CONNECTOR named SLUG; its config is checked first."""
-    from hub.instances import create_instance
+    from hub.plugins.instances import create_instance
 
     config = _parse_config(pairs, config_json)
     with hub.transaction() as session:
@@ -90,7 +90,7 @@ def add(hub: HubContext, connector: str, slug: str, name: str | None, pairs: tup
 @pass_hub
 def show(hub: HubContext, slug: str) -> None:
     """An instance with its config (secrets masked) and last run."""
-    from hub.instances import get_instance, present_instance
+    from hub.plugins.instances import get_instance, present_instance
 
     with hub.transaction() as session:
         shown = present_instance(session, get_instance(session, slug))
@@ -98,7 +98,7 @@ def show(hub: HubContext, slug: str) -> None:
 
 
 def _switch(hub: HubContext, slug: str, enabled: bool) -> None:
-    from hub.instances import get_instance, update_instance
+    from hub.plugins.instances import get_instance, update_instance
 
     with hub.transaction() as session:
         update_instance(session=session, instance=get_instance(session, slug), changes={"enabled": enabled})
@@ -125,7 +125,7 @@ def disable(hub: HubContext, slug: str) -> None:
 @pass_hub
 def configure(hub: HubContext, slug: str, pairs: tuple[str, ...]) -> None:
     """Change config values of an instance (others, and secrets not given, stay)."""
-    from hub.instances import get_instance, update_instance
+    from hub.plugins.instances import get_instance, update_instance
 
     with hub.transaction() as session:
         instance = get_instance(session, slug)
@@ -139,7 +139,7 @@ def configure(hub: HubContext, slug: str, pairs: tuple[str, ...]) -> None:
 @pass_hub
 def test(hub: HubContext, slug: str) -> None:
     """Run the connector's connection check with the stored config."""
-    from hub.instances import check_instance, get_instance
+    from hub.plugins.instances import check_instance, get_instance
 
     with hub.transaction() as session:
         ok, detail = check_instance(session, get_instance(session, slug))

@@ -8,9 +8,9 @@ from hub.cli import HubContext, pass_hub
 
 
 def _database(hub: HubContext):
-    from hub.db import Database
-    from hub.factory import private_sqlite_file
-    from hub.settings import SettingsError, load_settings
+    from hub.app.factory import private_sqlite_file
+    from hub.app.settings import SettingsError, load_settings
+    from hub.core.db import Database
 
     try:
         settings = load_settings(hub.overrides)
@@ -39,7 +39,7 @@ def db() -> None:
 @pass_hub
 def upgrade(hub: HubContext, revision: str) -> None:
     """Bring the schema up to this version of the hub."""
-    from hub import migrate
+    from hub.app import migrate
 
     database = _database(hub)
     before = migrate.current_revision(database)
@@ -52,7 +52,7 @@ def upgrade(hub: HubContext, revision: str) -> None:
 @pass_hub
 def current(hub: HubContext) -> None:
     """Show the database's revision and the newest one."""
-    from hub import migrate
+    from hub.app import migrate
 
     database = _database(hub)
     click.echo(f"current: {migrate.current_revision(database) or 'empty'}")
@@ -64,7 +64,7 @@ def current(hub: HubContext) -> None:
 @pass_hub
 def downgrade(hub: HubContext, revision: str) -> None:
     """Step the schema back to REVISION (take a backup first)."""
-    from hub import migrate
+    from hub.app import migrate
 
     migrate.downgrade(_database(hub), revision)
     click.echo(f"Database at revision {revision}.")

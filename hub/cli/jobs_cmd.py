@@ -57,7 +57,7 @@ def outbox() -> None:
 @click.option("--limit", type=int, default=20, show_default=True)
 @pass_hub
 def list_outbox(hub: HubContext, status: str | None, limit: int) -> None:
-    from hub import outbox as box
+    from hub.delivery import outbox as box
 
     with hub.transaction() as session:
         stats = box.stats(session)
@@ -72,7 +72,7 @@ def list_outbox(hub: HubContext, status: str | None, limit: int) -> None:
 @click.argument("message_id", type=int)
 @pass_hub
 def show(hub: HubContext, message_id: int) -> None:
-    from hub import outbox as box
+    from hub.delivery import outbox as box
 
     with hub.transaction() as session:
         click.echo(json.dumps(box.present(box.get_message(session, message_id)), indent=2, default=str))
@@ -84,7 +84,7 @@ def show(hub: HubContext, message_id: int) -> None:
 @pass_hub
 def replay(hub: HubContext, message_id: int | None, all_dead: bool) -> None:
     """Send a dead letter again (after fixing what made it fail)."""
-    from hub import outbox as box
+    from hub.delivery import outbox as box
 
     if (message_id is None) == (not all_dead):
         raise click.UsageError("Give a MESSAGE_ID or --all-dead.")
@@ -123,8 +123,8 @@ def _print_runs(runs: list[Any]) -> None:
 @pass_hub
 def runs(hub: HubContext, slug: str, limit: int) -> None:
     """Recent polls and syncs of a connector instance."""
-    from hub.instances import get_instance
     from hub.jobs.status import recent_runs
+    from hub.plugins.instances import get_instance
 
     with hub.transaction() as session:
         _print_runs(recent_runs(session, get_instance(session, slug).id, limit))
@@ -138,8 +138,8 @@ def runs(hub: HubContext, slug: str, limit: int) -> None:
 @pass_hub
 def sync(hub: HubContext, slug: str, wait: bool, reconcile: bool) -> None:
     """Poll an instance now."""
-    from hub.instances import get_instance
     from hub.jobs.status import sync_now
+    from hub.plugins.instances import get_instance
 
     with hub.transaction() as session:
         instance_id = get_instance(session, slug).id

@@ -16,7 +16,7 @@ def plugins() -> None:
 @click.option("--failed", is_flag=True, help="Only plugins that failed to load or whose hooks failed.")
 @pass_hub
 def list_plugins(hub: HubContext, failed: bool) -> None:
-    from hub.plugin_admin import list_plugins as catalog
+    from hub.plugins.admin import list_plugins as catalog
 
     with hub.transaction() as session:
         for view in catalog(session):
@@ -32,7 +32,7 @@ def list_plugins(hub: HubContext, failed: bool) -> None:
 
 
 def _switch(hub: HubContext, name: str, enabled: bool) -> None:
-    from hub.plugin_admin import set_enabled
+    from hub.plugins.admin import set_enabled
 
     with hub.transaction() as session:
         view = set_enabled(session=session, name=name, enabled=enabled)

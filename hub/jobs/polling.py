@@ -14,12 +14,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.instances import build_connector, record_error
+from hub.core.runtime import Runtime
+from hub.ingest.pipeline import IngestResult, ingest
 from hub.jobs.locks import Lease
 from hub.jobs.runs import RunHeartbeat
 from hub.models import ConnectorInstance, SyncRun
-from hub.pipeline import IngestResult, ingest
-from hub.runtime import Runtime
+from hub.plugins.instances import build_connector, record_error
 from hub.sdk.connector import Checkpoint, PollingSource, PollResult
 from hub.sdk.errors import ConnectorError, RetriableError
 from hub.sdk.values import RawEvent

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable
 from typing import Any, cast
 
 from redis import Redis
-from redis.exceptions import RedisError
 from rq import Queue
 from rq.job import Job
 
-from hub.runtime import Runtime
+from hub.core.runtime import Runtime
 
 log = logging.getLogger("hub.jobs")
 
@@ -57,22 +55,3 @@ def enqueue_once(
         cast(Any, func), args=args, kwargs=kwargs, job_id=job_id, job_timeout=timeout, result_ttl=600,
         failure_ttl=7 * 86400, description=job_id)
     return True
-
-
-class RedisBreaker:
-    """Stops trying Redis for a while after it failed, so an outage never slows requests."""
-
-    def __init__(self, pause_seconds: float = 5.0) -> None:
-        self.pause_seconds = pause_seconds
-        self._open_until = 0.0
-
-    def call(self, action: Callable[[], Any]) -> bool:
-        if time.monotonic() < self._open_until:
-            return False
-        try:
-            action()
-            return True
-        except (RedisError, OSError) as exc:
-            log.warning("Redis unavailable (%s); outbound work waits in the database", exc)
-            self._open_until = time.monotonic() + self.pause_seconds
-            return False

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from hub.runtime import Runtime
+from hub.core.runtime import Runtime
 
 log = logging.getLogger("hub.jobs.reader")
 
@@ -65,9 +65,9 @@ def read_pending(instance_id: int) -> dict[str, int]:
 
 
 def _read_batch(runtime: Runtime, instance_id: int, counts: dict[str, int]) -> int:
-    from hub.instances import build_connector
+    from hub.ingest.pipeline import process_event
     from hub.models import ConnectorInstance, InboundEvent
-    from hub.pipeline import process_event
+    from hub.plugins.instances import build_connector
 
     with runtime.db.transaction() as session:
         if session.get_bind().dialect.name == "postgresql":

@@ -22,10 +22,10 @@ from typing import Any
 from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
-from hub.instances import record_error
+from hub.core.runtime import Runtime
 from hub.jobs.locks import Lease
 from hub.models import SyncRun
-from hub.runtime import Runtime
+from hub.plugins.instances import record_error
 
 log = logging.getLogger("hub.jobs.runs")
 

@@ -19,7 +19,8 @@ from typing import Any
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from hub import outbox
+from hub.core.runtime import Runtime
+from hub.delivery import outbox
 from hub.jobs import tasks
 from hub.jobs.delivery import dispatched_key
 from hub.jobs.locks import Lease
@@ -28,7 +29,6 @@ from hub.jobs.queues import enqueue_once, get_queue, job_id
 from hub.jobs.runs import reap_abandoned_runs
 from hub.jobs.schedules import window
 from hub.models import ConnectorInstance
-from hub.runtime import Runtime
 from hub.sdk.connector import PollingSource
 
 log = logging.getLogger("hub.scheduler")

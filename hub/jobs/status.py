@@ -11,11 +11,11 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import outbox
+from hub.core.runtime import Runtime
+from hub.delivery import outbox
 from hub.jobs import tasks
 from hub.jobs.queues import PURPOSES, enqueue_once, get_queue, job_id
 from hub.models import SyncRun
-from hub.runtime import Runtime
 
 
 def job_status(runtime: Runtime, *, failed_limit: int = 20) -> dict[str, Any]:

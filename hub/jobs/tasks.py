@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 
-from hub.runtime import Runtime
+from hub.core.runtime import Runtime
 
 
 def current_runtime() -> Runtime:
@@ -48,9 +48,9 @@ def run_schedule(name: str, window: int) -> Any:
 
 def process_event(event_id: int) -> dict[str, Any]:
     """Read and apply an event that was stored without being read (bulk intake)."""
-    from hub.instances import build_connector
+    from hub.ingest.pipeline import process_event as process
     from hub.models import ConnectorInstance, InboundEvent
-    from hub.pipeline import process_event as process
+    from hub.plugins.instances import build_connector
 
     runtime = current_runtime()
     with runtime.db.transaction() as session:
@@ -72,9 +72,9 @@ def noop() -> None:
 
 def process_events(event_ids: list[int]) -> dict[str, int]:
     """Read and apply events stored by a bulk intake, in one transaction per call."""
-    from hub.instances import build_connector
+    from hub.ingest.pipeline import process_event as process
     from hub.models import ConnectorInstance, InboundEvent
-    from hub.pipeline import process_event as process
+    from hub.plugins.instances import build_connector
 
     runtime = current_runtime()
     counts: dict[str, int] = {}

@@ -10,9 +10,9 @@ from flask import Flask
 from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 
+from hub.core.logs import job_id_var
 from hub.jobs.queues import PURPOSES, queue_name
-from hub.logs import job_id_var
-from hub.plugin_admin import flush_failures
+from hub.plugins.admin import flush_failures
 
 log = logging.getLogger("hub.jobs")
 

@@ -13,7 +13,7 @@ from hub.models.base import Base, IdType, utcnow
 
 class RateCounter(Base):
     """Hits of one key in a window, for limits counted inside a transaction (hub.tracker.rate_limits):
-    acknowledgements to one requester. Web requests are limited in Redis (hub.auth.throttle)."""
+    acknowledgements to one requester. Web requests are limited in Redis (hub.api.throttle)."""
 
     __tablename__ = "rate_counters"
 

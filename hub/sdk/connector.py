@@ -98,7 +98,7 @@ class Connector:
     """Seconds between polls when the admin sets none (PollingSource)."""
     sends_mail: ClassVar[bool] = False
     """A Pusher that delivers outbox messages with action ``mail`` (payload: to, cc,
-    subject, body, template, context) to people; hub.notifications picks such an instance."""
+    subject, body, template, context) to people; hub.delivery.notifications picks such an instance."""
 
     def __init__(
         self,

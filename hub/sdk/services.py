@@ -7,7 +7,12 @@ Importing them from here, not from the core's modules, is the contract
 
 from __future__ import annotations
 
-from hub.instances import (
+from hub.core.runtime import runtime_of
+from hub.ingest.pipeline import ingest
+from hub.ingest.storable import first_unstorable
+from hub.models import Category, ConfigurationItem, ConnectorInstance, Department, Group, Ticket
+from hub.plugins.admin import json_ready, present_settings, update_settings
+from hub.plugins.instances import (
     build_connector,
     create_instance,
     get_instance,
@@ -15,11 +20,6 @@ from hub.instances import (
     present_instance,
     update_instance,
 )
-from hub.models import Category, ConfigurationItem, ConnectorInstance, Department, Group, Ticket
-from hub.pipeline import ingest
-from hub.plugin_admin import json_ready, present_settings, update_settings
-from hub.runtime import runtime_of
-from hub.storable import first_unstorable
 
 __all__ = [
     "Category",

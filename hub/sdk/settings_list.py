@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 
-from hub.tracker.errors import NotFound
+from hub.sdk.tracker_errors import NotFound
 
 Settings = dict[str, Any]
 Errors = dict[str, list[str]]

@@ -366,7 +366,7 @@ class ConversationSettings(ConfigSchema):
 
     Both systems mail requesters (RT's scrips, ServiceNow's notifications, JSM's customer
     mail; the hub's notify plugin), so one of them must stay quiet, or the requester hears
-    everything twice. The other one's mail is suppressed (hub.notifications) or never
+    everything twice. The other one's mail is suppressed (hub.delivery.notifications) or never
     caused (the remote record is made without the requester as its requester).
     """
 

@@ -1,7 +1,7 @@
 """Plain values that cross the line between the hub and its plugins and connectors.
 
 Plugins and connectors never see ORM rows: they get these snapshots, and change the
-tracker through hub.tracker.services.
+tracker through hub.sdk.tracker.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 
 from hub.api.context import reading, runtime, unit_of_work
 from hub.api.problems import problem
-from hub.auth.throttle import client_address, rate_limited, retry_after
+from hub.api.throttle import client_address, rate_limited, retry_after
 from hub.auth.web import current_principal, public
 from hub.ui.auth import login_required
 from hub.ui.csrf import csrf_exempt

@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import outbox
+from hub.core.runtime import runtime_of
+from hub.delivery import outbox
 from hub.models import ConnectorInstance, ExternalLink, OutboxMessage, Ticket
-from hub.runtime import runtime_of
 from hub.sdk.sync import values_hash
 from hub.sdk.write_effects import OBSERVED, OWN_EFFECTS, WriteEffect, effects_from, field_writes, writes_of
 

@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import ConnectorInstance, ExternalLink, Ticket
-from hub.runtime import runtime_of
+from hub.sdk.actors import Actor
 from hub.sdk.sync import FieldRule, rules_from, values_hash
 from hub.sdk.values import TicketDraft
 from hub.sync.effects import forget_seen, own_values, send_hub_values
 from hub.tracker import audit
-from hub.tracker.actors import Actor
 from hub.tracker.states import MACHINES
 
 log = logging.getLogger("hub.sync")
@@ -52,8 +52,8 @@ def remember_created(session: Session, link: ExternalLink, draft: TicketDraft, a
 
 def apply_remote_update(session: Session, draft: TicketDraft, target: Any, actor: Actor, event: Any) -> Any:
     """Bring the linked ticket in step with the remote version in ``draft``."""
-    from hub.pipeline import Outcome
     from hub.tracker.links import link_ticket
+    from hub.tracker.outcome import Outcome
     from hub.tracker.tickets import update_ticket
 
     ticket: Ticket = target.ticket
@@ -254,8 +254,8 @@ def _add_attachments(session: Session, ticket: Ticket | None, items: list[Any], 
     refuse is named in the audit, so nobody wonders where it went.
     """
     from hub.sdk.sync import RemoteAttachment
+    from hub.sdk.tracker_errors import ValidationFailed
     from hub.tracker.attachments import has_content, store_attachment
-    from hub.tracker.errors import ValidationFailed
 
     known = set(seen)
     kept = 0

@@ -18,7 +18,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import outbox
+from hub.delivery import outbox
 from hub.models import ExternalLink, OutboxMessage, Ticket
 from hub.sdk.sync import FieldRule
 from hub.sync.inbound import rules_for

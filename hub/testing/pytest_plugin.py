@@ -43,9 +43,9 @@ class ContractHub:
         """Ingest ``first``, then ``second`` (the same events delivered again)."""
         from sqlalchemy import func, select
 
-        from hub.instances import build_connector, create_instance
+        from hub.ingest.pipeline import ingest
         from hub.models import Ticket
-        from hub.pipeline import ingest
+        from hub.plugins.instances import build_connector, create_instance
 
         runtime = self.app_with(connector_cls).extensions["hub"]
         with runtime.db.transaction() as session:

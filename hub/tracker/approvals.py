@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import Approval, Ticket
-from hub.runtime import runtime_of
+from hub.sdk.actors import Actor
+from hub.sdk.tracker_errors import Conflict, ValidationFailed
 from hub.tracker import audit
-from hub.tracker.actors import Actor
-from hub.tracker.errors import Conflict, ValidationFailed
 from hub.tracker.tickets import check_version, transition_ticket
 
 DECISIONS = ("approved", "rejected")

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import Attachment, AttachmentBlob, Ticket
-from hub.runtime import runtime_of
-from hub.tracker.actors import Actor
+from hub.sdk.actors import Actor
+from hub.sdk.tracker_errors import NotFound, ValidationFailed
 from hub.tracker.correlate import insert_ignoring_conflict
-from hub.tracker.errors import NotFound, ValidationFailed
 from hub.tracker.info import attachment_info
 
 _UNSAFE_NAME = re.compile(r"[^\w.\- ()\[\]]+", re.UNICODE)

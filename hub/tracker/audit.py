@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import AuditEvent, Ticket
-from hub.runtime import runtime_of
-from hub.tracker.actors import Actor
+from hub.sdk.actors import Actor
 
 
 def _plain(value: Any) -> Any:

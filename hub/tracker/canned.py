@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import CannedReply, Ticket, User
-from hub.runtime import runtime_of
-from hub.tracker.errors import NotFound, ValidationFailed
+from hub.sdk.tracker_errors import NotFound, ValidationFailed
 
 TITLE_MAX = 120
 BODY_MAX = 20_000

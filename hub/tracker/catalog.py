@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.models import Category, ConfigurationItem, Department, Group, User
-from hub.tracker.errors import Conflict, ValidationFailed
+from hub.sdk.tracker_errors import Conflict, ValidationFailed
 from hub.tracker.org import forget, id_for, name_for
 
 

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import CorrelationKey, ExternalLink, ThreadKey, Ticket, User
-from hub.runtime import runtime_of
 from hub.tracker.states import MACHINES, kind_of_ref
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import ExternalLink
-from hub.runtime import runtime_of
-from hub.tracker.errors import Conflict
+from hub.sdk.tracker_errors import Conflict
 
 WEB_SCHEMES = ("http", "https")
 

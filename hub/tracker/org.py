@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import Category, ConfigurationItem, Department, Group, User
-from hub.runtime import runtime_of
-from hub.tracker.errors import NotFound, ValidationFailed
+from hub.sdk.tracker_errors import NotFound, ValidationFailed
 
 CACHE_SECONDS = 60.0
 _SLUG = re.compile(r"[^a-z0-9]+")

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import TicketPluginData
-from hub.runtime import runtime_of
 
 
 def get_data(session: Session, ticket_id: int, plugin: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub.models import Ticket
 from hub.sdk.safe_json import parse_json
-from hub.tracker.errors import ValidationFailed
+from hub.sdk.tracker_errors import ValidationFailed
 from hub.tracker.org import category_id, id_for
 from hub.tracker.tickets import normal_email
 

@@ -1,6 +1,6 @@
 """Fixed-window counters kept in the database, for limits inside a unit of work.
 
-Web requests are limited by hub.auth.throttle (Flask-Limiter, counted in Redis, keyed by
+Web requests are limited by hub.api.throttle (Flask-Limiter, counted in Redis, keyed by
 the client's address). This is for what happens inside a transaction, away from any
 request: the notify plugin's acknowledgements per requester address, counted with the
 ticket they belong to, so a rolled-back ingest counts nothing.
@@ -13,8 +13,8 @@ from datetime import timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import RateCounter
-from hub.runtime import runtime_of
 from hub.tracker.correlate import insert_ignoring_conflict
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.tracker.errors import IllegalTransition
+from hub.sdk.tracker_errors import IllegalTransition
 
 
 def article(word: str) -> str:

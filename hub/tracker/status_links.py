@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import StatusToken, Ticket
-from hub.runtime import runtime_of
+from hub.sdk.actors import Actor
 from hub.tracker import audit
-from hub.tracker.actors import Actor
 
 TOKEN_BYTES = 32
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from hub.models import Ticket
+from hub.sdk.actors import Actor
+from hub.sdk.tracker_errors import Conflict, ValidationFailed
 from hub.tracker import audit
-from hub.tracker.actors import Actor
-from hub.tracker.errors import Conflict, ValidationFailed
 from hub.tracker.states import RESOLVED_STATES
 from hub.tracker.tickets import notify, transition_ticket
 

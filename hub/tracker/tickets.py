@@ -13,13 +13,12 @@ from typing import Any
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import hook_session, runtime_of
 from hub.models import CorrelationKey, Ticket, TicketCounter
 from hub.models.base import EARLIEST, LATEST, storable_moment
-from hub.plugins import hook_session
-from hub.runtime import runtime_of
+from hub.sdk.actors import Actor
+from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFailed
 from hub.tracker import audit
-from hub.tracker.actors import Actor
-from hub.tracker.errors import NotFound, PreconditionFailed, ValidationFailed
 from hub.tracker.info import ticket_info
 from hub.tracker.org import resolve_names
 from hub.tracker.priority import LEVELS

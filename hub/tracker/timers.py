@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import Runtime
 from hub.models import Ticket, TicketTimer
-from hub.runtime import Runtime
 from hub.tracker.correlate import insert_ignoring_conflict
 from hub.tracker.tickets import notify
 

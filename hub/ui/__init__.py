@@ -48,7 +48,7 @@ def _error_page(exc: Exception, fallback: Any) -> Any:
     """Readable HTML errors for pages (the API keeps problem+json)."""
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
         return render_template("ui/error.html", status=exc.code, title=exc.name, detail=exc.description), exc.code
-    from hub.tracker.errors import TrackerError
+    from hub.sdk.tracker_errors import TrackerError
 
     if isinstance(exc, TrackerError):
         return render_template("ui/error.html", status=exc.status, title=exc.title, detail=exc.detail), exc.status

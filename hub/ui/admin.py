@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from hub.api.context import reading
 from hub.models import ApiToken, ConnectorInstance, InboundEvent, OutboxMessage, User
-from hub.plugin_admin import list_plugins
+from hub.plugins.admin import list_plugins
 from hub.ui.auth import login_required
 
 bp = Blueprint("ui_admin", __name__, url_prefix="/admin")

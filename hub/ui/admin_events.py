@@ -8,13 +8,13 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from hub import outbox
 from hub.api.admin import present_event
 from hub.api.context import reading, unit_of_work
-from hub.instances import get_instance, list_instances
+from hub.delivery import outbox
+from hub.ingest.pipeline import replay_event
 from hub.models import ConnectorInstance, InboundEvent, Ticket
-from hub.pipeline import replay_event
-from hub.tracker.errors import NotFound, TrackerError
+from hub.plugins.instances import get_instance, list_instances
+from hub.sdk.tracker_errors import NotFound, TrackerError
 from hub.ui.admin import bp
 from hub.ui.auth import login_required
 from hub.ui.forms import describe_error, flashing_errors, parse_int

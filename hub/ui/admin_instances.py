@@ -9,7 +9,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from hub.api.context import reading, runtime, unit_of_work
-from hub.instances import (
+from hub.jobs.status import recent_runs, sync_now
+from hub.models import Department
+from hub.plugins.instances import (
     check_instance,
     connector_class,
     create_instance,
@@ -18,10 +20,8 @@ from hub.instances import (
     present_instance,
     update_instance,
 )
-from hub.jobs.status import recent_runs, sync_now
-from hub.models import Department
 from hub.sdk.schema import describe
-from hub.tracker.errors import TrackerError, ValidationFailed
+from hub.sdk.tracker_errors import TrackerError, ValidationFailed
 from hub.ui.admin import bp
 from hub.ui.auth import login_required
 from hub.ui.forms import config_fields, config_from_form, describe_error, field_errors, flashing_errors, parse_int

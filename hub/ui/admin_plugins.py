@@ -7,9 +7,9 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from hub.api.context import reading, runtime, unit_of_work
-from hub.plugin_admin import get_plugin, list_plugins, present_settings, set_enabled, settings_schema, update_settings
+from hub.plugins.admin import get_plugin, list_plugins, present_settings, set_enabled, settings_schema, update_settings
 from hub.sdk.schema import describe
-from hub.tracker.errors import ValidationFailed
+from hub.sdk.tracker_errors import ValidationFailed
 from hub.ui.admin import bp
 from hub.ui.auth import login_required
 from hub.ui.forms import config_fields, config_from_form, field_errors, flashing_errors

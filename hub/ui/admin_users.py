@@ -14,7 +14,7 @@ from hub.auth.principals import ROLE_ORDER
 from hub.auth.tokens import create_token, revoke_token
 from hub.auth.users import create_user, get_user, set_password
 from hub.models import ApiToken, User
-from hub.tracker.errors import Conflict, NotFound, TrackerError, ValidationFailed
+from hub.sdk.tracker_errors import Conflict, NotFound, TrackerError, ValidationFailed
 from hub.ui.admin import bp
 from hub.ui.auth import login_required
 from hub.ui.forms import describe_error, field_errors, flashing_errors, parse_int

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, session, url_for
 
 from hub.api.context import runtime
+from hub.api.throttle import client_address, rate_limited
 from hub.auth.principals import Principal
-from hub.auth.throttle import client_address, rate_limited
 from hub.auth.users import authenticate, end_sessions
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -10,8 +10,8 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask import session as flask_session
 
 from hub.api.context import principal, reading, unit_of_work
+from hub.sdk.tracker_errors import NotFound, TrackerError, ValidationFailed
 from hub.tracker import canned, tickets
-from hub.tracker.errors import NotFound, TrackerError, ValidationFailed
 from hub.ui.auth import login_required
 from hub.ui.forms import describe_error, field_errors, flashing_errors
 from hub.ui.tickets import bp

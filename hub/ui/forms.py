@@ -10,10 +10,10 @@ from typing import Any
 
 from flask import flash
 
+from hub.ingest.storable import unstorable
 from hub.sdk.safe_json import parse_json
 from hub.sdk.schema import SECRET_MASK, FieldInfo
-from hub.storable import unstorable
-from hub.tracker.errors import TrackerError, ValidationFailed
+from hub.sdk.tracker_errors import TrackerError, ValidationFailed
 
 
 @dataclass

@@ -12,12 +12,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from hub.api.context import runtime
-from hub.auth.throttle import hashed, rate_limited
+from hub.api.throttle import hashed, rate_limited
 from hub.auth.web import public
 from hub.models import AuditEvent, Comment, Ticket
+from hub.sdk.tracker_errors import Conflict, TrackerError, ValidationFailed
 from hub.tracker import surveys
 from hub.tracker.comments import add_comment
-from hub.tracker.errors import Conflict, TrackerError, ValidationFailed
 from hub.tracker.status_links import ticket_for_token
 
 bp = Blueprint("status", __name__)

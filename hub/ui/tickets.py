@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hub.api.context import principal, reading, unit_of_work
 from hub.models import Department, Group, SavedView, Ticket, User
-from hub.tracker.errors import NotFound, TrackerError
+from hub.sdk.tracker_errors import NotFound, TrackerError
 from hub.tracker.org import name_for
 from hub.tracker.queries import SORTS, Page, TicketFilter, encode_cursor, list_tickets
 from hub.tracker.states import MACHINES

@@ -7,8 +7,8 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from hub.api.context import actor, principal, reading, unit_of_work
+from hub.sdk.tracker_errors import ValidationFailed
 from hub.tracker import approvals, canned, comments, tickets
-from hub.tracker.errors import ValidationFailed
 from hub.tracker.org import name_for
 from hub.tracker.states import MACHINES, RESOLVED_STATES
 from hub.ui.auth import login_required

@@ -1,6 +1,6 @@
 """Requester notifications: acknowledgement, updates and resolution mails.
 
-Mail goes only to a ticket's requester email, through the outbox (hub.tracker.services
+Mail goes only to a ticket's requester email, through the outbox (hub.sdk.tracker
 .send_mail), in the transaction of the change that caused it, and only when the hub
 speaks to the requester: a synced system that owns the conversation (RT, ServiceNow,
 Jira; their ``requester_conversation``) mails them itself. Nothing is sent for what
@@ -55,7 +55,7 @@ def declare_settings() -> type[ConfigSchema]:
 
 
 def _settings(session: Any) -> dict[str, Any]:
-    from hub.tracker import services
+    from hub.sdk import tracker as services
 
     return services.plugin_settings(session, NAME)
 
@@ -71,7 +71,7 @@ def _by_requester(ticket: Any, actor: Any) -> bool:
 def _remote_speaks(session: Any, ticket: Any) -> bool:
     """A synced system (RT, ServiceNow, Jira) speaks to this requester: the hub keeps quiet,
     or they would hear everything twice (hub.sdk.sync, ``requester_conversation``)."""
-    from hub.tracker import services
+    from hub.sdk import tracker as services
 
     remote = services.speaking_remote(session, ticket.ref)
     if remote:
@@ -82,15 +82,15 @@ def _remote_speaks(session: Any, ticket: Any) -> bool:
 @hookimpl
 def ticket_created(ticket: Any, actor: Any, session: Any) -> None:
     """Acknowledge at once: the reference and the private status link."""
-    from hub.tracker import rate_limits, services
+    from hub.sdk import tracker as services
     from plugins.notify import mails
 
     settings = _settings(session)
     if not ticket.requester_email or not settings["acknowledge"] or _remote_speaks(session, ticket):
         return
     address = ticket.requester_email.lower()
-    if not rate_limits.hit(session, f"notify:ack:{address}", limit=settings["ack_limit"],
-                           window_seconds=settings["ack_window_minutes"] * 60):
+    if not services.rate_limit_hit(session, f"notify:ack:{address}", limit=settings["ack_limit"],
+                                   window_seconds=settings["ack_window_minutes"] * 60):
         log.warning("no acknowledgement of %s to %s: over %s in %s minutes", ticket.ref, address,
                     settings["ack_limit"], settings["ack_window_minutes"])
         return
@@ -102,7 +102,7 @@ def ticket_created(ticket: Any, actor: Any, session: Any) -> None:
 
 @hookimpl
 def comment_added(ticket: Any, comment: Any, actor: Any, session: Any) -> None:
-    from hub.tracker import services
+    from hub.sdk import tracker as services
     from plugins.notify import mails
 
     settings = _settings(session)
@@ -118,7 +118,7 @@ def comment_added(ticket: Any, comment: Any, actor: Any, session: Any) -> None:
 
 @hookimpl
 def status_changed(ticket: Any, old: str, new: str, actor: Any, session: Any) -> None:
-    from hub.tracker import services
+    from hub.sdk import tracker as services
     from plugins.notify import mails
 
     settings = _settings(session)

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from hub.sdk import tracker as services
 from hub.sdk.mail import make_message_id
 from hub.sdk.values import TicketInfo
-from hub.tracker import services
 
 PLAIN_STATUS = {
     "acknowledged": "has been seen by the team", "in_progress": "is being worked on",

@@ -34,7 +34,7 @@ def register_menu_items() -> list[Any]:
 
 @hookimpl
 def enrich_ticket(draft: Any, event: Any, instance: Any, session: Any) -> None:
-    from hub.tracker import services
+    from hub.sdk import tracker as services
     from plugins.routing.rules import apply, matches
 
     if draft.action != "open":
@@ -48,7 +48,7 @@ def enrich_ticket(draft: Any, event: Any, instance: Any, session: Any) -> None:
 
 @hookimpl
 def ticket_created(ticket: Any, session: Any) -> None:
-    from hub.tracker import services
+    from hub.sdk import tracker as services
 
     fired = [tag.removeprefix("routed:") for tag in ticket.tags if tag.startswith("routed:")]
     if fired:

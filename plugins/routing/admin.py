@@ -2,7 +2,7 @@
 
 Pages under /admin/routing, for admins only. A change is checked by the plugin's own schema
 (``RoutingSettings``) first, so mistakes show beside the inputs, then stored through the same
-service as the generic settings page (``hub.plugin_admin.update_settings``).
+service as the generic settings page (``hub.plugins.admin.update_settings``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from hub.sdk.services import Department, Group, present_settings, update_settings
 from hub.sdk.settings_list import OrderedSettingsList
+from hub.sdk.tracker_errors import ValidationFailed
 from hub.sdk.web import field_errors, flat_messages, login_required, reading, unit_of_work
-from hub.tracker.errors import ValidationFailed
 from plugins.routing import NAME
 from plugins.routing.rules import RoutingSettings
 

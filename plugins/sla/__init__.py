@@ -14,6 +14,13 @@ RELEVANT = frozenset({"priority", "impact", "urgency", "department", "kind", "fi
 
 
 @hookimpl
+def register_hookspecs() -> list[object]:
+    from plugins.sla import hookspecs
+
+    return [hookspecs]
+
+
+@hookimpl
 def declare_settings() -> type[Any]:
     from plugins.sla.settings import SlaSettings
 

@@ -2,7 +2,7 @@
 
 Pages under /admin/sla, for admins only. A change is checked by the plugin's own schema
 (``SlaSettings``) first, so mistakes show beside the inputs, then stored through the same service
-as the generic settings page (``hub.plugin_admin.update_settings``). Calendars and the paused
+as the generic settings page (``hub.plugins.admin.update_settings``). Calendars and the paused
 states stay on that generic page.
 """
 
@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from hub.sdk.services import Department, Group, json_ready, present_settings, update_settings
 from hub.sdk.settings_list import OrderedSettingsList
+from hub.sdk.tracker_errors import ValidationFailed
 from hub.sdk.web import field_errors, flat_messages, login_required, reading, unit_of_work
-from hub.tracker.errors import ValidationFailed
 from plugins.sla.engine import NAME
 from plugins.sla.settings import SlaSettings
 

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hub.sdk import TicketInfo
-from hub.tracker import services
-from hub.tracker.actors import Actor
+from hub.sdk import tracker as services
+from hub.sdk.actors import Actor
 from plugins.sla.calendar import BusinessCalendar
 
 NAME = "sla"

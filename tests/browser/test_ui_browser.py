@@ -221,8 +221,8 @@ def test_keyboard_shortcuts_move_through_the_list(page: Any, hub_url: str, app: 
 
 
 def test_replaying_a_dead_letter(page: Any, hub_url: str, app: Flask) -> None:
-    from hub.instances import create_instance
     from hub.models import OutboxMessage
+    from hub.plugins.instances import create_instance
 
     with app.extensions["hub"].db.transaction() as session:
         instance = create_instance(session=session, connector="webhook", slug="shop", enabled=True,

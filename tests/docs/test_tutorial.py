@@ -52,7 +52,7 @@ def test_the_tutorial_names_only_importable_things() -> None:
     import importlib
 
     text = TUTORIAL.read_text()
-    for module, names in re.findall(r"from (hub[\w.]*) import ([\w, ]+)", text):
+    for module, names in re.findall(r"from (hub(?:\.\w+)*) import ([\w, ]+)", text):
         loaded = importlib.import_module(module)
         for name in (part.strip() for part in names.split(",")):
             assert hasattr(loaded, name), f"{module}.{name}"

@@ -19,8 +19,9 @@ import requests
 from flask import Flask
 from sqlalchemy import func, select
 
-from hub import create_app, migrate
-from hub.db import Database
+from hub import create_app
+from hub.app import migrate
+from hub.core.db import Database
 from hub.models import InboundEvent, Ticket
 from tests.support.live import live_server
 from tests.support.private_services import PrivatePostgres

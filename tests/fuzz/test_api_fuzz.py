@@ -40,7 +40,7 @@ def _build_app() -> tuple[Any, str]:
                       "PLUGINS": [("webhook", "connectors.webhook")]})
     token = make_token(app, "admin", "fuzzer", "fuzzer@hub.test")
     runtime = app.extensions["hub"]
-    from hub.tracker.actors import Actor
+    from hub.sdk.actors import Actor
     from hub.tracker.tickets import create_ticket
 
     with runtime.db.transaction() as session:  # something for the item routes to find

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from hub import create_app
-from hub.migrate import SchemaBehind
-from hub.settings import SettingsError
+from hub.app.migrate import SchemaBehind
+from hub.app.settings import SettingsError
 
 
 def test_refuses_an_empty_or_old_schema_and_names_the_fix(tmp_path: Path) -> None:

@@ -138,8 +138,8 @@ def test_outbox_and_jobs_commands(app_config: dict[str, Any]) -> None:
 
     app = create_app(app_config)
     runtime = app.extensions["hub"]
-    from hub import outbox
-    from hub.instances import create_instance
+    from hub.delivery import outbox
+    from hub.plugins.instances import create_instance
 
     with runtime.db.transaction() as session:
         instance = create_instance(session=session, connector="webhook", slug="partner", enabled=True,

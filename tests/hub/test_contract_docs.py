@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from hub.docs_gen import hook_functions, hook_signature, hooks_section, render_hooks_reference
+from hub.app.docs_gen import hook_functions, hook_signature, hooks_section, render_hooks_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""hub.event_store.same_json: what counts as the same content when a sender's key repeats."""
+"""hub.ingest.event_store.same_json: what counts as the same content when a sender's key repeats."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.event_store import same_json
+from hub.ingest.event_store import same_json
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text()
                     | st.floats(allow_nan=False, allow_infinity=False),

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hub.hookspecs import hookimpl
-from hub.ingest_batch import ingest_batch
-from hub.instances import build_connector, create_instance
+from hub.ingest.batch import ingest_batch
+from hub.ingest.pipeline import ingest
 from hub.models import ConnectorInstance, InboundEvent, Ticket
-from hub.pipeline import ingest
+from hub.plugins.instances import build_connector, create_instance
 from hub.sdk import ListenerSource, RawEvent, SkippableError, TicketDraft
 
 

@@ -56,7 +56,7 @@ def test_db_upgrade_on_a_fresh_folder_creates_it_private(tmp_path: Path, loose_u
 
 
 def test_an_existing_readable_database_is_narrowed_to_its_owner(tmp_path: Path) -> None:
-    from hub.factory import private_sqlite_file
+    from hub.app.factory import private_sqlite_file
 
     database = tmp_path / "old.sqlite3"
     for path in (database, tmp_path / "old.sqlite3-wal"):

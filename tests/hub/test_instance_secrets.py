@@ -77,7 +77,7 @@ def test_secrets_are_kept_while_the_destination_stays_and_replaced_when_entered(
     moved = api.patch("/api/v1/admin/instances/sn1", json={"config": {
         "instance_url": "http://127.0.0.1:2/", "username": "snuser", "password": "a-new-password"}})
     assert moved.status_code == 200, moved.json
-    from hub.instances import get_instance
+    from hub.plugins.instances import get_instance
 
     with runtime.db.Session() as session:
         assert runtime.secrets.open(get_instance(session, "sn1").secrets)["password"] == "a-new-password"
@@ -109,7 +109,7 @@ def test_the_webhook_push_address_is_a_destination_of_its_secret(api: Any) -> No
 def test_each_built_in_connector_names_where_its_secrets_go(slug: str, module: str, expected: set[str]) -> None:
     import importlib
 
-    from hub.instances import secret_targets
+    from hub.plugins.instances import secret_targets
 
     package = importlib.import_module(module)
     (cls,) = [cls for cls in package.register_connectors() if cls.slug == slug]

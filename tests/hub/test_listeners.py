@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hub.listeners import listener_instances, run_listener
+from hub.app.listeners import listener_instances, run_listener
 from tests.support import connectors
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from hub import migrate
-from hub.db import Database
+from hub.app import migrate
+from hub.core.db import Database
 from hub.models import Base
 from tests.support.databases import PG_URL
 

@@ -10,7 +10,7 @@ import pytest
 
 from hub import create_app
 from hub.hookspecs import hookimpl
-from hub.plugins import get_plugin_manager
+from hub.plugins.manager import get_plugin_manager
 from tests.support.plugins import installed_plugins
 
 GOOD = '''

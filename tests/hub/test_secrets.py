@@ -59,7 +59,7 @@ def test_private_networks_and_loopback_are_allowed_and_metadata_by_setting() -> 
 def test_secrets_that_no_longer_decrypt_answer_503_with_the_reason(app_config: Any, api: Any, app: Any) -> None:
     from cryptography.fernet import Fernet
 
-    from hub.crypto import SecretBox
+    from hub.core.crypto import SecretBox
 
     created = api.post("/api/v1/admin/instances", json={
         "connector": "webhook", "slug": "feed", "enabled": True,

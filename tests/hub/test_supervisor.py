@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 
-from hub.supervisor import Supervisor
+from hub.app.supervisor import Supervisor
 
 
 def test_a_crashed_child_is_reported_and_restarted() -> None:

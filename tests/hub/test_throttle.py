@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from hub.auth.throttle import apply_rate_limits, rate_limited
+from hub.api.throttle import apply_rate_limits, rate_limited
 from hub.auth.web import public
 
 

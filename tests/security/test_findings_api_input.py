@@ -211,8 +211,8 @@ def test_d11_times_in_range_with_any_offset_are_read_as_utc(api: Any) -> None:
 def test_d11_the_tracker_refuses_out_of_range_times_from_any_source(app: Any, runtime: Any) -> None:
     from datetime import UTC, datetime, timedelta, timezone
 
-    from hub.tracker.actors import Actor
-    from hub.tracker.errors import ValidationFailed
+    from hub.sdk.actors import Actor
+    from hub.sdk.tracker_errors import ValidationFailed
     from hub.tracker.tickets import create_ticket
 
     for moment in (datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))), datetime(2027, 1, 1),

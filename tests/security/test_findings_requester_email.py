@@ -51,7 +51,7 @@ def test_d20_the_requester_sees_tickets_a_source_typed_in_another_case(app: Any,
 
 def test_d20_a_change_of_address_is_stored_in_lower_case(api: Any, runtime: Any) -> None:
     ref = api.post("/api/v1/incidents", json={"title": "x"}).json["ref"]
-    from hub.tracker.actors import Actor
+    from hub.sdk.actors import Actor
     from hub.tracker.tickets import get_ticket, update_ticket
 
     with runtime.db.transaction() as session:
@@ -68,8 +68,8 @@ def test_d20_the_migration_lowers_the_addresses_already_stored(database_url: str
 
     from sqlalchemy.orm import Session
 
-    from hub import migrate
-    from hub.db import Database
+    from hub.app import migrate
+    from hub.core.db import Database
 
     database = Database(database_url)
     try:

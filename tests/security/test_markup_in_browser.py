@@ -66,8 +66,8 @@ def _by_webhook(url: str) -> None:
 
 
 def _by_email(app: Flask) -> None:
-    from hub.instances import build_connector, get_instance
-    from hub.pipeline import ingest
+    from hub.ingest.pipeline import ingest
+    from hub.plugins.instances import build_connector, get_instance
 
     message = EmailMessage()
     message["From"], message["To"] = f'"{IMAGE}" <guest2@example.org>', "care@hub.test"
@@ -85,8 +85,8 @@ def _by_email(app: Flask) -> None:
 
 def _by_source(app: Flask, slug: str, raw: RawEvent) -> None:
     """Through a connector's own reading of what its source sent."""
-    from hub.instances import build_connector, get_instance
-    from hub.pipeline import ingest
+    from hub.ingest.pipeline import ingest
+    from hub.plugins.instances import build_connector, get_instance
 
     with app.extensions["hub"].db.transaction() as session:
         instance = get_instance(session, slug)
@@ -135,7 +135,7 @@ def hostile_tickets(app: Flask, api: Any) -> list[str]:
 
 def test_markup_from_every_channel_shows_as_text(chromium: Any, app: Flask, api: Any,
                                                  hostile_tickets: list[str]) -> None:
-    from hub.tracker import services
+    from hub.app import services
 
     with live_server(app) as url:
         _by_webhook(url)

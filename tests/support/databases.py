@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from hub import migrate
-from hub.db import Database
+from hub.app import migrate
+from hub.core.db import Database
 from hub.models import Base
 
 PG_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")

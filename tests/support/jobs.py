@@ -28,7 +28,7 @@ def drain(app: Flask, *, until: Callable[[], bool] | None = None, timeout: float
 
 
 def _idle(runtime: Any) -> bool:
-    from hub import outbox
+    from hub.delivery import outbox
 
     with runtime.db.reading() as session:
         return not outbox.due_lanes(session)

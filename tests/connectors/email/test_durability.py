@@ -63,7 +63,7 @@ def complaint(number: int) -> bytes:
 
 
 def instance_id(app: Any, slug: str = "care") -> int:
-    from hub.instances import get_instance
+    from hub.plugins.instances import get_instance
 
     with app.extensions["hub"].db.reading() as session:
         return get_instance(session, slug).id

@@ -134,7 +134,7 @@ def test_huge_subject_is_stored_truncated(api: Any, outcome: dict[str, Any]) -> 
 
 
 def status_link(app: Any, ref: str) -> str:
-    from hub.tracker.services import status_url
+    from hub.app.services import status_url
 
     with app.extensions["hub"].db.transaction() as session:
         return status_url(session, ref)

@@ -19,7 +19,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from hub.listeners import run_listener
+from hub.app.listeners import run_listener
 from tests.conftest import SAMPLES
 from tests.support.services import need_mqtt
 

@@ -16,7 +16,7 @@ from redis import Redis
 from connectors.opcua.conditions import ConditionTracker, raw_condition_event
 from connectors.opcua.connector import OpcUaConnector
 from connectors.opcua.uaclient import ConditionEvent
-from hub.listeners import run_listener
+from hub.app.listeners import run_listener
 from hub.testing import connector_test_class
 from tests.support.jobs import drain
 from tests.support.opcua_server import FILLER, LABELER, OpcUaAlarmServer, free_port

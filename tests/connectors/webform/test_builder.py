@@ -32,7 +32,7 @@ def as_role(app: Flask) -> Any:
 
 
 def stored(app: Flask, slug: str = FORM) -> dict[str, Any]:
-    from hub.instances import get_instance
+    from hub.plugins.instances import get_instance
 
     with app.extensions["hub"].db.reading() as session:
         return dict(get_instance(session, slug).config)

@@ -124,7 +124,7 @@ def test_revoked_expired_and_inactive_tokens_stop_working(app: Flask, runtime: A
 def test_token_cannot_outrank_its_user(runtime: Any) -> None:
     from hub.auth.tokens import create_token
     from hub.auth.users import create_user
-    from hub.tracker.errors import ValidationFailed
+    from hub.sdk.tracker_errors import ValidationFailed
 
     with runtime.db.transaction() as session:
         user = create_user(session=session, username="carol", role="agent")

@@ -1,4 +1,4 @@
-"""declare_settings, timer_fired, sla_warning, sla_breached."""
+"""declare_settings, timer_fired, register_hookspecs (plugins declaring their own hooks)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from marshmallow import fields
 
-from hub.hookspecs import hookimpl
+from hub.app import services
+from hub.hookspecs import hookimpl, hookspec
 from hub.sdk import ConfigSchema, secret
-from hub.tracker import services
+from hub.sdk.tracker import emit
 from hub.tracker.timers import fire_due_timers
 
 
@@ -75,36 +76,60 @@ def test_hook_timer_fired(with_plugins: Any, recorder: Any, request: Any) -> Non
     assert fire_due_timers(runtime) == 1
 
 
-def _emitter(recorder: Any) -> Any:
+class RenewalSpecs:
+    """Hooks a (test) plugin declares for others, as the SLA plugin declares sla_warning."""
+
+    @hookspec
+    def contract_renewal_due(self, ticket: Any, days: int, session: Any) -> None:
+        """A contract named on the ticket is due for renewal."""
+
+
+def _plugins(recorder: Any) -> tuple[Any, Any]:
     class Watcher:
         name = "watcher"
 
         @hookimpl
-        def sla_warning(self, ticket: Any, target: str, due_at: Any) -> None:
-            recorder("sla_warning", ref=ticket.ref, target=target)
+        def contract_renewal_due(self, ticket: Any, days: int) -> None:
+            recorder("contract_renewal_due", ref=ticket.ref, days=days)
+
+    class Renewals:
+        name = "renewals"
 
         @hookimpl
-        def sla_breached(self, ticket: Any, target: str, due_at: Any) -> None:
-            recorder("sla_breached", ref=ticket.ref, target=target)
+        def register_hookspecs(self) -> list[object]:
+            return [RenewalSpecs]
 
-    return Watcher()
+    return Watcher(), Renewals()
 
 
-def test_hook_sla_warning(with_plugins: Any, recorder: Any, request: Any) -> None:
-    with_plugins(_emitter(recorder))
+def test_hook_register_hookspecs(with_plugins: Any, recorder: Any, request: Any) -> None:
+    watcher, declarer = _plugins(recorder)
+    with_plugins(watcher, declarer)  # the implementation loads before the declaration: still accepted
     api, runtime = request.getfixturevalue("api"), request.getfixturevalue("runtime")
-    ref = api.post("/api/v1/incidents", json={"title": "Slow"}).json["ref"]
+    assert runtime.plugins.records["watcher"].error is None
+    assert runtime.plugins.declared_hooks == {"contract_renewal_due": "renewals"}
+    ref = api.post("/api/v1/incidents", json={"title": "Renew"}).json["ref"]
     with runtime.db.transaction() as session:
-        services.emit(session, "sla_warning", ref, target="response", due_at=runtime.now())
-    assert recorder.of("sla_warning") == [{"ref": ref, "target": "response"}]
+        emit(session, "contract_renewal_due", ref, days=30)
+        with pytest.raises(ValueError, match="not a hook a plugin declared"):
+            emit(session, "ticket_created", ref)
+    assert recorder.of("contract_renewal_due") == [{"ref": ref, "days": 30}]
 
 
-def test_hook_sla_breached(with_plugins: Any, recorder: Any, request: Any) -> None:
-    with_plugins(_emitter(recorder))
-    api, runtime = request.getfixturevalue("api"), request.getfixturevalue("runtime")
-    ref = api.post("/api/v1/incidents", json={"title": "Late"}).json["ref"]
-    with runtime.db.transaction() as session:
-        services.emit(session, "sla_breached", ref, target="resolution", due_at=runtime.now())
-        with pytest.raises(ValueError, match="not a hook plugins may emit"):
-            services.emit(session, "ticket_created", ref)
-    assert recorder.of("sla_breached") == [{"ref": ref, "target": "resolution"}]
+def test_a_plugin_cannot_redeclare_a_core_hook(with_plugins: Any, request: Any) -> None:
+    class Specs:
+        @hookspec
+        def ticket_created(self, ticket: Any) -> None:
+            """Taken."""
+
+    class Thief:
+        name = "thief"
+
+        @hookimpl
+        def register_hookspecs(self) -> list[object]:
+            return [Specs]
+
+    with_plugins(Thief())
+    runtime = request.getfixturevalue("runtime")
+    assert "hookspecs refused" in (runtime.plugins.records["thief"].error or "")
+    assert runtime.plugins.declared_hooks == {}

@@ -76,10 +76,10 @@ def test_hook_register_commands(monkeypatch: Any, tmp_path: Any) -> None:
         def register_commands(self) -> list[click.Command]:
             return [hello]
 
-    from hub.plugins import get_plugin_manager
+    from hub.plugins.manager import get_plugin_manager
 
     real = get_plugin_manager
-    monkeypatch.setattr("hub.plugins.get_plugin_manager",
+    monkeypatch.setattr("hub.plugins.manager.get_plugin_manager",
                         lambda **kwargs: real(extra=[("commands", Commands())], **kwargs))
     monkeypatch.setattr(cli_module, "_assembled", False)
     group = cli_module.get_cli()

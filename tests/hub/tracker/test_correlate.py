@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hub.models import CorrelationKey, Ticket
+from hub.sdk.actors import Actor
 from hub.tracker import correlate
-from hub.tracker.actors import Actor
 from hub.tracker.tickets import create_ticket
 
 

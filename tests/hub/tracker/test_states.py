@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from hub.tracker.errors import IllegalTransition
+from hub.sdk.tracker_errors import IllegalTransition
 from hub.tracker.states import CHANGE, INCIDENT, MACHINES, format_ref, kind_of_ref
 
 # The lifecycles written out independently of the code, as the design describes them.

@@ -70,8 +70,8 @@ def as_role(app: Flask) -> Any:
 
 
 def open_ticket(app: Flask, kind: str = "incident", **values: Any) -> str:
-    from hub.pipeline import open_ticket as make
-    from hub.tracker.actors import Actor
+    from hub.ingest.pipeline import open_ticket as make
+    from hub.sdk.actors import Actor
 
     values.setdefault("title", "Printer on floor 2 is jammed")
     if kind == "change":

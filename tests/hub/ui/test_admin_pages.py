@@ -110,7 +110,7 @@ def test_a_bad_config_is_shown_on_the_form_then_a_good_one_is_saved(app: Flask, 
 
 
 def test_editing_keeps_secrets_left_empty(app: Flask, as_role: Any) -> None:
-    from hub.instances import build_connector, get_instance
+    from hub.plugins.instances import build_connector, get_instance
 
     admin = as_role("admin")
     add_webhook(admin)
@@ -138,8 +138,8 @@ def test_test_connection_sync_and_switch(app: Flask, as_role: Any) -> None:
 
 
 def test_last_runs_show_their_counts(app: Flask, as_role: Any) -> None:
-    from hub.instances import get_instance
     from hub.models import SyncRun
+    from hub.plugins.instances import get_instance
 
     admin = as_role("admin")
     add_webhook(admin)
@@ -184,7 +184,7 @@ def test_dead_letters_are_inspected_and_replayed(app: Flask, as_role: Any) -> No
     admin = as_role("admin")
     add_webhook(admin)
     with app.extensions["hub"].db.transaction() as session:
-        from hub.instances import get_instance
+        from hub.plugins.instances import get_instance
 
         message = OutboxMessage(lane="alerts:1", instance_id=get_instance(session, "alerts").id, action="update",
                                 payload={"status": "resolved"}, idempotency_key="k-1", status="dead", attempts=8,

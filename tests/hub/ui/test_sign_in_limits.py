@@ -94,7 +94,7 @@ def test_proxies_named_by_address_are_the_only_ones_believed(hub_with: Any, smal
 
 def test_a_bad_trusted_proxies_setting_stops_start_up_naming_it(app_config: dict[str, Any]) -> None:
     from hub import create_app
-    from hub.settings import SettingsError
+    from hub.app.settings import SettingsError
 
     with pytest.raises(SettingsError, match="HUB_TRUSTED_PROXIES"):
         create_app({**app_config, "TRUSTED_PROXIES": "the nginx"})

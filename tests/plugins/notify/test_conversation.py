@@ -156,8 +156,8 @@ def test_an_instance_set_to_hub_keeps_the_hub_speaking_for_rt_tickets(
 
 def add_requesters_own_comment(app: Any, ref: str, body: str) -> None:
     """Maria writes on her status page (her mail reply is the same: a comment by the requester)."""
-    from hub.tracker import services
-    from hub.tracker.actors import Actor
+    from hub.app import services
+    from hub.sdk.actors import Actor
 
     with app.extensions["hub"].db.transaction() as session:
         services.add_comment(session, ref, body, Actor.requester("Maria Lopez"))

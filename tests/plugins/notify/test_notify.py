@@ -77,8 +77,8 @@ def test_nothing_when_switched_off(app: Any, api: Any, mailer: Any) -> None:
 
 
 def test_requesters_own_actions_are_not_echoed(app: Any, api: Any, mailer: Any) -> None:
-    from hub.tracker import services
-    from hub.tracker.actors import Actor
+    from hub.app import services
+    from hub.sdk.actors import Actor
 
     ref = open_ticket(api, name="Jane", email="jane@example.com")
     sent(app, mailer)
@@ -106,7 +106,7 @@ def test_smtp_refusals_retry_or_dead_letter(app: Any, api: Any, mailer: Any) -> 
 def test_mail_never_sent_is_never_named_in_a_thread(app: Any, api: Any, mailbox: Any, smtp_sink: Any,
                                                     add_mailbox: Any) -> None:
     """A mail that could not be queued (no instance sends mail) leaves no Message-ID to refer to."""
-    from hub.tracker import services
+    from hub.app import services
 
     ref = open_ticket(api, name="Jane Doe", email="jane@example.com")  # no mail instance yet: no acknowledgement
     api.post(f"/api/v1/incidents/{ref}/comments", json={"body": "Looking into it."})

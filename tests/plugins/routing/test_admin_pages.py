@@ -43,7 +43,7 @@ def stored_rules(api: Any) -> None:
 
 
 def rules(app: Flask) -> list[dict[str, Any]]:
-    from hub.plugin_admin import effective_settings
+    from hub.plugins.admin import effective_settings
 
     app.extensions["hub"].caches.get("plugin_settings", {}).clear()
     with app.extensions["hub"].db.reading() as session:

@@ -71,7 +71,7 @@ def test_stored_rules_load_back_as_written(app: Any, api: Any, routed: None, cap
     """Settings are stored under the schema's own keys ("fields", "continue"), not the Python
     attribute names, so they load back without falling back to the raw stored data."""
     from hub.models import PluginState
-    from hub.plugin_admin import effective_settings
+    from hub.plugins.admin import effective_settings
 
     runtime = app.extensions["hub"]
     runtime.caches.pop("plugin_settings", None)

@@ -36,7 +36,7 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 
 
 def settings(app: Flask) -> dict[str, Any]:
-    from hub.plugin_admin import effective_settings
+    from hub.plugins.admin import effective_settings
 
     app.extensions["hub"].caches.get("plugin_settings", {}).clear()
     with app.extensions["hub"].db.reading() as session:

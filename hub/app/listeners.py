@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hub.instances import build_connector, get_instance, record_error
+from hub.core.runtime import Runtime
+from hub.ingest.pipeline import IngestResult, ingest
 from hub.models import ConnectorInstance
-from hub.pipeline import IngestResult, ingest
-from hub.runtime import Runtime
+from hub.plugins.instances import build_connector, get_instance, record_error
 from hub.sdk.connector import EventSink, ListenerSource
 from hub.sdk.values import RawEvent
 
@@ -38,8 +38,8 @@ class StoringSink(EventSink):
 
     def accept_many(self, events: list[RawEvent]) -> list[IngestResult]:
         """A burst in one transaction: what the broker delivered together commits together,
-        with repeats of an open alarm counted in bulk (hub.ingest_batch)."""
-        from hub.ingest_batch import ingest_batch
+        with repeats of an open alarm counted in bulk (hub.ingest.batch)."""
+        from hub.ingest.batch import ingest_batch
 
         if len(events) == 1:
             return [self.accept_one(events[0])]

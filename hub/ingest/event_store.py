@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.runtime import runtime_of
+from hub.core.runtime import runtime_of
+from hub.ingest.storable import storable
+from hub.sdk.tracker_errors import Conflict
 from hub.sdk.values import RawEvent
-from hub.storable import storable
 from hub.tracker.correlate import insert_ignoring_conflict
-from hub.tracker.errors import Conflict
 
 CONFLICTS_NAMED = 5
 

@@ -15,13 +15,13 @@ from croniter import croniter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import Runtime, runtime_of
 from hub.models import ConnectorInstance, InboundEvent, SyncRun
-from hub.runtime import Runtime, runtime_of
 from hub.sdk.connector import Connector, PollingSource
 from hub.sdk.errors import ConnectorError
 from hub.sdk.schema import SECRET_MASK, describe, secret_names
+from hub.sdk.tracker_errors import Conflict, NotFound, ValidationFailed
 from hub.sdk.values import InstanceInfo
-from hub.tracker.errors import Conflict, NotFound, ValidationFailed
 from hub.tracker.org import id_for, name_for
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

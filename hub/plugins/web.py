@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from werkzeug.exceptions import NotFound
 
-from hub.runtime import Runtime
+from hub.core.runtime import Runtime
 
 
 def mount_plugin_blueprints(app: Flask, runtime: Runtime) -> None:

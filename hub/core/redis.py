@@ -14,10 +14,13 @@ import logging
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
 log = logging.getLogger("hub.jobs")
 
@@ -116,3 +119,22 @@ def pid_alive(pid: int) -> bool:
     except OSError:
         return False
     return True
+
+
+class RedisBreaker:
+    """Stops trying Redis for a while after it failed, so an outage never slows requests."""
+
+    def __init__(self, pause_seconds: float = 5.0) -> None:
+        self.pause_seconds = pause_seconds
+        self._open_until = 0.0
+
+    def call(self, action: Callable[[], Any]) -> bool:
+        if time.monotonic() < self._open_until:
+            return False
+        try:
+            action()
+            return True
+        except (RedisError, OSError) as exc:
+            log.warning("Redis unavailable (%s); outbound work waits in the database", exc)
+            self._open_until = time.monotonic() + self.pause_seconds
+            return False

@@ -5,7 +5,7 @@ A view declares its limits with ``@rate_limited(...)``, a marker like ``@public`
 blueprints are mounted, so a connector's blueprint gets limits without reaching for the
 app. Counts live in Redis under the hub's ``QUEUE_PREFIX``, so every web node shares
 them. Clients are told apart by ``request.remote_addr``, which ``HUB_TRUSTED_PROXIES``
-makes the client's own address behind a reverse proxy (hub.serving).
+makes the client's own address behind a reverse proxy (hub.app.serving).
 
 When Redis is away each process counts in its own memory until it is back: a limit may
 then let a little more through, but nothing is refused (or lost) because of the outage.
@@ -25,7 +25,7 @@ from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 from werkzeug.exceptions import TooManyRequests
 
 from hub.api.problems import handle_http_error, is_api_request
-from hub.runtime import Runtime
+from hub.core.runtime import Runtime
 
 log = logging.getLogger("hub.limits")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,7 +82,7 @@ def retry_after(limit: RequestLimit) -> str:
 def _storage_uri(runtime: Runtime) -> str:
     configured = str(runtime.settings.get("REDIS_URL") or "")
     if not configured:
-        from hub.jobs.connection import embedded_socket
+        from hub.core.redis import embedded_socket
 
         return f"redis+unix://{embedded_socket(runtime.instance_path)}"
     return "redis+unix://" + configured.removeprefix("unix://") if configured.startswith("unix://") else configured
@@ -108,7 +108,7 @@ def init_rate_limits(app: Flask, runtime: Runtime) -> Limiter:
 
 
 def _start_embedded_redis_on_first_request(app: Flask, runtime: Runtime) -> None:
-    """The embedded Redis starts with the first process that needs it (hub.jobs.connection)."""
+    """The embedded Redis starts with the first process that needs it (hub.core.redis)."""
     started: list[bool] = []
 
     @app.before_request

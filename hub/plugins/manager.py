@@ -14,15 +14,15 @@ wrapped so that
 
 from __future__ import annotations
 
-import contextvars
 import difflib
+import functools
 import importlib
+import inspect
 import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any, cast
 import pluggy
 
 from hub import hookspecs
+from hub.core.runtime import current_hook_session
 from hub.sdk.errors import SkippableError
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
     from hub.sdk.connector import Connector
 
@@ -46,24 +46,14 @@ trace_log = logging.getLogger("hub.plugins.trace")
 #: enabling a plugin later needs no restart (its routes and schedules already exist and
 #: check the switch when they run).
 REGISTRATION_HOOKS = frozenset(
-    {"register_connectors", "register_blueprints", "register_commands", "register_schedules", "startup"}
+    {"register_connectors", "register_blueprints", "register_commands", "register_schedules", "startup",
+     "register_hookspecs"}
 )
 
 #: Plugins the hub always loads: its own default behaviour, built on the same hooks.
-CORE_PLUGINS = ("hub.builtins",)
-
-_hook_session: contextvars.ContextVar[Session | None] = contextvars.ContextVar("hub_hook_session", default=None)
-
-
-@contextmanager
-def hook_session(session: Session) -> Iterator[None]:
-    """Mark ``session`` as the transaction lifecycle hooks run in (for savepoints)."""
-    token = _hook_session.set(session)
-    try:
-        yield
-    finally:
-        _hook_session.reset(token)
-
+#: Name -> module. The name stays "hub.builtins" though the module moved to hub/app/:
+#: plugin names are stored (plugin settings, enabled flags) and appear in admin URLs.
+CORE_PLUGINS = {"hub.builtins": "hub.app.builtins"}
 
 @dataclass
 class PluginRecord:
@@ -116,12 +106,33 @@ class FailureLog:
         return pending
 
 
+def _argnames(function: Callable[..., Any]) -> tuple[str, ...]:
+    """The arguments pluggy passes an implementation, in order: those without a default."""
+    parameters = inspect.signature(function).parameters.values()
+    return tuple(p.name for p in parameters
+                 if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+class _Guarded:
+    """What pluggy registers for a feature or connector plugin: the plugin's hook functions,
+    each wrapped by HubPlugins._guard, under their own attribute names and markers."""
+
+    def __init__(self, plugin: object, functions: dict[str, Callable[..., Any]]) -> None:
+        self.plugin = plugin
+        self.__name__ = getattr(plugin, "__name__", type(plugin).__name__)
+        for attr, function in functions.items():
+            setattr(self, attr, function)
+
+
 class HubPlugins:
     """The pluggy manager of one app, with the records and switches around it."""
 
     def __init__(self, *, refresh_seconds: float = 2.0) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
+        self.declared_hooks: dict[str, str] = {}
+        """Hooks plugins declared (``register_hookspecs``) -> the declaring plugin's name."""
+        self._spec_sources: list[object] = []
         self.records: dict[str, PluginRecord] = {}
         self.connectors: dict[str, type[Connector]] = {}
         self.connector_plugin: dict[str, str] = {}
@@ -144,32 +155,62 @@ class HubPlugins:
         module = getattr(plugin, "__name__", type(plugin).__name__)
         record = PluginRecord(name=name, module=module, **info)
         self.records[name] = record
+        refused = self.declare_hookspecs(plugin, name)
+        if refused:
+            record.error = refused
+            log.error("plugin %s refused: %s", name, record.error)
+            return record
+        # attribute name -> (hook name, pluggy's hookimpl options), found as pluggy finds them
+        found = {attr: self.pm.parse_hookimpl_opts(plugin, attr) for attr in dir(plugin)}
+        impls = {attr: (opts.get("specname") or attr, opts) for attr, opts in found.items() if opts is not None}
+        unknown = sorted(hook_name for hook_name, _ in impls.values() if hook_name not in self._spec_names())
+        if unknown:
+            hook_name = unknown[0]
+            close = difflib.get_close_matches(hook_name, self._spec_names(), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            record.error = f"unknown hook {hook_name!r}{hint}"
+            log.error("plugin %s refused: %s", name, record.error)
+            return record
+        record.hooks = sorted(hook_name for hook_name, _ in impls.values())
+        record.kind = kind or ("connector" if "register_connectors" in record.hooks else "feature")
+        if not record.description:
+            record.description = _first_line(getattr(plugin, "__doc__", None))
+        # The hub's own implementations are not wrapped: their errors are the hub's bugs or
+        # deliberate signals (a connector's SkippableError) and must reach the caller. Other
+        # plugins are registered through a stand-in holding guarded copies of their hook
+        # functions (pluggy's HookImpl.function is Final: it is never reassigned).
+        registered = plugin if record.kind == "core" else _Guarded(plugin, {
+            attr: function if (opts.get("hookwrapper") or opts.get("wrapper")) else
+            self._guard(function, name, hook_name, _argnames(function), record.kind)
+            for attr, (hook_name, opts) in impls.items()
+            for function in [getattr(plugin, attr)]})
         try:
-            self.pm.register(plugin, name=name)
+            self.pm.register(registered, name=name)
         except Exception as exc:  # pluggy's validation names the hook and the arguments
             record.error = f"{type(exc).__name__}: {exc}"
             log.error("plugin %s refused: %s", name, record.error)
             return record
-        unknown = [impl for impl in self._impls_of(plugin) if impl[0] not in self._spec_names()]
-        if unknown:
-            hook_name = unknown[0][0]
-            close = difflib.get_close_matches(hook_name, self._spec_names(), n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            record.error = f"unknown hook {hook_name!r}{hint}"
-            self.pm.unregister(plugin)
-            log.error("plugin %s refused: %s", name, record.error)
-            return record
-        record.hooks = sorted(hook_name for hook_name, _ in self._impls_of(plugin))
-        record.kind = kind or ("connector" if "register_connectors" in record.hooks else "feature")
-        if not record.description:
-            record.description = _first_line(getattr(plugin, "__doc__", None))
-        for hook_name, impl in self._impls_of(plugin):
-            # The hub's own implementations are not wrapped: their errors are the hub's bugs
-            # or deliberate signals (a connector's SkippableError) and must reach the caller.
-            if record.kind != "core" and not (impl.hookwrapper or impl.wrapper):
-                impl.function = self._guard(impl.function, name, hook_name, impl.argnames, record.kind)
         self._impl_counts.clear()
         return record
+
+    def declare_hookspecs(self, plugin: object, name: str) -> str | None:
+        """Add the hook specifications ``plugin`` declares (its ``register_hookspecs``), once;
+        returns why they were refused, or None."""
+        function = getattr(plugin, "register_hookspecs", None)
+        if function is None or getattr(function, f"{hookspecs.PROJECT}_impl", None) is None:
+            return None
+        try:
+            for source in list(function() or []):
+                if any(source is seen for seen in self._spec_sources):
+                    continue
+                before = self._spec_names()
+                self.pm.add_hookspecs(source)  # refuses a hook that already has a spec
+                self._spec_sources.append(source)
+                for hook_name in self._spec_names() - before:
+                    self.declared_hooks[hook_name] = name
+        except Exception as exc:
+            return f"hookspecs refused: {type(exc).__name__}: {exc}"
+        return None
 
     def register_failed(self, name: str, module: str, error: str, **info: Any) -> PluginRecord:
         record = PluginRecord(name=name, module=module, error=error, **info)
@@ -181,14 +222,6 @@ class HubPlugins:
         return {name for name, caller in vars(self.pm.hook).items()
                 if not name.startswith("_") and caller.has_spec()}
 
-    def _impls_of(self, plugin: object) -> list[tuple[str, Any]]:
-        found = []
-        for caller in self.pm.get_hookcallers(plugin) or []:
-            for impl in caller.get_hookimpls():
-                if impl.plugin is plugin:
-                    found.append((caller.name, impl))
-        return found
-
     def _guard(self, function: Callable[..., Any], plugin: str, hook_name: str,
                argnames: tuple[str, ...], kind: str) -> Callable[..., Any]:
         check_switch = hook_name not in REGISTRATION_HOOKS and kind != "core"
@@ -198,7 +231,7 @@ class HubPlugins:
         def guarded(*args: Any) -> Any:
             if check_switch and not self.is_enabled(plugin):
                 return None
-            session = _hook_session.get() if uses_session else None
+            session = current_hook_session() if uses_session else None
             try:
                 if session is not None:
                     with session.begin_nested():
@@ -210,7 +243,8 @@ class HubPlugins:
                 failures.record(plugin, hook_name, exc)
                 return None
 
-        guarded.__wrapped__ = function  # type: ignore[attr-defined]
+        # pluggy reads the hookimpl options and, through __wrapped__, the argument names
+        functools.update_wrapper(guarded, function)
         return guarded
 
     def finish(self) -> None:
@@ -310,15 +344,18 @@ def get_plugin_manager(
     that fails to import is recorded with its error; the others load regardless.
     """
     plugins = HubPlugins(refresh_seconds=refresh_seconds)
-    for module_name in CORE_PLUGINS:
-        plugins.register(importlib.import_module(module_name), module_name, kind="core",
+    for name, module_name in CORE_PLUGINS.items():
+        plugins.register(importlib.import_module(module_name), name, kind="core",
                          description="The hub's own default behaviour")
     wanted = set(only)
+    # Load every plugin first and read the hooks each declares, so a plugin implementing
+    # another's hook (sla_warning) is accepted whichever of the two loads first.
+    loaded: list[tuple[object, str, dict[str, Any]]] = []
     if load_entrypoints:
         for entry_point in sorted(metadata.entry_points(group=hookspecs.PROJECT), key=lambda ep: ep.name):
             if wanted and entry_point.name not in wanted:
                 continue
-            if entry_point.name in plugins.records:
+            if entry_point.name in plugins.records or any(entry_point.name == name for _, name, _ in loaded):
                 continue  # the same package seen twice on sys.path
             distribution, version = _distribution_of(entry_point)
             try:
@@ -329,7 +366,7 @@ def get_plugin_manager(
                     distribution=distribution, version=version,
                 )
                 continue
-            plugins.register(plugin, entry_point.name, distribution=distribution, version=version)
+            loaded.append((plugin, entry_point.name, {"distribution": distribution, "version": version}))
     for name, plugin in extra:
         if isinstance(plugin, str):
             try:
@@ -338,7 +375,11 @@ def get_plugin_manager(
                 plugins.register_failed(name, str(plugin), f"{type(exc).__name__}: {exc}")
                 continue
         version = getattr(plugin, "__version__", None) if isinstance(plugin, ModuleType) else None
-        plugins.register(plugin, name, version=version)
+        loaded.append((plugin, name, {"version": version}))
+    for plugin, name, _ in loaded:
+        plugins.declare_hookspecs(plugin, name)  # a refusal is recorded when it registers
+    for plugin, name, info in loaded:
+        plugins.register(plugin, name, **info)
     plugins.finish()
     if trace:
         plugins.enable_tracing()

@@ -47,7 +47,7 @@ def correlation_key(draft: TicketDraft, event: EventInfo | None, instance: Insta
 
 
 def _fan_out(session: Any, ticket: Any, action: str, payload: dict[str, Any], actor: Any) -> None:
-    from hub.outbound import fan_out
+    from hub.delivery.outbound import fan_out
 
     fan_out(session, ticket_id=ticket.id, action=action, payload=payload, actor=actor)
 

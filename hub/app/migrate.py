@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from hub.db import Database
+from hub.core.db import Database
 
 UPGRADE_COMMAND = "itsm-hub db upgrade"
 

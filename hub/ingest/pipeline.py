@@ -20,16 +20,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.event_store import IdempotencyConflict as IdempotencyConflict  # re-exported
-from hub.event_store import event_key, store_event
-from hub.event_store import store_events as store_events  # re-exported
+from hub.core.runtime import runtime_of
+from hub.ingest.event_store import IdempotencyConflict as IdempotencyConflict  # re-exported
+from hub.ingest.event_store import event_key, store_event
+from hub.ingest.event_store import store_events as store_events  # re-exported
+from hub.ingest.storable import storable
 from hub.models import Ticket
-from hub.runtime import runtime_of
+from hub.sdk.actors import Actor
+from hub.sdk.tracker_errors import Vetoed
 from hub.sdk.values import DRAFT_ACTIONS, EventInfo, InstanceInfo, RawEvent, TicketDraft
-from hub.storable import storable
 from hub.tracker import correlate, links
-from hub.tracker.actors import Actor
-from hub.tracker.errors import Vetoed
+from hub.tracker.outcome import Outcome as Outcome  # re-exported: the pipeline's result
 from hub.tracker.states import MACHINES
 from hub.tracker.tickets import create_ticket
 
@@ -143,7 +144,7 @@ def ingest(
 
     A re-delivery of a stored key returns the stored outcome and changes nothing. With
     ``refuse_changed`` (keys the sender chooses), a stored key with other content raises
-    IdempotencyConflict (hub.event_store).
+    IdempotencyConflict (hub.ingest.event_store).
     """
     event_id, new = store_event(session, instance.id, raw, refuse_changed=refuse_changed)
     if not new:
@@ -167,7 +168,7 @@ def process_event(*, session: Session, event_id: int, instance: Any, connector: 
 
     from hub.models import InboundEvent
     from hub.sdk.errors import ConnectorError
-    from hub.tracker.errors import TrackerError
+    from hub.sdk.tracker_errors import TrackerError
     from hub.tracker.info import event_info
 
     if info is None:
@@ -211,18 +212,9 @@ def _reason(exc: Exception) -> str:
 def instance_info_of(session: Session, instance: Any) -> InstanceInfo:
     if isinstance(instance, InstanceInfo):
         return instance
-    from hub.instances import instance_info
+    from hub.plugins.instances import instance_info
 
     return instance_info(session, instance)
-
-
-@dataclass
-class Outcome:
-    status: str
-    action: str | None = None
-    ticket: Ticket | None = None
-    reason: str | None = None
-    correlation_key: str | None = None
 
 
 def _read_and_apply(session: Session, event: Any, instance: Any, view: InstanceInfo, connector: Any) -> Outcome:
@@ -310,8 +302,8 @@ def apply_draft(session: Session, draft: TicketDraft, *, event: Any, instance: A
 def _attach(session: Session, draft: TicketDraft, ticket: Ticket, event: Any, actor: Actor,
             comment_id: int | None) -> list[str]:
     """Keep the draft's files; one that breaks a limit is skipped and named in the result."""
+    from hub.sdk.tracker_errors import ValidationFailed
     from hub.tracker.attachments import store_attachment
-    from hub.tracker.errors import ValidationFailed
 
     skipped: list[str] = []
     for item in draft.attachments:
@@ -507,9 +499,9 @@ def _clear(session: Session, draft: TicketDraft, target: correlate.Target, actor
 
 def replay_event(*, session: Session, event_id: int) -> IngestResult:
     """Read a quarantined or ignored event again (after a fix to the connector or config)."""
-    from hub.instances import build_connector
     from hub.models import ConnectorInstance, InboundEvent
-    from hub.tracker.errors import Conflict, NotFound
+    from hub.plugins.instances import build_connector
+    from hub.sdk.tracker_errors import Conflict, NotFound
 
     event = session.get(InboundEvent, event_id)
     if event is None:

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import outbox
+from hub.core.runtime import runtime_of
+from hub.delivery import outbox
 from hub.models import ConnectorInstance, ExternalLink
-from hub.runtime import runtime_of
+from hub.sdk.actors import Actor
 from hub.sdk.connector import Pusher
-from hub.tracker.actors import Actor
 
 SUBSCRIBERS_CACHE_SECONDS = 2.0
 

@@ -7,20 +7,24 @@ can reach the hooks, the clock and the settings of the app that opened the sessi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextvars
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hub.crypto import SecretBox
-from hub.db import Database
-from hub.plugins import HubPlugins
-from hub.tracker.priority import PriorityMatrix
+from hub.core.crypto import SecretBox
+from hub.core.db import Database
+from hub.core.redis import RedisBreaker, connect_redis
 
 if TYPE_CHECKING:
     from redis import Redis
     from sqlalchemy.orm import Session
+
+    from hub.plugins.manager import HubPlugins
+    from hub.tracker.priority import PriorityMatrix
 
 
 def system_clock() -> datetime:
@@ -34,8 +38,14 @@ class Runtime:
     plugins: HubPlugins
     secrets: SecretBox
     instance_path: Path
-    matrix: PriorityMatrix = field(default_factory=PriorityMatrix)
+    matrix: PriorityMatrix
     clock: Callable[[], datetime] = system_clock
+    services: Any = None
+    """The tracker services plugins call through hub.sdk.tracker (hub.app.services; set by
+    the app factory: the SDK finds them here, on the session's Runtime)."""
+    lanes_committed: Callable[[Runtime, list[str]], object] | None = None
+    """Called with outbox lanes a commit just filled (the jobs layer dispatches them); set by
+    the app factory, so this bottom layer never imports the jobs above it."""
     _redis: Redis | None = None
     caches: dict[str, Any] = field(default_factory=dict)
 
@@ -43,8 +53,6 @@ class Runtime:
         self.db.Session.configure(info={"runtime": self})
         self.db.ReadSession.configure(info={"runtime": self})
         from sqlalchemy import event
-
-        from hub.jobs.queues import RedisBreaker
 
         self._breaker = RedisBreaker()
         event.listen(self.db.Session, "after_commit", self._after_commit)
@@ -54,10 +62,9 @@ class Runtime:
         """Hand freshly committed outbox lanes to the workers at once (the scheduler's
         next tick would find them anyway; this only saves the wait)."""
         lanes = session.info.pop("hub_outbox_lanes", None)
-        if lanes:
-            from hub.jobs.scheduler import dispatch_lanes
-
-            self._breaker.call(lambda: dispatch_lanes(self, sorted(lanes)))
+        if lanes and self.lanes_committed is not None:
+            dispatch = self.lanes_committed
+            self._breaker.call(lambda: dispatch(self, sorted(lanes)))
 
     def _after_rollback(self, session: Session, _previous: object) -> None:
         session.info.pop("hub_outbox_lanes", None)
@@ -89,8 +96,6 @@ class Runtime:
     def redis(self) -> Redis:
         """The Redis connection for jobs; starts the embedded server when none is configured."""
         if self._redis is None:
-            from hub.jobs.connection import connect_redis
-
             self._redis = connect_redis(self.settings.get("REDIS_URL", ""), self.instance_path)
         return self._redis
 
@@ -109,3 +114,25 @@ def runtime_of(session: Session) -> Runtime:
     if runtime is None:
         raise RuntimeError("this session was not opened through a hub Runtime (db.Session / db.transaction)")
     return runtime
+
+
+_hook_session: contextvars.ContextVar[Session | None] = contextvars.ContextVar("hub_hook_session", default=None)
+
+
+@contextmanager
+def hook_session(session: Session) -> Iterator[None]:
+    """Mark ``session`` as the transaction lifecycle hooks run in (for savepoints).
+
+    It lives here, not with the plugin manager, because the tracker marks it and the
+    manager reads it: both sit above this layer."""
+    token = _hook_session.set(session)
+    try:
+        yield
+    finally:
+        _hook_session.reset(token)
+
+
+def current_hook_session() -> Session | None:
+    """The session lifecycle hooks run in now, if any (the plugin manager wraps each hook
+    call in a savepoint of it)."""
+    return _hook_session.get()

@@ -1,4 +1,7 @@
-"""The tracker's public services: what plugins and connectors may call.
+"""The tracker's public services: what plugins and connectors call through hub.sdk.tracker.
+
+This module implements the SDK's TrackerServices protocol (the app factory checks it with
+mypy and hands it to the Runtime); extensions never import it directly.
 
 Everything here takes the caller's ``session`` (a hook's session, so the work commits with
 the change that triggered it), names tickets by reference, and returns snapshots from
@@ -12,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hub.sdk.actors import Actor
 from hub.sdk.values import CommentInfo, LinkInfo, TicketInfo
 from hub.tracker import comments as _comments
 from hub.tracker import correlate as _correlate
@@ -19,7 +23,6 @@ from hub.tracker import links as _links
 from hub.tracker import plugin_data as _plugin_data
 from hub.tracker import tickets as _tickets
 from hub.tracker import timers as _timers
-from hub.tracker.actors import Actor
 from hub.tracker.info import comment_info, link_info, ticket_info
 from hub.tracker.queries import TicketFilter, list_tickets
 
@@ -32,12 +35,15 @@ __all__ = [
     "get_plugin_data",
     "get_ticket",
     "links_of",
+    "now",
     "plugin_settings",
+    "rate_limit_hit",
     "remember_thread_key",
     "send_mail",
     "set_due_times",
     "set_plugin_data",
     "set_timer",
+    "speaking_remote",
     "status_url",
     "thread_keys",
     "transition",
@@ -46,7 +52,7 @@ __all__ = [
 
 
 def get_ticket(session: Session, ref: str) -> TicketInfo:
-    """The ticket with this reference; raises hub.tracker.errors.NotFound."""
+    """The ticket with this reference; raises hub.sdk.tracker_errors.NotFound."""
     return ticket_info(session, _tickets.get_ticket(session, ref))
 
 
@@ -90,7 +96,7 @@ def links_of(session: Session, ref: str) -> list[LinkInfo]:
 
 
 def now(session: Session) -> datetime:
-    from hub.runtime import runtime_of
+    from hub.core.runtime import runtime_of
 
     return runtime_of(session).now()
 
@@ -124,9 +130,16 @@ def set_due_times(session: Session, ref: str, *, response_due_at: datetime | Non
 
 def plugin_settings(session: Session, plugin: str) -> dict[str, Any]:
     """A plugin's settings as its schema loads them (defaults filled in)."""
-    from hub.plugin_admin import effective_settings
+    from hub.plugins.admin import effective_settings
 
     return effective_settings(session, plugin)
+
+
+def rate_limit_hit(session: Session, key: str, *, limit: int, window_seconds: float) -> bool:
+    """Count one hit of ``key``; False when it is over ``limit`` in the current window."""
+    from hub.tracker.rate_limits import hit
+
+    return hit(session, key, limit=limit, window_seconds=window_seconds)
 
 
 def status_url(session: Session, ref: str) -> str:
@@ -141,7 +154,7 @@ def send_mail(session: Session, *, to: list[str], subject: str, body: str = "", 
               key: str | None = None, cc: list[str] | None = None) -> bool:
     """Queue a mail through a mail-capable instance (the ticket's own, else the first);
     False when no instance can send mail. ``key`` makes it idempotent."""
-    from hub.notifications import send_mail as queue_mail
+    from hub.delivery.notifications import send_mail as queue_mail
 
     ticket = _tickets.get_ticket(session, ref) if ref else None
     return queue_mail(session, to=to, cc=cc, subject=subject, body=body, ticket=ticket, template=template,
@@ -151,17 +164,18 @@ def send_mail(session: Session, *, to: list[str], subject: str, body: str = "", 
 def speaking_remote(session: Session, ref: str) -> str | None:
     """The slug of the synced system that speaks to the ticket's requester (its own mail
     reaches them), or None when the hub does (``requester_conversation``)."""
-    from hub.notifications import speaking_remote as find
+    from hub.delivery.notifications import speaking_remote as find
 
     instance = find(session, _tickets.get_ticket(session, ref))
     return instance.slug if instance is not None else None
 
 
-EMITTABLE = frozenset({"sla_warning", "sla_breached"})
-
-
 def emit(session: Session, hook: str, ref: str, **kwargs: Any) -> None:
-    """Announce a service-level event to every plugin (``sla_warning``, ``sla_breached``)."""
-    if hook not in EMITTABLE:
-        raise ValueError(f"{hook} is not a hook plugins may emit; emittable: {sorted(EMITTABLE)}")
+    """Call a hook a plugin declared (``register_hookspecs``) for a ticket: the SLA plugin
+    announces ``sla_warning`` and ``sla_breached`` so. The core's own hooks are not emittable."""
+    from hub.core.runtime import runtime_of
+
+    declared = runtime_of(session).plugins.declared_hooks
+    if hook not in declared:
+        raise ValueError(f"{hook} is not a hook a plugin declared (register_hookspecs); declared: {sorted(declared)}")
     _tickets.notify(session, hook, ticket=_tickets.get_ticket(session, ref), **kwargs)

@@ -15,18 +15,21 @@ from sqlalchemy import select
 
 from hub.api import init_api
 from hub.api.converters import IdConverter
-from hub.auth.throttle import apply_rate_limits, init_rate_limits
+from hub.api.throttle import apply_rate_limits, init_rate_limits
+from hub.app import services as services_module
+from hub.app.migrate import check_schema, upgrade
+from hub.app.serving import BodyDeadline, TrustedProxies
+from hub.app.settings import SettingsError, load_settings
 from hub.auth.tokens import TokenChecker
 from hub.auth.web import init_auth
-from hub.crypto import SecretBox
-from hub.db import Database
-from hub.logs import configure_logging, request_id_var
-from hub.migrate import check_schema, upgrade
+from hub.core.crypto import SecretBox
+from hub.core.db import Database
+from hub.core.logs import configure_logging, request_id_var
+from hub.core.runtime import Runtime
+from hub.jobs.scheduler import dispatch_lanes
 from hub.models import PluginState
-from hub.plugins import get_plugin_manager
-from hub.runtime import Runtime
-from hub.serving import BodyDeadline, TrustedProxies
-from hub.settings import SettingsError, load_settings
+from hub.plugins.manager import get_plugin_manager
+from hub.sdk.tracker import TrackerServices
 from hub.tracker.priority import PriorityMatrix
 from hub.ui import init_ui
 
@@ -121,8 +124,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         refresh_seconds=settings["PLUGIN_REFRESH_SECONDS"],
         trace=settings["TRACE_PLUGINS"],
     )
+    # mypy checks the module against the SDK's protocol here.
+    tracker_services: TrackerServices = services_module
     runtime = Runtime(settings=app.config, db=db, plugins=plugins, secrets=secret_box, instance_path=instance,
-                      matrix=matrix)
+                      matrix=matrix, lanes_committed=dispatch_lanes, services=tracker_services)
     if "CLOCK" in app.config:
         runtime.clock = app.config["CLOCK"]
     app.extensions["hub"] = runtime
@@ -157,7 +162,7 @@ def _register_status_links(app: Flask) -> None:
 
 
 def _mount_plugin_blueprints(app: Flask, runtime: Runtime) -> None:
-    from hub.plugins_web import mount_plugin_blueprints
+    from hub.plugins.web import mount_plugin_blueprints
 
     mount_plugin_blueprints(app, runtime)
 
@@ -188,6 +193,6 @@ def _install_request_hooks(app: Flask, runtime: Runtime) -> None:
         token = g.pop("request_id_token", None)
         if token is not None:
             request_id_var.reset(token)
-        from hub.plugin_admin import flush_failures
+        from hub.plugins.admin import flush_failures
 
         flush_failures(runtime)

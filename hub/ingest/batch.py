@@ -18,12 +18,12 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
-from hub.event_store import event_key, store_events
+from hub.core.runtime import runtime_of
+from hub.ingest.event_store import event_key, store_events
+from hub.ingest.pipeline import IngestResult, enrich, instance_info_of, process_event
+from hub.ingest.storable import storable
 from hub.models import InboundEvent
-from hub.pipeline import IngestResult, enrich, instance_info_of, process_event
-from hub.runtime import runtime_of
 from hub.sdk.values import EventInfo, InstanceInfo, RawEvent, TicketDraft
-from hub.storable import storable
 from hub.tracker import correlate
 
 

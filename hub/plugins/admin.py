@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import Runtime, runtime_of
 from hub.models import PluginState
-from hub.runtime import Runtime, runtime_of
-from hub.tracker.errors import Conflict, NotFound
+from hub.sdk.tracker_errors import Conflict, NotFound
 
 log = logging.getLogger("hub.plugins")
 
@@ -188,7 +188,7 @@ def update_settings(*, session: Session, name: str, settings: dict[str, Any]) ->
     import marshmallow as ma
 
     from hub.sdk.schema import SECRET_MASK
-    from hub.tracker.errors import ValidationFailed
+    from hub.sdk.tracker_errors import ValidationFailed
 
     get_plugin(session, name)
     runtime = runtime_of(session)

@@ -1,4 +1,7 @@
-"""Domain errors. The API turns each into one problem+json status; the CLI prints it."""
+"""Domain errors: the tracker's services raise them, and so may plugins and connectors
+(a settings form's ValidationFailed, a NotFound). The API turns each into one problem+json
+status; the CLI prints it. They live in the SDK so an extension can raise them importing
+nothing but hub.sdk."""
 
 from __future__ import annotations
 

@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from hub.core.runtime import Runtime, runtime_of
 from hub.models import OutboxMessage
-from hub.runtime import Runtime, runtime_of
-from hub.tracker.errors import Conflict, NotFound
+from hub.sdk.tracker_errors import Conflict, NotFound
 
 STATUSES = ("pending", "delivered", "dead")
 RETRY_AFTER_LIMIT = 86_400.0

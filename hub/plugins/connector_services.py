@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import ReplayGuard
-from hub.runtime import runtime_of
 from hub.tracker.correlate import insert_ignoring_conflict
 
 

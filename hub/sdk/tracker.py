@@ -1,0 +1,250 @@
+"""The tracker as plugins and connectors see it: tickets by reference, comments, timers,
+plugin data and settings, mail, hooks to emit.
+
+Every function takes the caller's ``session`` (a hook's session, so the work commits with
+the change that triggered it) and returns snapshots from :mod:`hub.sdk.values`, never ORM
+rows. The SDK only declares them (:class:`TrackerServices`); the hub's core implements them
+(``hub.app.services``) and hands the implementation over through the session's Runtime, so
+this module imports nothing of the core and the core may move its modules freely.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from hub.sdk.actors import Actor
+from hub.sdk.values import CommentInfo, LinkInfo, TicketInfo
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+__all__ = [
+    "Actor",
+    "TrackerServices",
+    "add_comment",
+    "cancel_timers",
+    "emit",
+    "find_tickets",
+    "get_plugin_data",
+    "get_ticket",
+    "links_of",
+    "now",
+    "plugin_settings",
+    "rate_limit_hit",
+    "remember_thread_key",
+    "send_mail",
+    "set_due_times",
+    "set_plugin_data",
+    "set_timer",
+    "speaking_remote",
+    "status_url",
+    "thread_keys",
+    "transition",
+    "update_fields",
+]
+
+
+class TrackerServices(Protocol):
+    """What the core implements (hub.app.services satisfies it; mypy checks that)."""
+
+    def get_ticket(self, session: Session, ref: str) -> TicketInfo: ...
+
+    def find_tickets(self, session: Session, *, limit: int = 50, **filters: Any) -> list[TicketInfo]: ...
+
+    def update_fields(
+        self, session: Session, ref: str, values: dict[str, Any], actor: Actor
+    ) -> dict[str, tuple[Any, Any]]: ...
+
+    def transition(self, session: Session, ref: str, to: str, actor: Actor, note: str | None = None) -> TicketInfo: ...
+
+    def add_comment(
+        self, session: Session, ref: str, body: str, actor: Actor, visibility: str = "public"
+    ) -> CommentInfo: ...
+
+    def remember_thread_key(self, session: Session, ref: str, key: str) -> None: ...
+
+    def thread_keys(self, session: Session, ref: str, *, limit: int = 50) -> list[str]: ...
+
+    def links_of(self, session: Session, ref: str) -> list[LinkInfo]: ...
+
+    def now(self, session: Session) -> datetime: ...
+
+    def set_timer(
+        self,
+        session: Session,
+        ref: str,
+        *,
+        plugin: str,
+        name: str,
+        due_at: datetime,
+        data: dict[str, Any] | None = None,
+    ) -> None: ...
+
+    def cancel_timers(self, session: Session, ref: str, *, plugin: str, names: list[str] | None = None) -> None: ...
+
+    def get_plugin_data(self, session: Session, ref: str, plugin: str) -> dict[str, Any]: ...
+
+    def set_plugin_data(self, session: Session, ref: str, plugin: str, data: dict[str, Any]) -> None: ...
+
+    def set_due_times(
+        self, session: Session, ref: str, *, response_due_at: datetime | None, resolve_due_at: datetime | None
+    ) -> None: ...
+
+    def plugin_settings(self, session: Session, plugin: str) -> dict[str, Any]: ...
+
+    def rate_limit_hit(self, session: Session, key: str, *, limit: int, window_seconds: float) -> bool: ...
+
+    def status_url(self, session: Session, ref: str) -> str: ...
+
+    def send_mail(
+        self,
+        session: Session,
+        *,
+        to: list[str],
+        subject: str,
+        body: str = "",
+        ref: str | None = None,
+        template: str | None = None,
+        context: dict[str, Any] | None = None,
+        instance: str | None = None,
+        key: str | None = None,
+        cc: list[str] | None = None,
+    ) -> bool: ...
+
+    def speaking_remote(self, session: Session, ref: str) -> str | None: ...
+
+    def emit(self, session: Session, hook: str, ref: str, **kwargs: Any) -> None: ...
+
+
+def _core(session: Session) -> TrackerServices:
+    # The Runtime that opened the session carries the implementation (set by the app
+    # factory); reading it as an attribute keeps this module free of core imports.
+    services = getattr(session.info.get("runtime"), "services", None)
+    if services is None:
+        raise RuntimeError("this session was not opened by a hub app (no tracker services on its Runtime)")
+    return services
+
+
+def get_ticket(session: Session, ref: str) -> TicketInfo:
+    """The ticket with this reference; raises hub.sdk.tracker_errors.NotFound."""
+    return _core(session).get_ticket(session, ref)
+
+
+def find_tickets(session: Session, *, limit: int = 50, **filters: Any) -> list[TicketInfo]:
+    """Tickets matching TicketFilter fields (kind, status, department, q, open_only, ...)."""
+    return _core(session).find_tickets(session, limit=limit, **filters)
+
+
+def update_fields(session: Session, ref: str, values: dict[str, Any], actor: Actor) -> dict[str, tuple[Any, Any]]:
+    """Change fields (names, not ids, for related records); returns what changed."""
+    return _core(session).update_fields(session, ref, values, actor)
+
+
+def transition(session: Session, ref: str, to: str, actor: Actor, note: str | None = None) -> TicketInfo:
+    """Move a ticket; raises IllegalTransition listing the allowed moves."""
+    return _core(session).transition(session, ref, to, actor, note)
+
+
+def add_comment(session: Session, ref: str, body: str, actor: Actor, visibility: str = "public") -> CommentInfo:
+    return _core(session).add_comment(session, ref, body, actor, visibility)
+
+
+def remember_thread_key(session: Session, ref: str, key: str) -> None:
+    """Make replies naming ``key`` (a Message-ID the hub sent) land on this ticket."""
+    _core(session).remember_thread_key(session, ref, key)
+
+
+def thread_keys(session: Session, ref: str, *, limit: int = 50) -> list[str]:
+    """Message ids known for the ticket (received and sent), oldest first."""
+    return _core(session).thread_keys(session, ref, limit=limit)
+
+
+def links_of(session: Session, ref: str) -> list[LinkInfo]:
+    return _core(session).links_of(session, ref)
+
+
+def now(session: Session) -> datetime:
+    return _core(session).now(session)
+
+
+def set_timer(
+    session: Session, ref: str, *, plugin: str, name: str, due_at: datetime, data: dict[str, Any] | None = None
+) -> None:
+    """Be told (hook ``timer_fired``) when ``due_at`` comes; setting it again moves it."""
+    _core(session).set_timer(session, ref, plugin=plugin, name=name, due_at=due_at, data=data)
+
+
+def cancel_timers(session: Session, ref: str, *, plugin: str, names: list[str] | None = None) -> None:
+    _core(session).cancel_timers(session, ref, plugin=plugin, names=names)
+
+
+def get_plugin_data(session: Session, ref: str, plugin: str) -> dict[str, Any]:
+    return _core(session).get_plugin_data(session, ref, plugin)
+
+
+def set_plugin_data(session: Session, ref: str, plugin: str, data: dict[str, Any]) -> None:
+    _core(session).set_plugin_data(session, ref, plugin, data)
+
+
+def set_due_times(
+    session: Session, ref: str, *, response_due_at: datetime | None, resolve_due_at: datetime | None
+) -> None:
+    """Record the ticket's service-level due times (shown to agents and the requester)."""
+    _core(session).set_due_times(session, ref, response_due_at=response_due_at, resolve_due_at=resolve_due_at)
+
+
+def plugin_settings(session: Session, plugin: str) -> dict[str, Any]:
+    """A plugin's settings as its schema loads them (defaults filled in)."""
+    return _core(session).plugin_settings(session, plugin)
+
+
+def rate_limit_hit(session: Session, key: str, *, limit: int, window_seconds: float) -> bool:
+    """Count one hit of ``key``; False when it is over ``limit`` in the current window."""
+    return _core(session).rate_limit_hit(session, key, limit=limit, window_seconds=window_seconds)
+
+
+def status_url(session: Session, ref: str) -> str:
+    """The requester's private status link for the ticket (issued on first use)."""
+    return _core(session).status_url(session, ref)
+
+
+def send_mail(
+    session: Session,
+    *,
+    to: list[str],
+    subject: str,
+    body: str = "",
+    ref: str | None = None,
+    template: str | None = None,
+    context: dict[str, Any] | None = None,
+    instance: str | None = None,
+    key: str | None = None,
+    cc: list[str] | None = None,
+) -> bool:
+    """Queue a mail through a mail-capable instance (the ticket's own, else the first);
+    False when no instance can send mail. ``key`` makes it idempotent."""
+    return _core(session).send_mail(
+        session,
+        to=to,
+        subject=subject,
+        body=body,
+        ref=ref,
+        template=template,
+        context=context,
+        instance=instance,
+        key=key,
+        cc=cc,
+    )
+
+
+def speaking_remote(session: Session, ref: str) -> str | None:
+    """The slug of the synced system that speaks to the ticket's requester (its own mail
+    reaches them), or None when the hub does (``requester_conversation``)."""
+    return _core(session).speaking_remote(session, ref)
+
+
+def emit(session: Session, hook: str, ref: str, **kwargs: Any) -> None:
+    """Call a hook a plugin declared (``register_hookspecs``) for a ticket: the SLA plugin
+    announces ``sla_warning`` and ``sla_breached`` so. The core's own hooks are not emittable."""
+    _core(session).emit(session, hook, ref, **kwargs)

@@ -1,0 +1,31 @@
+"""hub.sdk has its own semantic version, and a connector can require one."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import hub.sdk
+from hub.sdk import require
+
+
+def test_the_sdk_has_a_semver_version() -> None:
+    assert re.fullmatch(r"\d+\.\d+\.\d+", hub.sdk.__version__)
+    assert hub.sdk.__version__ == "1.0.0"
+
+
+@pytest.mark.parametrize("minimum", ["1", "1.0", "1.0.0"])
+def test_a_met_requirement_passes(minimum: str) -> None:
+    require(minimum)
+
+
+@pytest.mark.parametrize("minimum", ["1.1", "2.0", "0.9"])
+def test_a_newer_minor_or_another_major_fails_naming_both(minimum: str) -> None:
+    with pytest.raises(ImportError, match=rf"needs hub.sdk {re.escape(minimum)} .* hub.sdk 1\.0\.0"):
+        require(minimum)
+
+
+def test_a_malformed_requirement_says_so() -> None:
+    with pytest.raises(ValueError, match="not a version"):
+        require("one")
