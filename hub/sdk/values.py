@@ -75,7 +75,8 @@ class TicketDraft:
     ``action`` says what the event means:
 
     - ``open``: a problem or change request; makes a ticket, or an occurrence of the
-      open ticket with the same correlation key;
+      open ticket with the same correlation key (last seen within ``correlation_window``,
+      when given);
     - ``comment``: a reply or note on an existing ticket (``ticket_ref`` or
       ``external_id`` names it);
     - ``update``: new field values for a linked ticket (two-way sync);

@@ -8,16 +8,20 @@ not turn a repeat into a comment: the repeat is counted on the keyed ticket.
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hub.hookspecs import hookimpl
 from hub.ingest_batch import ingest_batch
 from hub.instances import build_connector, create_instance
 from hub.models import ConnectorInstance, CorrelationKey, InboundEvent, Ticket
+from hub.pipeline import ingest
 from hub.sdk import ListenerSource, RawEvent, TicketDraft
 from tests.support.plugin_fixtures import post_event, token_instance
 
@@ -173,3 +177,91 @@ def test_a_batch_counts_in_bulk_only_within_the_window(with_plugins: Any, reques
     late = burst(20, "c", 3)
     assert [r.action for r in late] == ["created", "occurrence", "occurrence"]
     assert [(status, count) for _, status, count in tickets(runtime)] == [("new", 5), ("new", 3)]
+
+
+class WindowAlarms(ListenerSource):
+    slug = "walarms"
+    title = "Windowed alarms (tests)"
+    version = "1.0.0"
+    description = "Reads {key, state, reopen, window} payloads."
+
+    def normalize(self, event: Any) -> TicketDraft:
+        payload = event.payload
+        return TicketDraft(action="open" if payload["state"] == "active" else "clear", title=f"Alarm {payload['key']}",
+                           correlation_key=payload["key"], reopen_on_repeat=payload["reopen"],
+                           correlation_window=payload["window"])
+
+
+class WindowAlarmsPlugin:
+    @hookimpl
+    def register_connectors(self) -> list[type]:
+        return [WindowAlarms]
+
+
+bursts = st.lists(st.tuples(
+    st.sampled_from([0, 3, 8, 25]),  # minutes since the burst before
+    st.lists(st.fixed_dictionaries({"key": st.sampled_from(["a", "b"]),
+                                    "state": st.sampled_from(["active", "active", "active", "cleared"]),
+                                    "reopen": st.booleans(), "window": st.sampled_from([None, 300, 600])}),
+             min_size=1, max_size=12)), min_size=1, max_size=5)
+RUNS = itertools.count()
+
+
+def _run(runtime: Any, clock: dict[str, datetime], slug: str, plan: list[tuple[int, list[dict[str, Any]]]],
+         batched: bool) -> tuple[list[Any], list[Any]]:
+    with runtime.db.transaction() as session:
+        instance_id = create_instance(session=session, connector="walarms", slug=slug, enabled=True).id
+    clock["now"], sequence = START, 0
+    for gap, payloads in plan:
+        clock["now"] += timedelta(minutes=gap)
+        raws = []
+        for payload in payloads:
+            sequence += 1
+            raws.append(RawEvent(idempotency_key=f"e{sequence}", payload=payload))
+        with runtime.db.transaction() as session:
+            instance = session.get(ConnectorInstance, instance_id)
+            connector = build_connector(session, instance)
+            if batched:
+                ingest_batch(session=session, instance=instance, connector=connector, raws=raws)
+            else:
+                for raw in raws:
+                    ingest(session=session, instance=instance, connector=connector, raw=raw)
+    with runtime.db.Session() as session:
+        made = list(session.scalars(select(Ticket).where(Ticket.source_instance_id == instance_id)
+                                    .order_by(Ticket.id)))
+        alias = {ticket.ref: f"#{n}" for n, ticket in enumerate(made)}
+        tickets = [(alias[t.ref], t.status, t.occurrence_count) for t in made]
+        events = []
+        for event in session.scalars(select(InboundEvent).where(InboundEvent.instance_id == instance_id)
+                                     .order_by(InboundEvent.id)):
+            reason = event.reason or ""
+            for ref, name in alias.items():
+                reason = reason.replace(ref, name)
+            events.append((event.idempotency_key, event.status, event.action, reason))
+    return tickets, events
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(plan=bursts)
+def test_batched_equals_one_by_one_with_windows(with_plugins: Any, request: Any,
+                                                plan: list[tuple[int, list[dict[str, Any]]]]) -> None:
+    runtime, clock = _window_runtime(with_plugins, request)
+    run = next(RUNS)
+    assert _run(runtime, clock, f"wb-{run}", plan, batched=True) == _run(runtime, clock, f"ws-{run}", plan,
+                                                                          batched=False)
+
+
+_WINDOW_RUNTIMES: dict[int, tuple[Any, dict[str, datetime]]] = {}
+
+
+def _window_runtime(with_plugins: Any, request: Any) -> tuple[Any, dict[str, datetime]]:
+    """One app for all examples (each example uses instances of its own), on a test clock."""
+    key = id(request.node)
+    if key not in _WINDOW_RUNTIMES:
+        _WINDOW_RUNTIMES.clear()
+        with_plugins(WindowAlarmsPlugin())
+        runtime = request.getfixturevalue("runtime")
+        clock = {"now": START}
+        runtime.clock = lambda: clock["now"]
+        _WINDOW_RUNTIMES[key] = runtime, clock
+    return _WINDOW_RUNTIMES[key]
