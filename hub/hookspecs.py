@@ -162,6 +162,11 @@ def correlation_key(draft: TicketDraft, event: EventInfo | None, instance: Insta
     ``draft.correlation_key``, or the instance's ``dedup_key`` template (e.g.
     ``"{site}/{line}/{machine}/{code}"`` filled from ``draft.extra``). The key is
     scoped to the instance by the hub.
+
+    Asked for an ``open`` that names no ticket by a thread or a reference, before its
+    ``external_id`` is looked up: with a key, the key alone decides whether the event
+    repeats a ticket (within ``draft.correlation_window`` of its last sighting, when the
+    draft gives one). Asked for a ``clear`` that names no ticket, by any of those.
     """
 
 

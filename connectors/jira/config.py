@@ -15,8 +15,18 @@ from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as mf
 
 from hub.sdk import secret
-from hub.sdk.sync import AttachmentSettings, ConversationSettings, FieldRule, FieldRuleSchema
-from hub.sdk.write_effects import WriteEffect, WriteEffectSettings
+from hub.sdk.sync import FieldRule
+from hub.sdk.sync_settings import (
+    SyncSettings,
+    base_url_setting,
+    create_remote_setting,
+    field_map_setting,
+    import_since_setting,
+    overlap_setting,
+    page_size_setting,
+    timeout_setting,
+)
+from hub.sdk.write_effects import WriteEffect
 
 OUR_REF = re.compile(r"^(INC|CHG)-\d{6,}$")
 SUMMARY_MAX = 255
@@ -74,9 +84,10 @@ A site's automation (JSM's "transition on comment", say) is declared in its inst
 ``write_effects``."""
 
 
-class JiraConfig(AttachmentSettings, ConversationSettings, WriteEffectSettings):
-    site_url = mf.Url(required=True, require_tld=False, metadata={
-        "title": "Site URL", "description": "e.g. https://example.atlassian.net"})
+class JiraConfig(SyncSettings):
+    """The shared sync settings (hub.sdk.sync_settings), in Jira's words where they differ."""
+
+    site_url = base_url_setting("Site URL", "e.g. https://example.atlassian.net")
     email = mf.Email(required=True, metadata={
         "title": "Account email", "description": "The Atlassian account the hub works as (an agent of the "
         "service project); its own comments are not read back."})
@@ -90,28 +101,23 @@ class JiraConfig(AttachmentSettings, ConversationSettings, WriteEffectSettings):
     change_types = mf.List(mf.String(validate=validate.Length(1, 255)), load_default=list, metadata={
         "title": "Issue types for changes", "description": "Issues of these types are synced as changes "
         "(e.g. Change); empty: changes are not synced."})
-    create_remote = mf.Boolean(load_default=False, metadata={
-        "title": "Create hub tickets in Jira", "description": "Off: only issues that came from Jira are kept "
-        "in step. On: every hub ticket of the synced kinds gets a Jira issue."})
+    create_remote = create_remote_setting("Create hub tickets in Jira", "Off: only issues that came from Jira are "
+                                          "kept in step. On: every hub ticket of the synced kinds gets a Jira "
+                                          "issue.")
     reference_label = mf.String(load_default="itsm-hub-", validate=validate.Regexp(r"^[^\s\"]{1,200}$"), metadata={
         "title": "Reference label prefix", "description": "An issue the hub creates carries the label prefix + "
         "the ticket reference (itsm-hub-INC-000042). Give each hub sharing a Jira site its own prefix."})
-    import_since = mf.DateTime(load_default=None, allow_none=True, metadata={
-        "title": "Import issues updated since", "description": "Empty imports everything on the first poll."})
-    overlap_seconds = mf.Integer(load_default=300, validate=validate.Range(60, 86400), metadata={
-        "title": "Overlap (seconds)", "description": "Each poll re-reads this much before its cursor: JQL "
-        "times have minute precision and the search index lags behind writes. Repeats are recognised by "
-        "issue id and update time."})
+    import_since = import_since_setting("Import issues updated since")
+    overlap_seconds = overlap_setting("Each poll re-reads this much before its cursor: JQL times have minute "
+                                      "precision and the search index lags behind writes. Repeats are recognised "
+                                      "by issue id and update time.", default=300, low=60, high=86400)
     index_settle_seconds = mf.Integer(load_default=30, validate=validate.Range(0, 600), metadata={
         "title": "Search index settle time (seconds)", "description": "A create retried this soon after the "
         "ticket was made waits until then for Jira's search to show an issue made by the lost first try."})
-    timeout_seconds = mf.Integer(load_default=30, validate=validate.Range(1, 300), metadata={
-        "title": "Answer timeout (seconds)", "description": "A call with no answer by then is retried later; "
-        "a create is first looked up by the hub's reference label, so a slow answer never makes two issues."})
-    page_size = mf.Integer(load_default=100, validate=validate.Range(1, 5000), metadata={
-        "title": "Page size", "description": "Issues per search request (Jira may send fewer)."})
-    field_map = mf.List(mf.Nested(FieldRuleSchema), load_default=list, metadata={
-        "title": "Field rules", "description": "Empty uses the defaults (docs/connectors/itsm-jira.md)."})
+    timeout_seconds = timeout_setting("A call with no answer by then is retried later; a create is first looked up "
+                                      "by the hub's reference label, so a slow answer never makes two issues.")
+    page_size = page_size_setting("Issues per search request (Jira may send fewer).", maximum=5000)
+    field_map = field_map_setting("docs/connectors/itsm-jira.md")
 
     @validates_schema
     def check_types(self, data: dict[str, Any], **_: Any) -> None:

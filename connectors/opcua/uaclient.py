@@ -8,7 +8,7 @@ rebuilt, and ConditionRefresh brings back the state of every retained condition.
 That is the OPC UA recovery model for alarms anyway: a server does not replay history,
 it re-sends the current state of whatever is still interesting (Part 9, 4.5).
 
-``acknowledge`` calls a condition's Acknowledge method on a short-lived session.
+``acknowledge`` (connectors.opcua.client) calls a condition's Acknowledge method on a short-lived session.
 """
 
 from __future__ import annotations
@@ -18,13 +18,23 @@ import contextlib
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
-from asyncua import Client, Node, ua
+from asyncua import Client, ua
 from asyncua.common.subscription import OpcEvent, OverflowPolicy, StatusChangeEvent, Subscription
+
+from connectors.opcua.client import acknowledge as acknowledge  # re-exported: its home before the split
+from connectors.opcua.client import close_client, describe_error, make_client, redact_url
+from connectors.opcua.events import (
+    REFRESH_END,
+    REFRESH_NEEDED,
+    REFRESH_START,
+    ConditionEvent,
+    condition_event,
+    field_value,
+    select_clauses,
+    standard_node,
+)
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -32,66 +42,6 @@ _T = TypeVar("_T")
 OnEvent = Callable[["ConditionEvent"], Awaitable[None]]
 OnState = Callable[[str, str], None]
 
-
-@dataclass(frozen=True)
-class ConditionEvent:
-    """One condition event as the server reported it.
-
-    ``refresh`` is True for events delivered between RefreshStart and RefreshEnd of a
-    ConditionRefresh: a re-statement of a retained condition's current state (often
-    with an EventId already seen), not a new transition.
-    """
-
-    event_id: bytes
-    condition_id: str
-    source_name: str
-    severity: int
-    message: str
-    active: bool
-    acked: bool
-    retain: bool
-    time: datetime | None
-    refresh: bool
-
-
-# The select clause, in order. Each field is read from the type that defines it, as
-# Part 4 asks; the ConditionId is not a property but the condition's NodeId attribute,
-# selected with an empty browse path on ConditionType. EventType is the one field
-# beyond ConditionEvent: it tells the refresh markers apart from conditions.
-#
-# There is deliberately no where clause: PLC servers (TwinCAT and Codesys among them,
-# as asyncua notes) reject or mishandle them, and OfType is often implemented without
-# subtypes. Events that are not conditions have no ConditionId and are dropped here.
-_FIELDS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
-    ("event_id", ua.ObjectIds.BaseEventType, ("EventId",)),
-    ("event_type", ua.ObjectIds.BaseEventType, ("EventType",)),
-    ("source_name", ua.ObjectIds.BaseEventType, ("SourceName",)),
-    ("time", ua.ObjectIds.BaseEventType, ("Time",)),
-    ("severity", ua.ObjectIds.BaseEventType, ("Severity",)),
-    ("message", ua.ObjectIds.BaseEventType, ("Message",)),
-    ("condition_id", ua.ObjectIds.ConditionType, ()),
-    ("retain", ua.ObjectIds.ConditionType, ("Retain",)),
-    ("active", ua.ObjectIds.AlarmConditionType, ("ActiveState", "Id")),
-    ("acked", ua.ObjectIds.AcknowledgeableConditionType, ("AckedState", "Id")),
-)
-_INDEX = {name: i for i, (name, _, _) in enumerate(_FIELDS)}
-
-
-def _std(identifier: int) -> ua.NodeId:
-    """A NodeId in namespace 0, from ``ua.ObjectIds``."""
-    # asyncua annotates NodeId's identifier with its wire types (Int32, ...), which
-    # plain ints from ua.ObjectIds do not satisfy for mypy; at runtime they are ints.
-    return ua.NodeId(identifier)  # type: ignore[arg-type]
-
-
-_REFRESH_START = _std(ua.ObjectIds.RefreshStartEventType)
-_REFRESH_END = _std(ua.ObjectIds.RefreshEndEventType)
-# Both mean "your picture may be incomplete": the server asks for a refresh, or its
-# queue for our monitored item overflowed and dropped events.
-_REFRESH_NEEDED = (
-    _std(ua.ObjectIds.RefreshRequiredEventType),
-    _std(ua.ObjectIds.EventQueueOverflowEventType),
-)
 
 # How often the consumer wakes without events to notice a subscription that asyncua
 # re-created behind our back (its stale-subscription watchdog); the new one needs a
@@ -122,85 +72,6 @@ class _CallerError(Exception):
         self.error = error
 
 
-def _redact(url: str) -> str:
-    # URLs may carry user:password@; never let them reach logs or on_state.
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _select_clauses() -> list[ua.SimpleAttributeOperand]:
-    clauses = []
-    for _name, type_id, path in _FIELDS:
-        op = ua.SimpleAttributeOperand()
-        op.TypeDefinitionId = _std(type_id)
-        op.BrowsePath = [ua.QualifiedName(part, 0) for part in path]
-        op.AttributeId = ua.AttributeIds.Value if path else ua.AttributeIds.NodeId
-        clauses.append(op)
-    return clauses
-
-
-def _value(fields: list[ua.Variant], name: str) -> Any:
-    index = _INDEX[name]
-    if index >= len(fields) or fields[index] is None:
-        return None
-    return fields[index].Value
-
-
-def _condition_event(fields: list[ua.Variant], refresh: bool) -> ConditionEvent | None:
-    condition_id = _value(fields, "condition_id")
-    if not isinstance(condition_id, ua.NodeId) or condition_id.is_null():
-        return None  # not a condition: nothing the hub could track or acknowledge
-    message = _value(fields, "message")
-    acked = _value(fields, "acked")
-    time = _value(fields, "time")
-    return ConditionEvent(
-        event_id=bytes(_value(fields, "event_id") or b""),
-        condition_id=condition_id.to_string(),
-        source_name=_value(fields, "source_name") or "",
-        severity=int(_value(fields, "severity") or 0),
-        message=(message.Text if isinstance(message, ua.LocalizedText) else message) or "",
-        active=bool(_value(fields, "active")),
-        # A condition without AckedState (plain ConditionType) has nothing to
-        # acknowledge, so nothing is outstanding.
-        acked=True if acked is None else bool(acked),
-        retain=bool(_value(fields, "retain")),
-        time=time if isinstance(time, datetime) else None,
-        refresh=refresh,
-    )
-
-
-def _make_client(url: str, username: str | None, password: str | None, timeout: float) -> Client:
-    client = Client(url, timeout=timeout)
-    # One minute, not asyncua's hour: every reconnect and every acknowledge opens a
-    # new session, and a PLC with a handful of session slots must not keep our dead
-    # ones for long.
-    client.session_timeout = 60_000
-    if username is not None:
-        client.set_user(username)
-        if password is not None:
-            client.set_password(password)
-    return client
-
-
-async def _close(client: Client, timeout: float) -> None:
-    # Best effort: after a lost connection there is nobody to say goodbye to, and a
-    # failure here must not hide the reason we are closing.
-    try:
-        await asyncio.wait_for(client.disconnect(), timeout)
-    except Exception as exc:
-        log.debug("disconnect from %s: %s", _redact(client.server_url.geturl()), _describe(exc))
-
-
 class _ConditionStream:
     def __init__(
         self,
@@ -216,7 +87,7 @@ class _ConditionStream:
         request_timeout: float,
     ) -> None:
         self.url = url
-        self.safe_url = _redact(url)
+        self.safe_url = redact_url(url)
         self.source_node = source_node
         self.username = username
         self.password = password
@@ -261,7 +132,7 @@ class _ConditionStream:
                 # timeouts, Bad status codes (BadUserAccessDenied, BadNodeIdUnknown,
                 # ...), and whatever else asyncua raises. A connector that dies on an
                 # unforeseen exception stops delivering alarms, so retry and say why.
-                self.report("error", f"{_describe(exc)}; retrying in {delay:g}s")
+                self.report("error", f"{describe_error(exc)}; retrying in {delay:g}s")
             if await self.sleep(delay):
                 return
             delay = min(delay * 2, reconnect_max)
@@ -294,10 +165,10 @@ class _ConditionStream:
         lost = asyncio.Event()
         self.lost_reason = "connection lost"
         self.in_refresh = self.refresh_pending = False
-        client = _make_client(self.url, self.username, self.password, self.request_timeout)
+        client = make_client(self.url, self.username, self.password, self.request_timeout)
 
         async def connection_lost(exc: Exception) -> None:
-            self.lost_reason = f"connection lost: {_describe(exc)}"
+            self.lost_reason = f"connection lost: {describe_error(exc)}"
             lost.set()
 
         client.connection_lost_callback = connection_lost
@@ -311,7 +182,7 @@ class _ConditionStream:
             await self.consume(client, sub, lost)
         finally:
             if self.needs_close:
-                await _close(client, 2 * self.request_timeout)
+                await close_client(client, 2 * self.request_timeout)
 
     async def subscribe(self, client: Client) -> Subscription:
         try:
@@ -338,7 +209,7 @@ class _ConditionStream:
         sub = await client.create_subscription(
             params, queue_maxsize=self.max_pending, overflow=OverflowPolicy.DISCONNECT
         )
-        evfilter = ua.EventFilter(SelectClauses=_select_clauses())
+        evfilter = ua.EventFilter(SelectClauses=select_clauses())
         await sub.subscribe_events(client.get_node(self.source_node), evfilter=evfilter, queuesize=_SERVER_QUEUE)
         return sub
 
@@ -348,14 +219,14 @@ class _ConditionStream:
             return
         try:
             await client.get_node(ua.ObjectIds.ConditionType).call_method(
-                _std(ua.ObjectIds.ConditionType_ConditionRefresh),
+                standard_node(ua.ObjectIds.ConditionType_ConditionRefresh),
                 ua.Variant(sub.subscription_id, ua.VariantType.UInt32),
             )
         except ua.UaStatusCodeError as exc:
             # The stream still works without it; the caller just lacks the state of
             # alarms raised before we connected. Say so rather than reconnect forever
             # against a server that does not implement refresh.
-            self.report("error", f"ConditionRefresh failed: {_describe(exc)}; streaming new events only")
+            self.report("error", f"ConditionRefresh failed: {describe_error(exc)}; streaming new events only")
 
     async def consume(self, client: Client, sub: Subscription, lost: asyncio.Event) -> None:
         subscription_id = sub.subscription_id
@@ -417,21 +288,21 @@ class _ConditionStream:
         if not isinstance(item, OpcEvent):
             return
         fields = item.event.event_fields or []
-        event_type = _value(fields, "event_type")
-        if event_type == _REFRESH_START:
+        event_type = field_value(fields, "event_type")
+        if event_type == REFRESH_START:
             self.in_refresh = True
             return
-        if event_type == _REFRESH_END:
+        if event_type == REFRESH_END:
             self.in_refresh = False
             if self.refresh_pending:
                 self.refresh_pending = False
                 await self.refresh(client, sub)
             return
-        if event_type in _REFRESH_NEEDED:
+        if event_type in REFRESH_NEEDED:
             log.info("OPC UA %s: server asked for a refresh (%s)", self.safe_url, event_type.to_string())
             await self.refresh(client, sub)
             return
-        event = _condition_event(fields, self.in_refresh)
+        event = condition_event(fields, self.in_refresh)
         if event is None or self.stop.is_set():
             return
         try:
@@ -477,7 +348,7 @@ async def stream_conditions(
     if password is not None and username is None:
         raise ValueError("a password needs a username")
     # Parse now: a malformed NodeId is configuration, not something a retry will fix.
-    source = ua.NodeId.from_string(source_node) if source_node else _std(ua.ObjectIds.Server)
+    source = ua.NodeId.from_string(source_node) if source_node else standard_node(ua.ObjectIds.Server)
     stream = _ConditionStream(
         url, source, username, password, on_event, stop, on_state, publishing_interval, max_pending, request_timeout
     )
@@ -487,38 +358,3 @@ async def stream_conditions(
         stream.report("disconnected", "stopped" if stop.is_set() else "stream ended")
 
 
-async def acknowledge(
-    url: str,
-    condition_id: str,
-    event_id: bytes,
-    comment: str,
-    *,
-    username: str | None = None,
-    password: str | None = None,
-    timeout: float = 10,
-) -> None:
-    """Acknowledge the condition event ``event_id`` of ``condition_id`` with ``comment``.
-
-    Calls AcknowledgeableConditionType.Acknowledge on the condition object, the way
-    Part 9 defines it (well-known method id, condition as the object). Server refusals
-    raise ``asyncua.ua.UaStatusCodeError`` subclasses, e.g.
-    ``BadConditionBranchAlreadyAcked`` (someone was faster: usually fine) or
-    ``BadEventIdUnknown`` (the event is from an occurrence the server has forgotten).
-    """
-    node_id = ua.NodeId.from_string(condition_id)
-    client = _make_client(url, username, password, timeout)
-    try:
-        await client.connect()
-    except asyncio.CancelledError:
-        # A failed connect() cleans up after itself, a cancelled one does not.
-        await _close(client, timeout)
-        raise
-    try:
-        condition: Node = client.get_node(node_id)
-        await condition.call_method(
-            _std(ua.ObjectIds.AcknowledgeableConditionType_Acknowledge),
-            ua.Variant(event_id, ua.VariantType.ByteString),
-            ua.Variant(ua.LocalizedText(comment), ua.VariantType.LocalizedText),
-        )
-    finally:
-        await _close(client, timeout)

@@ -10,8 +10,18 @@ from marshmallow import ValidationError, validate, validates, validates_schema
 from marshmallow import fields as mf
 
 from hub.sdk import secret
-from hub.sdk.sync import AttachmentSettings, ConversationSettings, FieldRule, FieldRuleSchema
-from hub.sdk.write_effects import PUBLIC_FILE, REPLY, WriteEffect, WriteEffectSettings
+from hub.sdk.sync import FieldRule
+from hub.sdk.sync_settings import (
+    LoginOrTokenSettings,
+    base_url_setting,
+    create_remote_setting,
+    field_map_setting,
+    import_since_setting,
+    overlap_setting,
+    page_size_setting,
+    timeout_setting,
+)
+from hub.sdk.write_effects import PUBLIC_FILE, REPLY, WriteEffect
 
 RT_TIME = "%Y-%m-%d %H:%M:%S"
 """How TicketSQL takes a date: no zone (RT reads it in the API user's time zone)."""
@@ -70,9 +80,12 @@ WRITABLE = frozenset({"Subject", "Status", "Priority", "InitialPriority", "Final
                       "Due", "TimeEstimated", "TimeWorked", "TimeLeft"})
 
 
-class RTConfig(AttachmentSettings, ConversationSettings, WriteEffectSettings):
-    url = mf.Url(required=True, require_tld=False, metadata={
-        "title": "RT URL", "description": "The web root, e.g. https://rt.example.com; REST2 is under /REST/2.0."})
+class RTConfig(LoginOrTokenSettings):
+    """The shared sync settings (hub.sdk.sync_settings), in RT's words where they differ."""
+
+    login_or_token = ("Give an auth token, or a user name and password.", "token")
+
+    url = base_url_setting("RT URL", "The web root, e.g. https://rt.example.com; REST2 is under /REST/2.0.")
     token = secret(load_default="", title="Auth token", description="An RT auth token (Settings > Auth Tokens), "
                    "sent as 'Authorization: token ...'.")
     username = mf.String(load_default="", metadata={
@@ -85,24 +98,20 @@ class RTConfig(AttachmentSettings, ConversationSettings, WriteEffectSettings):
         "title": "Queue", "description": "The RT queue kept in step with the hub."})
     kind = mf.String(load_default="incident", validate=validate.OneOf(("incident", "change")), metadata={
         "title": "Hub ticket kind", "description": "What the queue's tickets are in the hub: incident or change."})
-    create_remote = mf.Boolean(load_default=False, metadata={
-        "title": "Create hub tickets in RT", "description": "Off: only tickets that came from RT are kept in "
-        "step. On: every hub ticket of this kind also gets an RT ticket in the queue."})
-    import_since = mf.DateTime(load_default=None, allow_none=True, metadata={
-        "title": "Import tickets updated since", "description": "Empty imports the whole queue on the first poll."})
-    overlap_seconds = mf.Integer(load_default=120, validate=validate.Range(1, 3600), metadata={
-        "title": "Overlap (seconds)", "description": "Each poll re-reads this much before its cursor, for changes "
-        "committed late; repeats are recognised by ticket id and LastUpdated."})
+    create_remote = create_remote_setting("Create hub tickets in RT", "Off: only tickets that came from RT are kept "
+                                          "in step. On: every hub ticket of this kind also gets an RT ticket in the "
+                                          "queue.")
+    import_since = import_since_setting("Import tickets updated since",
+                                        "Empty imports the whole queue on the first poll.")
+    overlap_seconds = overlap_setting("Each poll re-reads this much before its cursor, for changes committed late; "
+                                      "repeats are recognised by ticket id and LastUpdated.", low=1)
     timezone = mf.String(load_default="UTC", metadata={
         "title": "Time zone of the RT user", "description": "RT reads the dates in a search in the API user's "
         "time zone (its Preferences, else the site's $Timezone), e.g. Europe/Berlin."})
-    timeout_seconds = mf.Integer(load_default=30, validate=validate.Range(1, 300), metadata={
-        "title": "Answer timeout (seconds)", "description": "A call with no answer by then is retried later; a "
-        "create first searches for the hub's reference, so a slow answer never makes two tickets."})
-    page_size = mf.Integer(load_default=100, validate=validate.Range(1, 100), metadata={
-        "title": "Page size", "description": "Tickets per search page (REST2 allows at most 100)."})
-    field_map = mf.List(mf.Nested(FieldRuleSchema), load_default=list, metadata={
-        "title": "Field rules", "description": "Empty uses the defaults (docs/connectors/itsm-rt.md)."})
+    timeout_seconds = timeout_setting("A call with no answer by then is retried later; a create first searches for "
+                                      "the hub's reference, so a slow answer never makes two tickets.")
+    page_size = page_size_setting("Tickets per search page (REST2 allows at most 100).", maximum=100)
+    field_map = field_map_setting("docs/connectors/itsm-rt.md")
 
     @validates("timezone")
     def check_timezone(self, value: str, **_: Any) -> None:
@@ -122,8 +131,7 @@ class RTConfig(AttachmentSettings, ConversationSettings, WriteEffectSettings):
                 raise ValidationError(f"{remote} cannot be written through REST2: give it direction 'in'.")
 
     @validates_schema
-    def check_auth(self, data: dict[str, Any], **_: Any) -> None:
-        if not data.get("token") and not (data.get("username") and data.get("password")):
-            raise ValidationError("Give an auth token, or a user name and password.", "token")
-        if not (data.get("rt_user") or data.get("username")):
+    def check_rt_user(self, data: dict[str, Any], **_: Any) -> None:
+        # Only once a token is given (a login names the user): one error at a time, as before.
+        if data.get("token") and not (data.get("rt_user") or data.get("username")):
             raise ValidationError("Name the RT user the token belongs to.", "rt_user")

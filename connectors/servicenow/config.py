@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as mf
+from marshmallow import validate
 
 from hub.sdk import secret
-from hub.sdk.sync import AttachmentSettings, ConversationSettings, FieldRule, FieldRuleSchema
-from hub.sdk.write_effects import NOTE, REPLY, WriteEffect, WriteEffectSettings
+from hub.sdk.sync import FieldRule
+from hub.sdk.sync_settings import (
+    LoginOrTokenSettings,
+    base_url_setting,
+    create_remote_setting,
+    field_map_setting,
+    import_since_setting,
+    overlap_setting,
+    page_size_setting,
+    timeout_setting,
+)
+from hub.sdk.write_effects import NOTE, REPLY, WriteEffect
 
 TABLES = {"incident": "incident", "change_request": "change"}
 TABLE_OF_KIND = {kind: table for table, kind in TABLES.items()}
@@ -46,9 +55,12 @@ Progress. The PATCH that adds the entry answers with the record as the rules lef
 the effect counts only where it was seen: a site without such a rule loses nothing."""
 
 
-class ServiceNowConfig(AttachmentSettings, ConversationSettings, WriteEffectSettings):
-    instance_url = mf.Url(required=True, require_tld=False, metadata={
-        "title": "Instance URL", "description": "e.g. https://example.service-now.com"})
+class ServiceNowConfig(LoginOrTokenSettings):
+    """The shared sync settings (hub.sdk.sync_settings), in ServiceNow's words where they differ."""
+
+    login_or_token = ("Give a user name and password, or an OAuth access token.", "username")
+
+    instance_url = base_url_setting("Instance URL", "e.g. https://example.service-now.com")
     username = mf.String(load_default="", metadata={
         "title": "User name", "description": "An integration user with the itil and rest_api_explorer roles."})
     password = secret(load_default="", title="Password", description="The integration user's password.")
@@ -59,23 +71,12 @@ class ServiceNowConfig(AttachmentSettings, ConversationSettings, WriteEffectSett
     tables = mf.List(mf.String(validate=validate.OneOf(tuple(TABLES))), load_default=lambda: ["incident"],
                      validate=validate.Length(min=1),
                      metadata={"title": "Tables", "description": "incident, change_request or both."})
-    create_remote = mf.Boolean(load_default=False, metadata={
-        "title": "Create hub tickets in ServiceNow", "description": "Off: only records that came from "
-        "ServiceNow are kept in step. On: every hub ticket of these kinds gets a ServiceNow record."})
-    import_since = mf.DateTime(load_default=None, allow_none=True, metadata={
-        "title": "Import records updated since", "description": "Empty imports everything on the first poll."})
-    overlap_seconds = mf.Integer(load_default=120, validate=validate.Range(0, 3600), metadata={
-        "title": "Overlap (seconds)", "description": "Each poll re-reads this much before its cursor, for "
-        "records committed late; repeats are recognised by sys_id and sys_mod_count."})
-    timeout_seconds = mf.Integer(load_default=30, validate=validate.Range(1, 300), metadata={
-        "title": "Answer timeout (seconds)", "description": "A call with no answer by then is retried later; "
-        "a create is first looked up by the hub's reference, so a slow answer never makes two records."})
-    page_size = mf.Integer(load_default=200, validate=validate.Range(1, 1000), metadata={
-        "title": "Page size", "description": "Records per request."})
-    field_map = mf.List(mf.Nested(FieldRuleSchema), load_default=list, metadata={
-        "title": "Field rules", "description": "Empty uses the defaults (docs/connectors/itsm.md)."})
-
-    @validates_schema
-    def check_auth(self, data: dict[str, Any], **_: Any) -> None:
-        if not data.get("token") and not (data.get("username") and data.get("password")):
-            raise ValidationError("Give a user name and password, or an OAuth access token.", "username")
+    create_remote = create_remote_setting("Create hub tickets in ServiceNow", "Off: only records that came from "
+                                          "ServiceNow are kept in step. On: every hub ticket of these kinds gets a "
+                                          "ServiceNow record.")
+    import_since = import_since_setting()
+    overlap_seconds = overlap_setting("Each poll re-reads this much before its cursor, for records committed late; "
+                                      "repeats are recognised by sys_id and sys_mod_count.")
+    timeout_seconds = timeout_setting()
+    page_size = page_size_setting(default=200)
+    field_map = field_map_setting()

@@ -35,49 +35,57 @@ def check(config: dict[str, Any], raw: dict[str, Any], uploads: dict[str, Upload
     for spec in config["fields"]:
         name, kind = spec["name"], spec["type"]
         if kind == "file":
-            upload = uploads.get(name)
-            if upload is None or not upload.data:
-                if spec["required"]:
-                    out.errors[name] = "Choose a file."
-                continue
-            if len(upload.data) > config["max_file_bytes"]:
-                out.errors[name] = f"The file is larger than {config['max_file_bytes'] // 1_000_000 or 1} MB."
-            elif upload.content_type not in config["file_types"]:
-                out.errors[name] = f"Files of type {upload.content_type or 'unknown'} are not accepted."
-            else:
-                out.files.append({"field": name, "filename": upload.filename[:200] or "upload",
-                                  "content_type": upload.content_type,
-                                  "data": base64.b64encode(upload.data).decode()})
-            continue
-        value = raw.get(name)
-        if kind == "checkbox":
-            out.values[name] = value in (True, "on", "true", "yes", "1")
+            _check_file(config, spec, uploads.get(name), out)
+        elif kind == "checkbox":
+            out.values[name] = raw.get(name) in (True, "on", "true", "yes", "1")
             if spec["required"] and not out.values[name]:
                 out.errors[name] = "Tick this box to go on."
-            continue
-        text = value.strip() if isinstance(value, str) else "" if value is None else None
-        if text is None:
-            out.errors[name] = "Send text here."
-            continue
-        if first_unstorable(text):
-            out.errors[name] = "This text contains characters that cannot be stored."
-            continue
-        if not text:
-            if spec["required"]:
-                out.errors[name] = "Please fill this in."
-            continue
-        limit = spec.get("max_length") or DEFAULT_MAX[kind]
-        if len(text) > limit:
-            out.errors[name] = f"At most {limit} characters."
-        elif kind == "email" and not EMAIL.match(text):
-            out.errors[name] = "Enter an email address like name@example.org."
-        elif kind == "select" and text not in spec["options"]:
-            out.errors[name] = "Choose one of the options."
-        elif kind == "date" and not _is_date(text):
-            out.errors[name] = "Enter a date like 2026-11-23."
         else:
-            out.values[name] = text
+            _check_text(spec, raw.get(name), out)
     return out
+
+
+def _check_file(config: dict[str, Any], spec: dict[str, Any], upload: Upload | None, out: Checked) -> None:
+    """An upload within the size and type limits goes with the event, base64-encoded."""
+    name = spec["name"]
+    if upload is None or not upload.data:
+        if spec["required"]:
+            out.errors[name] = "Choose a file."
+        return
+    if len(upload.data) > config["max_file_bytes"]:
+        out.errors[name] = f"The file is larger than {config['max_file_bytes'] // 1_000_000 or 1} MB."
+    elif upload.content_type not in config["file_types"]:
+        out.errors[name] = f"Files of type {upload.content_type or 'unknown'} are not accepted."
+    else:
+        out.files.append({"field": name, "filename": upload.filename[:200] or "upload",
+                          "content_type": upload.content_type, "data": base64.b64encode(upload.data).decode()})
+
+
+def _check_text(spec: dict[str, Any], value: Any, out: Checked) -> None:
+    """A text, email, select or date field: storable, present if required, within its limit and form."""
+    name, kind = spec["name"], spec["type"]
+    text = value.strip() if isinstance(value, str) else "" if value is None else None
+    if text is None:
+        out.errors[name] = "Send text here."
+        return
+    if first_unstorable(text):
+        out.errors[name] = "This text contains characters that cannot be stored."
+        return
+    if not text:
+        if spec["required"]:
+            out.errors[name] = "Please fill this in."
+        return
+    limit = spec.get("max_length") or DEFAULT_MAX[kind]
+    if len(text) > limit:
+        out.errors[name] = f"At most {limit} characters."
+    elif kind == "email" and not EMAIL.match(text):
+        out.errors[name] = "Enter an email address like name@example.org."
+    elif kind == "select" and text not in spec["options"]:
+        out.errors[name] = "Choose one of the options."
+    elif kind == "date" and not _is_date(text):
+        out.errors[name] = "Enter a date like 2026-11-23."
+    else:
+        out.values[name] = text
 
 
 def _is_date(text: str) -> bool:

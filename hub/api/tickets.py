@@ -64,8 +64,20 @@ def _with_etag(session: Session, ticket: Ticket, status: int = 200) -> tuple[dic
 
 def make_blueprint(kind: str) -> Blueprint:
     plural = PLURAL[kind]
-    create_schema, patch_schema = SCHEMAS[kind]
     bp = Blueprint(plural, __name__, url_prefix=f"/api/v1/{plural}", description=f"{plural.capitalize()}.")
+    _add_list_routes(bp, kind)
+    _add_item_routes(bp, kind)
+    _add_comment_routes(bp, kind)
+    _add_file_routes(bp, kind)
+    if kind == "change":
+        _add_approval_routes(bp, kind)
+    return bp
+
+
+def _add_list_routes(bp: Blueprint, kind: str) -> None:
+    """The list with its filters, and opening a new one."""
+    plural = PLURAL[kind]
+    create_schema = SCHEMAS[kind][0]
 
     @bp.route("")
     class TicketCollection(MethodView):
@@ -123,6 +135,11 @@ def make_blueprint(kind: str) -> Blueprint:
             headers["Location"] = body["url"]
             return body, 201, headers
 
+
+def _add_item_routes(bp: Blueprint, kind: str) -> None:
+    """One ticket: read it, change its fields, move it to another state."""
+    patch_schema = SCHEMAS[kind][1]
+
     @bp.route("/<ref>")
     class TicketItem(MethodView):
         @requires("tickets:read")
@@ -160,6 +177,10 @@ def make_blueprint(kind: str) -> Blueprint:
                                           expected_version=expected_version())
             return _with_etag(session, ticket)
 
+
+def _add_comment_routes(bp: Blueprint, kind: str) -> None:
+    """A ticket's comments and its audit trail."""
+
     @bp.route("/<ref>/comments")
     class Comments(MethodView):
         @requires("tickets:read")
@@ -191,6 +212,10 @@ def make_blueprint(kind: str) -> Blueprint:
         with reading() as session:
             ticket = _visible(tickets.get_ticket(session, ref, kind=kind))
             return audit.history(session, ticket.id, after_id=args.get("after"), limit=args["limit"])
+
+
+def _add_file_routes(bp: Blueprint, kind: str) -> None:
+    """A ticket's files: list, upload, download."""
 
     @bp.route("/<ref>/attachments")
     class Attachments(MethodView):
@@ -231,26 +256,26 @@ def make_blueprint(kind: str) -> Blueprint:
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
-    if kind == "change":
 
-        @bp.route("/<ref>/approvals")
-        class Approvals(MethodView):
-            @requires("tickets:read")
-            @bp.response(200, ApprovalSchema(many=True))
-            def get(self, ref: str) -> Any:
-                with reading() as session:
-                    ticket = _visible(tickets.get_ticket(session, ref, kind=kind))
-                    return approvals.list_approvals(session, ticket.id)
+def _add_approval_routes(bp: Blueprint, kind: str) -> None:
+    """A change's approvals: list them, approve or reject."""
 
-            @requires("tickets:write")
-            @bp.arguments(ApprovalInSchema)
-            @bp.response(201, ApprovalSchema)
-            def post(self, data: dict[str, Any], ref: str) -> Any:
-                """Approve or reject a change in assessment; the change moves accordingly."""
-                with unit_of_work() as session:
-                    ticket = tickets.get_ticket(session, ref, kind=kind, for_update=True)
-                    return approvals.decide(session=session, ticket=ticket, decision=data["decision"],
-                                            comment=data["comment"], actor=actor(),
-                                            expected_version=expected_version())
+    @bp.route("/<ref>/approvals")
+    class Approvals(MethodView):
+        @requires("tickets:read")
+        @bp.response(200, ApprovalSchema(many=True))
+        def get(self, ref: str) -> Any:
+            with reading() as session:
+                ticket = _visible(tickets.get_ticket(session, ref, kind=kind))
+                return approvals.list_approvals(session, ticket.id)
 
-    return bp
+        @requires("tickets:write")
+        @bp.arguments(ApprovalInSchema)
+        @bp.response(201, ApprovalSchema)
+        def post(self, data: dict[str, Any], ref: str) -> Any:
+            """Approve or reject a change in assessment; the change moves accordingly."""
+            with unit_of_work() as session:
+                ticket = tickets.get_ticket(session, ref, kind=kind, for_update=True)
+                return approvals.decide(session=session, ticket=ticket, decision=data["decision"],
+                                        comment=data["comment"], actor=actor(),
+                                        expected_version=expected_version())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, update
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
 from hub.ingest.event_store import event_key, store_events
+from hub.ingest.occurrences import correlation_window_of, last_sighting
 from hub.ingest.pipeline import IngestResult, enrich, instance_info_of, process_event
 from hub.ingest.storable import storable
 from hub.models import InboundEvent
@@ -34,6 +36,7 @@ class _Candidate:
     info: EventInfo
     key: str
     draft: TicketDraft
+    window: timedelta | None = None
 
 
 def ingest_batch(*, session: Session, instance: Any, connector: Any, raws: list[RawEvent]) -> list[IngestResult]:
@@ -75,7 +78,8 @@ def ingest_batch(*, session: Session, instance: Any, connector: Any, raws: list[
             if candidate.key not in holders:
                 holders[candidate.key] = correlate.peek_key(session, candidate.key)
             holder = holders[candidate.key]
-            if holder is not None and correlate.is_open(holder.ticket):
+            if holder is not None and correlate.is_open(holder.ticket) and \
+                    _within_window(candidate, holder, pending.get(candidate.key), now):
                 pending[candidate.key].append(candidate)
                 continue
         flush()
@@ -122,7 +126,27 @@ def _candidate(session: Session, info: EventInfo, view: InstanceInfo, connector:
     raw_key = plugins.hook.correlation_key(draft=draft, event=info, instance=view)
     if not raw_key:
         return None
-    return _Candidate(info=info, key=correlate.scoped_key(view.id, str(raw_key)), draft=draft)
+    try:
+        window = correlation_window_of(draft)
+    except ValueError:
+        return None  # the per-event path quarantines it with the reason
+    return _Candidate(info=info, key=correlate.scoped_key(view.id, str(raw_key)), draft=draft, window=window)
+
+
+def _within_window(candidate: _Candidate, holder: correlate.Target, run: list[_Candidate] | None,
+                   now: datetime) -> bool:
+    """Whether the repeat still counts on its key's ticket: the ticket's last sighting is the
+    last repeat waiting in this burst, if any, as one-by-one ingest would have recorded it."""
+    if candidate.window is None:
+        return True
+    if run:
+        last = run[-1].draft.occurred_at or now
+        last = last if last.tzinfo is not None else last.replace(tzinfo=UTC)
+    else:
+        last = last_sighting(holder.ticket)
+    at = candidate.draft.occurred_at or now
+    at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return at - last <= candidate.window
 
 
 def _count(session: Session, targets: dict[str, correlate.Target | None], runs: dict[str, list[_Candidate]],

@@ -35,11 +35,7 @@ class _TextMaker(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.script_depth:
             return
-        if self.dropping:
-            if tag not in _VOID:
-                self.dropping.append(tag)
-            return
-        if tag in _DROPPED:
+        if self.dropping or tag in _DROPPED:
             if tag not in _VOID:
                 self.dropping.append(tag)
             return
@@ -47,6 +43,10 @@ class _TextMaker(HTMLParser):
             self.script_depth = 1
             self.out.append("\n<script>")
             return
+        self._open(tag, dict(attrs))
+
+    def _open(self, tag: str, attrs: dict[str, str | None]) -> None:
+        """The text an opening tag stands for: a line break, a list bullet, a cell gap, ..."""
         if tag == "br":
             self.out.append("\n")
         elif tag == "li":
@@ -60,11 +60,9 @@ class _TextMaker(HTMLParser):
             if tag == "hr":
                 self.out.append("----\n")
         elif tag == "a":
-            self.links.append(dict(attrs).get("href"))
-        elif tag == "img":
-            alt = dict(attrs).get("alt")
-            if alt:
-                self.out.append(f"[{alt}]")
+            self.links.append(attrs.get("href"))
+        elif tag == "img" and attrs.get("alt"):
+            self.out.append(f"[{attrs['alt']}]")
 
     def handle_endtag(self, tag: str) -> None:
         if self.script_depth:

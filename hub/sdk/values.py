@@ -7,7 +7,7 @@ tracker through hub.sdk.tracker.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 TITLE_MAX = 500
@@ -75,7 +75,8 @@ class TicketDraft:
     ``action`` says what the event means:
 
     - ``open``: a problem or change request; makes a ticket, or an occurrence of the
-      open ticket with the same correlation key;
+      open ticket with the same correlation key (last seen within ``correlation_window``,
+      when given);
     - ``comment``: a reply or note on an existing ticket (``ticket_ref`` or
       ``external_id`` names it);
     - ``update``: new field values for a linked ticket (two-way sync);
@@ -121,7 +122,13 @@ class TicketDraft:
     external_url: str | None = None
     external_version: str | None = None
     correlation_key: str | None = None
-    """Repeats with the same key attach to one open ticket as occurrences."""
+    """Repeats with the same key attach to one open ticket as occurrences. With a key, the
+    draft's own ``external_id`` does not name the ticket: the key decides (a new ticket is
+    linked to ``external_id``; a repeat is counted and adds no link)."""
+    correlation_window: timedelta | float | None = None
+    """How long after the keyed ticket's last sighting a repeat still counts on it, as a
+    timedelta or seconds (``timedelta(minutes=30)``: "within 30 minutes of the last
+    sighting"); a later repeat opens a new ticket, which then holds the key. None: no limit."""
     reopen_on_repeat: bool = True
     """When the keyed ticket is resolved: reopen it (True) or open a new one (False)."""
     clear_policy: str = "resolve"

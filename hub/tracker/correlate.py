@@ -149,6 +149,24 @@ def bind_key(session: Session, key: str, ticket_id: int) -> None:
     session.execute(update(CorrelationKey).where(CorrelationKey.key == key).values(ticket_id=ticket_id))
 
 
+def take_over_key(session: Session, key: str, from_ticket_id: int, *, reopen: bool) -> bool:
+    """Take a key from the ticket holding it (its correlation window passed) for a new ticket.
+
+    True when this transaction now owns the key (the caller makes the ticket and calls
+    :func:`bind_key`); False when a concurrent event took it first. On PostgreSQL that
+    one's row lock makes this wait, and the condition then finds the key moved on.
+    """
+    moved = session.execute(update(CorrelationKey).where(CorrelationKey.key == key,
+                                                         CorrelationKey.ticket_id == from_ticket_id)
+                            .values(ticket_id=None, reopen=reopen))
+    return bool(getattr(moved, "rowcount", 0))
+
+
+def is_linked(session: Session, instance_id: int, external_id: str) -> bool:
+    """Whether a ticket is already linked to ``external_id`` of this instance."""
+    return session.scalar(_LINK_EXISTS, {"instance_id": instance_id, "external_id": external_id}) is not None
+
+
 def release_key(session: Session, key: str) -> None:
     session.execute(delete(CorrelationKey).where(CorrelationKey.key == key))
 

@@ -1,0 +1,41 @@
+"""The pieces every way of applying a draft shares: its files, and the reason it records.
+
+The pipeline (hub.ingest.pipeline), the repeats of a correlation key
+(hub.ingest.occurrences) and the events on a ticket they name (hub.ingest.known_tickets)
+answer with an :class:`Outcome` (hub.tracker.outcome, where the sync engine finds it too);
+the stored event records it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub.models import Ticket
+from hub.sdk.actors import Actor
+from hub.sdk.values import TicketDraft
+from hub.tracker.outcome import Outcome as Outcome  # re-exported: every way of applying a draft answers with it
+
+
+def joined(*reasons: str | None) -> str | None:
+    """Why the event went where it did, and what the connector noted while reading it."""
+    return " ".join(reason for reason in reasons if reason) or None
+
+
+def attach_files(session: Session, draft: TicketDraft, ticket: Ticket, event: Any, actor: Actor,
+                 comment_id: int | None) -> list[str]:
+    """Keep the draft's files; one that breaks a limit is skipped and named in the result."""
+    from hub.sdk.tracker_errors import ValidationFailed
+    from hub.tracker.attachments import store_attachment
+
+    skipped: list[str] = []
+    for item in draft.attachments:
+        try:
+            store_attachment(session, ticket=ticket, filename=item.filename, content_type=item.content_type,
+                             data=item.data, comment_id=comment_id, event_id=getattr(event, "id", None),
+                             inline=item.inline, content_id=item.content_id, actor=actor,
+                             visibility="internal" if draft.comment_visibility == "internal" else "public")
+        except ValidationFailed as exc:
+            skipped.extend(message for messages in exc.errors.values() for message in messages)
+    return skipped
