@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from hub.sdk.actors import Actor
     from hub.sdk.connector import Connector
     from hub.sdk.values import AttachmentInfo, CommentInfo, EventInfo, InstanceInfo, TicketDraft, TicketInfo
-    from hub.ui.menu import MenuItem
+    from hub.sdk.web import MenuItem
 
 PROJECT = "itsm_hub"
 """The pluggy project name, and the entry-point group plugins register under."""

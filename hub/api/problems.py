@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, request
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -20,38 +20,12 @@ from werkzeug.exceptions import HTTPException
 
 from hub.core.crypto import SecretsUnreadable
 from hub.sdk.tracker_errors import TrackerError
+from hub.sdk.web import PROBLEM_TYPE as PROBLEM_TYPE
+from hub.sdk.web import problem as problem
 
 log = logging.getLogger("hub.api")
 
-PROBLEM_TYPE = "urn:itsm-hub:problem:"
 RETRY_AFTER_SECONDS = 5
-
-
-def problem(
-    status: int,
-    title: str,
-    detail: str | None = None,
-    *,
-    kind: str | None = None,
-    errors: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-    **extra: Any,
-) -> Response:
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE + kind if kind else "about:blank",
-        "title": title,
-        "status": status,
-    }
-    if detail:
-        body["detail"] = detail
-    body["instance"] = request.path if request else None
-    if errors:
-        body["errors"] = errors
-    body.update({key: value for key, value in extra.items() if value is not None})
-    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
 
 
 def _kind(name: str) -> str:

@@ -15,68 +15,27 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, request
-from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
+from flask import Flask, current_app
+from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.exceptions import TooManyRequests
 
 from hub.api.problems import handle_http_error, is_api_request
 from hub.core.runtime import Runtime
+from hub.sdk.web import RateLimit as RateLimit
+from hub.sdk.web import client_address as client_address
+from hub.sdk.web import rate_limited as rate_limited
+from hub.sdk.web import retry_after as retry_after
 
 log = logging.getLogger("hub.limits")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@dataclass(frozen=True)
-class RateLimit:
-    """One limit on a view (see ``rate_limited``)."""
-
-    limit: str | Callable[[], str]
-    key: Callable[[], str] | None
-    scope: str | None
-    methods: tuple[str, ...]
-    count_when: Callable[[Response], bool] | None
-    on_breach: Callable[[RequestLimit], Response] | None
-
-
-def rate_limited(
-    limit: str | Callable[[], str], *, key: Callable[[], str] | None = None, scope: str | None = None,
-    methods: tuple[str, ...] = ("POST",), count_when: Callable[[Response], bool] | None = None,
-    on_breach: Callable[[RequestLimit], Response] | None = None,
-) -> Callable[[F], F]:
-    """Limit a view: ``limit`` like ``"30 per 15 minutes"`` (or a function giving one).
-
-    ``key`` tells the callers apart (default: the client's address); views sharing a
-    ``scope`` share one count; ``count_when`` counts only the responses it accepts (a
-    failed sign-in), after they are made; ``on_breach`` builds the answer to a caller over
-    the limit (default: 429 as problem+json or the hub's error page).
-    """
-
-    def mark(view: F) -> F:
-        marks = [*getattr(view, "hub_rate_limits", ()),
-                 RateLimit(limit, key, scope, tuple(method.upper() for method in methods), count_when, on_breach)]
-        view.hub_rate_limits = marks  # type: ignore[attr-defined]
-        return view
-
-    return mark
-
-
-def client_address() -> str:
-    return request.remote_addr or "unknown"
-
-
 def hashed(value: str) -> str:
     """A key part that does not store the value itself in Redis (a status link is a secret)."""
     return hashlib.sha256(value.encode()).hexdigest()[:32]
-
-
-def retry_after(limit: RequestLimit) -> str:
-    """Seconds until the limit lets the caller in again, for a Retry-After header."""
-    return str(max(1, int(limit.reset_at - time.time())))
 
 
 def _storage_uri(runtime: Runtime) -> str:

@@ -30,8 +30,10 @@ from hub.jobs.scheduler import dispatch_lanes
 from hub.models import PluginState
 from hub.plugins.manager import get_plugin_manager
 from hub.sdk.tracker import TrackerServices
+from hub.sdk.web import LOGIN_REQUIRED
 from hub.tracker.priority import PriorityMatrix
 from hub.ui import init_ui
+from hub.ui.auth import login_required
 
 log = logging.getLogger("hub")
 
@@ -131,6 +133,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if "CLOCK" in app.config:
         runtime.clock = app.config["CLOCK"]
     app.extensions["hub"] = runtime
+    app.extensions[LOGIN_REQUIRED] = login_required  # what hub.sdk.web.login_required hands over to
 
     def disabled_plugins() -> list[str]:
         with db.reading() as session:

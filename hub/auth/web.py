@@ -11,23 +11,9 @@ from werkzeug.exceptions import Forbidden, Unauthorized
 
 from hub.auth.principals import Principal
 from hub.auth.tokens import TokenChecker
+from hub.sdk.web import public as public  # the SDK marks views; this module honours the mark
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def public(view: F) -> F:
-    """Mark a view as open without a token (health checks, signed webhooks, public forms)."""
-    try:
-        view.hub_public = True  # type: ignore[attr-defined]
-        return view
-    except AttributeError:  # a bound method (flask-smorest's own views) takes no attributes
-
-        @wraps(view)
-        def open_view(*args: Any, **kwargs: Any) -> Any:
-            return view(*args, **kwargs)
-
-        open_view.hub_public = True  # type: ignore[attr-defined]
-        return open_view  # type: ignore[return-value]
 
 
 def is_public(view: Any) -> bool:

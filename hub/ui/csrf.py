@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, request, session
 from werkzeug.exceptions import BadRequest
 
+from hub.sdk.web import csrf_exempt as csrf_exempt  # the SDK marks views; init_csrf honours it
+
 F = TypeVar("F", bound=Callable[..., Any])
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
@@ -22,12 +24,6 @@ def csrf_token() -> str:
         token = secrets.token_urlsafe(32)
         session["_csrf"] = token
     return str(token)
-
-
-def csrf_exempt(view: F) -> F:
-    """For public endpoints that defend themselves otherwise (JSON with origin checks)."""
-    view.hub_csrf_exempt = True  # type: ignore[attr-defined]
-    return view
 
 
 class CsrfError(BadRequest):

@@ -13,7 +13,9 @@ from flask import flash
 from hub.ingest.storable import unstorable
 from hub.sdk.safe_json import parse_json
 from hub.sdk.schema import SECRET_MASK, FieldInfo
-from hub.sdk.tracker_errors import TrackerError, ValidationFailed
+from hub.sdk.tracker_errors import TrackerError
+from hub.sdk.web import describe_error as describe_error
+from hub.sdk.web import field_errors as field_errors
 
 
 @dataclass
@@ -140,31 +142,6 @@ def _object_from(text: str) -> tuple[Any, str | None]:
         where, problem = found
         return None, f"Not valid here: {where}: {problem}"
     return value, None
-
-
-def field_errors(exc: ValidationFailed, prefix: str = "") -> dict[str, list[str]]:
-    """The errors of a ValidationFailed keyed by form field (``config.port`` -> ``port`` with prefix config.)."""
-    out: dict[str, list[str]] = {}
-    for key, messages in exc.errors.items():
-        name = key[len(prefix):] if prefix and key.startswith(prefix) else key
-        out.setdefault(name, []).extend(_flatten(messages))
-    return out
-
-
-def _flatten(messages: Any) -> list[str]:
-    if isinstance(messages, dict):
-        return [f"{key}: {text}" for key, value in messages.items() for text in _flatten(value)]
-    if isinstance(messages, list | tuple):
-        return [text for item in messages for text in _flatten(item)]
-    return [str(messages)]
-
-
-def describe_error(exc: TrackerError) -> str:
-    """One readable sentence for a service error, with field messages when there are any."""
-    if isinstance(exc, ValidationFailed) and exc.errors:
-        details = "; ".join(f"{name}: {' '.join(_flatten(messages))}" for name, messages in exc.errors.items())
-        return f"{exc.detail} {details}"
-    return exc.detail
 
 
 @contextmanager

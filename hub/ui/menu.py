@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, url_for
 
 from hub.auth.principals import Principal
-
-
-@dataclass(frozen=True)
-class MenuItem:
-    """A main-menu entry (``register_menu_items``): a label, the endpoint it opens, the
-    permission a user needs to see it, an optional keyboard shortcut, and its order."""
-
-    label: str
-    endpoint: str
-    permission: str | None = None
-    key: str | None = None
-    order: int = 100
-
+from hub.sdk.web import MenuItem as MenuItem  # declared in the SDK; plugins make them
 
 CORE_ITEMS = (
     MenuItem("Tickets", "ui_tickets.ticket_list", "tickets:read", key="t", order=10),
