@@ -115,8 +115,9 @@ def _problems_of(page: Any, name: str, viewport: dict[str, int]) -> list[str]:
         "() => [document.scrollingElement.scrollWidth, window.innerWidth]")
     if scroll_width > inner_width:
         wide = page.evaluate("""(limit) => Array.from(document.querySelectorAll('body *'))
-            .filter(el => el.getBoundingClientRect().right > limit + 1 && !el.closest('.table-wrap'))
-            .slice(0, 3).map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''))""",
+            .filter(el => el.getBoundingClientRect().right > limit + 1)
+            .filter(el => !(el.parentElement.closest('.table-wrap, pre')))
+            .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''))""",
                              inner_width)
         found.append(f"{name}: scrolls sideways ({scroll_width}px wide in {inner_width}px; widest: {wide})")
     if name in LISTS:
@@ -143,7 +144,9 @@ def test_every_main_page_holds_its_layout(chromium: Any, app: Flask, seeded: dic
     update_docs = os.environ.get("UPDATE_SCREENSHOTS") == "1"
 
     def check(name: str) -> None:
-        page.screenshot(path=str(shots / f"{name}-{size}.png"), full_page=True)
+        # The first screen is what a person judges a page by; the full page shows the rest.
+        page.screenshot(path=str(shots / f"{name}-{size}.png"))
+        page.screenshot(path=str(shots / f"{name}-{size}-full.png"), full_page=True)
         if update_docs and name in FOR_DOCS:
             DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(DOCS_SHOTS / f"layout-{name}-{size}.png"))

@@ -41,6 +41,10 @@
   });
   // Move focus to an error summary so screen readers announce it.
   document.addEventListener("DOMContentLoaded", function () {
+    // Filter panels stay folded on a phone (the tickets come first) and open where there is room.
+    if (window.matchMedia("(min-width: 60rem)").matches) {
+      document.querySelectorAll("details[data-open-wide]").forEach(function (panel) { panel.open = true; });
+    }
     var summary = document.querySelector(".error-summary");
     if (summary) summary.focus();
   });
