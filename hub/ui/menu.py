@@ -24,6 +24,7 @@ class MenuItem:
 
 CORE_ITEMS = (
     MenuItem("Tickets", "ui_tickets.ticket_list", "tickets:read", key="t", order=10),
+    MenuItem("Log a call", "ui_tickets.log_call", "tickets:write", key="l", order=15),
     MenuItem("My work", "ui_tickets.my_work", "tickets:read", key="m", order=20),
     MenuItem("Changes", "ui_tickets.change_list", "tickets:read", order=30),
     MenuItem("Admin", "ui_admin.index", "admin", order=90),
