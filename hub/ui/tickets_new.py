@@ -121,6 +121,7 @@ def _form_errors(messages: Any) -> dict[str, list[str]]:
             # The schema speaks to programs; a person at the front desk reads this instead.
             text = "Enter a title: one line saying what happened." if (
                 name == "title" and str(value) == "Missing data for required field.") else str(value)
+            text = text.replace("planned_start", "the planned start")
             out.setdefault(name, []).append(text)
 
     for key, value in (messages.items() if isinstance(messages, dict) else [("", messages)]):
@@ -172,7 +173,10 @@ def _choices(session: Session) -> dict[str, Any]:
 def _render(form: TicketForm, status: int = 200) -> Any:
     with reading() as session:
         choices = _choices(session)
-    return render_template("ui/tickets/new.html", form=form, max_files=MAX_FILES, **choices), status
+    # A browser never sends chosen files twice: say so when a refused form had some.
+    files_dropped = bool(form.errors) and request.method == "POST" and bool(_uploads())
+    return render_template("ui/tickets/new.html", form=form, max_files=MAX_FILES, files_dropped=files_dropped,
+                           **choices), status
 
 
 def _create(kind: str, mode: str, *, source: str) -> Any:

@@ -96,7 +96,8 @@ def _pages(seeded: dict[str, str]) -> list[tuple[str, str]]:
     return [
         ("tickets", "/tickets"), ("changes", "/tickets/changes"), ("my-work", "/my-work"),
         ("ticket", f"/tickets/{seeded['ref']}"), ("admin", "/admin/"), ("plugins", "/admin/plugins"),
-        ("insights", "/insights"),
+        ("insights", "/insights"), ("new-incident", "/tickets/new"), ("log-call", "/tickets/log-call"),
+        ("new-change", "/tickets/changes/new"), ("drafts", "/tickets/changes/drafts"),
     ]
 
 

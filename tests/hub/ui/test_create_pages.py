@@ -142,7 +142,7 @@ def test_a_change_saved_as_draft_is_completed_later_and_submitted(app: Flask, as
     bad = agent.post(f"/tickets/changes/{ref}/draft", {
         "title": "Replace the chiller", "version": version.group(1), "planned_start": "2027-01-10T08:00",
         "planned_end": "2027-01-10T06:00", "action": "draft"})
-    assert bad.status_code == 422 and "Must be after planned_start." in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Must be after the planned start." in bad.get_data(as_text=True)
 
     saved = agent.post(f"/tickets/changes/{ref}/draft", {
         "title": "Replace the chiller on line 2", "version": version.group(1), "type": "normal", "risk": "high",
