@@ -114,15 +114,38 @@ def test_a_phoned_in_complaint_with_a_photo(page: Any, hub_url: str, tmp_path: P
     page.wait_for_url(re.compile(r".*/tickets/INC-\d{6}$"))
     ref = page.url.rsplit("/", 1)[-1]
     assert f"Created {ref} with 1 file." in page.locator(".flashes").inner_text()
+    # The photo is on the agent's page, loaded (under the page's CSP) as a thumbnail.
+    thumb = page.locator('img[alt="rattle.png"]')
+    thumb.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth === 1", arg=thumb.element_handle())
     page.shot("call-created")
-    with app.extensions["hub"].db.reading() as session:
-        from sqlalchemy import select
 
-        from hub.models import Attachment, Ticket
+    # An internal note with a PDF, through the ticket page's own upload form.
+    manual = tmp_path / "fan-manual.pdf"
+    manual.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    page.get_by_text("Add files").click()
+    page.get_by_label("Files", exact=True).set_input_files(str(manual))
+    page.get_by_label("Comment (optional)").fill("Manual for the fan unit.")
+    page.get_by_role("button", name="Upload").click()
+    assert "Added 1 file with a comment; internal: agents only." in page.locator(".flashes").inner_text()
+    assert page.get_by_role("link", name="View fan-manual.pdf").count() == 1
 
+    from sqlalchemy import select
+
+    from hub.models import Ticket
+    from hub.tracker.status_links import status_token
+    from hub.tracker.tickets import get_ticket
+
+    with app.extensions["hub"].db.transaction() as session:
         ticket = session.scalar(select(Ticket).where(Ticket.ref == ref))
         assert ticket is not None and ticket.source == "phone" and ticket.requester_name == "Gina Guest"
-        assert session.scalar(select(Attachment.filename).where(Attachment.ticket_id == ticket.id)) == "rattle.png"
+        token = status_token(session, get_ticket(session, ref))
+    # The requester sees the photo on the status page, and not the internal manual.
+    page.goto(f"{hub_url}/s/{token}")
+    status_thumb = page.locator('img[alt="rattle.png"]')
+    page.wait_for_function("img => img.complete && img.naturalWidth === 1", arg=status_thumb.element_handle())
+    assert "fan-manual.pdf" not in page.content()
+    page.shot("status-page-files")
 
 
 def test_a_change_drafted_then_completed_and_submitted(page: Any, hub_url: str) -> None:
