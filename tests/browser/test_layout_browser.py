@@ -28,7 +28,7 @@ PASSWORD = "correct horse battery"
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 #: The pages whose copies go into the docs (the rest stay in the screenshot directory).
-FOR_DOCS = {"tickets", "ticket", "new-incident", "log-call", "new-change"}
+FOR_DOCS = {"tickets", "log-call", "new-change"}
 LISTS = ("tickets", "changes", "my-work")
 
 
