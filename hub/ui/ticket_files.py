@@ -30,8 +30,10 @@ from hub.ui.tickets import bp
 #: HTML, which can carry script.
 PREVIEW_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 PREVIEW_TYPES = PREVIEW_IMAGES | {"application/pdf"}
-#: A file shown inline still runs nothing and is framed by nobody.
-FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; sandbox"
+#: A file shown inline runs nothing of the page's and is framed by nobody. A photo is also
+#: sandboxed; a PDF is not, because browsers refuse to start their PDF viewer in a sandbox.
+IMAGE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
+PDF_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 MAX_FILES = 10
 
 
@@ -82,7 +84,8 @@ def file_response(attachment: Attachment, data: bytes, *, inline: bool) -> Respo
     if inline and attachment.content_type in PREVIEW_TYPES:
         response = Response(data, mimetype=attachment.content_type)
         response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(attachment.filename)}"
-        response.headers["Content-Security-Policy"] = FILE_POLICY
+        response.headers["Content-Security-Policy"] = (
+            IMAGE_POLICY if attachment.content_type in PREVIEW_IMAGES else PDF_POLICY)
     else:
         response = Response(data, mimetype="application/octet-stream")
         response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(attachment.filename)}"

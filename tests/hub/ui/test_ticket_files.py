@@ -47,7 +47,9 @@ def test_files_uploaded_with_a_comment_are_listed_previewed_and_downloaded(app: 
     shown = agent.get(f"/tickets/{ref}/files/{png}?view=1")
     assert shown.mimetype == "image/png" and shown.headers["Content-Disposition"].startswith("inline")
     assert "sandbox" in shown.headers["Content-Security-Policy"] and shown.data == PNG
-    assert agent.get(f"/tickets/{ref}/files/{pdf}?view=1").mimetype == "application/pdf"
+    viewed = agent.get(f"/tickets/{ref}/files/{pdf}?view=1")
+    assert viewed.mimetype == "application/pdf"
+    assert "frame-ancestors 'none'" in viewed.headers["Content-Security-Policy"]
     for file_id in (svg, png):  # a type that can run script is only ever a download; so is any plain download
         down = agent.get(f"/tickets/{ref}/files/{file_id}" + ("?view=1" if file_id == svg else ""))
         assert down.mimetype == "application/octet-stream"
