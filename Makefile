@@ -3,7 +3,7 @@ PYTHON ?= python
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: test test-services lint typecheck docs bench
+.PHONY: test test-services lint typecheck docs bench constraints
 
 test:            ## the README's test command (SQLite; service tests skip when a service is missing)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
@@ -24,3 +24,7 @@ docs:            ## regenerate docs/configuration.md and config/hub.example.toml
 
 bench:
 	$(PYTHON) -m bench
+
+constraints:     ## pin what this .venv holds as the versions CI installs with (constraints.txt)
+	{ sed -n '1,3p' constraints.txt; $(PYTHON) -m pip freeze --exclude-editable | grep -v '^itsm-hub'; } > constraints.new
+	mv constraints.new constraints.txt

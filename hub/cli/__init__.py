@@ -75,13 +75,15 @@ def _register_builtin_commands() -> None:
         connectors_cmd,
         db_cmd,
         jobs_cmd,
+        new_connector_cmd,
         plugins_cmd,
         run_cmd,
         status_links_cmd,
         users_cmd,
     )
 
-    for module in (run_cmd, db_cmd, users_cmd, plugins_cmd, connectors_cmd, config_cmd, jobs_cmd, status_links_cmd):
+    for module in (run_cmd, db_cmd, users_cmd, plugins_cmd, connectors_cmd, config_cmd, jobs_cmd, status_links_cmd,
+                   new_connector_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
     for group_name, commands in jobs_cmd.SUBCOMMANDS.items():

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from hub.cli.sdk_reference import render_sdk_reference
 from hub.docs_gen import update_hooks_doc
 from hub.settings import SettingsError, load_settings, render_example_toml, render_markdown
 
@@ -28,13 +29,15 @@ def check() -> None:
 @config.command()
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
 def docs(root: Path) -> None:
-    """Write the generated references: settings, the example config, the hooks."""
+    """Write the generated references: settings, the example config, the hooks, the SDK."""
     (root / "docs").mkdir(exist_ok=True)
     (root / "config").mkdir(exist_ok=True)
     (root / "docs" / "configuration.md").write_text(render_markdown())
     (root / "config" / "hub.example.toml").write_text(render_example_toml())
     update_hooks_doc(root / "docs" / "hooks.md")
-    click.echo("Wrote docs/configuration.md, config/hub.example.toml and the reference in docs/hooks.md.")
+    (root / "docs" / "sdk-reference.md").write_text(render_sdk_reference())
+    click.echo("Wrote docs/configuration.md, config/hub.example.toml, docs/sdk-reference.md and the reference in "
+               "docs/hooks.md.")
 
 
 COMMANDS = [config]

@@ -6,6 +6,7 @@ from hub.models.integration import ConnectorInstance, InboundEvent, PluginState
 from hub.models.jobs import OutboxMessage, SyncRun
 from hub.models.limits import RateCounter, SavedView
 from hub.models.org import Category, ConfigurationItem, Department, Group
+from hub.models.replies import CannedReply
 from hub.models.tickets import (
     Approval,
     AuditEvent,
@@ -27,6 +28,7 @@ __all__ = [
     "AttachmentBlob",
     "AuditEvent",
     "Base",
+    "CannedReply",
     "Category",
     "Comment",
     "ConfigurationItem",

@@ -99,6 +99,9 @@ def _register_pages(app: Flask) -> None:
         tickets_new,
         tickets_page,
     )
+    from hub.ui.canned import picker
+
+    app.jinja_env.globals["canned_picker"] = picker
 
     app.register_blueprint(tickets.bp)
     app.register_blueprint(admin.bp)

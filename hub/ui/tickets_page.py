@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from hub.api.context import actor, principal, reading, unit_of_work
-from hub.tracker import approvals, comments, tickets
+from hub.tracker import approvals, canned, comments, tickets
 from hub.tracker.errors import ValidationFailed
 from hub.tracker.org import name_for
 from hub.tracker.states import MACHINES, RESOLVED_STATES
@@ -102,6 +102,9 @@ def comment(ref: str) -> Any:
         ticket = tickets.get_ticket(session, ref, for_update=True)
         added = comments.add_comment(session=session, ticket=ticket, body=request.form.get("body") or "",
                                      visibility=visibility, actor=actor("ui"))
+        used = parse_int(request.form.get("canned_id"))
+        if used is not None:
+            canned.record_use(session, used)
         done = "Public comment added: the requester sees it." if visibility == "public" else "Internal note added."
         anchor = f"comment-{added.id}"
     _flash_done(done)

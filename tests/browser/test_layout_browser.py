@@ -98,6 +98,7 @@ def _pages(seeded: dict[str, str]) -> list[tuple[str, str]]:
         ("ticket", f"/tickets/{seeded['ref']}"), ("admin", "/admin/"), ("plugins", "/admin/plugins"),
         ("insights", "/insights"), ("new-incident", "/tickets/new"), ("log-call", "/tickets/log-call"),
         ("new-change", "/tickets/changes/new"), ("drafts", "/tickets/changes/drafts"),
+        ("canned-replies", "/canned-replies"),
     ]
 
 

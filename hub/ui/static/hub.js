@@ -47,6 +47,40 @@
     var button = event.submitter;
     if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) event.preventDefault();
   });
+  // Canned replies: choosing one inserts its filled-in text at the cursor, in place.
+  function insertCanned(form) {
+    var select = form.querySelector("select[name=canned_id]");
+    var target = document.getElementById(form.dataset.target);
+    if (!select || !select.value || !target || !window.fetch) return false;
+    window.fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin",
+                               headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.json().then(function (data) { return [response.ok, data]; }); })
+      .then(function (result) {
+        if (!result[0]) { window.alert(result[1].detail || "The reply could not be inserted."); return; }
+        var reply = result[1];
+        var start = target.selectionStart || 0, end = target.selectionEnd || 0;
+        target.value = target.value.slice(0, start) + reply.body + target.value.slice(end);
+        target.selectionStart = target.selectionEnd = start + reply.body.length;
+        var used = document.querySelector("#comment input[name=canned_id]");
+        if (used) used.value = reply.id;
+        var radio = document.getElementById(reply.visibility === "public" ? "vis-public" : "vis-internal");
+        if (radio) radio.checked = true;
+        select.value = "";
+        target.focus();
+      })
+      .catch(function () { form.submit(); });
+    return true;
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.classList && form.classList.contains("canned-picker") && insertCanned(form)) event.preventDefault();
+  });
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.name === "canned_id" && select.form && select.form.classList.contains("canned-picker")) {
+      insertCanned(select.form);
+    }
+  });
   // Move focus to an error summary so screen readers announce it.
   document.addEventListener("DOMContentLoaded", function () {
     // Filter panels stay folded on a phone (the tickets come first) and open where there is room.
