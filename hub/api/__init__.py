@@ -13,7 +13,7 @@ from webargs.flaskparser import is_json_request
 from werkzeug.exceptions import BadRequest, RequestURITooLarge
 
 from hub import __version__
-from hub.api import admin, canned, health, hooks, metrics, org, tickets
+from hub.api import admin, canned, docs, health, hooks, metrics, org, tickets
 from hub.api.problems import register_problem_handlers
 from hub.auth.web import public
 from hub.ingest.storable import TEXT_PROBLEM, first_unstorable, unstorable
@@ -26,8 +26,6 @@ API_SETTINGS = {
     "OPENAPI_VERSION": "3.0.3",
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
-    "OPENAPI_REDOC_PATH": "docs",
-    "OPENAPI_REDOC_URL": "/static/vendor/redoc.standalone.js",
     "API_SPEC_OPTIONS": {
         "info": {"description": "One tracker for complaints, faults and changes from every channel. "
                  "Every error is application/problem+json (RFC 9457)."},
@@ -74,7 +72,7 @@ def init_api(app: Flask) -> Api:
     for key, value in API_SETTINGS.items():
         app.config.setdefault(key, value)
     api = HubApi(app)
-    for view_name in ("api-docs.openapi_json", "api-docs.openapi_redoc"):
+    for view_name in ("api-docs.openapi_json",):
         if view_name in app.view_functions:
             app.view_functions[view_name] = public(app.view_functions[view_name])
     api.register_blueprint(tickets.make_blueprint("incident"))
@@ -82,6 +80,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(org.bp)
     api.register_blueprint(admin.bp)
     api.register_blueprint(canned.bp)
+    app.register_blueprint(docs.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(hooks.bp)
     app.register_blueprint(metrics.bp)

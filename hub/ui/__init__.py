@@ -87,8 +87,18 @@ def init_ui(app: Flask) -> None:
 
 def _register_pages(app: Flask) -> None:
     """The agents' and admins' pages (imported here: their modules attach views to the blueprints)."""
-    # The admin_* and tickets_page modules add their views to these two blueprints.
-    from hub.ui import admin, admin_events, admin_instances, admin_plugins, admin_users, tickets, tickets_page  # noqa: F401
+    # The admin_*, ticket_files, tickets_new and tickets_page modules add their views to these two blueprints.
+    from hub.ui import (  # noqa: F401
+        admin,
+        admin_events,
+        admin_instances,
+        admin_plugins,
+        admin_users,
+        ticket_files,
+        tickets,
+        tickets_new,
+        tickets_page,
+    )
     from hub.ui.canned import picker
 
     app.jinja_env.globals["canned_picker"] = picker

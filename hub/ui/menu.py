@@ -11,6 +11,7 @@ from hub.sdk.web import MenuItem as MenuItem  # declared in the SDK; plugins mak
 
 CORE_ITEMS = (
     MenuItem("Tickets", "ui_tickets.ticket_list", "tickets:read", key="t", order=10),
+    MenuItem("Log a call", "ui_tickets.log_call", "tickets:write", key="l", order=15),
     MenuItem("My work", "ui_tickets.my_work", "tickets:read", key="m", order=20),
     MenuItem("Changes", "ui_tickets.change_list", "tickets:read", order=30),
     MenuItem("Canned replies", "ui_tickets.canned_replies", "tickets:write", order=40),

@@ -149,7 +149,19 @@ def _render_list(*, title: str, endpoint: str, kind: str | None = None, fixed: d
                                                                                    next_cursor})]))
     return render_template("ui/tickets/list.html", title=title, rows=rows, shown=shown, sort=sort, problems=problems,
                            next_url=next_url, first_url=url_for(endpoint) + ("?" + query if query else ""),
-                           paged=bool(cursor), query=query, saved=saved, endpoint=endpoint, **choices)
+                           paged=bool(cursor), query=query, saved=saved, endpoint=endpoint,
+                           create_links=_create_links(endpoint), **choices)
+
+
+def _create_links(endpoint: str) -> list[dict[str, Any]]:
+    """The buttons beside a list's heading; "c" makes what the list shows."""
+    if not principal().can("tickets:write"):
+        return []
+    change = {"label": "New change", "url": url_for("ui_tickets.new_change"), "key": None}
+    if endpoint == "ui_tickets.change_list":
+        return [{**change, "key": "c"}, {"label": "My drafts", "url": url_for("ui_tickets.my_drafts"), "key": None}]
+    return [{"label": "New incident", "url": url_for("ui_tickets.new_incident"), "key": "c"},
+            {"label": "Log a call", "url": url_for("ui_tickets.log_call"), "key": None}, change]
 
 
 @bp.get("/tickets")

@@ -4,6 +4,14 @@
   // Keyboard shortcuts: elements with data-key="x" are followed (links) or clicked (buttons)
   // when x is pressed outside a text field; "?" lists them.
   document.addEventListener("keydown", function (event) {
+    // Ctrl+Enter (Cmd+Enter) sends a form marked data-submit-key from any of its fields, with
+    // its button marked data-submit-default if it has one (a change: "Save draft", the safe one).
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && event.target && event.target.form &&
+        event.target.form.hasAttribute("data-submit-key")) {
+      event.preventDefault();
+      event.target.form.requestSubmit(event.target.form.querySelector("[data-submit-default]") || undefined);
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
@@ -75,6 +83,10 @@
   });
   // Move focus to an error summary so screen readers announce it.
   document.addEventListener("DOMContentLoaded", function () {
+    // Filter panels stay folded on a phone (the tickets come first) and open where there is room.
+    if (window.matchMedia("(min-width: 60rem)").matches) {
+      document.querySelectorAll("details[data-open-wide]").forEach(function (panel) { panel.open = true; });
+    }
     var summary = document.querySelector(".error-summary");
     if (summary) summary.focus();
   });

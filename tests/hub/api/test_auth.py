@@ -15,6 +15,7 @@ from hub.auth.web import is_public
 PUBLIC_API_ROUTES = {
     "/api/v1/openapi.json",  # the contract itself
     "/api/v1/docs",  # its browsable rendering
+    "/api/v1/docs/assets/<name>",  # the rendering's scripts and styles (from swagger-ui-bundle)
     "/api/v1/hooks/<slug>",  # webhooks: authenticated by each instance's own signature or token
     "/api/v1/hooks/<slug>/bulk",  # the same, many events at once
 }
