@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from hub.api.context import actor, reading, unit_of_work
 from hub.auth.web import public
 from hub.models import Attachment, ConnectorInstance, InboundEvent, Ticket
+from hub.sdk.tracker_errors import ValidationFailed
 from hub.tracker import attachments, comments, tickets
-from hub.tracker.errors import ValidationFailed
 from hub.tracker.status_links import ticket_for_token
 from hub.ui.auth import login_required
 from hub.ui.forms import flashing_errors

@@ -21,10 +21,10 @@ from werkzeug.datastructures import FileStorage
 from hub.api.context import actor, principal, reading, unit_of_work
 from hub.api.presenters import ticket_values
 from hub.api.schemas.tickets import ChangeCreateSchema, ChangePatchSchema, IncidentCreateSchema
+from hub.ingest.pipeline import open_ticket
 from hub.models import AuditEvent, Category, ConfigurationItem, Department, Group, Ticket
-from hub.pipeline import open_ticket
+from hub.sdk.tracker_errors import PreconditionFailed, TrackerError, ValidationFailed
 from hub.tracker import attachments, tickets
-from hub.tracker.errors import PreconditionFailed, TrackerError, ValidationFailed
 from hub.tracker.org import name_for
 from hub.tracker.priority import LEVELS
 from hub.ui.auth import login_required
