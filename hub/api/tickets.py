@@ -89,6 +89,7 @@ def make_blueprint(kind: str) -> Blueprint:
                 q=args.get("q"),
                 updated_since=args.get("updated_since"),
                 open_only=bool(args.get("open")),
+                sla=args.get("sla"),
             )
             if not caller.can("tickets:read"):
                 if not caller.email:

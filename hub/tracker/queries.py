@@ -51,6 +51,8 @@ class TicketFilter:
     updated_since: datetime | None = None
     open_only: bool = False
     ids: list[int] | None = None
+    sla: str | None = None
+    """``breached`` or ``due_soon`` (hub.tracker.sla_clock), at the session's clock."""
 
 
 @dataclass
@@ -158,6 +160,13 @@ def apply_filter(session: Session, query: Select[Any], flt: TicketFilter) -> Sel
         conditions.append(Ticket.id.in_(flt.ids))
     if flt.q:
         conditions.append(text_match(session, flt.q))
+    if flt.sla:
+        from hub.runtime import runtime_of
+        from hub.tracker.sla_clock import SLA_FILTERS, sla_condition
+
+        if flt.sla not in SLA_FILTERS:
+            raise ValidationFailed({"sla": [f"Must be one of: {', '.join(SLA_FILTERS)}."]})
+        conditions.append(sla_condition(flt.sla, runtime_of(session).now()))
     return query.where(and_(*conditions)) if conditions else query
 
 

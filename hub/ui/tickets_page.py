@@ -7,12 +7,14 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from hub.api.context import actor, principal, reading, unit_of_work
+from hub.runtime import runtime_of
 from hub.tracker import approvals, comments, tickets
 from hub.tracker.errors import ValidationFailed
 from hub.tracker.org import name_for
 from hub.tracker.states import MACHINES, RESOLVED_STATES
 from hub.ui.auth import login_required
 from hub.ui.forms import flashing_errors, parse_int
+from hub.ui.sla_view import sla_lines
 from hub.ui.tickets import agents, bp
 from hub.ui.tickets_timeline import build_timeline, external_links
 
@@ -49,6 +51,7 @@ def ticket_page(ref: str) -> Any:
             "decisions": decisions, "agents": agents(session), "resolved_states": RESOLVED_STATES,
             "approvals": approvals.list_approvals(session, ticket.id) if ticket.kind == "change" else [],
             "can_write": principal().can("tickets:write"),
+            "sla": sla_lines(ticket, runtime_of(session).now()),
         }
         return render_template("ui/tickets/page.html", **context)
 
