@@ -234,6 +234,11 @@ def update_ticket(
         hint = " Use a transition to change the status." if "status" in unknown else ""
         raise ValidationFailed({name: [f"Cannot be changed here.{hint}"] for name in unknown})
     errors = _validate(ticket.kind, values, creating=False)
+    if not errors and ("planned_start" in values) != ("planned_end" in values):
+        # One end of the window moved: it must still lie on the right side of the other.
+        start, end = values.get("planned_start", ticket.planned_start), values.get("planned_end", ticket.planned_end)
+        if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
+            errors["planned_end"] = ["Must be after planned_start."]
     if errors:
         raise ValidationFailed(errors)
     runtime = runtime_of(session)
