@@ -15,13 +15,28 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.test_ui_browser import CHROMIUM, PASSWORD, SHOTS, WAIT_MS, chromium  # noqa: F401 - a fixture
+from tests.browser.test_ui_browser import CHROMIUM, PASSWORD, SHOTS, WAIT_MS
 from tests.conftest import ApiClient, make_token
 from tests.support.live import live_server
+from tests.support.services import missing
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("browser", "playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        missing("browser", f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
 
 
 @pytest.fixture
@@ -97,9 +112,11 @@ def test_the_ticket_page_shows_the_sla_clock_and_saves_the_edit_form(chromium: A
         tab.locator("#edit-title").fill("Heating off in rooms 12 and 14")
         tab.locator("#edit-priority").select_option("1")
         tab.locator("#edit-tags").fill("heating, winter")
+        tab.evaluate("window.stillThisPage = true")
         form.get_by_role("button", name="Save changes").click()
-        tab.wait_for_url(re.compile(r".*#details$"))
+        tab.locator(".flashes").wait_for()
         assert "Saved" in tab.locator(".flashes").inner_text()
+        assert tab.evaluate("window.stillThisPage === true"), "the save reloaded the whole page"
         assert "Heating off in rooms 12 and 14" in tab.locator("h1").inner_text()
         assert api.get(f"/api/v1/incidents/{ref}").json["priority"] == 1
 
@@ -109,10 +126,31 @@ def test_the_ticket_page_shows_the_sla_clock_and_saves_the_edit_form(chromium: A
         tab.locator("#edit-title").fill("Heating off in room 12 only")
         tab.locator("#edit-form").get_by_role("button", name="Save changes").click()
         conflict = tab.locator("#edit-conflict")
-        assert conflict.is_visible()
-        assert "Heating off on floor 1" in conflict.inner_text() and "Heating off in room 12 only" in conflict.inner_text()
+        conflict.wait_for()
+        shown = conflict.inner_text()
+        assert "Heating off on floor 1" in shown and "Heating off in room 12 only" in shown
         assert api.get(f"/api/v1/incidents/{ref}").json["title"] == "Heating off on floor 1"
         screenshot(tab, tmp_path, f"ticket-edit-conflict-{size}")
+        assert tab.evaluate("window.stillThisPage === true")
         assert not errors, f"the browser console reported errors: {errors}"
+    finally:
+        context.close()
+
+
+def test_without_scripts_the_edit_form_still_saves(chromium: Any, app: Flask, hub_url: str) -> None:
+    api = ApiClient(app.test_client(), make_token(app, "admin", "alice", "alice@hub.test"))
+    ref = api.post("/api/v1/incidents", json={"title": "Lift stuck"}).json["ref"]
+    context = chromium.new_context(viewport={"width": 1280, "height": 800}, java_script_enabled=False)
+    context.set_default_timeout(WAIT_MS)
+    try:
+        tab = context.new_page()
+        sign_in(tab, hub_url)
+        tab.goto(f"{hub_url}/tickets/{ref}")
+        tab.get_by_text("Edit fields").click()
+        tab.locator("#edit-title").fill("Lift stuck on floor 2")
+        tab.locator("#edit-form").get_by_role("button", name="Save changes").click()
+        tab.wait_for_url(re.compile(r".*#details$"))
+        assert "Saved" in tab.locator(".flashes").inner_text()
+        assert api.get(f"/api/v1/incidents/{ref}").json["title"] == "Lift stuck on floor 2"
     finally:
         context.close()
