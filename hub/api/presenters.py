@@ -9,12 +9,15 @@ from sqlalchemy.orm import Session
 
 from hub.models import Ticket
 from hub.tracker.org import name_for
+from hub.tracker.sla_clock import present_sla
 from hub.tracker.states import MACHINES
 
 PLURAL = {"incident": "incidents", "change": "changes"}
 
 
 def present_ticket(session: Session, ticket: Ticket) -> dict[str, Any]:
+    from hub.core.runtime import runtime_of
+
     return {
         "ref": ticket.ref,
         "kind": ticket.kind,
@@ -50,6 +53,7 @@ def present_ticket(session: Session, ticket: Ticket) -> dict[str, Any]:
         "closed_at": ticket.closed_at,
         "response_due_at": ticket.response_due_at,
         "resolve_due_at": ticket.resolve_due_at,
+        "sla": present_sla(ticket, runtime_of(session).now()),
         "csat_score": ticket.csat_score,
         "version": ticket.version,
         "url": url_for(f"{PLURAL[ticket.kind]}.TicketItem", ref=ticket.ref),

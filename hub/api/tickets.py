@@ -101,6 +101,7 @@ def _add_list_routes(bp: Blueprint, kind: str) -> None:
                 q=args.get("q"),
                 updated_since=args.get("updated_since"),
                 open_only=bool(args.get("open")),
+                sla=args.get("sla"),
             )
             if not caller.can("tickets:read"):
                 if not caller.email:

@@ -38,10 +38,12 @@ __all__ = [
     "now",
     "plugin_settings",
     "rate_limit_hit",
+    "record_breach",
     "remember_thread_key",
     "send_mail",
     "set_due_times",
     "set_plugin_data",
+    "set_sla_paused",
     "set_timer",
     "speaking_remote",
     "status_url",
@@ -126,6 +128,28 @@ def set_due_times(session: Session, ref: str, *, response_due_at: datetime | Non
     ticket = _tickets.get_ticket(session, ref)
     ticket.response_due_at = response_due_at
     ticket.resolve_due_at = resolve_due_at
+
+
+def record_breach(session: Session, ref: str, *, target: str, due_at: datetime) -> bool:
+    """Record that the ticket missed its ``response`` or ``resolution`` due time ``due_at``.
+
+    Recorded once: a later escalation, answer or policy change never clears or moves it.
+    Returns whether this call recorded it.
+    """
+    columns = {"response": "response_breached_at", "resolution": "resolve_breached_at"}
+    if target not in columns:
+        raise ValueError(f"target must be response or resolution, not {target!r}")
+    ticket = _tickets.get_ticket(session, ref)
+    if getattr(ticket, columns[target]) is not None:
+        return False
+    setattr(ticket, columns[target], due_at)
+    ticket.sla_breached_at = min(moment for moment in (ticket.sla_breached_at, due_at) if moment is not None)
+    return True
+
+
+def set_sla_paused(session: Session, ref: str, since: datetime | None) -> None:
+    """The ticket's SLA clocks stopped at ``since`` (a pause state), or run again (None)."""
+    _tickets.get_ticket(session, ref).sla_paused_at = since
 
 
 def plugin_settings(session: Session, plugin: str) -> dict[str, Any]:

@@ -85,6 +85,13 @@ def _parse_log_format(raw: Any) -> str:
     return value
 
 
+def _parse_requester_sees(raw: Any) -> str:
+    value = str(raw).strip().lower()
+    if value not in {"agent", "team"}:
+        raise ValueError("expected 'agent' or 'team'")
+    return value
+
+
 def _parse_database_url(raw: Any) -> str:
     value = _parse_str(raw).strip()
     if value and not value.startswith(("sqlite:", "postgres:", "postgresql:", "postgresql+psycopg:")):
@@ -201,6 +208,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ATTACHMENT_TYPES", _parse_list, [], "Allowed attachment types (e.g. image/*,application/pdf,text/csv). "
             "Empty allows every type; files are always served as downloads, never rendered.", group="Tracker",
             example="image/*,application/pdf,text/csv,text/plain"),
+    Setting("REQUESTER_SEES", _parse_requester_sees, "agent", "Whose name requesters see on public replies "
+            "(status page, mails): 'agent' shows the agent's display name, 'team' the ticket's group (else "
+            "HUB_TEAM_NAME). A login is never shown; an agent without a display name appears as the team.",
+            group="Tracker"),
+    Setting("TEAM_NAME", _parse_str, "The support team", "The name requesters see for replies by a team "
+            "(no group on the ticket), a token or another system.", group="Tracker"),
     # -- Security --------------------------------------------------------------------------
     Setting("TOKEN_CACHE_SECONDS", _parse_float, 5.0, "How long a process trusts a checked API token; a "
             "revoked token stops working after at most this long.", group="Security"),

@@ -10,11 +10,13 @@ from hub.sdk.actors import Actor
 #: without touching views; tests/hub/api/test_authorization.py checks the whole matrix.
 #: Every permission here is checked by some view (tests/hub/test_permissions.py). Events
 #: from other systems need none: a webhook carries its instance's own signature or token.
+#: ``profile`` is one's own display name, time zone and language (a user's token or session).
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"tickets:read", "tickets:create", "tickets:write", "org:read", "org:write", "admin"}),
-    "agent": frozenset({"tickets:read", "tickets:create", "tickets:write", "org:read"}),
-    "connector": frozenset({"tickets:read", "tickets:create", "tickets:write", "org:read"}),
-    "requester": frozenset({"tickets:create", "tickets:read:own", "org:read"}),
+    "admin": frozenset({"tickets:read", "tickets:create", "tickets:write", "org:read", "org:write", "admin",
+                        "profile"}),
+    "agent": frozenset({"tickets:read", "tickets:create", "tickets:write", "org:read", "profile"}),
+    "connector": frozenset({"tickets:read", "tickets:create", "tickets:write", "org:read", "profile"}),
+    "requester": frozenset({"tickets:create", "tickets:read:own", "org:read", "profile"}),
 }
 ROLE_ORDER = ("requester", "connector", "agent", "admin")
 
@@ -30,6 +32,8 @@ class Principal:
     email: str | None = None
     via: str = "token"
     """``token`` or ``session``."""
+    timezone: str = "UTC"
+    """The user's IANA zone: pages show times in it."""
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, frozenset())

@@ -18,9 +18,11 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_.@+-]{2,150}$")
 
 def create_user(
     *, session: Session, username: str, role: str, password: str | None = None, email: str | None = None,
-    display_name: str = "",
+    display_name: str = "", timezone: str = "UTC", language: str = "en",
 ) -> User:
-    errors: dict[str, list[str]] = {}
+    from hub.auth.profile import profile_problems
+
+    errors = profile_problems({"display_name": display_name, "timezone": timezone, "language": language})
     if not _USERNAME.match(username or ""):
         errors["username"] = ["2 to 150 letters, digits or _.@+-"]
     if role not in ROLE_ORDER:
@@ -35,7 +37,9 @@ def create_user(
         username=username,
         role=role,
         email=email,
-        display_name=display_name or username,
+        display_name=display_name.strip(),
+        timezone=timezone,
+        language=language,
         password_hash=hash_password(password) if password else None,
         created_at=runtime_of(session).now(),
     )

@@ -21,13 +21,15 @@ def users() -> None:
 @click.option("--username", required=True)
 @click.option("--role", type=click.Choice(ROLE_ORDER), required=True)
 @click.option("--email")
-@click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--name", "display_name", default="", help="Display name (what requesters see; empty: the team).")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone the pages show times in.")
+@click.option("--language", default="en", show_default=True, help="Language tag (stored; pages are English).")
 @click.option("--password", help="Prefer --password-stdin or the prompt; a flag ends up in shell history.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--no-password", is_flag=True, help="An account that signs in only through tokens.")
 @pass_hub
-def create_user(hub: HubContext, username: str, role: str, email: str | None, display_name: str,
-                password: str | None, password_stdin: bool, no_password: bool) -> None:
+def create_user(hub: HubContext, username: str, role: str, email: str | None, display_name: str, timezone: str,
+                language: str, password: str | None, password_stdin: bool, no_password: bool) -> None:
     """Create a user."""
     from hub.auth.users import create_user as make_user
 
@@ -37,7 +39,7 @@ def create_user(hub: HubContext, username: str, role: str, email: str | None, di
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with hub.transaction() as session:
         user = make_user(session=session, username=username, role=role, password=password, email=email,
-                         display_name=display_name)
+                         display_name=display_name, timezone=timezone, language=language)
         click.echo(f"Created {user.role} {user.username} (id {user.id}).")
 
 
@@ -49,7 +51,32 @@ def list_users(hub: HubContext) -> None:
     with hub.transaction() as session:
         for user in session.scalars(select(User).order_by(User.username)):
             state = "" if user.active else " (inactive)"
-            click.echo(f"{user.id}\t{user.username}\t{user.role}\t{user.email or ''}{state}")
+            click.echo(f"{user.id}\t{user.username}\t{user.role}\t{user.email or ''}\t{user.display_name}\t"
+                       f"{user.timezone}\t{user.language}{state}")
+
+
+@users.command("set-profile")
+@click.argument("username")
+@click.option("--name", "display_name", help="Display name (what requesters see); '' clears it.")
+@click.option("--timezone", help="IANA time zone, e.g. Europe/Berlin.")
+@click.option("--language", help="Language tag, e.g. de or fr-CH.")
+@pass_hub
+def set_profile(hub: HubContext, username: str, display_name: str | None, timezone: str | None,
+                language: str | None) -> None:
+    """Change a user's display name, time zone or language."""
+    from hub.auth.profile import update_profile
+    from hub.auth.users import get_user
+
+    values = {name: value for name, value in (("display_name", display_name), ("timezone", timezone),
+                                              ("language", language)) if value is not None}
+    if not values:
+        raise click.UsageError("Give --name, --timezone or --language.")
+    with hub.transaction() as session:
+        changes = update_profile(session=session, user=get_user(session, username), values=values)
+    if not changes:
+        click.echo(f"Nothing changed for {username}.")
+    for name, (old, new) in changes.items():
+        click.echo(f"{username}: {name} {old!r} -> {new!r}")
 
 
 @users.command("set-password")

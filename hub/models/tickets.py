@@ -54,6 +54,10 @@ class Ticket(Base):
         Index("ix_tickets_source_updated", "source", "updated_at"),
         Index("ix_tickets_requester_email", "requester_email"),
         Index("ix_tickets_kind_resolved", "kind", "resolved_at"),
+        # The SLA filters (sla=breached, sla=due_soon) look tickets up by their due times.
+        Index("ix_tickets_response_due", "response_due_at"),
+        Index("ix_tickets_resolve_due", "resolve_due_at"),
+        Index("ix_tickets_sla_breached", "sla_breached_at"),
         # Free-text search (PostgreSQL only; created by migration 0005).
         Index("ix_tickets_search", text("to_tsvector('simple', title || ' ' || description)"),
               postgresql_using="gin").ddl_if(dialect="postgresql"),
@@ -113,6 +117,15 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None]
     response_due_at: Mapped[datetime | None]
     resolve_due_at: Mapped[datetime | None]
+    response_breached_at: Mapped[datetime | None]
+    """The response due time the ticket missed, recorded once by the SLA plugin; it stays
+    when the ticket is escalated, answered or its policy changes."""
+    resolve_breached_at: Mapped[datetime | None]
+    """The resolution due time the ticket missed, recorded once (as ``response_breached_at``)."""
+    sla_breached_at: Mapped[datetime | None]
+    """The first target missed (the earlier of the two above): the ``sla=breached`` filter's index."""
+    sla_paused_at: Mapped[datetime | None]
+    """When the SLA clocks stopped (a pause state such as on hold); None while they run."""
 
     csat_score: Mapped[int | None] = mapped_column(SmallInteger)
     csat_comment: Mapped[str | None] = mapped_column(Text)

@@ -20,12 +20,17 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(150), unique=True)
     email: Mapped[str | None] = mapped_column(String(320))
     display_name: Mapped[str] = mapped_column(String(200), default="")
+    """The name requesters see on replies (never the login); empty means "the team"."""
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    """IANA zone (``Europe/Berlin``) the user's pages show times in."""
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    """Language tag (``de``, ``fr-CH``); stored for the day the pages are translated."""
     session_epoch: Mapped[int] = mapped_column(default=0)
     """Raised to sign the user out everywhere: sessions carry the epoch they began in."""
     groups = relationship("Group", secondary=group_members, lazy="raise", back_populates="members")

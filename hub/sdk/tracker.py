@@ -32,10 +32,12 @@ __all__ = [
     "now",
     "plugin_settings",
     "rate_limit_hit",
+    "record_breach",
     "remember_thread_key",
     "send_mail",
     "set_due_times",
     "set_plugin_data",
+    "set_sla_paused",
     "set_timer",
     "speaking_remote",
     "status_url",
@@ -90,6 +92,10 @@ class TrackerServices(Protocol):
     def set_due_times(
         self, session: Session, ref: str, *, response_due_at: datetime | None, resolve_due_at: datetime | None
     ) -> None: ...
+
+    def record_breach(self, session: Session, ref: str, *, target: str, due_at: datetime) -> bool: ...
+
+    def set_sla_paused(self, session: Session, ref: str, since: datetime | None) -> None: ...
 
     def plugin_settings(self, session: Session, plugin: str) -> dict[str, Any]: ...
 
@@ -192,6 +198,17 @@ def set_due_times(
 ) -> None:
     """Record the ticket's service-level due times (shown to agents and the requester)."""
     _core(session).set_due_times(session, ref, response_due_at=response_due_at, resolve_due_at=resolve_due_at)
+
+
+def record_breach(session: Session, ref: str, *, target: str, due_at: datetime) -> bool:
+    """Record that the ticket missed its ``response`` or ``resolution`` due time, once:
+    nothing later clears or moves it. Returns whether this call recorded it."""
+    return _core(session).record_breach(session, ref, target=target, due_at=due_at)
+
+
+def set_sla_paused(session: Session, ref: str, since: datetime | None) -> None:
+    """The ticket's SLA clocks stopped at ``since`` (a pause state), or run again (None)."""
+    _core(session).set_sla_paused(session, ref, since)
 
 
 def plugin_settings(session: Session, plugin: str) -> dict[str, Any]:

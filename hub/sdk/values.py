@@ -210,6 +210,8 @@ class CommentInfo:
     author_name: str
     origin_instance_id: int | None
     created_at: datetime
+    public_author: str = ""
+    """The name a requester sees for the author (a display name or the team, never a login)."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import ValidationFailed
 from hub.tracker import audit
 from hub.tracker.info import comment_info
+from hub.tracker.people import public_author_of
 from hub.tracker.tickets import notify
 
 VISIBILITIES = ("public", "internal")
@@ -48,7 +49,11 @@ def add_comment(
         ticket.first_response_at = ticket.first_response_at or now
     session.flush()
     audit.record(session, ticket, "commented", actor, {"comment_id": comment.id, "visibility": visibility})
-    notify(session, "comment_added", ticket=ticket, comment=comment_info(comment), actor=actor)
+    if visibility == "public" and runtime_of(session).plugins.has_impls("comment_added"):
+        shown_as = public_author_of(session, comment, ticket.group_id)
+    else:
+        shown_as = ""
+    notify(session, "comment_added", ticket=ticket, comment=comment_info(comment, shown_as), actor=actor)
     return comment
 
 

@@ -49,7 +49,7 @@ def ticket_info(session: Session, ticket: Ticket) -> TicketInfo:
     )
 
 
-def comment_info(comment: Comment) -> CommentInfo:
+def comment_info(comment: Comment, public_author: str = "") -> CommentInfo:
     return CommentInfo(
         id=comment.id,
         ticket_id=comment.ticket_id,
@@ -59,6 +59,7 @@ def comment_info(comment: Comment) -> CommentInfo:
         author_name=comment.author_name,
         origin_instance_id=comment.origin_instance_id,
         created_at=comment.created_at,
+        public_author=public_author,
     )
 
 

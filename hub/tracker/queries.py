@@ -51,6 +51,8 @@ class TicketFilter:
     updated_since: datetime | None = None
     open_only: bool = False
     ids: list[int] | None = None
+    sla: str | None = None
+    """``breached`` or ``due_soon`` (hub.tracker.sla_clock), at the session's clock."""
 
 
 @dataclass
@@ -120,6 +122,16 @@ def _sort_value(value: Any, column: Any) -> Any:
 
 def apply_filter(session: Session, query: Select[Any], flt: TicketFilter) -> Select[Any]:
     """Add the WHERE clauses of a filter; unknown names match nothing rather than erroring."""
+    conditions = [*_field_conditions(flt), *_reference_conditions(session, flt)]
+    if flt.q:
+        conditions.append(text_match(session, flt.q))
+    if flt.sla:
+        conditions.append(_sla_condition(session, flt.sla))
+    return query.where(and_(*conditions)) if conditions else query
+
+
+def _field_conditions(flt: TicketFilter) -> list[Any]:
+    """The conditions on the ticket's own columns."""
     from hub.tracker.states import MACHINES
 
     conditions: list[Any] = []
@@ -135,6 +147,21 @@ def apply_filter(session: Session, query: Select[Any], flt: TicketFilter) -> Sel
         conditions.append(Ticket.status.in_(sorted(open_states)))
     if flt.priority:
         conditions.append(Ticket.priority.in_(flt.priority))
+    if flt.source:
+        conditions.append(Ticket.source == flt.source)
+    if flt.requester_email:
+        # Stored in lower case (hub.tracker.tickets.normal_email), so equality uses the index.
+        conditions.append(Ticket.requester_email == normal_email(flt.requester_email))
+    if flt.updated_since:
+        conditions.append(Ticket.updated_at >= flt.updated_since)
+    if flt.ids is not None:
+        conditions.append(Ticket.id.in_(flt.ids))
+    return conditions
+
+
+def _reference_conditions(session: Session, flt: TicketFilter) -> list[Any]:
+    """The conditions on what the ticket refers to by name (department, people, category, CI)."""
+    conditions: list[Any] = []
     for value, what, column in (
         (flt.department, "department", Ticket.department_id),
         (flt.assignee, "user", Ticket.assignee_id),
@@ -147,18 +174,16 @@ def apply_filter(session: Session, query: Select[Any], flt: TicketFilter) -> Sel
     if flt.category:
         ident = category_id(session, flt.category, None, create=False)
         conditions.append(Ticket.category_id == ident if ident is not None else false())
-    if flt.source:
-        conditions.append(Ticket.source == flt.source)
-    if flt.requester_email:
-        # Stored in lower case (hub.tracker.tickets.normal_email), so equality uses the index.
-        conditions.append(Ticket.requester_email == normal_email(flt.requester_email))
-    if flt.updated_since:
-        conditions.append(Ticket.updated_at >= flt.updated_since)
-    if flt.ids is not None:
-        conditions.append(Ticket.id.in_(flt.ids))
-    if flt.q:
-        conditions.append(text_match(session, flt.q))
-    return query.where(and_(*conditions)) if conditions else query
+    return conditions
+
+
+def _sla_condition(session: Session, name: str) -> Any:
+    from hub.core.runtime import runtime_of
+    from hub.tracker.sla_clock import SLA_FILTERS, sla_condition
+
+    if name not in SLA_FILTERS:
+        raise ValidationFailed({"sla": [f"Must be one of: {', '.join(SLA_FILTERS)}."]})
+    return sla_condition(name, runtime_of(session).now())
 
 
 def text_match(session: Session, q: str) -> Any:

@@ -217,6 +217,22 @@ def check_version(ticket: Ticket, expected_version: int | None) -> None:
         )
 
 
+def _check_update(ticket: Ticket, values: Mapping[str, Any]) -> None:
+    """Refuse fields that cannot be changed here and values that break a rule (ValidationFailed)."""
+    unknown = sorted(set(values) - set(EDITABLE))
+    if unknown:
+        hint = " Use a transition to change the status." if "status" in unknown else ""
+        raise ValidationFailed({name: [f"Cannot be changed here.{hint}"] for name in unknown})
+    errors = _validate(ticket.kind, values, creating=False)
+    if not errors and ("planned_start" in values) != ("planned_end" in values):
+        # One end of the window moved: it must still lie on the right side of the other.
+        start, end = values.get("planned_start", ticket.planned_start), values.get("planned_end", ticket.planned_end)
+        if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
+            errors["planned_end"] = ["Must be after planned_start."]
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def update_ticket(
     *,
     session: Session,
@@ -228,13 +244,7 @@ def update_ticket(
 ) -> dict[str, tuple[Any, Any]]:
     """Change fields of a ticket; returns ``{field: (old, new)}`` for what really changed."""
     check_version(ticket, expected_version)
-    unknown = sorted(set(values) - set(EDITABLE))
-    if unknown:
-        hint = " Use a transition to change the status." if "status" in unknown else ""
-        raise ValidationFailed({name: [f"Cannot be changed here.{hint}"] for name in unknown})
-    errors = _validate(ticket.kind, values, creating=False)
-    if errors:
-        raise ValidationFailed(errors)
+    _check_update(ticket, values)
     runtime = runtime_of(session)
     ids = resolve_names(session, {k: values[k] for k in _NAMED if k in values}, create_loose=create_loose)
     changes: dict[str, tuple[Any, Any]] = {}

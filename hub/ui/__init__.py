@@ -17,6 +17,7 @@ from hub.ui.auth import bp as auth_bp
 from hub.ui.auth import current_user, login_required
 from hub.ui.csrf import init_csrf
 from hub.ui.menu import nav_items
+from hub.ui.moments import duration, local_input, when, zone_label
 from hub.ui.status import bp as status_bp
 
 bp = Blueprint("ui", __name__, template_folder="templates", static_folder="static", static_url_path="/static/ui")
@@ -70,7 +71,8 @@ def init_ui(app: Flask) -> None:
     _register_pages(app)
     app.extensions["ui_error"] = _error_page
     app.jinja_env.globals.update(hub_version=__version__, current_user=current_user, nav_items=nav_items)
-    app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters.update(when=when, duration=duration, local_input=local_input)
+    app.jinja_env.globals.update(viewer_zone=zone_label)
 
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -102,13 +104,9 @@ def _register_pages(app: Flask) -> None:
     from hub.ui.canned import picker
 
     app.jinja_env.globals["canned_picker"] = picker
+    from hub.ui.profile import bp as profile_bp
 
     app.register_blueprint(tickets.bp)
+    app.register_blueprint(profile_bp)
     app.register_blueprint(admin.bp)
 
-
-def _when(value: Any) -> str:
-    """A time as people read it in a list: 2026-11-16 09:14 UTC."""
-    if value is None:
-        return ""
-    return value.strftime("%Y-%m-%d %H:%M UTC")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from hub.api.context import principal, reading, runtime, unit_of_work
 from hub.auth.principals import ROLE_ORDER
+from hub.auth.profile import LANGUAGES, time_zones, update_profile
 from hub.auth.tokens import create_token, revoke_token
 from hub.auth.users import create_user, get_user, set_password
 from hub.models import ApiToken, User
@@ -18,6 +19,7 @@ from hub.sdk.tracker_errors import Conflict, NotFound, TrackerError, ValidationF
 from hub.ui.admin import bp
 from hub.ui.auth import login_required
 from hub.ui.forms import describe_error, field_errors, flashing_errors, parse_int
+from hub.ui.profile import profile_form
 
 #: Ten years: an expiry further out is no expiry, and far enough out it is no date at all.
 MAX_TOKEN_DAYS = 3650
@@ -39,7 +41,8 @@ def users() -> Any:
                 user = create_user(session=session, username=form.get("username", "").strip(),
                                    role=form.get("role", ""), password=form.get("password") or None,
                                    email=form.get("email", "").strip() or None,
-                                   display_name=form.get("display_name", "").strip())
+                                   display_name=form.get("display_name", "").strip(),
+                                   timezone=form.get("timezone") or "UTC", language=form.get("language") or "en")
                 name = user.username
             flash(f"Created {name}.", "success")
             return redirect(url_for("ui_admin.users"))
@@ -52,7 +55,24 @@ def users() -> Any:
         rows = _users(session)
     form.pop("password", None)
     return render_template("ui/admin/users.html", users=rows, roles=ROLE_ORDER, form=form, errors=errors,
-                           problems=problems, me=principal().user_id), 422 if problems else 200
+                           problems=problems, me=principal().user_id, zones=time_zones(),
+                           languages=LANGUAGES), 422 if problems else 200
+
+
+@bp.post("/users/<int:user_id>/profile")
+@login_required("admin")
+def user_profile(user_id: int) -> Any:
+    """Set a user's display name, time zone and language (the same checks as their own /profile)."""
+    done = None
+    with flashing_errors(), unit_of_work() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"No user {user_id}.")
+        changes = update_profile(session=session, user=user, values=profile_form(request.form))
+        done = f"Saved the profile of {user.username}." if changes else f"Nothing changed for {user.username}."
+    if done:
+        flash(done, "success")
+    return redirect(url_for("ui_admin.users") + f"#user-{user_id}")
 
 
 @bp.post("/users/<int:user_id>/active")

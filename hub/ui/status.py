@@ -18,6 +18,7 @@ from hub.models import AuditEvent, Comment, Ticket
 from hub.sdk.tracker_errors import Conflict, TrackerError, ValidationFailed
 from hub.tracker import surveys
 from hub.tracker.comments import add_comment
+from hub.tracker.people import public_author_of
 from hub.tracker.status_links import ticket_for_token
 
 bp = Blueprint("status", __name__)
@@ -56,7 +57,8 @@ def public_timeline(session: Any, ticket: Ticket) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = [{"at": ticket.created_at, "kind": "created", "text": "Your report was received."}]
     for comment in session.scalars(select(Comment).where(Comment.ticket_id == ticket.id,
                                                          Comment.visibility == "public").order_by(Comment.id)):
-        entries.append({"at": comment.created_at, "kind": "comment", "author": comment.author_name,
+        entries.append({"at": comment.created_at, "kind": "comment",
+                        "author": public_author_of(session, comment, ticket.group_id),
                         "from_requester": comment.author_type == "requester", "text": comment.body})
     for event in session.scalars(select(AuditEvent).where(AuditEvent.ticket_id == ticket.id,
                                                           AuditEvent.action.in_(("transitioned", "reopened")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hub.api.context import principal, reading, unit_of_work
+from hub.core.runtime import runtime_of
 from hub.models import Department, Group, SavedView, Ticket, User
 from hub.sdk.tracker_errors import NotFound, TrackerError
 from hub.tracker.org import name_for
@@ -18,6 +20,7 @@ from hub.tracker.queries import SORTS, Page, TicketFilter, encode_cursor, list_t
 from hub.tracker.states import MACHINES
 from hub.ui.auth import login_required
 from hub.ui.forms import describe_error, flashing_errors
+from hub.ui.sla_view import sla_cell
 
 bp = Blueprint("ui_tickets", __name__)
 
@@ -27,7 +30,8 @@ SORT_LABELS = {
     "created_at": "Oldest", "priority": "Most urgent first", "-priority": "Least urgent first",
 }
 #: Query parameters a list (and so a saved view) keeps; anything else is dropped.
-LIST_PARAMS = ("kind", "status", "priority", "department", "assignee", "group", "q", "sort", "open")
+LIST_PARAMS = ("kind", "status", "priority", "department", "assignee", "group", "q", "sort", "open", "sla")
+SLA_CHOICES = {"breached": "Breached", "due_soon": "Due within 1 h"}
 ALL_STATES = sorted({state for machine in MACHINES.values() for state in machine.states})
 
 
@@ -49,21 +53,26 @@ def _filter_from(args: Any, *, kind: str | None = None) -> tuple[TicketFilter, d
             priorities.append(int(value))
         elif value:
             problems.append(f"Priority must be 1 to 5, not {value!r}.")
+    sla = (args.get("sla") or "").strip() or None
+    if sla is not None and sla not in SLA_CHOICES:
+        problems.append(f"Unknown SLA filter {sla[:40]!r}; showing every ticket.")
+        sla = None
     assignee = (args.get("assignee") or "").strip() or None
     if assignee == "me":
         assignee = principal().name
     flt = TicketFilter(kind=chosen_kind, status=statuses, priority=priorities,
                        department=(args.get("department") or "").strip() or None, assignee=assignee,
                        group=(args.get("group") or "").strip() or None, q=(args.get("q") or "").strip()[:200] or None,
-                       open_only=args.get("open") in ("1", "on", "true"))
-    shown = {"kind": chosen_kind or "", "status": statuses, "priority": [str(p) for p in priorities],
+                       open_only=args.get("open") in ("1", "on", "true"), sla=sla)
+    shown = {"sla": sla or "", "kind": chosen_kind or "", "status": statuses, "priority": [str(p) for p in priorities],
              "department": flt.department or "", "assignee": args.get("assignee", "") or "",
              "group": flt.group or "", "q": flt.q or "", "open": flt.open_only}
     return flt, shown, problems
 
 
-def row_of(session: Session, ticket: Ticket) -> dict[str, Any]:
+def row_of(session: Session, ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
     return {
+        "sla": sla_cell(ticket, now or runtime_of(session).now()),
         "ref": ticket.ref, "kind": ticket.kind, "title": ticket.title, "status": ticket.status,
         "priority": ticket.priority, "updated_at": ticket.updated_at, "flapping": ticket.flapping,
         "occurrences": ticket.occurrence_count, "department": name_for(session, "department", ticket.department_id),
@@ -77,7 +86,7 @@ def _choices(session: Session) -> dict[str, Any]:
         "departments": list(session.execute(select(Department.slug, Department.name).order_by(Department.name))),
         "groups": list(session.execute(select(Group.slug, Group.name).order_by(Group.name))),
         "agents": agents(session),
-        "states": ALL_STATES, "sorts": SORT_LABELS,
+        "states": ALL_STATES, "sorts": SORT_LABELS, "sla_choices": SLA_CHOICES,
     }
 
 
@@ -135,7 +144,8 @@ def _render_list(*, title: str, endpoint: str, kind: str | None = None, fixed: d
             problems.append(describe_error(exc) + " Showing the first page.")
             page = list_any_kind(session, flt, sort=sort, limit=PAGE_SIZE, cursor=None)
             cursor = None
-        rows = [row_of(session, ticket) for ticket in page.items]
+        now = runtime_of(session).now()
+        rows = [row_of(session, ticket, now) for ticket in page.items]
         next_cursor = page.next_cursor
         choices = _choices(session)
         views = list(session.scalars(select(SavedView).where(

@@ -5,14 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from hub.api.context import actor, principal, reading, unit_of_work
+from hub.core.runtime import runtime_of
+from hub.models import Category, Department, Group
 from hub.sdk.tracker_errors import ValidationFailed
 from hub.tracker import approvals, canned, comments, tickets
 from hub.tracker.org import name_for
+from hub.tracker.priority import LEVELS
 from hub.tracker.states import MACHINES, RESOLVED_STATES
+from hub.tracker.tickets import CHANGE_TYPES, RISKS
 from hub.ui.auth import login_required
 from hub.ui.forms import flashing_errors, parse_int
+from hub.ui.moments import viewer_zone, zone_label
+from hub.ui.sla_view import sla_lines
+from hub.ui.ticket_edit import LABELS, EditState, fields_of, fresh_state, save_edit
 from hub.ui.tickets import agents, bp
 from hub.ui.tickets_timeline import build_timeline, external_links
 
@@ -35,6 +43,10 @@ def _version() -> int | None:
 @bp.get("/tickets/<ref>")
 @login_required("tickets:read")
 def ticket_page(ref: str) -> Any:
+    return _render_ticket(ref)
+
+
+def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200) -> Any:
     with reading() as session:
         ticket = tickets.get_ticket(session, ref)
         names = {what: name_for(session, lookup, getattr(ticket, column)) for what, lookup, column in (
@@ -49,8 +61,46 @@ def ticket_page(ref: str) -> Any:
             "decisions": decisions, "agents": agents(session), "resolved_states": RESOLVED_STATES,
             "approvals": approvals.list_approvals(session, ticket.id) if ticket.kind == "change" else [],
             "can_write": principal().can("tickets:write"),
+            "sla": sla_lines(ticket, runtime_of(session).now()),
+            "edit": edit or fresh_state(session, ticket, viewer_zone()), "edit_labels": LABELS,
+            "edit_fields": fields_of(ticket.kind), "levels": LEVELS, "change_types": CHANGE_TYPES, "risks": RISKS,
+            "zone": zone_label(),
         }
-        return render_template("ui/tickets/page.html", **context)
+        context.update(_edit_choices(session))
+        return render_template("ui/tickets/page.html", **context), status
+
+
+def _edit_choices(session: Any) -> dict[str, Any]:
+    """Options of the edit form's selects and suggestion lists (small tables)."""
+    return {"departments": list(session.execute(select(Department.slug, Department.name).order_by(Department.name))),
+            "groups": list(session.execute(select(Group.slug, Group.name).order_by(Group.name))),
+            "categories": list(session.scalars(select(Category.slug).distinct().order_by(Category.slug).limit(500)))}
+
+
+@bp.post("/tickets/<ref>/edit")
+@login_required("tickets:write")
+def edit(ref: str) -> Any:
+    """Save the edit form: only the fields the agent changed, never over someone else's change."""
+    zone = viewer_zone()
+    try:
+        with unit_of_work() as session:
+            ticket = tickets.get_ticket(session, ref, for_update=True)
+            state, changes = save_edit(session, ticket, request.form, actor("ui"), zone)
+            ticket_ref = ticket.ref
+    except ValidationFailed as exc:
+        refused: EditState | None = getattr(exc, "edit_state", None)
+        if refused is None:
+            raise
+        return _render_ticket(ref, refused, 422)
+    if state.conflicts:
+        return _render_ticket(ref, state, 409)
+    flash(f"Saved {ticket_ref}: {', '.join(LABELS.get(_shown(n), n) for n in changes)}." if changes
+          else "Nothing changed: the form had no edits.", "success")
+    return _back(ticket_ref, "details")
+
+
+def _shown(name: str) -> str:
+    return {"change_type": "type"}.get(name, name)
 
 
 @bp.post("/tickets/<ref>/transition")

@@ -110,9 +110,11 @@ def comment_added(ticket: Any, comment: Any, actor: Any, session: Any) -> None:
             or _by_requester(ticket, actor) or comment.author_type == "requester" or _remote_speaks(session, ticket):
         return
     url = services.status_url(session, ticket.ref)
-    subject, body = mails.comment(ticket, comment.body, comment.author_name, url)
+    # Never the login: the name the requester sees is the hub's (HUB_REQUESTER_SEES).
+    author = comment.public_author or "The support team"
+    subject, body = mails.comment(ticket, comment.body, author, url)
     mails.queue(session, ticket, kind="comment", key=f"notify:{ticket.ref}:comment:{comment.id}", subject=subject,
-                body=body, context={"status_url": url, "comment": comment.body, "author": comment.author_name},
+                body=body, context={"status_url": url, "comment": comment.body, "author": author},
                 instance=settings["instance"])
 
 

@@ -3,6 +3,12 @@
 The plugin's per-ticket data holds the policy applied, the time the clock started, the
 open minutes spent paused, and which warnings and breaches were already announced, so
 each is announced once even when due times are recomputed.
+
+Escalation never moves a due time: a missed due time is kept (``<target>.missed``) and
+recorded on the ticket (services.record_breach), and the priority an escalation raises
+keeps the policy that was running (``pinned``), so a late ticket never looks on time again.
+Only a person or a rule changing the priority, department or kind picks a policy anew, and
+even then a target already missed keeps the due time it missed.
 """
 
 from __future__ import annotations
@@ -34,6 +40,22 @@ def matching_policy(settings: dict[str, Any], ticket: TicketInfo) -> dict[str, A
     return None
 
 
+def applied_policy(settings: dict[str, Any], data: dict[str, Any], ticket: TicketInfo) -> dict[str, Any] | None:
+    """The policy running for the ticket: the one an escalation pinned, while the ticket
+    still has what the escalation gave it; else the first that matches."""
+    pinned = data.get("pinned")
+    if isinstance(pinned, dict) and pinned.get("for") == _signature(ticket):
+        policy = next((p for p in settings["policies"] if p["name"] == pinned.get("policy")), None)
+        if policy is not None:
+            return dict(policy)
+    return matching_policy(settings, ticket)
+
+
+def _signature(ticket: TicketInfo) -> list[Any]:
+    """What a policy is matched on."""
+    return [ticket.priority, ticket.department, ticket.kind]
+
+
 def calendar_of(settings: dict[str, Any], name: str) -> BusinessCalendar:
     for entry in settings["calendars"]:
         if entry["name"] == name:
@@ -55,7 +77,7 @@ def recompute(session: Session, ticket: TicketInfo) -> None:
     """Set the ticket's due times and timers from its policy, pauses and state."""
     settings = services.plugin_settings(session, NAME)
     data = services.get_plugin_data(session, ticket.ref, NAME)
-    policy = matching_policy(settings, ticket)
+    policy = applied_policy(settings, data, ticket)
     if policy is None:
         services.cancel_timers(session, ticket.ref, plugin=NAME)
         services.set_due_times(session, ticket.ref, response_due_at=None, resolve_due_at=None)
@@ -74,12 +96,16 @@ def recompute(session: Session, ticket: TicketInfo) -> None:
         if not minutes:
             due[target] = None
             continue
-        due_at = calendar.add(start, minutes + paused)
+        missed = _parse(data.get(f"{target}.missed"))
+        due_at = missed or calendar.add(start, minutes + paused)  # a missed due time never moves
         due[target] = due_at
         met = _met(ticket, target)
         if met and f"{target}.met" not in data:
             data[f"{target}.met"] = (ticket.first_response_at if target == "response" and ticket.first_response_at
                                      else services.now(session)) <= due_at
+            if not data[f"{target}.met"]:  # met late, before the breach timer fired
+                data[f"{target}.missed"] = due_at.isoformat()
+                services.record_breach(session, ticket.ref, target=target, due_at=due_at)
         for stage, share in (("warning", policy["warn_at"]), ("breach", 1.0)):
             name = f"{target}.{stage}"
             if met or paused_now or name in data["announced"]:
@@ -98,15 +124,17 @@ def status_moved(session: Session, ticket: TicketInfo, old: str, new: str) -> No
     settings = services.plugin_settings(session, NAME)
     data = services.get_plugin_data(session, ticket.ref, NAME)
     now = services.now(session)
-    policy = matching_policy(settings, ticket)
+    policy = applied_policy(settings, data, ticket)
     if policy is not None:
         calendar = calendar_of(settings, policy["calendar"])
         if new in settings["pause_states"] and old not in settings["pause_states"]:
             data["paused_since"] = now.isoformat()
+            services.set_sla_paused(session, ticket.ref, now)
         elif old in settings["pause_states"] and new not in settings["pause_states"] and data.get("paused_since"):
             since = _parse(data.pop("paused_since"))
             assert since is not None
             data["paused_minutes"] = float(data.get("paused_minutes", 0)) + calendar.minutes_between(since, now)
+            services.set_sla_paused(session, ticket.ref, None)
         services.set_plugin_data(session, ticket.ref, NAME, data)
     recompute(session, ticket)
 
@@ -120,8 +148,11 @@ def timer_due(session: Session, ticket: TicketInfo, name: str, timer: dict[str, 
     if _met(ticket, target):
         return
     data.setdefault("announced", []).append(name)
-    services.set_plugin_data(session, ticket.ref, NAME, data)
     due_at = dt.datetime.fromisoformat(timer["due_at"])
+    if stage == "breach":
+        data[f"{target}.missed"] = due_at.isoformat()
+        services.record_breach(session, ticket.ref, target=target, due_at=due_at)
+    services.set_plugin_data(session, ticket.ref, NAME, data)
     services.emit(session, "sla_warning" if stage == "warning" else "sla_breached", ticket.ref, target=target,
                   due_at=due_at)
     settings = services.plugin_settings(session, NAME)
@@ -142,4 +173,10 @@ def timer_due(session: Session, ticket: TicketInfo, name: str, timer: dict[str, 
         if escalation["reassign_group"]:
             changes["group"] = escalation["reassign_group"]
         if changes:
+            # The raised priority keeps the running policy: an escalation asks for attention,
+            # it does not restart the clock (reloaded: the announcement above is saved).
+            data = services.get_plugin_data(session, ticket.ref, NAME)
+            data["pinned"] = {"policy": policy["name"],
+                              "for": [changes.get("priority", ticket.priority), ticket.department, ticket.kind]}
+            services.set_plugin_data(session, ticket.ref, NAME, data)
             services.update_fields(session, ticket.ref, changes, Actor.plugin(NAME))

@@ -39,6 +39,7 @@ API_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/api/v1/hooks/", "*", EVERYONE),  # the connector checks its own signature or token (sent here)
     (r"^/api/v1/forms?/", "*", EVERYONE),  # public web forms (JSON), spam-guarded by the connector
     (r"^/api/v1/admin/", "*", ADMIN),
+    (r"^/api/v1/me$", "*", SIGNED_IN),  # one's own profile (a token made for no user gets a 409)
     (r"^/api/v1/insights", "GET", AGENTS | {"admin"}),
     (r"^/api/v1/(incidents|changes)$", "GET POST", SIGNED_IN),  # a requester sees and raises their own
     (r"^/api/v1/(incidents|changes)/<ref>/audit$", "GET", STAFF),
@@ -54,6 +55,7 @@ PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/s/", "*", EVERYONE),  # the requester's status page: the token is the credential
     (r"^/f/", "*", EVERYONE),  # public web forms
     (r"^/(ui/whoami)?$", "GET", SIGNED_IN),
+    (r"^/profile$", "*", SIGNED_IN),
     (r"^/admin", "*", ADMIN),
     (r"^/tickets/<ref>/status-links/", "*", ADMIN),
     (r"^/(tickets|my|views|insights)", "*", AGENTS),

@@ -9,6 +9,7 @@ from webargs.fields import DelimitedList
 from hub.api.schemas.moments import ClientDateTime
 from hub.tracker.priority import LEVELS
 from hub.tracker.queries import MAX_LIMIT, SORTS
+from hub.tracker.sla_clock import SLA_FILTERS
 from hub.tracker.tickets import CHANGE_TYPES, RISKS
 
 Level = validate.OneOf(LEVELS)
@@ -68,6 +69,24 @@ class ChangePatchSchema(ChangeWriteFields):
     resolution = fields.String(allow_none=True, validate=validate.Length(max=100_000))
 
 
+class SlaTargetSchema(ma.Schema):
+    due_at = fields.AwareDateTime(allow_none=True)
+    state = fields.String(metadata={"description": "running, paused, met or breached (a breach stays once met)."})
+    seconds_left = fields.Integer(allow_none=True, metadata={
+        "description": "Until the due time, negative once overdue; frozen while paused; null once met."})
+    paused = fields.Boolean()
+    breached = fields.Boolean()
+    breached_at = fields.AwareDateTime(allow_none=True, metadata={"description": "The due time that was missed."})
+    met = fields.Boolean()
+    met_at = fields.AwareDateTime(allow_none=True)
+    due_soon = fields.Boolean(metadata={"description": "Running and due within the hour."})
+
+
+class SlaSchema(ma.Schema):
+    response = fields.Nested(SlaTargetSchema, allow_none=True)
+    resolution = fields.Nested(SlaTargetSchema, allow_none=True)
+
+
 class TicketSchema(ma.Schema):
     ref = fields.String()
     kind = fields.String()
@@ -103,6 +122,8 @@ class TicketSchema(ma.Schema):
     closed_at = fields.AwareDateTime(allow_none=True)
     response_due_at = fields.AwareDateTime(allow_none=True)
     resolve_due_at = fields.AwareDateTime(allow_none=True)
+    sla = fields.Nested(SlaSchema, allow_none=True, metadata={
+        "description": "The SLA clocks (null when no policy applies), computed at the time of the answer."})
     csat_score = fields.Integer(allow_none=True)
     version = fields.Integer()
     url = fields.String()
@@ -126,6 +147,8 @@ class TicketListArgs(Strict):
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Free text."})
     updated_since = ClientDateTime()
     open = fields.Boolean(metadata={"description": "Only tickets whose work is not finished."})
+    sla = fields.String(validate=validate.OneOf(SLA_FILTERS), metadata={
+        "description": "breached: a target missed; due_soon: a running target due within the hour."})
     sort = fields.String(load_default="-updated_at", validate=validate.OneOf(list(SORTS)))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_LIMIT))
     cursor = fields.String()

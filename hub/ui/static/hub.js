@@ -80,6 +80,30 @@
     if (select.name === "canned_id" && select.form && select.form.classList.contains("canned-picker")) {
       insertCanned(select.form);
     }
+  // Forms marked data-inline save without a full reload: the answer's <main> (after the
+  // redirect, the page as it is now; or the page with the form's errors or conflict)
+  // replaces this one. Without scripts, or if the request fails, the form posts as usual.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.hasAttribute("data-inline") || !window.fetch || !window.DOMParser) return;
+    event.preventDefault();
+    var button = event.submitter;
+    if (button) button.disabled = true;
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .then(function (response) {
+        return response.text().then(function (html) { return { response: response, html: html }; });
+      })
+      .then(function (answer) {
+        var page = new DOMParser().parseFromString(answer.html, "text/html");
+        var main = page.querySelector("main");
+        if (!main) { window.location.reload(); return; }
+        document.querySelector("main").replaceWith(document.adoptNode(main));
+        document.title = page.title;
+        if (answer.response.redirected) window.history.replaceState(null, "", answer.response.url);
+        var notice = main.querySelector(".error-summary") || main.querySelector(".flashes");
+        if (notice) { notice.setAttribute("tabindex", "-1"); notice.focus(); }
+      })
+      .catch(function () { if (button) button.disabled = false; form.submit(); });
   });
   // Move focus to an error summary so screen readers announce it.
   document.addEventListener("DOMContentLoaded", function () {

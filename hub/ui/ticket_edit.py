@@ -1,0 +1,184 @@
+"""One form for every field an agent may change, with the API PATCH's validation and audit.
+
+The form carries the version it was loaded with and, for each field, the value it showed.
+Only fields the agent changed are sent to the tracker. A save against a newer version
+compares the ticket now with what the form showed: when someone else changed any field of
+the form meanwhile, nothing is saved and the page lists each such field (theirs, yours),
+with the form now holding their values plus the agent's own edits, for a deliberate second
+save. When nothing of the form changed (an SLA timer or a comment raised the version), the
+save goes through: nobody's change is overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+
+from hub.api.presenters import ticket_values
+from hub.api.schemas.tickets import ChangePatchSchema, IncidentPatchSchema
+from hub.core.runtime import runtime_of
+from hub.models import Ticket
+from hub.sdk.actors import Actor
+from hub.sdk.safe_json import parse_json
+from hub.sdk.tracker_errors import ValidationFailed
+from hub.tracker import tickets
+from hub.tracker.org import name_for
+from hub.ui.moments import local_input, parse_local
+
+COMMON_FIELDS = ("title", "description", "impact", "urgency", "priority", "department", "group", "assignee",
+                 "category", "ci", "tags", "custom_fields")
+CHANGE_FIELDS = ("type", "risk", "planned_start", "planned_end")
+LABELS = {"title": "Title", "description": "Description", "impact": "Impact", "urgency": "Urgency",
+          "priority": "Priority", "department": "Department", "group": "Group", "assignee": "Assignee",
+          "category": "Category", "ci": "Configuration item", "tags": "Tags", "custom_fields": "Custom fields",
+          "type": "Change type", "risk": "Risk", "planned_start": "Planned start", "planned_end": "Planned end"}
+_NAMES = {"department": ("department", "department_id"), "group": ("group", "group_id"),
+          "assignee": ("user", "assignee_id"), "category": ("category", "category_id"), "ci": ("ci", "ci_id")}
+
+
+def fields_of(kind: str) -> tuple[str, ...]:
+    return COMMON_FIELDS + (CHANGE_FIELDS if kind == "change" else ())
+
+
+@dataclass
+class EditState:
+    """What the edit form shows: values as the inputs hold them, the values it was loaded
+    with, the version, and any errors or conflicts of the last save."""
+
+    values: dict[str, str]
+    orig: dict[str, str]
+    version: int
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    conflicts: list[dict[str, str]] = field(default_factory=list)
+    open: bool = False
+
+
+def form_values(session: Session, ticket: Ticket, zone: ZoneInfo) -> dict[str, str]:
+    """The ticket's editable fields as the form's inputs hold them (text)."""
+    values = {"title": ticket.title, "description": ticket.description or "", "impact": ticket.impact,
+              "urgency": ticket.urgency, "tags": ", ".join(ticket.tags or []),
+              "custom_fields": json.dumps(ticket.custom_fields, indent=2, sort_keys=True, ensure_ascii=False)
+              if ticket.custom_fields else ""}
+    follows = runtime_of(session).matrix.priority(ticket.impact, ticket.urgency) == ticket.priority
+    values["priority"] = "" if follows else str(ticket.priority)
+    for name, (what, column) in _NAMES.items():
+        values[name] = name_for(session, what, getattr(ticket, column)) or ""
+    if ticket.kind == "change":
+        values.update(type=ticket.change_type or "", risk=ticket.risk or "",
+                      planned_start=local_input(ticket.planned_start, zone),
+                      planned_end=local_input(ticket.planned_end, zone))
+    return values
+
+
+def fresh_state(session: Session, ticket: Ticket, zone: ZoneInfo) -> EditState:
+    values = form_values(session, ticket, zone)
+    return EditState(values=values, orig=dict(values), version=ticket.version)
+
+
+def submitted(form: Any, kind: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The values and the originals (``orig.<field>``) a posted form carries."""
+    names = fields_of(kind)
+    values = {name: str(form.get(name, "")).replace("\r\n", "\n") for name in names}
+    orig = {name: str(form.get(f"orig.{name}", "")).replace("\r\n", "\n") for name in names}
+    values["title"] = values["title"].strip()
+    return values, orig
+
+
+def _api_value(name: str, text: str, zone: ZoneInfo, errors: dict[str, list[str]]) -> Any:
+    """A form input as the API's PATCH body would carry it."""
+    text = text.strip() if name not in ("description",) else text
+    if name == "priority":
+        return int(text) if text.isdigit() else (text or None)  # a non-number: the schema names it
+    if name in _NAMES:
+        return text or None
+    if name == "tags":
+        return [tag.strip() for tag in text.split(",") if tag.strip()]
+    if name == "custom_fields":
+        if not text:
+            return {}
+        try:
+            value = parse_json(text)
+        except ValueError as exc:
+            errors[name] = [f"Not JSON: {exc}. Write an object such as {{\"room\": \"12\"}}."]
+            return None
+        if not isinstance(value, dict):
+            errors[name] = ['A JSON object, such as {"room": "12"}.']
+        return value
+    if name in ("planned_start", "planned_end"):
+        if not text:
+            return None
+        try:
+            return parse_local(text, zone).isoformat()
+        except ValueError as exc:
+            errors[name] = [str(exc)]
+            return None
+    return text
+
+
+def to_patch(kind: str, changed: dict[str, str], zone: ZoneInfo) -> dict[str, Any]:
+    """The tracker's values for the changed fields, through the API PATCH's schema."""
+    errors: dict[str, list[str]] = {}
+    body = {name: _api_value(name, text, zone, errors) for name, text in changed.items()}
+    if errors:
+        raise ValidationFailed(errors)
+    schema = ChangePatchSchema() if kind == "change" else IncidentPatchSchema()
+    try:
+        loaded = schema.load(body)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
+        raise ValidationFailed({str(name): _flat(value) for name, value in messages.items()}) from None
+    return ticket_values(loaded)
+
+
+def _flat(messages: Any) -> list[str]:
+    if isinstance(messages, dict):
+        return [text for value in messages.values() for text in _flat(value)]
+    if isinstance(messages, list):
+        return [text for value in messages for text in _flat(value)]
+    return [str(messages)]
+
+
+def save_edit(session: Session, ticket: Ticket, form: Any, actor: Actor, zone: ZoneInfo) -> tuple[EditState, dict]:
+    """Apply the agent's edits; returns the form state to show and what changed.
+
+    Raises ValidationFailed for bad values (the state is attached as ``exc.edit_state``).
+    """
+    values, orig = submitted(form, ticket.kind)
+    version = _int(form.get("version"))
+    changed = {name: text for name, text in values.items() if text != orig.get(name, "")}
+    current = form_values(session, ticket, zone)
+    if version != ticket.version:
+        theirs = {name for name in values if current.get(name, "") != orig.get(name, "")}
+        if theirs:
+            shown = {**current, **changed}  # their values, with the agent's own edits on top
+            conflicts = [{"field": name, "label": LABELS[name], "theirs": current.get(name, ""),
+                          "yours": values[name] if name in changed else "", "you_changed": "1" if name in changed
+                          else ""} for name in fields_of(ticket.kind) if name in theirs]
+            return EditState(values=shown, orig=current, version=ticket.version, conflicts=conflicts,
+                             open=True), {}
+    if not changed:
+        return EditState(values=current, orig=dict(current), version=ticket.version), {}
+    try:
+        patch = to_patch(ticket.kind, changed, zone)
+        changes = tickets.update_ticket(session=session, ticket=ticket, values=patch, actor=actor,
+                                        expected_version=ticket.version)
+    except ValidationFailed as exc:
+        exc.edit_state = EditState(  # type: ignore[attr-defined]
+            values={**current, **changed}, orig=current, version=ticket.version,
+            errors={_field_name(name): messages for name, messages in exc.errors.items()}, open=True)
+        raise
+    return fresh_state(session, ticket, zone), changes
+
+
+def _field_name(name: str) -> str:
+    return {"change_type": "type"}.get(name, name)
+
+
+def _int(value: Any) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 10 else None
