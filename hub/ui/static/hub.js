@@ -80,6 +80,7 @@
     if (select.name === "canned_id" && select.form && select.form.classList.contains("canned-picker")) {
       insertCanned(select.form);
     }
+  });
   // Forms marked data-inline save without a full reload: the answer's <main> (after the
   // redirect, the page as it is now; or the page with the form's errors or conflict)
   // replaces this one. Without scripts, or if the request fails, the form posts as usual.
