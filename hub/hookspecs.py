@@ -45,9 +45,9 @@ if TYPE_CHECKING:
     from flask import Blueprint, Flask
     from sqlalchemy.orm import Session
 
-    from hub.jobs.schedules import Schedule
     from hub.sdk.actors import Actor
     from hub.sdk.connector import Connector
+    from hub.sdk.schedules import Schedule
     from hub.sdk.values import AttachmentInfo, CommentInfo, EventInfo, InstanceInfo, TicketDraft, TicketInfo
     from hub.sdk.web import MenuItem
 
@@ -90,7 +90,7 @@ def register_blueprints() -> list[Blueprint]:
 
     Routes of a feature plugin answer 404 while an admin has the plugin disabled. Every
     route under ``/api/`` requires an API token unless the blueprint marks the view
-    public with ``hub.auth.web.public``.
+    public with ``hub.sdk.web.public``.
     """
 
 
@@ -109,7 +109,7 @@ def register_menu_items() -> list[MenuItem]:
 
 @hookspec
 def register_schedules() -> list[Schedule]:
-    """Return periodic jobs (``hub.jobs.Schedule``: a job path, an interval or a cron
+    """Return periodic jobs (``hub.sdk.Schedule``: a job path, an interval or a cron
     expression, a queue). The hub's scheduler enqueues each once per due window, with a
     job id made of the schedule's name and the window, so several schedulers never run
     one window twice.

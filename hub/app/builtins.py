@@ -89,7 +89,7 @@ def _plain(value: Any) -> Any:
 
 @hookimpl
 def register_schedules() -> list[Any]:
-    from hub.jobs.schedules import Schedule
+    from hub.sdk import Schedule
 
     return [
         Schedule(name="hub.process-stuck-events", job="hub.jobs.maintenance.process_stuck_events", interval=60,

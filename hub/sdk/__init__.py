@@ -31,6 +31,7 @@ from hub.sdk.errors import (
     parse_retry_after,
 )
 from hub.sdk.http import HttpClient, check_url
+from hub.sdk.schedules import Schedule
 from hub.sdk.schema import ConfigSchema, FieldInfo, describe, secret
 from hub.sdk.values import (
     Attachment,
@@ -70,6 +71,7 @@ __all__ = [
     "Pusher",
     "RawEvent",
     "RetriableError",
+    "Schedule",
     "SkippableError",
     "TicketDraft",
     "TicketInfo",

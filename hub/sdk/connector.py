@@ -115,7 +115,9 @@ class Connector:
         self.state: dict[str, Any] = dict(state or {})
         self.allow_private_urls = allow_private_urls
         self.services = services
-        """Framework helpers for this instance (hub.connectors_runtime.ConnectorServices)."""
+        """Framework helpers for this instance while it receives a webhook: ``now()`` and
+        ``is_replay(digest, idempotency_key, window_seconds)`` (a signature already used for
+        another event within the window). None outside a request."""
         self.log = logging.getLogger(f"hub.connector.{self.slug}.{instance.slug}")
 
     # -- capabilities ------------------------------------------------------------------

@@ -29,3 +29,12 @@ def test_a_newer_minor_or_another_major_fails_naming_both(minimum: str) -> None:
 def test_a_malformed_requirement_says_so() -> None:
     with pytest.raises(ValueError, match="not a version"):
         require("one")
+
+
+def test_schedule_is_part_of_the_sdk_and_the_scheduler_reads_the_same_class() -> None:
+    from hub.jobs.schedules import Schedule as CoreSchedule
+    from hub.sdk import Schedule
+
+    assert Schedule is CoreSchedule
+    with pytest.raises(ValueError, match="an interval or a cron expression"):
+        Schedule(name="x", job="plugins.x.run")
