@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.support.browser import chromium  # noqa: F401 - the one browser fixture, for tests/browser and others
 from tests.support.databases import PG_URL, PostgresDatabase, SqliteTemplate
 from tests.support.plugin_fixtures import recorder, with_plugins  # noqa: F401 - fixtures for every test
 
@@ -23,6 +24,40 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     database = "PostgreSQL " + PG_URL.rsplit("@", 1)[-1] if PG_URL else "SQLite (files per test)"
     require = os.environ.get("HUB_TEST_REQUIRE_SERVICES") == "1"
     return [f"itsm-hub tests: database {database}; missing services {'FAIL' if require else 'skip'}"]
+
+
+#: Markers by directory (relative to tests/). ``pytestmark`` in a conftest.py has no effect
+#: (pytest reads it from test modules only), so ``-m "not slow"`` used to run the fault tests;
+#: tests/test_markers.py checks that these are applied.
+DIRECTORY_MARKERS: dict[str, tuple[str, ...]] = {
+    "faults": ("slow", "redis"),  # every fault test kills or restarts something; all use Redis
+    "browser": ("browser", "slow"),
+    "fuzz": ("slow",),
+    "connectors/rt_real": ("rt",),
+    "connectors/mqtt": ("mqtt",),
+}
+#: Markers for tests that use a fixture, wherever they live.
+FIXTURE_MARKERS: dict[str, tuple[str, ...]] = {"chromium": ("browser", "slow")}
+_TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        try:
+            relative = item.path.resolve().relative_to(_TESTS).as_posix()
+        except ValueError:  # a test outside tests/ (examples/): no directory markers
+            relative = ""
+        wanted: list[str] = []
+        for directory, names in DIRECTORY_MARKERS.items():
+            if relative.startswith(directory + "/"):
+                wanted += names
+        for fixture, names in FIXTURE_MARKERS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                wanted += names
+        present = {mark.name for mark in item.iter_markers()}
+        for name in dict.fromkeys(wanted):
+            if name not in present:
+                item.add_marker(name)
 
 
 @pytest.fixture(scope="session")

@@ -23,8 +23,6 @@ from hub.listeners import run_listener
 from tests.conftest import SAMPLES
 from tests.support.services import need_mqtt
 
-pytestmark = pytest.mark.mqtt
-
 #: Topics are "<prefix>/<site>/<line>/<machine>/alarm": the mapping skips the prefix.
 PREFIXED_MAPPING = {"site": "topic.1", "line": "topic.2", "machine": "topic.3"}
 
