@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,6 +61,46 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for name in dict.fromkeys(wanted):
             if name not in present:
                 item.add_marker(name)
+
+
+# The API fuzz run's request counts (tests/fuzz), shown at the end of every run that fuzzed, so
+# CI output says how many cases ran as which role and that none got a 5xx. Under xdist each
+# worker hands its counts to the controller through workeroutput.
+_FUZZ_MODULE = "tests.fuzz.test_api_fuzz"
+_FUZZ_TALLY: Counter[str] = Counter()
+
+
+def _worker_fuzz_tally() -> Counter[str]:
+    module = sys.modules.get(_FUZZ_MODULE)
+    return Counter(getattr(module, "TALLY", {}))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["hub_fuzz_tally"] = json.dumps(_worker_fuzz_tally())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    _FUZZ_TALLY.update(json.loads(getattr(node, "workeroutput", {}).get("hub_fuzz_tally", "{}")))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    tally = _FUZZ_TALLY + _worker_fuzz_tally()
+    if not tally:
+        return
+    by_role: dict[str, Counter[str]] = {}
+    for key, count in tally.items():
+        role, status = key.split(" ", 1)
+        by_role.setdefault(role, Counter())[status] += count
+    server_errors = sum(count for key, count in tally.items() if key.endswith("5xx"))
+    database = "PostgreSQL" if PG_URL else "SQLite"
+    terminalreporter.write_sep("-", f"API fuzz (schemathesis, {database}): {sum(tally.values())} cases, "
+                                    f"{server_errors} server errors")
+    for role, statuses in sorted(by_role.items()):
+        terminalreporter.write_line(f"  {role:<10} {sum(statuses.values()):>5} cases: "
+                                    + ", ".join(f"{status} {count}" for status, count in sorted(statuses.items())))
 
 
 @pytest.fixture(scope="session")
