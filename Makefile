@@ -5,7 +5,7 @@ LINT_IMPORTS ?= lint-imports
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: test test-services lint typecheck docs bench constraints
+.PHONY: test test-services coverage lint typecheck docs bench constraints
 
 test:            ## the README's test command (SQLite; service tests skip when a service is missing)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
@@ -13,6 +13,11 @@ test:            ## the README's test command (SQLite; service tests skip when a
 test-services:   ## the same suite on PostgreSQL and the real Redis; a missing service fails
 	HUB_TEST_REQUIRE_SERVICES=1 HUB_TEST_DATABASE_URL=$(PG_URL) HUB_TEST_REDIS_URL=redis://127.0.0.1:6379/15 \
 		$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+coverage:        ## the service-backed suite under coverage (branches, hub subprocesses), then the report and its floor
+	rm -f .coverage .coverage.*
+	$(MAKE) test-services PYTHON=$(PYTHON) PYTEST_ARGS="$(PYTEST_ARGS) --cov --cov-report= --cov-fail-under=0"
+	$(PYTHON) -m coverage report
 
 lint:
 	$(PYTHON) -m ruff check .

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.support.browser import chromium  # noqa: F401 - the one browser fixture, for tests/browser and others
 from tests.support.databases import PG_URL, PostgresDatabase, SqliteTemplate
 from tests.support.plugin_fixtures import recorder, with_plugins  # noqa: F401 - fixtures for every test
 
@@ -23,6 +27,80 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     database = "PostgreSQL " + PG_URL.rsplit("@", 1)[-1] if PG_URL else "SQLite (files per test)"
     require = os.environ.get("HUB_TEST_REQUIRE_SERVICES") == "1"
     return [f"itsm-hub tests: database {database}; missing services {'FAIL' if require else 'skip'}"]
+
+
+#: Markers by directory (relative to tests/). ``pytestmark`` in a conftest.py has no effect
+#: (pytest reads it from test modules only), so ``-m "not slow"`` used to run the fault tests;
+#: tests/test_markers.py checks that these are applied.
+DIRECTORY_MARKERS: dict[str, tuple[str, ...]] = {
+    "faults": ("slow", "redis"),  # every fault test kills or restarts something; all use Redis
+    "browser": ("browser", "slow"),
+    "fuzz": ("slow",),
+    "connectors/rt_real": ("rt",),
+    "connectors/mqtt": ("mqtt",),
+}
+#: Markers for tests that use a fixture, wherever they live.
+FIXTURE_MARKERS: dict[str, tuple[str, ...]] = {"chromium": ("browser", "slow")}
+_TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        try:
+            relative = item.path.resolve().relative_to(_TESTS).as_posix()
+        except ValueError:  # a test outside tests/ (examples/): no directory markers
+            relative = ""
+        wanted: list[str] = []
+        for directory, names in DIRECTORY_MARKERS.items():
+            if relative.startswith(directory + "/"):
+                wanted += names
+        for fixture, names in FIXTURE_MARKERS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                wanted += names
+        present = {mark.name for mark in item.iter_markers()}
+        for name in dict.fromkeys(wanted):
+            if name not in present:
+                item.add_marker(name)
+
+
+# The API fuzz run's request counts (tests/fuzz), shown at the end of every run that fuzzed, so
+# CI output says how many cases ran as which role and that none got a 5xx. Under xdist each
+# worker hands its counts to the controller through workeroutput.
+_FUZZ_MODULE = "tests.fuzz.test_api_fuzz"
+_FUZZ_TALLY: Counter[str] = Counter()
+
+
+def _worker_fuzz_tally() -> Counter[str]:
+    module = sys.modules.get(_FUZZ_MODULE)
+    return Counter(getattr(module, "TALLY", {}))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["hub_fuzz_tally"] = json.dumps(_worker_fuzz_tally())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    _FUZZ_TALLY.update(json.loads(getattr(node, "workeroutput", {}).get("hub_fuzz_tally", "{}")))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    tally = _FUZZ_TALLY + _worker_fuzz_tally()
+    if not tally:
+        return
+    by_role: dict[str, Counter[str]] = {}
+    for key, count in tally.items():
+        role, status = key.split(" ", 1)
+        by_role.setdefault(role, Counter())[status] += count
+    server_errors = sum(count for key, count in tally.items() if key.endswith("5xx"))
+    database = "PostgreSQL" if PG_URL else "SQLite"
+    terminalreporter.write_sep("-", f"API fuzz (schemathesis, {database}): {sum(tally.values())} cases, "
+                                    f"{server_errors} server errors")
+    for role, statuses in sorted(by_role.items()):
+        terminalreporter.write_line(f"  {role:<10} {sum(statuses.values()):>5} cases: "
+                                    + ", ".join(f"{status} {count}" for status, count in sorted(statuses.items())))
 
 
 @pytest.fixture(scope="session")

@@ -15,28 +15,15 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.test_ui_browser import CHROMIUM, PASSWORD, SHOTS, WAIT_MS
+from tests.browser.test_ui_browser import PASSWORD, SHOTS, WAIT_MS
 from tests.conftest import ApiClient, make_token
 from tests.support.live import live_server
-from tests.support.services import missing
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("browser", "playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        missing("browser", f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

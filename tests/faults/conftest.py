@@ -11,8 +11,6 @@ from redis import Redis
 
 from tests.support.services import need_redis
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -26,6 +26,7 @@ from hub.jobs.scheduler import Scheduler
 from tests.faults.conftest import process_env
 from tests.support.jobs import nothing_pending
 from tests.support.processes import descendants_alive, hub_command
+from tests.support.waiting import scaled
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -136,7 +137,7 @@ def deliver_with_kills(runtime: Any, app_config: dict[str, Any], killer: Killer,
                        *, timeout: float = 120.0) -> None:
     """Workers deliver the outbox; each plan kills one of them mid-delivery, and a fresh one
     takes over; the last one finishes. Returns when nothing is pending."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     with scheduling(runtime):
         for plan in kills:
             worker = start_worker(app_config)

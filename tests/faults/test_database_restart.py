@@ -25,6 +25,7 @@ from hub.core.db import Database
 from hub.models import InboundEvent, Ticket
 from tests.support.live import live_server
 from tests.support.private_services import PrivatePostgres
+from tests.support.waiting import scaled
 
 SECRET = "restart-token-xxxxxxxxxx"
 CLIENTS, EVENTS_PER_CLIENT = 4, 60
@@ -98,7 +99,7 @@ def test_postgres_restart_mid_ingest_gives_503_then_loses_and_duplicates_nothing
         threads = [threading.Thread(target=client, args=(offset,)) for offset in range(CLIENTS)]
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + scaled(30)
         while len(accepted) < CLIENTS * EVENTS_PER_CLIENT // 4 and time.monotonic() < deadline:
             time.sleep(0.05)
         private_pg.stop("fast")

@@ -19,6 +19,7 @@ from tests.fakes.fixtures import servicenow_server  # noqa: F401 - a fixture
 from tests.fakes.runner import FakeServer
 from tests.fakes.servicenow import ServiceNowFake
 from tests.support.jobs import drain, nothing_pending
+from tests.support.waiting import scaled
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_half_the_calls_failing_loses_and_duplicates_nothing(api: Any, app: Any,
 
     # Poll and deliver until every ticket is on both sides: failed polls leave their cursor,
     # failed deliveries wait for their retry, and nothing is given up.
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + scaled(120)
     while True:
         run_poll(runtime, instance)
         drain(app, until=lambda: nothing_pending(runtime), timeout=60)

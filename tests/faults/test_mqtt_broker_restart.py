@@ -32,6 +32,7 @@ from tests.connectors.mqtt.conftest import app_config as app_config
 from tests.connectors.mqtt.test_processes import ListenerProcess, count_events, storm
 from tests.connectors.mqtt.test_processes import no_listener_left as no_listener_left
 from tests.support.private_services import PrivateProcess, private_mosquitto
+from tests.support.waiting import scaled
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 
@@ -50,7 +51,7 @@ class Budget:
     """One deadline for the whole test: every wait gets what is left of it, at most ``cap``."""
 
     def __init__(self, seconds: float) -> None:
-        self.deadline = time.monotonic() + seconds
+        self.deadline = time.monotonic() + scaled(seconds)
 
     def left(self, cap: float) -> float:
         remaining = self.deadline - time.monotonic()

@@ -7,14 +7,17 @@ import atexit
 import os
 import tempfile
 import uuid
+from collections import Counter
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis import checks as st_checks
 
 from hub import create_app
+from hub.models import ROLES
 from tests.conftest import make_token
 from tests.support.databases import PG_URL, PostgresDatabase, SqliteTemplate
 from tests.support.services import REDIS_URL, need_redis
@@ -23,9 +26,11 @@ pytestmark = pytest.mark.slow
 
 #: Generated cases per operation; with ~35 operations this is well over 1,000 requests.
 EXAMPLES = int(os.environ.get("HUB_TEST_FUZZ_EXAMPLES", "40"))
+#: Requests sent, by "<role> <status class>"; tests/conftest.py prints it at the end of the run.
+TALLY: Counter[str] = Counter()
 
 
-def _build_app() -> tuple[Any, str]:
+def _build_app() -> tuple[Any, dict[str, str]]:
     folder = tempfile.mkdtemp(prefix="hub-fuzz-")
     from pathlib import Path
 
@@ -38,7 +43,8 @@ def _build_app() -> tuple[Any, str]:
                       "LOAD_ENTRYPOINTS": False, "TOKEN_CACHE_SECONDS": 60, "REDIS_URL": REDIS_URL,
                       "QUEUE_PREFIX": f"fuzz{uuid.uuid4().hex[:8]}",
                       "PLUGINS": [("webhook", "connectors.webhook")]})
-    token = make_token(app, "admin", "fuzzer", "fuzzer@hub.test")
+    # Every role: each one reaches other branches (403s, own-ticket filters, connector routes).
+    tokens = {role: make_token(app, role, f"fuzz-{role}", f"fuzz-{role}@hub.test") for role in ROLES}
     runtime = app.extensions["hub"]
     from hub.sdk.actors import Actor
     from hub.tracker.tickets import create_ticket
@@ -46,18 +52,20 @@ def _build_app() -> tuple[Any, str]:
     with runtime.db.transaction() as session:  # something for the item routes to find
         create_ticket(session=session, kind="incident", values={"title": "Fuzz target"}, actor=Actor.system())
         create_ticket(session=session, kind="change", values={"title": "Fuzz change"}, actor=Actor.system())
-    return app, token
+    return app, tokens
 
 
-APP, TOKEN = _build_app()
+APP, TOKENS = _build_app()
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
 
 
 @schema.parametrize()
+@schema.given(role=st.sampled_from(ROLES))
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_server_errors_and_answers_match_the_schema(case: Any) -> None:
+def test_no_server_errors_and_answers_match_the_schema(case: Any, role: str) -> None:
     need_redis()  # the admin views of the job queue need it; without Redis they answer 503 by design
-    response = case.call(headers={"Authorization": f"Bearer {TOKEN}"})
+    response = case.call(headers={"Authorization": f"Bearer {TOKENS[role]}"})
+    TALLY[f"{role} {response.status_code // 100}xx"] += 1
     assert response.status_code < 500, (case.method, case.formatted_path, response.status_code, response.text[:500])
     case.validate_response(response, checks=[st_checks.not_a_server_error, st_checks.status_code_conformance,
                                              st_checks.content_type_conformance,

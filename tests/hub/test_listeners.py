@@ -10,6 +10,7 @@ import pytest
 
 from hub.app.listeners import listener_instances, run_listener
 from tests.support import connectors
+from tests.support.waiting import scaled
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def test_listener_stores_before_acknowledging_and_stops(api: Any, runtime: Any) 
     stop = threading.Event()
     thread = threading.Thread(target=run_listener, args=(runtime, "line", stop))
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + scaled(10)
     while connectors.CHANNELS["line"] and time.monotonic() < deadline:
         time.sleep(0.02)
     stop.set()

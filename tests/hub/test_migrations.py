@@ -1,17 +1,29 @@
-"""Migrations produce exactly the models' schema, and go down and up again."""
+"""Migrations produce exactly the models' schema, and go down and up again.
+
+Everything runs on SQLite (the README command) and, when HUB_TEST_DATABASE_URL is set
+(``make test-services``), on PostgreSQL too. Only the full-text search index is
+PostgreSQL-only; its test says so when it skips.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from hub.app import migrate
 from hub.core.db import Database
 from hub.models import Base
 from tests.support.databases import PG_URL
+from tests.support.services import missing
 
 
 def schema_diff(database: Database) -> list:
@@ -34,15 +46,41 @@ def test_migrations_equal_models(database_url: str) -> None:
     database.dispose()
 
 
-def test_down_to_base_and_up_again(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'cycle.sqlite3'}"
-    database = Database(url)
-    migrate.upgrade(database)
-    migrate.downgrade(database, "base")
-    assert migrate.current_revision(database) is None
-    migrate.upgrade(database)
-    assert schema_diff(database) == []
-    database.dispose()
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database with no tables at all, on each engine the suite can reach."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'cycle.sqlite3'}")
+        yield database
+        database.dispose()
+        return
+    if not PG_URL:
+        missing("PostgreSQL", "HUB_TEST_DATABASE_URL is not set (`make test-services` sets it)")
+    name = f"hub_migrations_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    database = Database(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+    try:
+        yield database
+    finally:
+        database.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_down_to_base_and_up_again(empty_database: Database) -> None:
+    migrate.upgrade(empty_database)
+    assert migrate.current_revision(empty_database) == migrate.head_revision()
+    assert schema_diff(empty_database) == []
+    migrate.downgrade(empty_database, "base")
+    assert migrate.current_revision(empty_database) is None
+    with empty_database.engine.connect() as connection:
+        left = set(inspect(connection).get_table_names()) - {"alembic_version"}
+    assert left == set(), f"tables left after downgrading to base: {sorted(left)}"
+    migrate.upgrade(empty_database)
+    assert schema_diff(empty_database) == []
 
 
 def test_every_revision_has_a_downgrade_and_a_linear_history() -> None:
@@ -56,11 +94,12 @@ def test_every_revision_has_a_downgrade_and_a_linear_history() -> None:
         assert "def downgrade" in source and "\n    pass\n" not in source.split("def downgrade")[1], revision.revision
 
 
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL only: SQLite has no full-text index (the filter uses LIKE "
+                    "there); runs with HUB_TEST_DATABASE_URL set, as `make test-services` does")
 def test_search_index_is_used_on_postgresql(database_url: str) -> None:
     """The free-text filter's SQL must match the indexed expression, or the index is useless."""
-    if not database_url.startswith("postgresql"):
-        return
-    from sqlalchemy import select, text
+    from sqlalchemy import select
 
     from hub.models import Ticket
     from hub.tracker.queries import text_match

@@ -8,6 +8,7 @@ import threading
 import time
 
 from hub.app.supervisor import Supervisor
+from tests.support.waiting import scaled
 
 
 def test_a_crashed_child_is_reported_and_restarted() -> None:
@@ -16,7 +17,7 @@ def test_a_crashed_child_is_reported_and_restarted() -> None:
     crasher = supervisor.add("crasher", [sys.executable, "-c", "import sys; sys.exit(3)"], dict(os.environ))
     sleeper = supervisor.add("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], dict(os.environ))
     first_pid = crasher.process.pid  # type: ignore[union-attr]
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + scaled(10)
     while crasher.process.pid == first_pid and time.monotonic() < deadline:  # type: ignore[union-attr]
         time.sleep(0.05)
         supervisor.check()

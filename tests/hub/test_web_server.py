@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from tests.support.processes import free_port, hub_env
+from tests.support.waiting import scaled
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +34,7 @@ class Gunicorn:
 
 def _wait_ready(server: Gunicorn, timeout: float = 120.0) -> None:
     """Until /healthz answers, or the server has exited (then with its output)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             output = server.output.read_text(errors="replace")
@@ -78,7 +79,7 @@ def gunicorn(tmp_path: Path) -> Iterator[Gunicorn]:
 
 def test_the_config_s_own_variables_are_settings_and_the_server_starts(gunicorn: Gunicorn) -> None:
     assert requests.get(f"{gunicorn.url}/healthz", timeout=10).json()["status"] == "ok"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + scaled(30)
     while "GET /healthz" not in (gunicorn.access_log.read_text() if gunicorn.access_log.exists() else ""):
         assert time.monotonic() < deadline, "HUB_ACCESS_LOG was not written"
         time.sleep(0.1)

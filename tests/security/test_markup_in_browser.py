@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,30 +21,14 @@ from flask import Flask
 
 from hub.sdk.values import RawEvent
 from tests.support.live import live_server
-from tests.support.services import missing
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery"
 SECRET = "markup-feed-" + "k" * 12
 SCRIPT = "<script>window.__pwned=1;alert(1)</script>"
 IMAGE = '<img src=x onerror="window.__pwned=1">'
 HOSTILE = f"Pump {SCRIPT} {IMAGE}"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("browser", "playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        missing("browser", f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

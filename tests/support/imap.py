@@ -43,10 +43,12 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal, Self
 
+from tests.support.waiting import wait_until
+
 SERVICE = "Dovecot IMAP server"
 
-#: How long ``start()`` waits for the greeting before giving up. Start-up normally takes
-#: a few hundred milliseconds; the margin is for a loaded CI machine.
+#: How long ``start()`` waits for the greeting on an idle machine before giving up (start-up
+#: normally takes a few hundred milliseconds); tests.support.waiting stretches it under load.
 START_TIMEOUT = 10.0
 #: Timeout for each helper IMAP connection, so a wedged server fails a test, not the run.
 HELPER_TIMEOUT = 10.0
@@ -366,20 +368,28 @@ class DovecotServer:
             # makes it a process group leader, so stop() can reach every Dovecot child too.
             process = subprocess.Popen([self.dovecot, "-F", "-c", str(self.config_path)], stdin=subprocess.DEVNULL,
                                        stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
+        class _PortTaken(Exception):
+            pass
+
+        def greets() -> bool:
             if process.poll() is not None:
                 failure = startup_log.read_text(errors="replace") + self.log()
-                _terminate(process)
                 if "Address already in use" in failure:
-                    return False
+                    raise _PortTaken
                 raise RuntimeError(f"Dovecot exited with {process.returncode} at start-up:\n{failure}")
-            if _greets(self.host, self.port):
-                self._process = process
-                return True
-            time.sleep(0.02)
-        _terminate(process)
-        raise RuntimeError(f"Dovecot did not greet within {self.start_timeout}s:\n{self.log()}")
+            return _greets(self.host, self.port)
+
+        try:
+            wait_until(greets, what=f"Dovecot to greet on {self.host}:{self.port}", timeout=self.start_timeout,
+                       interval=0.02, ignore=(), log=lambda: startup_log.read_text(errors="replace") + self.log())
+        except _PortTaken:
+            _terminate(process)
+            return False
+        except BaseException:
+            _terminate(process)
+            raise
+        self._process = process
+        return True
 
     def stop(self) -> None:
         """Stop Dovecot and all its children and remove the directory; safe to call twice."""
@@ -694,11 +704,8 @@ service anvil {{
         """
         mask = user or "*"
         self._doveadm("kick", mask, allow={_EX_NOTFOUND})
-        deadline = time.monotonic() + timeout
-        while self.who(user):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"sessions of {mask} still open after kick: {self.who(user)}")
-            time.sleep(0.02)
+        wait_until(lambda: not self.who(user), what=f"the sessions of {mask} to close after a kick",
+                   timeout=timeout, interval=0.02, ignore=())
 
     def _doveadm(self, *args: str, allow: frozenset[int] | set[int] = frozenset()) -> str:
         completed = subprocess.run([self.doveadm, "-c", str(self.config_path), *args],

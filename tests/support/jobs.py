@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -10,21 +9,25 @@ from flask import Flask
 
 from hub.jobs.scheduler import Scheduler, dispatch_lanes
 from hub.jobs.worker import make_worker
+from tests.support.waiting import wait_until
 
 
-def drain(app: Flask, *, until: Callable[[], bool] | None = None, timeout: float = 20.0) -> None:
-    """Dispatch due work and run queued jobs until ``until()`` holds (or nothing is left)."""
+def drain(app: Flask, *, until: Callable[[], bool] | None = None, timeout: float = 20.0,
+          what: str = "the background work to finish") -> None:
+    """Dispatch due work and run queued jobs until ``until()`` holds (or nothing is left).
+
+    ``timeout`` is the base deadline on an idle machine (tests.support.waiting scales it).
+    Errors from ``until`` and from the jobs propagate at once: they are findings, not "not yet".
+    """
     runtime = app.extensions["hub"]
     scheduler = Scheduler(runtime, tick_seconds=0.05)
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def one_round() -> bool:
         scheduler.step()
         make_worker(app, simple=True).work(burst=True, logging_level="WARNING")
-        if (until is None or until()) and (until is not None or _idle(runtime)):
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("the background work did not finish in time")
-        time.sleep(0.05)
+        return until() if until is not None else _idle(runtime)
+
+    wait_until(one_round, what=what, timeout=timeout, ignore=())
 
 
 def _idle(runtime: Any) -> bool:

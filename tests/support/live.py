@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.support.waiting import scaled
+
 
 @contextmanager
 def live_server(app: Flask) -> Iterator[str]:
@@ -20,4 +22,4 @@ def live_server(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-        thread.join(timeout=5)
+        thread.join(timeout=scaled(5))

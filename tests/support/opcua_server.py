@@ -50,14 +50,17 @@ from asyncua.crypto.permission_rules import User, UserRole
 from asyncua.server.internal_server import InternalServer
 from asyncua.server.user_managers import UserManager
 
+from tests.support.waiting import scaled, wait_until
+
 NAMESPACE_URI = "urn:itsm-hub:tests:opcua-alarms"
 #: The machines with a condition each; the first is the default for every call.
 FILLER = "Line3/Filler2"
 LABELER = "Line4/Labeler1"
 CONDITION_NAME = "Fault"
 
-# How long a call from the test thread may wait on the server loop. Generous so a
-# loaded CI machine does not fail a test on a slow address-space load.
+# How long a call from the test thread may wait on the server loop on an idle machine
+# (tests.support.waiting stretches it by the load): loading the standard address space is
+# CPU-bound and on a 2-core machine running two suites it took longer than a fixed 30 s.
 _CALL_TIMEOUT = 30.0
 
 _T = TypeVar("_T")
@@ -223,10 +226,17 @@ class OpcUaAlarmServer:
         # the fixtures still check that stop() left no thread behind.
         self._thread = threading.Thread(target=self._thread_main, name=f"opcua-test-server-{self.port}", daemon=True)
         self._thread.start()
-        if not self._ready.wait(_CALL_TIMEOUT):
-            raise TimeoutError("OPC UA test server did not start")
+        thread = self._thread
+
+        def started() -> bool:
+            if not self._ready.is_set() and not thread.is_alive():
+                raise RuntimeError("the OPC UA test server thread ended before the server was ready")
+            return self._ready.is_set()
+
+        wait_until(started, what=f"the OPC UA test server to start on {self.url}", timeout=_CALL_TIMEOUT,
+                   ignore=())
         if self._startup_error is not None:
-            self._thread.join(_CALL_TIMEOUT)
+            self._thread.join(scaled(_CALL_TIMEOUT))
             self._thread = None
             raise RuntimeError("OPC UA test server failed to start") from self._startup_error
         return self
@@ -237,9 +247,8 @@ class OpcUaAlarmServer:
             return
         if loop is not None and shutdown is not None and not loop.is_closed():
             loop.call_soon_threadsafe(shutdown.set)
-        thread.join(_CALL_TIMEOUT)
-        if thread.is_alive():
-            raise RuntimeError("OPC UA test server thread did not stop")
+        wait_until(lambda: not thread.is_alive(), what="the OPC UA test server thread to stop",
+                   timeout=_CALL_TIMEOUT, ignore=())
         self._thread = None
         self._loop = None
         if self._shutdown_error is not None:
@@ -346,7 +355,17 @@ class OpcUaAlarmServer:
         loop = self._loop
         if loop is None or self._thread is None:
             raise RuntimeError("server is not running")
-        return asyncio.run_coroutine_threadsafe(func(*args), loop).result(_CALL_TIMEOUT)
+        future = asyncio.run_coroutine_threadsafe(func(*args), loop)
+        thread = self._thread
+
+        def done() -> bool:
+            if not future.done() and not thread.is_alive():
+                raise RuntimeError("the OPC UA test server thread ended during the call")
+            return future.done()
+
+        wait_until(done, what=f"the OPC UA test server to run {func.__name__}", timeout=_CALL_TIMEOUT,
+                   interval=0.01, ignore=())
+        return future.result()
 
     def _condition(self, machine: str) -> _Condition:
         try:

@@ -14,10 +14,11 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.support.services import missing
+from tests.support.waiting import WaitTimeout, wait_until
 
 
 def free_port() -> int:
@@ -26,18 +27,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_port(port: int, *, up: bool, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_port(port: int, *, up: bool, timeout: float = 30.0, log: Callable[[], str] | None = None) -> None:
+    """Wait until something accepts connections on ``port`` (or, ``up=False``, nothing does)."""
+
+    def reached() -> bool:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                if up:
-                    return
+                return up
         except OSError:
-            if not up:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"port {port} did not come {'up' if up else 'down'} in {timeout} s")
+            return not up
+
+    wait_until(reached, what=f"127.0.0.1:{port} to {'accept' if up else 'refuse'} connections", timeout=timeout,
+               log=log)
 
 
 class PrivatePostgres:
@@ -75,15 +76,21 @@ class PrivatePostgres:
     def start(self) -> PrivatePostgres:
         self._run("pg_ctl", "-D", str(self.data), "-w", "-l", str(self.directory / "log"), "-o",
                   f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
-        wait_port(self.port, up=True)
+        wait_port(self.port, up=True, log=self._log)
         return self
+
+    def _log(self) -> str:
+        try:
+            return (self.directory / "log").read_text(errors="replace")
+        except OSError:
+            return ""
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-w", "-m", mode, "stop")
         wait_port(self.port, up=False)
 
     def close(self) -> None:
-        with contextlib.suppress(RuntimeError, TimeoutError):
+        with contextlib.suppress(RuntimeError, WaitTimeout):
             self.stop("immediate")
         shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -98,9 +105,16 @@ class PrivateProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> PrivateProcess:
-        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
-        wait_port(self.port, up=True)
+        process = self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL,
+                                                  stderr=subprocess.DEVNULL, start_new_session=True)
+
+        def listening() -> bool:
+            if process.poll() is not None:  # it died (port taken, bad config): waiting will not help
+                raise RuntimeError(f"{self.command[0]} exited with {process.returncode} at start-up")
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                return True
+
+        wait_until(listening, what=f"{self.command[0]} to listen on 127.0.0.1:{self.port}", ignore=(OSError,))
         return self
 
     def stop(self) -> None:

@@ -7,10 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
+
+from tests.support.waiting import wait_until
 
 
 def free_port() -> int:
@@ -29,16 +31,16 @@ def hub_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "hub", *args]
 
 
-def wait_http(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=1).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {timeout}s")
+def wait_http(url: str, timeout: float = 60.0, log: Callable[[], str] | None = None) -> None:
+    """Wait until ``url`` answers anything but a server error."""
+
+    def answers() -> bool:
+        status = requests.get(url, timeout=2).status_code
+        if status >= 500:
+            raise AssertionError(f"answered {status}")
+        return True
+
+    wait_until(answers, what=f"{url} to answer", timeout=timeout, interval=0.2, log=log)
 
 
 def interrupt(process: subprocess.Popen[str], timeout: float = 30.0) -> int:

@@ -23,13 +23,13 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import requests
 
 from tests.support.processes import free_port
 from tests.support.services import missing
+from tests.support.waiting import scaled, wait_until
 
 RT_HOME = Path("/usr/share/request-tracker5")
 RT_SERVER = RT_HOME / "libexec" / "rt-server"
@@ -162,7 +162,8 @@ class RealRT:
         sendmail.chmod(0o755)
 
     def _run(self, command: list[str], what: str) -> str:
-        done = subprocess.run(command, env=self.env, cwd=self.home, capture_output=True, timeout=READY_SECONDS)
+        done = subprocess.run(command, env=self.env, cwd=self.home, capture_output=True,
+                              timeout=scaled(READY_SECONDS))
         if done.returncode:
             raise RuntimeError(f"RT {what} failed ({done.returncode}): {done.stderr.decode(errors='replace')}")
         return done.stdout.decode().strip().splitlines()[-1] if what == "bootstrap" else ""
@@ -177,20 +178,25 @@ class RealRT:
         self._wait_ready()
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_SECONDS
         probe = f"{self.url}/REST/2.0/rt"
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(f"rt-server exited with {self.process.returncode}: {self.log_tail()}")
-            with contextlib.suppress(requests.RequestException):
+        process = self.process
+        assert process is not None
+
+        def answers() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"rt-server exited with {process.returncode}: {self.log_tail()}")
+            try:
                 answer = requests.get(probe, headers={"Authorization": f"token {self.hub_token}"}, timeout=10)
-                if answer.status_code == 200:
-                    return
-                if answer.status_code < 500:  # up, but not as set up: waiting will not help
-                    raise RuntimeError(f"rt-server answered {probe} with {answer.status_code}: {answer.text[:300]}")
-            time.sleep(0.25)
-        raise RuntimeError(f"rt-server did not answer {probe} within {READY_SECONDS:.0f} s: {self.log_tail()}")
+            except requests.RequestException:
+                return False
+            if answer.status_code == 200:
+                return True
+            if answer.status_code < 500:  # up, but not as set up: waiting will not help
+                raise RuntimeError(f"rt-server answered {probe} with {answer.status_code}: {answer.text[:300]}")
+            return False
+
+        wait_until(answers, what=f"rt-server to answer {probe}", timeout=READY_SECONDS, interval=0.25, ignore=(),
+                   log=self.log_tail)
 
     def log_tail(self, lines: int = 20) -> str:
         found = []

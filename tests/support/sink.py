@@ -19,6 +19,8 @@ from typing import Any
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.support.waiting import WaitTimeout, wait_until
+
 
 @dataclass
 class Delivery:
@@ -67,13 +69,17 @@ class Sink:
                         content_type="application/json")
 
     def wait_for(self, count: int, timeout: float = 30.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """True once ``count`` distinct deliveries arrived; False after the (load-scaled) deadline."""
+
+        def arrived() -> bool:
             with self._lock:
-                if len(self.applied) >= count:
-                    return True
-            time.sleep(0.05)
-        return False
+                return len(self.applied) >= count
+
+        try:
+            wait_until(arrived, what=f"{count} deliveries", timeout=timeout, ignore=())
+        except WaitTimeout:
+            return False
+        return True
 
     def bodies(self) -> list[Any]:
         with self._lock:

@@ -30,6 +30,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from tests.support.imap import TlsFiles, make_tls_files
+from tests.support.waiting import scaled
 
 SERVICE = "SMTP sink (aiosmtpd)"
 _STOP_TIMEOUT = 10.0
@@ -217,12 +218,13 @@ class SmtpSink:
 
         Raises AssertionError (so the test reads as a failed expectation) on timeout.
         """
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + scaled(timeout)
         with self._changed:
             while len(self._messages) < count:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"expected {count} message(s) within {timeout}s, got {len(self._messages)}")
+                    raise AssertionError(f"expected {count} message(s) within {scaled(timeout):.1f}s, "
+                                         f"got {len(self._messages)}")
                 self._changed.wait(remaining)
             return list(self._messages)
 

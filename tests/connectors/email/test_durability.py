@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.connectors.email.conftest import HUB_ADDRESS, events, last_run, poll, ticket_count
+from tests.support.waiting import scaled
 
 pytestmark = pytest.mark.imap
 
@@ -104,7 +105,7 @@ def test_kill_9_of_the_poller_then_restart_loses_and_doubles_nothing(
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(ident)], env=env, cwd=str(Path.cwd()),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + scaled(60)
         while not marker.exists():
             assert child.poll() is None, child.communicate()
             assert time.monotonic() < deadline, "the child poller never reached the stop point"

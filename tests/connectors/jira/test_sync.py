@@ -23,6 +23,7 @@ from tests.fakes.fixtures import jira_server  # noqa: F401 - a fixture
 from tests.fakes.jira import JiraFake, adf_text
 from tests.fakes.runner import FakeServer
 from tests.support.jobs import drain, nothing_pending
+from tests.support.waiting import scaled
 
 Server = FakeServer[JiraFake]
 
@@ -373,7 +374,7 @@ def test_half_the_calls_failing_both_ways_loses_and_repeats_nothing(api: Any, ap
         api.post(f"/api/v1/incidents/{ref}/comments", json={"body": f"Public {n}", "visibility": "public"})
         api.post(f"/api/v1/incidents/{ref}/comments", json={"body": f"Internal {n}", "visibility": "internal"})
 
-    deadline = time.monotonic() + 150
+    deadline = time.monotonic() + scaled(150)
     while True:
         run_poll(runtime, instance)
         drain(app, until=lambda: nothing_pending(runtime), timeout=90)

@@ -22,8 +22,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from hub.app.listeners import run_listener
 from tests.conftest import SAMPLES
 from tests.support.services import need_mqtt
-
-pytestmark = pytest.mark.mqtt
+from tests.support.waiting import scaled
 
 #: Topics are "<prefix>/<site>/<line>/<machine>/alarm": the mapping skips the prefix.
 PREFIXED_MAPPING = {"site": "topic.1", "line": "topic.2", "machine": "topic.3"}
@@ -171,7 +170,7 @@ def listening(runtime: Any) -> Iterator[Callable[[str], Listening]]:
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 30.0, what: str = "the condition") -> Any:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     while True:
         result = check()
         if result:

@@ -21,6 +21,7 @@ from hub.testing import connector_test_class
 from tests.support.jobs import drain
 from tests.support.opcua_server import FILLER, LABELER, OpcUaAlarmServer, free_port
 from tests.support.services import need_redis
+from tests.support.waiting import scaled
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def listening(runtime: Any) -> Iterator[Callable[[str], Listening]]:
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 20.0, what: str = "the condition") -> Any:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     while True:
         result = check()
         if result:

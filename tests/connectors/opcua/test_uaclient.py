@@ -19,6 +19,7 @@ from asyncua import ua
 
 from connectors.opcua.uaclient import ConditionEvent, acknowledge, stream_conditions
 from tests.support.opcua_server import FILLER, LABELER, OpcUaAlarmServer, free_port
+from tests.support.waiting import scaled
 
 T = TypeVar("T")
 WAIT = 10.0  # per expectation; generous for loaded CI, a passing run needs a fraction
@@ -83,7 +84,7 @@ class Recorder:
         return sum(1 for s, _ in self.states if s == state)
 
     async def until(self, what: str, predicate: Callable[[], bool]) -> None:
-        deadline = time.monotonic() + WAIT
+        deadline = time.monotonic() + scaled(WAIT)
         while not predicate():
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}; events={self.events} states={self.states}")

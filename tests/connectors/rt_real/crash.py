@@ -29,6 +29,7 @@ from tests.faults.conftest import process_env
 from tests.support.jobs import nothing_pending
 from tests.support.processes import descendants_alive, hub_command
 from tests.support.services import need_redis
+from tests.support.waiting import scaled
 
 DRAIN_SECONDS = 240.0
 Counts = Callable[[str, str], bool]
@@ -87,7 +88,7 @@ def start_worker(app_config: dict[str, Any], log: Any) -> subprocess.Popen[bytes
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     while not condition():
         assert time.monotonic() < deadline, f"{what}: not within {timeout:.0f} s"
         time.sleep(0.2)

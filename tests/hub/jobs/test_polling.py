@@ -21,6 +21,7 @@ from hub.jobs.scheduler import Scheduler
 from tests.hub.jobs.stalled_poll import StallPlugin
 from tests.support import connectors
 from tests.support.jobs import drain
+from tests.support.waiting import scaled
 
 
 @pytest.fixture
@@ -153,7 +154,7 @@ def test_job_status_shows_queues_and_outbox(api: Any, feed: str) -> None:
 
 
 def _wait_for(check: Any, what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     while time.monotonic() < deadline:
         found = check()
         if found:

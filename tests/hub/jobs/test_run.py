@@ -15,6 +15,7 @@ import requests
 
 from tests.support.processes import free_port, hub_command, hub_env, interrupt, wait_http
 from tests.support.sink import Sink, running_sink
+from tests.support.waiting import scaled
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +62,7 @@ def _deliver_through_the_worker(base: str, headers: dict[str, str], sink: Sink) 
     assert created.status_code == 201
     assert sink.wait_for(1, timeout=30), "the worker process did not deliver"
     assert sink.bodies()[0]["ticket"]["ref"] == created.json()["ref"]
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + scaled(10)
     while time.monotonic() < deadline:
         messages = requests.get(f"{base}/api/v1/admin/outbox", headers=headers, timeout=10).json()
         if messages and messages[0]["status"] == "delivered":
