@@ -33,7 +33,7 @@ API_PATHS = re.compile(r"^/(api/|healthz$|readyz$|metrics$)")
 
 # (path pattern, methods or "*", who may pass). First match wins.
 API_POLICY: list[tuple[str, str, frozenset[str]]] = [
-    (r"^/api/v1/(openapi\.json|docs)$", "GET", EVERYONE),
+    (r"^/api/v1/(openapi\.json|docs|docs/assets/<name>)$", "GET", EVERYONE),
     (r"^/(healthz|readyz)$", "GET", EVERYONE),
     (r"^/metrics$", "GET", ADMIN),  # unless HUB_METRICS_PUBLIC is set
     (r"^/api/v1/hooks/", "*", EVERYONE),  # the connector checks its own signature or token (sent here)
@@ -46,6 +46,7 @@ API_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/api/v1/(incidents|changes)/<ref>(/comments|/attachments|/attachments/<int:attachment_id>"
      r"|/approvals)?$", "GET", SIGNED_IN),
     (r"^/api/v1/(incidents|changes)/", "*", STAFF),
+    (r"^/api/v1/canned-replies", "*", STAFF),  # tickets:write; a token without a user sees shared ones only
     (r"^/api/v1/(departments|groups|categories|configuration-items)$", "GET", SIGNED_IN),
     (r"^/api/v1/(departments|groups|categories|configuration-items)", "*", ADMIN),
 ]
@@ -58,7 +59,7 @@ PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/profile$", "*", SIGNED_IN),
     (r"^/admin", "*", ADMIN),
     (r"^/tickets/<ref>/status-links/", "*", ADMIN),
-    (r"^/(tickets|my|views|insights)", "*", AGENTS),
+    (r"^/(tickets|my|views|insights|canned-replies)", "*", AGENTS),
 ]
 
 FEED_SECRET = "feed-token-xxxxxxxxxx"
