@@ -79,6 +79,8 @@ def test_logging_a_call_makes_an_audited_incident_with_the_callers_details_and_p
     assert [(f.filename, f.content_type, f.visibility) for f in files] == [("rattle.png", "image/png", "public")]
     follow = agent.get(response.headers["Location"])
     assert f"Created {ref} with 1 file." in follow.get_data(as_text=True)
+    # The agent who picks it up can call back: the number is on the ticket page.
+    assert '<dt>Phone</dt><dd><a href="tel:+49301234-567">+49 30 1234-567</a></dd>' in follow.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("form", "field", "message"), [
