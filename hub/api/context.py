@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from flask import current_app, g, request
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import Unauthorized
 
 from hub.auth.principals import Principal
 from hub.core.runtime import Runtime
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import PreconditionFailed
+from hub.sdk.web import reading as reading  # one definition, shared with plugins' pages
+from hub.sdk.web import unit_of_work as unit_of_work
 
 
 def runtime() -> Runtime:
     return current_app.extensions["hub"]
-
-
-@contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """One transaction for one write request: commits when the view finishes cleanly."""
-    with runtime().db.transaction() as session:
-        yield session
-
-
-@contextmanager
-def reading() -> Iterator[Session]:
-    with runtime().db.reading() as session:
-        yield session
 
 
 def principal() -> Principal:
