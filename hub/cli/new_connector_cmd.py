@@ -25,6 +25,7 @@ KINDS = {
     "webhook": "receives signed JSON posts (WebhookSource)",
     "listener": "keeps a connection open to a stream of alarms (ListenerSource)",
     "pusher": "posts ticket changes to another system (Pusher)",
+    "sync": "keeps tickets in step with another ticket system, both ways (SyncConnector)",
 }
 #: The instance settings the README's `connectors add` example needs for each kind.
 ADD_EXAMPLE = {
@@ -32,6 +33,7 @@ ADD_EXAMPLE = {
     "webhook": "--set secret=$(openssl rand -hex 24)",
     "listener": "--set host=alarms.plant.local --set port=7070",
     "pusher": "--set url=https://receiver.example.org/api/changes",
+    "sync": "--set url=https://tickets.example.org/api --set token=...",
 }
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -93,6 +95,8 @@ def package_files(names: Names) -> dict[str, str]:
     }
     if names.kind in ("polling", "pusher"):
         layout["tests/remote.py"] = root / "common" / "remote.py.tmpl"
+    elif names.kind == "sync":  # a ticket system's stand-in: records change, comments, versions
+        layout["tests/remote.py"] = kind / "remote.py.tmpl"
     values = names.values()
     return {path: Template(source.read_text("utf-8")).substitute(values) for path, source in layout.items()}
 
