@@ -9,15 +9,23 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
 from hub.models import TicketPluginData
+from hub.tracker.fresh import held, is_fresh
+
+
+def _row(session: Session, ticket_id: int, plugin: str) -> TicketPluginData | None:
+    if is_fresh(session, ticket_id):  # a ticket of this transaction: its data is here or nowhere
+        found: TicketPluginData | None = held(session, TicketPluginData, ticket_id=ticket_id, plugin=plugin)
+        return found
+    return session.get(TicketPluginData, (ticket_id, plugin))
 
 
 def get_data(session: Session, ticket_id: int, plugin: str) -> dict[str, Any]:
-    row = session.get(TicketPluginData, (ticket_id, plugin))
+    row = _row(session, ticket_id, plugin)
     return dict(row.data) if row is not None else {}
 
 
 def set_data(session: Session, ticket_id: int, plugin: str, data: dict[str, Any]) -> None:
-    row = session.get(TicketPluginData, (ticket_id, plugin))
+    row = _row(session, ticket_id, plugin)
     now = runtime_of(session).now()
     if row is None:
         session.add(TicketPluginData(ticket_id=ticket_id, plugin=plugin, data=dict(data), updated_at=now))

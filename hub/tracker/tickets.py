@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from hub.core.runtime import hook_session, runtime_of
@@ -19,6 +19,7 @@ from hub.models.base import EARLIEST, LATEST, storable_moment
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFailed
 from hub.tracker import audit
+from hub.tracker.fresh import mark_fresh
 from hub.tracker.info import ticket_info
 from hub.tracker.org import resolve_names
 from hub.tracker.priority import LEVELS
@@ -167,6 +168,7 @@ def create_ticket(
     _stamp(ticket, ticket.status, now)
     session.add(ticket)
     session.flush()
+    mark_fresh(session, ticket.id)
     note = f"Created in state {ticket.status}." if status and status != machine.initial else None
     audit.record(session, ticket, "created", actor, {"ref": ticket.ref, "title": ticket.title}, note)
     if thread_key:
@@ -199,13 +201,30 @@ def get_ticket(session: Session, ref: str, *, kind: str | None = None, for_updat
     found_kind = kind_of_ref(ref)
     if found_kind is None or (kind is not None and found_kind != kind):
         raise NotFound(f"No {kind or 'ticket'} {ref}.")
+    postgres_lock = for_update and session.get_bind().dialect.name == "postgresql"
+    # A ticket this session already holds is the object the SELECT would return (the
+    # identity map; a SELECT never overwrites loaded attributes), so skip the round trip:
+    # plugins' hooks ask for the same ticket by reference again and again.
+    ticket = None if postgres_lock else _held(session, ref)
+    if ticket is not None:
+        return ticket
     query = select(Ticket).where(Ticket.ref == ref)
-    if for_update and session.get_bind().dialect.name == "postgresql":
+    if postgres_lock:
         query = query.with_for_update()
     ticket = session.scalar(query)
     if ticket is None:
         raise NotFound(f"No {kind or 'ticket'} {ref}.")
     return ticket
+
+
+def _held(session: Session, ref: str) -> Ticket | None:
+    """The loaded, not deleted ticket with this reference in the session's identity map."""
+    for key, held in session.identity_map.items():  # type: ignore[attr-defined]
+        if key[0] is Ticket:
+            state = inspect(held)
+            if state.dict.get("ref") == ref and not state.deleted and not state.was_deleted:
+                return held
+    return None
 
 
 def check_version(ticket: Ticket, expected_version: int | None) -> None:

@@ -11,14 +11,22 @@ from sqlalchemy.orm import Session
 from hub.core.runtime import Runtime
 from hub.models import Ticket, TicketTimer
 from hub.tracker.correlate import insert_ignoring_conflict
+from hub.tracker.fresh import held, is_fresh
 from hub.tracker.tickets import notify
 
 
 def set_timer(session: Session, *, ticket_id: int, plugin: str, name: str, due_at: datetime,
               data: dict[str, Any] | None = None) -> None:
     """Set (or move) a timer; moving it re-arms it even if it had fired."""
-    existing = session.scalar(select(TicketTimer).where(TicketTimer.ticket_id == ticket_id,
-                                                        TicketTimer.plugin == plugin, TicketTimer.name == name))
+    if is_fresh(session, ticket_id):  # only this transaction can have given it timers
+        existing = held(session, TicketTimer, ticket_id=ticket_id, plugin=plugin, name=name)
+        if existing is None:
+            session.add(TicketTimer(ticket_id=ticket_id, plugin=plugin, name=name, due_at=due_at, fired_at=None,
+                                    data=data or {}))
+            return
+    else:
+        existing = session.scalar(select(TicketTimer).where(TicketTimer.ticket_id == ticket_id,
+                                                            TicketTimer.plugin == plugin, TicketTimer.name == name))
     if existing is None:
         inserted = insert_ignoring_conflict(session, TicketTimer.__table__, {
             "ticket_id": ticket_id, "plugin": plugin, "name": name, "due_at": due_at, "fired_at": None,

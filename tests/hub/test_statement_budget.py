@@ -1,0 +1,75 @@
+"""How many SQL statements an event costs, with the plugins a fresh install enables.
+
+Every round trip to the database is time the ingest path cannot win back (issue 23:
+72 % of a worker's time was inside the driver). These budgets are today's counts: a change
+that adds a statement to the hot path fails here and has to say why, or earn it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import event
+
+TOKEN = "budget-token-0123456789abcdef"
+#: Statements (COMMIT not counted: the driver sends it outside the cursor) per dialect.
+NEW_TICKET = {"postgresql": 14, "sqlite": 18}
+REPLAY = {"postgresql": 5, "sqlite": 5}
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    app_config["LOAD_ENTRYPOINTS"] = True  # the fresh install's plugins: SLA, routing, notify, insights...
+    app_config["PLUGIN_REFRESH_SECONDS"] = 60  # as shipped (the tests' 0 re-reads the switches per request)
+    return app_config
+
+
+@pytest.fixture
+def statements(app: Flask) -> Iterator[list[str]]:
+    from hub.plugins.instances import create_instance
+
+    with app.extensions["hub"].db.transaction() as session:
+        create_instance(session=session, connector="webhook", slug="budget", enabled=True,
+                        config={"auth": "token", "secret": TOKEN, "idempotency_field": "id"})
+    seen: list[str] = []
+    engine = app.extensions["hub"].db.engine
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split()[:4]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    yield seen
+    event.remove(engine, "before_cursor_execute", count)
+
+
+def post(app: Flask, body: dict[str, Any]) -> Any:
+    return app.test_client().post("/api/v1/hooks/budget", json=body, headers={"X-Hub-Token": TOKEN})
+
+
+def test_the_fresh_install_plugins_are_the_ones_measured(app: Flask) -> None:
+    plugins = app.extensions["hub"].plugins
+    assert all(plugins.is_enabled(name) for name in ("sla", "routing", "notify", "insights", "webhook"))
+
+
+def test_an_event_that_opens_a_ticket(app: Flask, statements: list[str]) -> None:
+    post(app, {"id": "warm-up", "title": "Warm up"})  # caches: settings, the instance, plugin state
+    statements.clear()
+    answer = post(app, {"id": "boiler-1", "title": "Boiler in hall 2 is down"})
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    dialect = app.extensions["hub"].db.engine.dialect.name
+    assert len(statements) <= NEW_TICKET[dialect], "\n".join(statements)
+    assert sum(line.startswith("INSERT INTO ticket_timers") for line in statements) <= (1 if dialect == "postgresql"
+                                                                                       else 4)
+    assert not [line for line in statements if line.startswith("SELECT tickets.")], "a ticket read back by ref"
+
+
+def test_a_replayed_event(app: Flask, statements: list[str]) -> None:
+    body = {"id": "boiler-2", "title": "Boiler in hall 3 is down"}
+    assert post(app, body).status_code == 201
+    statements.clear()
+    assert post(app, body).status_code == 200
+    dialect = app.extensions["hub"].db.engine.dialect.name
+    assert len(statements) <= REPLAY[dialect], "\n".join(statements)
