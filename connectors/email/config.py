@@ -19,6 +19,34 @@ def _meta(title: str, description: str) -> dict[str, Any]:
     return {"title": title, "description": description}
 
 
+#: The sending settings, shared by the mailbox (EmailConfig) and the send-only connector
+#: (SmtpOnlyConfig): one field object may serve two schemas (each schema copies its fields).
+SMTP: dict[str, fields.Field] = {
+    "smtp_host": fields.String(required=True, validate=validate.Length(min=1, max=255), metadata=_meta(
+        "SMTP host", "The server acknowledgements and updates are sent through.")),
+    "smtp_port": fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 65535),
+                                metadata=_meta("SMTP port", "Empty: 465 for tls, 587 for starttls, 25 for plain.")),
+    "smtp_security": fields.String(load_default="starttls", validate=validate.OneOf(SECURITY), metadata=_meta(
+        "SMTP security", "'tls', 'starttls' or 'plain' (a relay on this machine).")),
+    "smtp_username": fields.String(load_default=None, allow_none=True, metadata=_meta(
+        "SMTP user", "Empty: send without logging in (a local relay).")),
+    "smtp_password": secret(load_default=None, allow_none=True, title="SMTP password",
+                            description="Stored encrypted; never shown again."),
+    "from_name": fields.String(load_default="", metadata=_meta("Sender name", "Shown with the sender address.")),
+    "templates": fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(
+        validate=validate.OneOf(TEMPLATE_PARTS)), values=fields.String()), load_default=dict, metadata=_meta(
+        "Templates", "Per mail kind ('acknowledgement', 'comment', 'status', 'resolution'): {subject, body} with "
+        "$ref, $title, $status_url, $requester_name, $comment, $status, $resolution. Empty: the default wording.")),
+}
+CA_FILE_HELP = ("PEM file of the CA that signed the servers' certificates, when it is a private one. "
+                "Certificates are always verified.")
+
+
+def check_smtp_login(data: dict[str, Any]) -> None:
+    if data.get("smtp_username") and not data.get("smtp_password"):
+        raise ValidationError({"smtp_password": ["Needed with an SMTP user."]})
+
+
 class EmailConfig(ConfigSchema):
     host = fields.String(required=True, validate=validate.Length(min=1, max=255), metadata=_meta(
         "IMAP host", "The mail server the mailbox is read from."))
@@ -39,9 +67,7 @@ class EmailConfig(ConfigSchema):
     processed_folder = fields.String(load_default="Processed", validate=validate.Length(min=1, max=255),
                                      metadata=_meta("Processed folder", "Where 'move' puts processed mail "
                                                     "(created if missing)."))
-    ca_file = fields.String(load_default=None, allow_none=True, metadata=_meta(
-        "CA file", "PEM file of the CA that signed the servers' certificates, when it is a private one. "
-        "Certificates are always verified."))
+    ca_file = fields.String(load_default=None, allow_none=True, metadata=_meta("CA file", CA_FILE_HELP))
     batch_size = fields.Integer(load_default=20, validate=validate.Range(1, 500), metadata=_meta(
         "Batch size", "Messages saved per transaction; each batch is marked processed after it is saved."))
     max_message_bytes = fields.Integer(load_default=25 * 1024 * 1024, validate=validate.Range(10_000, 200 * 2**20),
@@ -67,31 +93,42 @@ class EmailConfig(ConfigSchema):
         "ticket, it is held for an agent's review. A reply that fails a check is always held."))
     kind = fields.String(load_default="incident", validate=validate.OneOf(("incident", "change")), metadata=_meta(
         "Ticket kind", "What new mail opens."))
-    smtp_host = fields.String(required=True, validate=validate.Length(min=1, max=255), metadata=_meta(
-        "SMTP host", "The server acknowledgements and updates are sent through."))
-    smtp_port = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 65535),
-                               metadata=_meta("SMTP port", "Empty: 465 for tls, 587 for starttls, 25 for plain."))
-    smtp_security = fields.String(load_default="starttls", validate=validate.OneOf(SECURITY), metadata=_meta(
-        "SMTP security", "'tls', 'starttls' or 'plain' (a relay on this machine)."))
-    smtp_username = fields.String(load_default=None, allow_none=True, metadata=_meta(
-        "SMTP user", "Empty: send without logging in (a local relay)."))
-    smtp_password = secret(load_default=None, allow_none=True, title="SMTP password",
-                           description="Stored encrypted; never shown again.")
+    smtp_host = SMTP["smtp_host"]
+    smtp_port = SMTP["smtp_port"]
+    smtp_security = SMTP["smtp_security"]
+    smtp_username = SMTP["smtp_username"]
+    smtp_password = SMTP["smtp_password"]
     from_address = fields.Email(required=True, metadata=_meta(
         "Sender address", "The address mail is sent from; replies to it come back to this mailbox."))
-    from_name = fields.String(load_default="", metadata=_meta("Sender name", "Shown with the sender address."))
-    templates = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(
-        validate=validate.OneOf(TEMPLATE_PARTS)), values=fields.String()), load_default=dict, metadata=_meta(
-        "Templates", "Per mail kind ('acknowledgement', 'comment', 'status', 'resolution'): {subject, body} with "
-        "$ref, $title, $status_url, $requester_name, $comment, $status, $resolution. Empty: the default wording."))
+    from_name = SMTP["from_name"]
+    templates = SMTP["templates"]
 
     @validates_schema
     def check(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("processed_action") == "move" and \
                 data.get("processed_folder", "").lower() == data.get("folder", "INBOX").lower():
             raise ValidationError({"processed_folder": ["Must differ from the folder that is read."]})
-        if data.get("smtp_username") and not data.get("smtp_password"):
-            raise ValidationError({"smtp_password": ["Needed with an SMTP user."]})
+        check_smtp_login(data)
+
+
+class SmtpOnlyConfig(ConfigSchema):
+    """Sending only: acknowledgements and notifications without a mailbox to read."""
+
+    smtp_host = SMTP["smtp_host"]
+    smtp_port = SMTP["smtp_port"]
+    smtp_security = SMTP["smtp_security"]
+    smtp_username = SMTP["smtp_username"]
+    smtp_password = SMTP["smtp_password"]
+    from_address = fields.Email(required=True, metadata=_meta(
+        "Sender address", "The address mail is sent from. Nothing reads it here: point it at a mailbox people "
+        "watch, or at an email instance's address so replies come back to their tickets."))
+    from_name = SMTP["from_name"]
+    ca_file = fields.String(load_default=None, allow_none=True, metadata=_meta("CA file", CA_FILE_HELP))
+    templates = SMTP["templates"]
+
+    @validates_schema
+    def check(self, data: dict[str, Any], **_: Any) -> None:
+        check_smtp_login(data)
 
 
 def port_of(config: dict[str, Any], service: str) -> int:

@@ -10,28 +10,24 @@ Message-ID is the event's idempotency key and it changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from connectors.email.config import EmailConfig
 from connectors.email.imap import ImapMailbox
+from connectors.email.outbound import MailSender
 from connectors.email.reading import event_key, read_mail
-from connectors.email.sending import SmtpSender, compose
 from hub.sdk import (
     Checkpoint,
     EventInfo,
-    FatalError,
-    OutboundMessage,
     PollingSource,
     PollResult,
-    Pusher,
-    PushResult,
     RawEvent,
     TicketDraft,
 )
 
 
-class EmailConnector(PollingSource, Pusher):
+class EmailConnector(PollingSource, MailSender):
     slug = "email"
     title = "Email (IMAP and SMTP)"
     version = "1.0.0"
@@ -39,13 +35,6 @@ class EmailConnector(PollingSource, Pusher):
                    "mail and bounces open nothing. Sends acknowledgements and updates over SMTP.")
     config_schema = EmailConfig
     default_poll_interval = 60
-    sends_mail = True
-
-    _sender: SmtpSender | None = None
-
-    @classmethod
-    def push_mode(cls, config: Mapping[str, Any]) -> str:
-        return "none"  # only mail to people (outbox action "mail"), never ticket changes
 
     # -- reading -------------------------------------------------------------------------
 
@@ -93,20 +82,3 @@ class EmailConnector(PollingSource, Pusher):
 
     def normalize(self, event: EventInfo) -> TicketDraft:
         return read_mail(event, self.config)
-
-    # -- sending -------------------------------------------------------------------------
-
-    def push(self, message: OutboundMessage) -> PushResult:
-        if message.action != "mail":
-            raise FatalError(f"The email connector sends mail only, not {message.action!r} messages.")
-        mime, recipients = compose(self.config, message)
-        if self._sender is None:
-            self._sender = SmtpSender(self.config)
-        detail = self._sender.send(mime, recipients)
-        return PushResult(detail=f"{detail}: {mime['Message-ID']} to {', '.join(recipients)}",
-                          data={"message_id": str(mime["Message-ID"])})
-
-    def close(self) -> None:
-        if self._sender is not None:
-            self._sender.close()
-            self._sender = None

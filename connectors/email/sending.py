@@ -87,28 +87,29 @@ class SmtpSender:
             return "sent"
         raise RetriableError("not sent")  # pragma: no cover - the loop returns or raises
 
+    def connect(self) -> smtplib.SMTP:
+        """The open connection (opened and logged in on first use)."""
+        return self._connect()
+
     def _connect(self) -> smtplib.SMTP:
         if self.client is not None:
             return self.client
         config = self.config
         host, port = config["smtp_host"], port_of(config, "smtp")
+        client: smtplib.SMTP | None = None
         try:
             if config["smtp_security"] == "tls":
-                client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT, context=tls_context(config))
+                client = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT, context=tls_context(config))
             else:
                 client = smtplib.SMTP(host, port, timeout=TIMEOUT)
                 if config["smtp_security"] == "starttls":
                     client.starttls(context=tls_context(config))
             if config.get("smtp_username"):
                 client.login(config["smtp_username"], config.get("smtp_password") or "")
-        except ssl.SSLCertVerificationError as exc:
-            raise FatalError(f"The SMTP server's certificate is not trusted ({exc.verify_message}).") from None
-        except smtplib.SMTPAuthenticationError as exc:
-            raise AuthenticationError(f"SMTP login refused: {exc.smtp_code} {_decode(exc.smtp_error)}") from None
-        except smtplib.SMTPNotSupportedError as exc:
-            raise FatalError(f"The SMTP server does not support this: {exc}") from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise RetriableError(f"Cannot reach SMTP {host}:{port}: {exc}") from None
+            if client is not None:
+                client.close()  # a refused login or TLS handshake must not leave the socket open
+            raise _connect_error(exc, host, port) from None
         self.client = client
         return client
 
@@ -120,6 +121,16 @@ class SmtpSender:
             client.quit()
         except (OSError, smtplib.SMTPException):
             client.close()
+
+
+def _connect_error(exc: BaseException, host: str, port: int) -> Exception:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return FatalError(f"The SMTP server's certificate is not trusted ({exc.verify_message}).")
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return AuthenticationError(f"SMTP login refused: {exc.smtp_code} {_decode(exc.smtp_error)}")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return FatalError(f"The SMTP server does not support this: {exc}")
+    return RetriableError(f"Cannot reach SMTP {host}:{port}: {exc}")
 
 
 def _answer(code: int, text: Any) -> Exception:
