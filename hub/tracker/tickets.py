@@ -165,7 +165,7 @@ def create_ticket(
         updated_at=now,
         **ids,
     )
-    _stamp(ticket, ticket.status, now)
+    _stamp(ticket, ticket.status, now, actor)
     session.add(ticket)
     session.flush()
     mark_fresh(session, ticket.id)
@@ -179,10 +179,28 @@ def create_ticket(
     return ticket
 
 
-def _stamp(ticket: Ticket, status: str, now: datetime) -> None:
+#: Who acts as a person: a signed-in user, or an API token a person or their tool holds.
+PEOPLE = frozenset({"user", "token"})
+#: States that say "someone has taken this on", whoever sets them (a synced remote team).
+TAKEN_ON = frozenset({"acknowledged", "in_progress"})
+
+
+def acknowledges(actor: Actor, status: str) -> bool:
+    """Whether this move is an acknowledgement MTTA and the response target may count.
+
+    A person's move out of ``new`` is; so is any move to a state that says the ticket was
+    taken on (a connector syncing a remote team's "in progress"). A connector's auto-clear
+    (an alarm gone, ``resolved``), a plugin's or the system's move is not: otherwise an
+    alarm's "time to acknowledge" is how long it lasted, and an unattended ticket closed by
+    a timer looks answered.
+    """
+    return status != "new" and (actor.type in PEOPLE or status in TAKEN_ON)
+
+
+def _stamp(ticket: Ticket, status: str, now: datetime, actor: Actor) -> None:
     """Keep the lifecycle timestamps true to the state the ticket is now in."""
     if ticket.kind == "incident":
-        if status != "new" and ticket.acknowledged_at is None:
+        if ticket.acknowledged_at is None and acknowledges(actor, status):
             ticket.acknowledged_at = now
             ticket.first_response_at = ticket.first_response_at or now
         if status == "resolved":
@@ -294,7 +312,8 @@ def update_ticket(
     if not changes:
         return changes
     ticket.updated_at = runtime.now()
-    if "assignee" in changes and ticket.kind == "incident":
+    if "assignee" in changes and ticket.kind == "incident" and actor.type in PEOPLE:
+        # A person giving it to someone responds; a routing rule's assignment does not.
         ticket.first_response_at = ticket.first_response_at or ticket.updated_at
     audit.record(session, ticket, "updated", actor, dict(changes))
     session.flush()
@@ -339,7 +358,7 @@ def transition_ticket(
     ticket.updated_at = now
     if resolution is not None:
         ticket.resolution = resolution
-    _stamp(ticket, to, now)
+    _stamp(ticket, to, now, actor)
     changes: dict[str, Any] = {"status": (old, to)}
     if resolution:
         changes["resolution"] = (None, resolution)
