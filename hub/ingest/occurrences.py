@@ -117,9 +117,13 @@ def record_occurrence(session: Session, draft: TicketDraft, target: correlate.Ta
     flapping when it came and went too often."""
     ticket = target.ticket
     actor = Actor.connector(instance_id=view.id, instance_slug=view.slug, name=view.name)
+    quiet = ticket.flapping and _quiet_since(session, ticket, draft.flap_minutes)
     count = correlate.record_occurrence(session, ticket, draft.occurred_at)
-    reopened = reopen_if_resolved(session, ticket, actor, "Reopened: the problem came back.")
     flapping = ""
+    if quiet:  # back after a quiet spell longer than the flapping window: a fresh start
+        ticket.flapping = False
+        flapping = f" Quiet for over {draft.flap_minutes:g} minutes before this: no longer flapping."
+    reopened = reopen_if_resolved(session, ticket, actor, "Reopened: the problem came back.")
     if reopened and draft.flap_threshold and not ticket.flapping and \
             _raises_within(session, key, draft.flap_minutes) >= draft.flap_threshold:
         ticket.flapping = True
@@ -133,6 +137,11 @@ def record_occurrence(session: Session, draft: TicketDraft, target: correlate.Ta
         notify(session, "occurrence_recorded", ticket=ticket, event=event, reason=reason)
     return Outcome("applied", action="reopened" if reopened else "occurrence", ticket=ticket, reason=reason,
                    correlation_key=key)
+
+
+def _quiet_since(session: Session, ticket: Ticket, minutes: float) -> bool:
+    """Whether the ticket's problem was last seen longer than ``minutes`` ago."""
+    return runtime_of(session).now() - last_sighting(ticket) > timedelta(minutes=minutes)
 
 
 def _raises_within(session: Session, key: str, minutes: float) -> int:

@@ -12,6 +12,9 @@ from hub.plugins.connector_services import purge_replay_guards
 
 DELIVERED_KEEP_DAYS = 14
 STUCK_AFTER_SECONDS = 60
+#: A flapping problem not seen for this long is flapping no more (a repeat within a
+#: connector's own, shorter flapping window clears it sooner: hub.ingest.occurrences).
+FLAPPING_QUIET = timedelta(hours=1)
 
 
 def purge_expired() -> dict[str, int]:
@@ -45,3 +48,21 @@ def process_stuck_events() -> int:
     for event_id in ids:
         enqueue_once(runtime, "ingest", process_event, event_id, job_id=job_id(runtime, "event", event_id))
     return len(ids)
+
+
+def clear_quiet_flapping(limit: int = 500) -> int:
+    """Clear the flapping mark of problems quiet for FLAPPING_QUIET, with an audit entry each."""
+    from hub.models import Ticket
+    from hub.sdk.actors import Actor
+    from hub.tracker import audit
+
+    runtime = current_runtime()
+    cutoff = runtime.now() - FLAPPING_QUIET
+    with runtime.db.transaction() as session:
+        quiet = list(session.scalars(select(Ticket).where(Ticket.flapping.is_(True), Ticket.last_seen_at < cutoff)
+                                     .order_by(Ticket.id).limit(limit)))
+        for ticket in quiet:
+            ticket.flapping = False
+            audit.record(session, ticket, "updated", Actor.system(), {"flapping": (True, False)},
+                         f"Not seen for over {FLAPPING_QUIET.total_seconds() / 60:g} minutes: no longer flapping.")
+        return len(quiet)

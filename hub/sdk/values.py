@@ -198,6 +198,9 @@ class TicketInfo:
     response_due_at: datetime | None
     resolve_due_at: datetime | None
     version: int
+    flapping: bool = False
+    """The keyed problem comes and goes (see ``TicketDraft.flap_threshold``); notifications
+    of its automatic reopenings and clears are damped while it is set."""
 
 
 @dataclass(frozen=True)

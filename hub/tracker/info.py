@@ -46,6 +46,7 @@ def ticket_info(session: Session, ticket: Ticket) -> TicketInfo:
         response_due_at=ticket.response_due_at,
         resolve_due_at=ticket.resolve_due_at,
         version=ticket.version,
+        flapping=bool(ticket.flapping),
     )
 
 

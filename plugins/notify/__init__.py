@@ -126,6 +126,8 @@ def status_changed(ticket: Any, old: str, new: str, actor: Any, session: Any) ->
     settings = _settings(session)
     if not ticket.requester_email or _by_requester(ticket, actor):
         return
+    if ticket.flapping and actor.type == "connector":
+        return  # damped: a problem that comes and goes would mail each coming and going
     if new not in ("resolved", *settings["status_changes"]) or _remote_speaks(session, ticket):
         return
     if new == "resolved" and settings["resolution"]:
