@@ -28,9 +28,9 @@ from hub.ingest.known_tickets import apply_to_known
 from hub.ingest.occurrences import KeyClaim, clear_alarm, correlation_window_of, count_or_claim, give_back_key
 from hub.ingest.outcomes import Outcome as Outcome  # re-exported: the sync engine answers with it
 from hub.ingest.outcomes import attach_files, joined
-from hub.ingest.storable import storable
 from hub.models import Ticket
 from hub.sdk.actors import Actor
+from hub.sdk.storable import storable
 from hub.sdk.tracker_errors import Vetoed
 from hub.sdk.values import DRAFT_ACTIONS, EventInfo, InstanceInfo, RawEvent, TicketDraft
 from hub.tracker import correlate, links

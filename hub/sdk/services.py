@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hub.core.runtime import runtime_of
 from hub.ingest.pipeline import ingest
-from hub.ingest.storable import first_unstorable
+from hub.sdk.storable import first_unstorable
 from hub.models import Category, ConfigurationItem, ConnectorInstance, Department, Group, Ticket
 from hub.plugins.admin import json_ready, present_settings, update_settings
 from hub.plugins.instances import (
