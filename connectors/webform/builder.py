@@ -2,7 +2,7 @@
 
 Pages under /admin/forms, for admins only. Every change is checked by the form's own schema
 (``WebformConfig``) first, so mistakes show beside the inputs, then written through the same
-service as the connector instance page (``hub.plugins.instances.update_instance``).
+service as the connector instance page (``hub.sdk.hub_services.update_instance``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from connectors.webform.builder_forms import (
     split_errors,
 )
 from connectors.webform.config import FIELD_TYPES, TARGETS, WebformConfig
-from hub.sdk.services import create_instance, get_instance, list_instances, present_instance, update_instance
+from hub.sdk.hub_services import create_instance, list_instances, present_instance, update_instance
 from hub.sdk.tracker_errors import NotFound, TrackerError, ValidationFailed
 from hub.sdk.web import describe_error, field_errors, flat_messages, login_required, reading, unit_of_work
 
@@ -48,10 +48,9 @@ def make_builder_blueprint() -> Blueprint:
 def _load(slug: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The instance as admins see it, and a copy of its config to change."""
     with reading() as session:
-        instance = get_instance(session, slug)
-        if instance.connector != CONNECTOR:
-            raise NotFound(f"{slug} is not a web form (it is a {instance.connector} instance).")
-        shown = present_instance(session, instance)
+        shown = present_instance(session, slug)
+    if shown["connector"] != CONNECTOR:
+        raise NotFound(f"{slug} is not a web form (it is a {shown['connector']} instance).")
     return shown, copy.deepcopy(shown["config"])
 
 
@@ -71,7 +70,7 @@ def _save(slug: str, config: dict[str, Any]) -> dict[str, list[str]]:
         return errors
     try:
         with unit_of_work() as session:
-            update_instance(session=session, instance=get_instance(session, slug), changes={"config": config})
+            update_instance(session, slug, {"config": config})
     except ValidationFailed as exc:  # the service's own check, should the two ever disagree
         return field_errors(exc, "config.")
     return {}
@@ -109,8 +108,7 @@ def _field_page(shown: dict[str, Any], draft: dict[str, Any], *, index: int, ori
 def _form_rows() -> list[dict[str, Any]]:
     with reading() as session:
         return [{"slug": instance.slug, "name": instance.name, "enabled": instance.enabled,
-                 "title": (instance.config or {}).get("title", ""),
-                 "fields": len((instance.config or {}).get("fields") or [])}
+                 "title": instance.config.get("title", ""), "fields": len(instance.config.get("fields") or [])}
                 for instance in list_instances(session, connector=CONNECTOR)]
 
 
@@ -129,7 +127,7 @@ def form_new() -> Any:
     if not errors:
         try:
             with unit_of_work() as session:
-                create_instance(session=session, connector=CONNECTOR, slug=slug, name=title, enabled=enabled,
+                create_instance(session, connector=CONNECTOR, slug=slug, name=title, enabled=enabled,
                                 config={"title": title, "fields": [dict(STARTER_FIELD)]})
             flash(f"Added the form {slug} with one field to start from; add the others below.", "success")
             return redirect(url_for("webform_admin.builder", slug=slug))

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.sdk.services import first_unstorable
+from hub.sdk.storable import first_unstorable
 
 EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 DEFAULT_MAX = {"text": 500, "textarea": 10_000, "email": 320, "select": 100, "date": 10, "checkbox": 5}

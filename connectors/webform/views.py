@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, g, jsonify, make_response, render_template, request
 
 from connectors.webform.submit import Checked, Upload, check, is_spam
-from hub.sdk import RawEvent
+from hub.sdk import RawEvent, hub_services
 from hub.sdk import tracker as services
-from hub.sdk.services import ConnectorInstance, build_connector, ingest
-from hub.sdk.tracker_errors import Conflict
+from hub.sdk.tracker_errors import Conflict, NotFound
+from hub.sdk.values import InstanceInfo
 from hub.sdk.web import client_address, csrf_exempt, problem, public, rate_limited, reading, retry_after, runtime
 
 
@@ -30,28 +30,31 @@ def make_blueprint() -> Blueprint:
     return bp
 
 
-def _form(session: Any, slug: str) -> tuple[ConnectorInstance, dict[str, Any]]:
-    from sqlalchemy import select
+def _webform(session: Any, slug: str) -> InstanceInfo | None:
+    """The web form instance called ``slug``, or None (no instance, or another connector's)."""
+    try:
+        instance = hub_services.get_instance(session, slug)
+    except NotFound:
+        return None
+    return instance if instance.connector == "webform" else None
 
-    instance = session.scalar(select(ConnectorInstance).where(ConnectorInstance.slug == slug,
-                                                              ConnectorInstance.connector == "webform"))
+
+def _form(session: Any, slug: str) -> tuple[InstanceInfo, dict[str, Any]]:
+    instance = _webform(session, slug)
     hub = runtime()
     plugin = hub.plugins.plugin_of_connector("webform")
     if instance is None or not instance.enabled or (plugin and not hub.plugins.is_enabled(plugin)):
         abort(404, "There is no such form, or it is closed.")
-    return instance, dict(instance.config or {})
+    return instance, dict(instance.config)
 
 
 def _limit_config() -> dict[str, Any]:
     """The form's config for its rate limit, read once per request (empty for no such form)."""
     if "webform_limit_config" not in g:
-        from sqlalchemy import select
-
         slug = (request.view_args or {}).get("slug", "")
         with reading() as session:
-            instance = session.scalar(select(ConnectorInstance).where(ConnectorInstance.slug == slug,
-                                                                      ConnectorInstance.connector == "webform"))
-            g.webform_limit_config = dict(instance.config or {}) if instance is not None else {}
+            instance = _webform(session, slug)
+            g.webform_limit_config = dict(instance.config) if instance is not None else {}
     return g.webform_limit_config
 
 
@@ -96,16 +99,15 @@ def _file_ref(data: Any) -> Upload | None:
                   data=data.get("bytes", b""))
 
 
-def _submit(session: Any, instance: ConnectorInstance, checked: Checked, submission: str) -> dict[str, Any]:
+def _submit(session: Any, instance: InstanceInfo, checked: Checked, submission: str) -> dict[str, Any]:
     """Store and apply; returns the reference and status link (or the reason it was not filed).
 
     The submission id comes from the client: the status link is handed out again only for
     the very same content (a double click, a retry). The same id with other content is a
     conflict, never the first ticket's link.
     """
-    connector = build_connector(session, instance)
     try:
-        result = ingest(session=session, instance=instance, connector=connector, raw=RawEvent(
+        result = hub_services.ingest(session, instance, RawEvent(
             idempotency_key=f"submission:{submission}", payload={"values": checked.values, "files": checked.files},
             meta={"remote_addr": request.remote_addr, "user_agent": request.headers.get("User-Agent", "")[:300]}),
             refuse_changed=True)
@@ -113,8 +115,6 @@ def _submit(session: Any, instance: ConnectorInstance, checked: Checked, submiss
         return {"ticket": None, "status_url": None, "conflict": True,
                 "reason": "This submission id was already used for a submission with other content; nothing was "
                           "filed. Send it with a new submission id (or none) to file it."}
-    finally:
-        connector.close()
     if result.ticket_ref is None:
         return {"ticket": None, "status_url": None, "reason": result.reason}
     return {"ticket": result.ticket_ref, "status_url": services.status_url(session, result.ticket_ref),

@@ -16,8 +16,8 @@ from hub import __version__
 from hub.api import admin, canned, docs, health, hooks, metrics, org, people, tickets
 from hub.api.problems import register_problem_handlers
 from hub.auth.web import public
-from hub.ingest.storable import TEXT_PROBLEM, first_unstorable, unstorable
 from hub.sdk.safe_json import NestedTooDeep, parse_json
+from hub.sdk.storable import TEXT_PROBLEM, first_unstorable, unstorable
 from hub.sdk.tracker_errors import ValidationFailed
 
 API_SETTINGS = {
@@ -104,7 +104,7 @@ def refuse_unstorable_text() -> None:
     (422, naming the field).
 
     Webhooks are exempt: their connectors read the body, and what a source sends is kept,
-    cleaned (hub.ingest.storable).
+    cleaned (hub.sdk.storable).
     """
     if not request.path.startswith("/api/"):
         return

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from hub.api import init_api
 from hub.api.converters import IdConverter
 from hub.api.throttle import apply_rate_limits, init_rate_limits
+from hub.app import hub_services as hub_services_module
 from hub.app import services as services_module
 from hub.app.migrate import check_schema, upgrade
 from hub.app.serving import BodyDeadline, TrustedProxies
@@ -29,6 +30,7 @@ from hub.core.runtime import Runtime
 from hub.jobs.scheduler import dispatch_lanes
 from hub.models import PluginState
 from hub.plugins.manager import get_plugin_manager
+from hub.sdk.hub_services import HubServices
 from hub.sdk.tracker import TrackerServices
 from hub.sdk.web import LOGIN_REQUIRED
 from hub.tracker.priority import PriorityMatrix
@@ -126,10 +128,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         refresh_seconds=settings["PLUGIN_REFRESH_SECONDS"],
         trace=settings["TRACE_PLUGINS"],
     )
-    # mypy checks the module against the SDK's protocol here.
+    # mypy checks the modules against the SDK's protocols here.
     tracker_services: TrackerServices = services_module
+    hub_services: HubServices = hub_services_module
     runtime = Runtime(settings=app.config, db=db, plugins=plugins, secrets=secret_box, instance_path=instance,
-                      matrix=matrix, lanes_committed=dispatch_lanes, services=tracker_services)
+                      matrix=matrix, lanes_committed=dispatch_lanes, services=tracker_services,
+                      hub_services=hub_services)
     if "CLOCK" in app.config:
         runtime.clock = app.config["CLOCK"]
     app.extensions["hub"] = runtime

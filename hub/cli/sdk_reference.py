@@ -3,8 +3,9 @@
 Everything a connector author may import from ``hub.sdk`` (its ``__all__``), grouped by
 the module that defines it: classes with their public methods and, for the values
 (dataclasses), every field with its type and the docstring written under it in the
-source. ``itsm-hub config docs`` writes the file; tests/docs/test_sdk_reference.py fails
-when the committed file differs from this output.
+source; then the service modules (``SERVICE_MODULES``), function by function.
+``itsm-hub config docs`` writes the file; tests/docs/test_sdk_reference.py fails when the
+committed file differs from this output.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ HEADER = """# hub.sdk reference
 <!-- generated from hub/sdk by `itsm-hub config docs`; do not edit by hand -->
 
 Every name a connector or plugin may import from `hub.sdk`, grouped by the module that
-defines it. These names keep working across minor versions of the SDK
+defines it, then the services it calls with its session (`hub.sdk.hub_services`,
+`hub.sdk.tracker`). These names keep working across minor versions of the SDK
 (`hub.sdk.__version__`, semantic versioning); anything else in `hub` may move between
 releases. The tutorial is [writing-a-connector.md](writing-a-connector.md).
 
@@ -129,6 +131,25 @@ def _render_class(name: str, cls: type) -> list[str]:
     return lines
 
 
+#: Modules of functions taking the caller's session (each declares its protocol, which the
+#: core implements): documented function by function after the names ``hub.sdk`` exports.
+SERVICE_MODULES = ("hub.sdk.hub_services", "hub.sdk.tracker")
+
+
+def _render_services(module_name: str) -> list[str]:
+    import importlib
+
+    module = importlib.import_module(module_name)
+    short = module_name.rsplit(".", 1)[-1]
+    lines = [f"## `{module_name}`", "", _doc(module).split("\n\n")[0], "",
+             f"Call them through the module (`from hub.sdk import {short}`), with your session.", ""]
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if inspect.isfunction(obj) and obj.__module__ == module_name:
+            lines += [f"### `{short}.{name}{_signature(obj)}`", ""] + ([_doc(obj), ""] if _doc(obj) else [])
+    return lines
+
+
 def render_sdk_reference() -> str:
     import hub.sdk as sdk
 
@@ -150,4 +171,6 @@ def render_sdk_reference() -> str:
                 lines += [f"### `{name}{_signature(obj)}`", "", _doc(obj), ""]
             else:
                 lines += [f"### `{name}`", "", f"`{obj!r}`", ""]
+    for module_name in SERVICE_MODULES:
+        lines += _render_services(module_name)
     return "\n".join(line.rstrip() for line in lines).rstrip() + "\n"

@@ -43,6 +43,9 @@ class Runtime:
     services: Any = None
     """The tracker services plugins call through hub.sdk.tracker (hub.app.services; set by
     the app factory: the SDK finds them here, on the session's Runtime)."""
+    hub_services: Any = None
+    """The services connector and plugin pages call through hub.sdk.hub_services
+    (hub.app.hub_services; set by the app factory, found here like ``services``)."""
     lanes_committed: Callable[[Runtime, list[str]], object] | None = None
     """Called with outbox lanes a commit just filled (the jobs layer dispatches them); set by
     the app factory, so this bottom layer never imports the jobs above it."""

@@ -23,8 +23,8 @@ from hub.core.runtime import runtime_of
 from hub.ingest.event_store import event_key, store_events
 from hub.ingest.occurrences import correlation_window_of, last_sighting
 from hub.ingest.pipeline import IngestResult, enrich, instance_info_of, process_event
-from hub.ingest.storable import storable
 from hub.models import InboundEvent
+from hub.sdk.storable import storable
 from hub.sdk.values import EventInfo, InstanceInfo, RawEvent, TicketDraft
 from hub.tracker import correlate
 

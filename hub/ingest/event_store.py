@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
-from hub.ingest.storable import storable
+from hub.sdk.storable import storable
 from hub.sdk.tracker_errors import Conflict
 from hub.sdk.values import RawEvent
 from hub.tracker.correlate import insert_ignoring_conflict

@@ -28,11 +28,12 @@ from hub.ingest.known_tickets import apply_to_known
 from hub.ingest.occurrences import KeyClaim, clear_alarm, correlation_window_of, count_or_claim, give_back_key
 from hub.ingest.outcomes import Outcome as Outcome  # re-exported: the sync engine answers with it
 from hub.ingest.outcomes import attach_files, joined
-from hub.ingest.storable import storable
 from hub.models import Ticket
 from hub.sdk.actors import Actor
+from hub.sdk.storable import storable
 from hub.sdk.tracker_errors import Vetoed
 from hub.sdk.values import DRAFT_ACTIONS, EventInfo, InstanceInfo, RawEvent, TicketDraft
+from hub.sdk.values import IngestResult as IngestResult  # re-exported: the API, jobs and listeners answer with it
 from hub.tracker import correlate, links
 from hub.tracker.tickets import create_ticket
 
@@ -111,21 +112,6 @@ def ticket_by_id(session: Session, ticket_id: int) -> Ticket | None:
 # --------------------------------------------------------------------------------------
 # Ingest: store, then read and apply in a savepoint.
 # --------------------------------------------------------------------------------------
-
-
-@dataclass
-class IngestResult:
-    event_id: int
-    status: str
-    """``applied``, ``ignored``, ``quarantined`` or ``received`` (stored, not yet read)."""
-    action: str | None = None
-    ticket_ref: str | None = None
-    reason: str | None = None
-    duplicate: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"event_id": self.event_id, "status": self.status, "action": self.action,
-                "ticket": self.ticket_ref, "reason": self.reason, "duplicate": self.duplicate}
 
 
 def result_of(session: Session, event_id: int, *, duplicate: bool = False) -> IngestResult:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import Runtime, runtime_of
 from hub.models import PluginState
+from hub.sdk.schema import json_ready
 from hub.sdk.tracker_errors import Conflict, NotFound
 
 log = logging.getLogger("hub.plugins")
@@ -223,11 +224,3 @@ def update_settings(*, session: Session, name: str, settings: dict[str, Any]) ->
     session.flush()
     runtime.caches.get("plugin_settings", {}).pop(name, None)
     return present_settings(session, name)
-
-
-def json_ready(value: Any) -> Any:
-    """Schema output as JSON (times as ISO text) for the settings column."""
-    import json
-
-    return json.loads(json.dumps(value, default=lambda item: item.isoformat() if hasattr(item, "isoformat")
-                                 else str(item)))

@@ -8,7 +8,7 @@ removed or changes incompatibly; the minor number when one is added; the patch n
 for fixes. A connector package can require it (``hub.sdk.require("1.2")`` at import).
 """
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"
 
 from hub.sdk.connector import (
     Checkpoint,
@@ -37,7 +37,10 @@ from hub.sdk.values import (
     Attachment,
     AttachmentInfo,
     CommentInfo,
+    DepartmentInfo,
     EventInfo,
+    GroupInfo,
+    IngestResult,
     InstanceInfo,
     LinkInfo,
     OutboundMessage,
@@ -56,11 +59,14 @@ __all__ = [
     "ConfigSchema",
     "Connector",
     "ConnectorError",
+    "DepartmentInfo",
     "EventInfo",
     "EventSink",
     "FatalError",
     "FieldInfo",
+    "GroupInfo",
     "HttpClient",
+    "IngestResult",
     "InstanceInfo",
     "LinkInfo",
     "ListenerSource",

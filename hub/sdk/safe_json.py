@@ -11,7 +11,7 @@ ValueError), and ``NaN``, ``Infinity`` and ``1e999``, which PostgreSQL's JSON ty
   more than ``MAX_INT_DIGITS`` digits becomes a ``NumberText``: the text the sender wrote,
   marked as a number no database column holds.
 
-hub.ingest.storable then decides what happens to such numbers: the API refuses them with the
+hub.sdk.storable then decides what happens to such numbers: the API refuses them with the
 field's path (422), sources keep them as text (nothing a source sends is lost).
 """
 

@@ -91,3 +91,12 @@ def looks_secret(name: str) -> bool:
     """Field names that must be flagged secret (the contract suite checks this)."""
     lowered = name.lower()
     return any(word in lowered for word in _SECRET_WORDS)
+
+
+def json_ready(value: Any) -> Any:
+    """A schema's output as plain JSON (times and dates as ISO text, other objects as
+    their text): what a settings column stores, and what an edit page reads back."""
+    import json
+
+    return json.loads(json.dumps(value, default=lambda item: item.isoformat() if hasattr(item, "isoformat")
+                                 else str(item)))

@@ -46,6 +46,29 @@ class EventInfo:
     meta: dict[str, Any]
 
 
+@dataclass
+class IngestResult:
+    """What became of one event handed to the pipeline (``hub.sdk.hub_services.ingest``)."""
+
+    event_id: int
+    status: str
+    """``applied``, ``ignored``, ``quarantined`` or ``received`` (stored, not yet read)."""
+    action: str | None = None
+    """What the event did: ``created``, ``commented``, ``occurrence``, ``updated``,
+    ``transitioned``, ``reopened``, ``resolved``, ``noted``, ``ignored`` or ``vetoed``."""
+    ticket_ref: str | None = None
+    """The ticket it made or changed, if any."""
+    reason: str | None = None
+    """Why it was ignored or quarantined."""
+    duplicate: bool = False
+    """The key was stored before: this is the earlier outcome, and nothing changed."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The result as the API shows it (``ticket`` for the reference)."""
+        return {"event_id": self.event_id, "status": self.status, "action": self.action,
+                "ticket": self.ticket_ref, "reason": self.reason, "duplicate": self.duplicate}
+
+
 @dataclass(frozen=True)
 class InstanceInfo:
     """A connector instance without its secrets."""
@@ -281,3 +304,28 @@ class PushResult:
     synced_hash: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     detail: str | None = None
+
+
+@dataclass(frozen=True)
+class DepartmentInfo:
+    """A department (customer service, quality, facilities): who receives tickets."""
+
+    id: int
+    slug: str
+    """What rules, settings and the API name it by."""
+    name: str
+    email: str | None
+    """Where escalations for the department go when no group or manager is named."""
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    """An assignment group: the agents who share a queue of work."""
+
+    id: int
+    slug: str
+    """What rules, settings and the API name it by."""
+    name: str
+    email: str | None
+    department: str | None
+    """The slug of the department it belongs to, if any."""

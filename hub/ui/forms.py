@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import flash
 
-from hub.ingest.storable import unstorable
 from hub.sdk.safe_json import parse_json
 from hub.sdk.schema import SECRET_MASK, FieldInfo
+from hub.sdk.storable import unstorable
 from hub.sdk.tracker_errors import TrackerError
 from hub.sdk.web import describe_error as describe_error
 from hub.sdk.web import field_errors as field_errors

@@ -8,14 +8,12 @@ client threads it too. A mail no instance could take is not remembered.
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from hub.sdk import hub_services
 from hub.sdk import tracker as services
-from hub.sdk.mail import make_message_id
 from hub.sdk.values import TicketInfo
 
 PLAIN_STATUS = {
@@ -29,28 +27,15 @@ def _greeting(ticket: TicketInfo) -> str:
     return f"Hello {ticket.requester_name}," if ticket.requester_name else "Hello,"
 
 
-def _domain(session: Session) -> str:
-    from hub.sdk.services import runtime_of
-
-    host = urlsplit(str(runtime_of(session).settings.get("BASE_URL") or "")).hostname or ""
-    return host if re.fullmatch(r"[A-Za-z0-9.-]+", host) else "itsm-hub.invalid"
-
-
-def _secret(session: Session) -> str:
-    # Keyed, so an outsider who knows a ticket's reference cannot compute its mail's
-    # Message-ID and thread a forged reply onto it.
-    from hub.sdk.services import runtime_of
-
-    return str(runtime_of(session).settings.get("SECRET_KEY") or "")
-
-
 def queue(session: Session, ticket: TicketInfo, *, kind: str, key: str, subject: str, body: str,
           context: dict[str, Any], instance: str | None) -> bool:
     """Queue one mail to the requester, threaded onto the ticket's earlier mail; False when
     no instance can send it."""
     assert ticket.requester_email
     references = services.thread_keys(session, ticket.ref, limit=20)
-    message_id = make_message_id(key, _domain(session), _secret(session))
+    # Keyed with the hub's secret (by the core, which holds it), so an outsider who knows a
+    # ticket's reference cannot compute its mail's Message-ID and thread a forged reply on.
+    message_id = hub_services.mail_message_id(session, key)
     full = {"ref": ticket.ref, "title": ticket.title, "status": ticket.status,
             "requester_name": ticket.requester_name or "", "requester_email": ticket.requester_email,
             "message_id": message_id, "references": references, **context}

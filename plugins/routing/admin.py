@@ -2,7 +2,7 @@
 
 Pages under /admin/routing, for admins only. A change is checked by the plugin's own schema
 (``RoutingSettings``) first, so mistakes show beside the inputs, then stored through the same
-service as the generic settings page (``hub.plugins.admin.update_settings``).
+service as the generic settings page (``hub.sdk.hub_services.update_settings``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from hub.sdk.services import Department, Group, present_settings, update_settings
+from hub.sdk.hub_services import departments, groups, present_settings, update_settings
 from hub.sdk.settings_list import OrderedSettingsList
 from hub.sdk.tracker_errors import ValidationFailed
 from hub.sdk.web import field_errors, flat_messages, login_required, reading, unit_of_work
@@ -71,7 +70,7 @@ def _save(settings: dict[str, Any]) -> dict[str, list[str]]:
         return errors
     try:
         with unit_of_work() as session:
-            update_settings(session=session, name=NAME, settings=settings)
+            update_settings(session, NAME, settings)
     except ValidationFailed as exc:  # the service's own check, should the two ever disagree
         return field_errors(exc, "settings.")
     return {}
@@ -146,8 +145,8 @@ def rule_from_form(form: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
 
 def _choices() -> dict[str, list[str]]:
     with reading() as session:
-        return {"departments": list(session.scalars(select(Department.slug).order_by(Department.slug))),
-                "groups": list(session.scalars(select(Group.slug).order_by(Group.slug)))}
+        return {"departments": [department.slug for department in departments(session)],
+                "groups": [group.slug for group in groups(session)]}
 
 
 def _list_page(settings: dict[str, Any], *, problems: list[str] | None = None, failed: str = "",

@@ -33,3 +33,20 @@ def test_every_field_of_a_value_is_listed_with_its_meaning() -> None:
 def test_docstring_markup_becomes_markdown() -> None:
     text = render_sdk_reference()
     assert ":class:`" not in text and "``" not in text.replace("```", "")
+
+
+def test_every_service_function_has_a_heading() -> None:
+    import importlib
+    import inspect
+
+    from hub.cli.sdk_reference import SERVICE_MODULES
+
+    text = render_sdk_reference()
+    for module_name in SERVICE_MODULES:
+        module = importlib.import_module(module_name)
+        short = module_name.rsplit(".", 1)[-1]
+        functions = [name for name in module.__all__ if inspect.isfunction(getattr(module, name))
+                     and getattr(module, name).__module__ == module_name]
+        assert functions, module_name
+        missing = [name for name in functions if f"### `{short}.{name}(session" not in text]
+        assert not missing, (module_name, missing)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.ingest.storable import REPLACEMENT, first_unstorable, storable
+from hub.sdk.storable import REPLACEMENT, first_unstorable, storable
 from tests.support.plugin_fixtures import post_event, token_instance
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
@@ -61,8 +61,8 @@ def test_a_source_event_with_unstorable_text_is_kept_cleaned(app: Any, api: Any)
 
 
 def test_numbers_no_json_column_holds_are_found_and_kept_as_text() -> None:
-    from hub.ingest.storable import NUMBER_PROBLEM, unstorable
     from hub.sdk.safe_json import NumberText
+    from hub.sdk.storable import NUMBER_PROBLEM, unstorable
 
     value = {"a": [1, float("nan")], "b": float("-inf"), "c": 10**150, "d": NumberText("1e999"), "e": True}
     assert unstorable(value) == ("a[1]", NUMBER_PROBLEM)

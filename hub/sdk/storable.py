@@ -9,6 +9,9 @@ The API refuses such input with a field-level 422; what sources send (webhooks, 
 alarms) is kept, cleaned: each offending character replaced by U+FFFD, each such number
 kept as its text (``"NaN"``, ``"-Infinity"``, the digits), because nothing accepted may be
 lost, and so that SQLite and PostgreSQL store the same thing.
+
+Plain functions of values, so they live in the SDK: a connector's page checks what it is
+sent (``first_unstorable``) exactly as the API and the pipeline do.
 """
 
 from __future__ import annotations
