@@ -80,13 +80,12 @@ def test_mail_the_server_refuses_is_a_dead_letter_with_the_reason(app: Any, api:
 
 @pytest.mark.parametrize("action", ["create", "comment"])
 def test_it_sends_mail_only(action: str) -> None:
+    from dataclasses import replace
+
+    from connectors.email.outbound import SmtpOnlyConnector
     from hub.sdk import FatalError
     from hub.testing import build, default_push_message
 
-    from connectors.email.outbound import SmtpOnlyConnector
-
     connector = build(SmtpOnlyConnector, {"smtp_host": "127.0.0.1", "from_address": SENDER})
-    from dataclasses import replace
-
     with pytest.raises(FatalError, match="sends mail only"):
         connector.push(replace(default_push_message(), action=action))
