@@ -103,7 +103,7 @@ def test_comments_uploads_assignments_and_moves_never_reload_the_page(
         tab.locator("#canned-id").select_option(label="On our way")
         from playwright.sync_api import expect
 
-        expect(tab.locator("#comment-body")).to_have_value("Hello Ana Ruiz, we are on the way.")
+        expect(tab.locator("#comment-body")).to_have_value("Hello Ana Ruiz, we are on the way.", timeout=WAIT_MS)
         assert still_this_page(tab)
 
         # Two sends at once (a double click, Enter pressed twice) make one comment.

@@ -78,7 +78,7 @@ def flash_says(page: Any, text: str) -> None:
     (which save in place, hub.js) have swapped in the answer; an older message does not count."""
     from playwright.sync_api import expect
 
-    expect(page.locator(".flashes")).to_contain_text(text)
+    expect(page.locator(".flashes")).to_contain_text(text, timeout=WAIT_MS)
 
 
 def test_signing_in_with_a_wrong_password_then_the_right_one(page: Any, hub_url: str) -> None:
