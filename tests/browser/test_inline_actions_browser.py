@@ -157,6 +157,34 @@ def test_comments_uploads_assignments_and_moves_never_reload_the_page(
         context.close()
 
 
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_comment_sent_after_the_session_ended_keeps_its_text(chromium: Any, admin: ApiClient, hub_url: str,
+                                                               tmp_path: Path, size: str) -> None:
+    """The hub answers with its "form expired" page: the ticket page stays, with the text and why."""
+    ref = admin.post("/api/v1/incidents", json={"title": "Printer jammed"}).json["ref"]
+    context, tab, errors = open_tab(chromium, SIZES[size])
+    try:
+        sign_in(tab, hub_url)
+        tab.goto(f"{hub_url}/tickets/{ref}")
+        tab.evaluate("window.__marker = 1")
+        typed = "A long answer that took ten minutes to write."
+        tab.locator("#comment-body").fill(typed)
+        context.clear_cookies()  # the session ended meanwhile (signed out elsewhere, or expired)
+        tab.get_by_role("button", name="Add comment").click()
+        refusal = tab.locator("#comment-title ~ .inline-refusal")
+        tab.wait_for_function("() => document.activeElement && document.activeElement.classList.contains("
+                              "'inline-refusal')")
+        assert "Not saved" in refusal.inner_text() and "The form expired" in refusal.inner_text()
+        assert tab.locator("#comment-body").input_value() == typed
+        assert tab.get_by_role("button", name="Add comment").is_enabled()
+        assert still_this_page(tab)
+        screenshot(tab, tmp_path, f"inline-refused-{size}")
+        assert admin.get(f"/api/v1/incidents/{ref}/comments").json == []
+        assert not errors, errors
+    finally:
+        context.close()
+
+
 def test_without_scripts_comments_and_uploads_still_post(chromium: Any, admin: ApiClient, hub_url: str,
                                                          tmp_path: Path) -> None:
     ref = admin.post("/api/v1/incidents", json={"title": "Lift stuck"}).json["ref"]

@@ -88,15 +88,44 @@
   function submitters(form) {
     return Array.prototype.filter.call(form.elements, function (el) { return el.type === "submit"; });
   }
-  function showAnswer(response, html) {
+  function release(form) {
+    submitters(form).forEach(function (b) { b.disabled = false; });
+    form.removeAttribute("aria-busy");
+  }
+  // An error page instead of this one (the form expired with the session, a file too large, no
+  // permission): say why above the form and keep everything typed in it, to copy or send again.
+  function showRefusal(form, page, status) {
+    var box = form.previousElementSibling;
+    if (!box || !box.classList.contains("inline-refusal")) {
+      box = document.createElement("div");
+      box.className = "error-summary inline-refusal";
+      box.setAttribute("role", "alert");
+      box.setAttribute("tabindex", "-1");
+      form.parentNode.insertBefore(box, form);
+    }
+    var heading = document.createElement("h2");
+    var title = page.querySelector("main h1");
+    heading.textContent = "Not saved: " + (title ? title.textContent.trim() : "error " + status);
+    var detail = document.createElement("p");
+    var lead = page.querySelector("main .lead");
+    detail.textContent = (lead ? lead.textContent.trim() + " " : "") + "What you typed is still in the form.";
+    box.replaceChildren(heading, detail);
+    release(form);
+    box.focus();
+  }
+  function showAnswer(form, response, html) {
     var target = new URL(response.url, window.location.href);
     if (response.redirected && target.pathname !== window.location.pathname) {
-      // Sent elsewhere (the sign-in page, when the session ended): go there as a page would.
+      // Sent to another page: go there as a page would.
       window.location.assign(response.url);
       return;
     }
     var page = new DOMParser().parseFromString(html, "text/html");
     var main = page.querySelector("main");
+    if (!response.ok && (!main || !form.id || !page.getElementById(form.id))) {
+      showRefusal(form, page, response.status);
+      return;
+    }
     if (!main) { window.location.reload(); return; }
     document.querySelector("main").replaceWith(document.adoptNode(main));
     document.title = page.title;
@@ -123,12 +152,11 @@
       .then(function (response) {
         // Answered: the change is made (or refused). Never send it again; at worst show the page anew.
         return response.text()
-          .then(function (html) { showAnswer(response, html); })
+          .then(function (html) { showAnswer(form, response, html); })
           .catch(function () { window.location.reload(); });
       }, function () {
         // No answer at all: post the usual way, so the browser itself says what is wrong.
-        buttons.forEach(function (b) { b.disabled = false; });
-        form.removeAttribute("aria-busy");
+        release(form);
         if (button && button.name) {
           var pressed = document.createElement("input");
           pressed.type = "hidden"; pressed.name = button.name; pressed.value = button.value;
