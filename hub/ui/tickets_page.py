@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hub.api.context import actor, principal, reading, unit_of_work
 from hub.core.runtime import runtime_of
 from hub.models import Category, Department, Group
-from hub.sdk.tracker_errors import ValidationFailed
+from hub.sdk.tracker_errors import TrackerError, ValidationFailed
 from hub.tracker import approvals, canned, comments, tickets
 from hub.tracker.org import name_for
 from hub.tracker.priority import LEVELS
@@ -46,7 +46,8 @@ def ticket_page(ref: str) -> Any:
     return _render_ticket(ref)
 
 
-def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200) -> Any:
+def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200,
+                   comment_draft: dict[str, Any] | None = None) -> Any:
     with reading() as session:
         ticket = tickets.get_ticket(session, ref)
         names = {what: name_for(session, lookup, getattr(ticket, column)) for what, lookup, column in (
@@ -64,7 +65,7 @@ def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200) -
             "sla": sla_lines(ticket, runtime_of(session).now()),
             "edit": edit or fresh_state(session, ticket, viewer_zone()), "edit_labels": LABELS,
             "edit_fields": fields_of(ticket.kind), "levels": LEVELS, "change_types": CHANGE_TYPES, "risks": RISKS,
-            "zone": zone_label(),
+            "zone": zone_label(), "comment_draft": comment_draft,
         }
         context.update(_edit_choices(session))
         return render_template("ui/tickets/page.html", **context), status
@@ -146,17 +147,25 @@ def assign(ref: str) -> Any:
 @login_required("tickets:write")
 def comment(ref: str) -> Any:
     visibility = request.form.get("visibility") or "internal"
+    body = request.form.get("body") or ""
+    used = parse_int(request.form.get("canned_id"))
     anchor = "comment"
     done: str | None = None
-    with flashing_errors(), unit_of_work() as session:
+    refused: list[TrackerError] = []
+    with flashing_errors(refused.append), unit_of_work() as session:
         ticket = tickets.get_ticket(session, ref, for_update=True)
-        added = comments.add_comment(session=session, ticket=ticket, body=request.form.get("body") or "",
-                                     visibility=visibility, actor=actor("ui"))
-        used = parse_int(request.form.get("canned_id"))
+        added = comments.add_comment(session=session, ticket=ticket, body=body, visibility=visibility,
+                                     actor=actor("ui"))
         if used is not None:
             canned.record_use(session, used)
         done = "Public comment added: the requester sees it." if visibility == "public" else "Internal note added."
         anchor = f"comment-{added.id}"
+    if refused and isinstance(refused[0], ValidationFailed):
+        # The page again, with the text kept: a refused comment never costs the agent what they typed.
+        errors = refused[0].errors
+        draft = {"id": used, "body": body, "visibility": visibility,
+                 "errors": [text for name in ("body", "visibility") for text in errors.get(name, [])]}
+        return _render_ticket(ref, status=422, comment_draft=draft)
     _flash_done(done)
     return _back(ref, anchor)
 

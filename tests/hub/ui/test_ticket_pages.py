@@ -158,10 +158,37 @@ def test_refused_actions_are_readable_messages(app: Flask, as_role: Any) -> None
         (f"/tickets/{ref}/approval", {"decision": "approved"}, "No change"),
     ):
         response = agent.post(url, data, follow=True)
-        assert response.status_code in (200, 404), (url, response.status_code)
+        assert response.status_code in (200, 404, 422), (url, response.status_code)
         assert message in response.get_data(as_text=True), (url, message)
     assert agent.get("/tickets/INC-999999").status_code == 404
     assert agent.get("/tickets/garbage").status_code == 404
+
+
+def test_a_refused_comment_keeps_what_the_agent_typed(app: Flask, as_role: Any) -> None:
+    agent = as_role("agent")
+    ref = open_ticket(app)
+    typed = "A long answer <b>with markup</b> that took a while to write."
+    response = agent.post(f"/tickets/{ref}/comment", {"body": typed, "visibility": "secret", "canned_id": "7"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "A long answer &lt;b&gt;with markup&lt;/b&gt; that took a while to write.</textarea>" in html
+    assert 'aria-invalid="true" aria-describedby="comment-body-error"' in html
+    assert 'id="comment-body-error">Must be public or internal.' in html
+    assert 'name="canned_id" value="7"' in html  # the canned reply it came from still counts once sent
+    assert agent.post(f"/tickets/{ref}/comment", {"body": "x", "visibility": "public"}).status_code == 302
+    assert "A long answer" not in agent.text(f"/tickets/{ref}")  # a fresh page: the form is empty again
+
+
+def test_the_ticket_pages_forms_save_in_place(app: Flask, as_role: Any) -> None:
+    """Every action form of the ticket page is marked for hub.js to send without a reload."""
+    ref = open_ticket(app, "change")
+    agent = as_role("agent")
+    for to in ("submitted", "assessment"):
+        agent.post(f"/tickets/{ref}/transition", {"to": to})
+    html = agent.text(f"/tickets/{ref}")
+    for form_id in ("edit-form", "comment", "transition-form", "approval-form", "assign-form", "upload-form"):
+        tag = re.search(rf'<form[^>]*id="{form_id}"[^>]*>', html)
+        assert tag and "data-inline" in tag.group(0), form_id
 
 
 def test_changes_are_approved_or_rejected_on_their_page(app: Flask, as_role: Any) -> None:
