@@ -121,7 +121,7 @@ def transition(ref: str) -> Any:
         else:
             tickets.transition_ticket(session=session, ticket=ticket, to=to, actor=actor("ui"), note=note,
                                       resolution=resolution, expected_version=_version())
-        done = f"{ticket.ref} is now {to}."
+        done = f"{ticket.ref} is now {to.replace('_', ' ')}."
     _flash_done(done)
     return _back(ref)
 

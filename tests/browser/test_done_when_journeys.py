@@ -176,7 +176,7 @@ def move(tab: Any, ref: str, to: str, **fields: str) -> None:
     for label, value in fields.items():
         form.get_by_label(label.capitalize()).fill(value)
     form.get_by_role("button", name="Move").click()
-    says(tab, f"{ref} is now {to}.")
+    says(tab, f"{ref} is now {to.replace('_', ' ')}.")
 
 
 @pytest.mark.imap

@@ -129,20 +129,26 @@ def test_ticket_page_actions_show_up_in_the_timeline(app: Flask, as_role: Any) -
     ref = open_ticket(app, title="Mail is slow")
     html = agent.text(f"/tickets/{ref}")
     assert "Mail is slow" in html and "Opened" in html and 'value="acknowledged"' in html
+    # No state is preselected: a Move pressed by mistake is refused, not a move back to draft.
+    assert '<option value="" disabled selected>Choose a state…</option>' in html
+    refused = agent.post(f"/tickets/{ref}/transition", {"to": ""}, follow=True).get_data(as_text=True)
+    assert "Choose the state to move to." in refused
     version = re.search(r'name="version" value="(\d+)"', html).group(1)  # type: ignore[union-attr]
     moved = agent.post(f"/tickets/{ref}/transition", {"to": "acknowledged", "version": version})
     assert moved.status_code == 302 and moved.headers["Location"].endswith(f"/tickets/{ref}#timeline")
     agent.post(f"/tickets/{ref}/assign", {"me": "1"})
     agent.post(f"/tickets/{ref}/comment", {"body": "Looking at the queue.", "visibility": "internal"})
     agent.post(f"/tickets/{ref}/comment", {"body": "We are on it.", "visibility": "public"})
+    done = agent.post(f"/tickets/{ref}/transition", {"to": "in_progress"}, follow=True).get_data(as_text=True)
+    assert f"{ref} is now in progress." in done  # in words, not the state's code
     agent.post(f"/tickets/{ref}/transition", {"to": "resolved", "resolution": "Cleared the mail queue."})
     html = agent.text(f"/tickets/{ref}")
     for text in ("Status: new → acknowledged", "Assignee: — → dave", "Internal note", "Looking at the queue.",
-                 "Public comment", "We are on it.", "Status: acknowledged → resolved", "Cleared the mail queue.",
+                 "Public comment", "We are on it.", "Status: in progress → resolved", "Cleared the mail queue.",
                  "via ui"):
         assert text in html, text
     assert html.index("Status: new → acknowledged") < html.index("Looking at the queue.") < html.index(
-        "Status: acknowledged → resolved")
+        "Status: in progress → resolved")
 
 
 def test_refused_actions_are_readable_messages(app: Flask, as_role: Any) -> None:
@@ -254,3 +260,17 @@ def test_every_form_on_the_ticket_pages_carries_csrf_and_labels(app: Flask, as_r
         for input_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html):
             assert f'for="{input_id}"' in html, (url, input_id)
         assert "<script>" not in html and "style=" not in html
+
+
+def test_the_timeline_shows_moments_on_the_viewers_clock_and_states_in_words(app: Flask) -> None:
+    from flask import g
+
+    from hub.ui.tickets_timeline import _change_text
+
+    changes = {"planned_start": [None, "2027-01-10T08:00:00+00:00"], "status": ["on_hold", "in_progress"],
+               "title": ["2027-01-10T08:00 is not a moment without its offset", "x"]}
+    with app.test_request_context():
+        g.principal = type("Viewer", (), {"timezone": "Europe/Berlin"})()
+        lines = _change_text(changes)
+    assert lines == ["Planned start: — → 2027-01-10 09:00 CET", "Status: on hold → in progress",
+                     "Title: 2027-01-10T08:00 is not a moment without its offset → x"]
