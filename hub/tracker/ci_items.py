@@ -91,7 +91,7 @@ def _refuse_cycle(session: Session, item: ConfigurationItem, parent_id: int | No
         raise Conflict(f"{item.key} cannot be its own parent.", field="parent")
     chain = path_of(session, parent_id)
     if any(step.id == item.id for step in chain):
-        trail = " › ".join(step.key for step in chain)
+        trail = " > ".join(step.key for step in chain)
         raise Conflict(f"{chain[-1].key} cannot be the parent of {item.key}: it is inside {item.key} ({trail}). "
                        f"The hierarchy must not loop.", field="parent")
 
