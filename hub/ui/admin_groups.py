@@ -23,6 +23,7 @@ from hub.ui.admin_org import (
     form_text,
     open_counts,
     save_form,
+    slug_or_name,
     ui_actor,
     usage_for,
 )
@@ -35,15 +36,17 @@ from hub.ui.forms import flashing_errors
 def org_groups() -> Any:
     result, form = FormResult(), request.form.to_dict() if request.method == "POST" else {}
     if request.method == "POST":
+        slug = slug_or_name()
+
         def create(session: Any) -> str:
-            group = catalog.create_group(session=session, slug=form_text("slug"), name=form_text("name"),
+            group = catalog.create_group(session=session, slug=slug, name=form_text("name"),
                                          email=form_text("email") or None, department=form_text("department") or None,
                                          actor=ui_actor())
             return f"Added group {group.slug}. Add its members below."
 
         result = save_form(create)
         if result.ok:
-            return redirect(url_for("ui_admin.org_group", slug=form_text("slug")) + "#members")
+            return redirect(url_for("ui_admin.org_group", slug=slug) + "#members")
     with reading() as session:
         rows = [(group, name_for(session, "department", group.department_id)) for group in
                 session.scalars(select(Group).order_by(Group.name))]

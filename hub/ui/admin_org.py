@@ -15,6 +15,7 @@ from hub.api.context import actor, reading, unit_of_work
 from hub.models import Category, ConfigurationItem, Department, Group, OrgChange, Ticket, User
 from hub.sdk.tracker_errors import TrackerError, ValidationFailed
 from hub.tracker import org_usage
+from hub.tracker.org import slugify
 from hub.tracker.org_log import ITEM_LABELS
 from hub.tracker.sla_clock import OPEN_STATES
 from hub.ui.admin import bp
@@ -51,6 +52,12 @@ def save_form(action: Callable[[Any], str]) -> FormResult:
 
 def form_text(name: str) -> str:
     return (request.form.get(name) or "").strip()
+
+
+def slug_or_name() -> str:
+    """The slug typed, or one made from the name (an admin need not invent both)."""
+    slug, name = form_text("slug"), form_text("name")
+    return slug or (slugify(name) if name else "")
 
 
 def ui_actor() -> Any:

@@ -21,6 +21,7 @@ from hub.ui.admin_org import (
     form_text,
     open_counts,
     save_form,
+    slug_or_name,
     ui_actor,
     usage_for,
 )
@@ -40,7 +41,7 @@ def org_departments() -> Any:
     result, form = FormResult(), request.form.to_dict() if request.method == "POST" else {}
     if request.method == "POST":
         result = save_form(lambda session: "Added department " + catalog.create_department(
-            session=session, slug=form_text("slug"), name=form_text("name"), email=form_text("email") or None,
+            session=session, slug=slug_or_name(), name=form_text("name"), email=form_text("email") or None,
             actor=ui_actor()).slug + ".")
         if result.ok:
             return redirect(url_for("ui_admin.org_departments"))
@@ -94,7 +95,7 @@ def org_categories() -> Any:
     result, form = FormResult(), request.form.to_dict() if request.method == "POST" else {}
     if request.method == "POST":
         result = save_form(lambda session: "Added category " + catalog.create_category(
-            session=session, slug=form_text("slug"), name=form_text("name"),
+            session=session, slug=slug_or_name(), name=form_text("name"),
             department=form_text("department") or None, actor=ui_actor()).slug + ".")
         if result.ok:
             return redirect(url_for("ui_admin.org_categories"))

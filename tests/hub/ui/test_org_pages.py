@@ -172,3 +172,13 @@ def test_an_items_history_shows_its_tickets_and_recurring_faults(app: Flask, as_
     below = admin.text(f"/admin/org/items/{line_id}/history?below=1")
     assert "New valve" in below and "the 1 items below it" in below
     assert admin.get("/admin/org/items/999999/history").status_code == 404
+
+
+def test_a_slug_left_empty_is_made_from_the_name(as_role: Any) -> None:
+    admin = as_role("admin")
+    made = admin.post("/admin/org/groups", {"slug": "", "name": "Line 3 — Night shift"})
+    assert made.status_code == 302 and made.headers["Location"].endswith("/admin/org/groups/line-3-night-shift#members")
+    assert admin.post("/admin/org/departments", {"name": "Facilities"}).status_code == 302
+    assert ids_in(admin.text("/admin/org/departments"), "department") == ["facilities"]
+    nothing = admin.post("/admin/org/categories", {"slug": "", "name": ""})
+    assert nothing.status_code == 422 and "Required." in nothing.get_data(as_text=True)
