@@ -166,3 +166,17 @@ def _merge_members(session: Session, item: Group, into: Group) -> int:
     if joining:
         session.execute(group_members.insert(), [{"group_id": into.id, "user_id": user_id} for user_id in joining])
     return len(joining)
+
+
+#: What a merge moved, as a sentence reads it: (one, many).
+MOVED_NOUNS = {"tickets": ("ticket", "tickets"), "children": ("item below it", "items below it"),
+               "members": ("member", "members"), "groups": ("group", "groups"),
+               "categories": ("category", "categories"), "items": ("configuration item", "configuration items"),
+               "users": ("user", "users"), "instances": ("connector instance", "connector instances")}
+
+
+def moved_sentence(moved: dict[str, int]) -> str:
+    if not moved:
+        return "nothing needed moving"
+    parts = [f"{count} {MOVED_NOUNS.get(name, (name, name))[0 if count == 1 else 1]}" for name, count in moved.items()]
+    return ", ".join(parts) + " moved"

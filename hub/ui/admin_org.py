@@ -123,7 +123,8 @@ def delete_or_merge(item_type: str, find: Callable[[Any], Any], find_target: Cal
                 target = find_target(session, into)
                 moved = org_usage.merge_item(session=session, item_type=item_type, item=item, into=target,
                                              actor=ui_actor())
-                message = f"Merged {name} into {org_usage.name_of(item_type, target)} ({moved_sentence(moved)})."
+                target_name = org_usage.name_of(item_type, target)
+                message = f"Merged {name} into {target_name} ({org_usage.moved_sentence(moved)})."
             else:
                 org_usage.delete_item(session=session, item_type=item_type, item=item, actor=ui_actor())
                 message = f"Deleted {name}."
@@ -135,20 +136,6 @@ def delete_or_merge(item_type: str, find: Callable[[Any], Any], find_target: Cal
         return redirect(url_for(page, **{variable: ident}) + "#delete")
     flash(message, "success")
     return redirect(url_for(listing))
-
-
-#: What a merge moved, as a sentence reads it: (one, many).
-MOVED_NOUNS = {"tickets": ("ticket", "tickets"), "children": ("item below it", "items below it"),
-               "members": ("member", "members"), "groups": ("group", "groups"),
-               "categories": ("category", "categories"), "items": ("configuration item", "configuration items"),
-               "users": ("user", "users"), "instances": ("connector instance", "connector instances")}
-
-
-def moved_sentence(moved: dict[str, int]) -> str:
-    if not moved:
-        return "nothing needed moving"
-    parts = [f"{count} {MOVED_NOUNS.get(name, (name, name))[0 if count == 1 else 1]}" for name, count in moved.items()]
-    return ", ".join(parts) + " moved"
 
 
 def usage_for(session: Any, item_type: str, item: Any) -> org_usage.Usage:
