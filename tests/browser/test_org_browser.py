@@ -3,7 +3,8 @@ width: two agents, a department, a group with both agents, a category, and a lin
 machines; then the line's history. Every page passes the layout checks the main pages pass
 (tests/browser/test_layout_browser.py: no sideways scrolling).
 
-Screenshots go to $SCREENSHOT_DIR (else the test's tmp dir).
+Screenshots go to $SCREENSHOT_DIR (else the test's tmp dir); UPDATE_SCREENSHOTS=1 writes the
+docs' copies (docs/screenshots/org-*.png, shown in docs/admin.md).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "correct horse battery"
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 MACHINES = ("Filler", "Capper", "Labeller")
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: The screenshots the admin guide shows.
+FOR_DOCS = {"items", "group", "history"}
 
 
 @pytest.fixture
@@ -54,6 +58,9 @@ def page(request: pytest.FixtureRequest, chromium: Any, tmp_path: Path) -> Itera
 
     def shot(name: str) -> None:
         tab.screenshot(path=str(shots / f"org-{name}-{size}.png"), full_page=True)
+        if os.environ.get("UPDATE_SCREENSHOTS") == "1" and name in FOR_DOCS:
+            DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+            tab.screenshot(path=str(DOCS_SHOTS / f"org-{name}-{size}.png"), full_page=True)
         problems.extend(_problems_of(tab, f"org-{name}", WIDTHS[size]))
 
     tab.shot = shot
