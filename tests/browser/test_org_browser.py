@@ -181,3 +181,10 @@ def test_an_admin_builds_the_organisation_from_the_pages(page: Any, hub_url: str
     assert recurring.count() == 1 and "plant-a/line-3/filler/E101" in recurring.inner_text()
     assert recurring.locator("td").nth(2).inner_text() == "6"  # occurrences of the fault, over both tickets
     page.shot("history")
+
+    open_section(page, "Departments")
+    page.get_by_role("link", name="Plant quality").click()
+    zone = page.locator("#delete")
+    assert "In use: 1 group, 1 category, 4 configuration items." in zone.inner_text()
+    assert zone.get_by_role("button", name="Delete quality").count() == 0  # refused while in use
+    page.shot("department-in-use")
