@@ -5,7 +5,7 @@ from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPl
 from hub.models.integration import ConnectorInstance, InboundEvent, PluginState
 from hub.models.jobs import OutboxMessage, SyncRun
 from hub.models.limits import RateCounter, SavedView
-from hub.models.org import Category, ConfigurationItem, Department, Group
+from hub.models.org import CI_KINDS, CRITICALITIES, Category, ConfigurationItem, Department, Group, OrgChange
 from hub.models.replies import CannedReply
 from hub.models.tickets import (
     Approval,
@@ -21,6 +21,8 @@ from hub.models.tickets import (
 from hub.models.users import ROLES, ApiToken, User
 
 __all__ = [
+    "CI_KINDS",
+    "CRITICALITIES",
     "ROLES",
     "ApiToken",
     "Approval",
@@ -38,6 +40,7 @@ __all__ = [
     "ExternalLink",
     "Group",
     "InboundEvent",
+    "OrgChange",
     "OutboxMessage",
     "PluginState",
     "RateCounter",

@@ -92,8 +92,12 @@ def _register_pages(app: Flask) -> None:
     # The admin_*, ticket_files, tickets_new and tickets_page modules add their views to these two blueprints.
     from hub.ui import (  # noqa: F401
         admin,
+        admin_cis,
         admin_events,
+        admin_groups,
         admin_instances,
+        admin_org,
+        admin_org_pages,
         admin_plugins,
         admin_users,
         ticket_files,

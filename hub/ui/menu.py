@@ -15,6 +15,7 @@ CORE_ITEMS = (
     MenuItem("My work", "ui_tickets.my_work", "tickets:read", key="m", order=20),
     MenuItem("Changes", "ui_tickets.change_list", "tickets:read", order=30),
     MenuItem("Canned replies", "ui_tickets.canned_replies", "tickets:write", order=40),
+    MenuItem("Organisation", "ui_admin.org_index", "admin", order=85),
     MenuItem("Admin", "ui_admin.index", "admin", order=90),
 )
 

@@ -48,6 +48,10 @@ API_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/api/v1/(incidents|changes)/", "*", STAFF),
     (r"^/api/v1/canned-replies", "*", STAFF),  # tickets:write; a token without a user sees shared ones only
     (r"^/api/v1/(departments|groups|categories|configuration-items)$", "GET", SIGNED_IN),
+    # One item is read like the lists; an item's history lists every ticket on it: staff only.
+    (r"^/api/v1/configuration-items/<int:item_id>/history$", "GET", STAFF),
+    (r"^/api/v1/((departments|groups)/<slug>|categories/<int:category_id>|configuration-items/<int:item_id>)$",
+     "GET", SIGNED_IN),
     (r"^/api/v1/(departments|groups|categories|configuration-items)", "*", ADMIN),
 ]
 PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
