@@ -198,6 +198,8 @@ class TicketInfo:
     response_due_at: datetime | None
     resolve_due_at: datetime | None
     version: int
+    duplicate_of: str | None = None
+    """The reference of the main ticket this one was merged into as a duplicate (it is closed)."""
 
 
 @dataclass(frozen=True)

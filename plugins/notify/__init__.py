@@ -126,6 +126,8 @@ def status_changed(ticket: Any, old: str, new: str, actor: Any, session: Any) ->
     settings = _settings(session)
     if not ticket.requester_email or _by_requester(ticket, actor):
         return
+    if ticket.duplicate_of:
+        return  # merged: the merge's public comment tells the requester, with their status link
     if new not in ("resolved", *settings["status_changes"]) or _remote_speaks(session, ticket):
         return
     if new == "resolved" and settings["resolution"]:
