@@ -60,6 +60,7 @@ PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/profile$", "*", SIGNED_IN),
     (r"^/admin", "*", ADMIN),
     (r"^/tickets/<ref>/status-links/", "*", ADMIN),
+    (r"^/tickets/(bulk|<ref>/merge)$", "POST", AGENTS),  # the lists' bulk bar and the ticket page's merge
     (r"^/(tickets|my|views|insights|canned-replies)", "*", AGENTS),
 ]
 

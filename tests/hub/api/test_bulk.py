@@ -37,7 +37,7 @@ def test_bulk_assign_move_and_tag_report_each_ticket(api: Any, org: None) -> Non
     assert (ticket["assignee"], ticket["department"], ticket["group"], ticket["tags"]) == (
         "alice", "facilities", "plumbers", ["boiler"])
     trail = api.get(f"/api/v1/incidents/{first}/audit").json
-    assert [e["changes"] for e in trail if e["action"] == "updated"][0] == {"assignee": [None, "alice"]}
+    assert next(e["changes"] for e in trail if e["action"] == "updated") == {"assignee": [None, "alice"]}
     assert all(e["origin"] == "api" and e["actor"]["name"] == "alice" for e in trail[1:])
 
 
