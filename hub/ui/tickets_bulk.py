@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, request, url_for
 
 from hub.api.context import actor, unit_of_work
+from hub.ingest.storable import unstorable
 from hub.sdk.tracker_errors import TrackerError, ValidationFailed
 from hub.tracker import merge, tickets
 from hub.tracker.bulk import BulkResult, apply_bulk
@@ -87,6 +88,10 @@ def bulk() -> Any:
     action = (form.get("action") or "").strip()
     params = _params(action, form)
     back = _back_to(form.get("back"))
+    found = unstorable(params)
+    if found:  # a forged form: PostgreSQL would refuse the text mid-way (the API refuses it up front too)
+        flash(f"{found[0]}: {found[1]}", "error")
+        return redirect(back)
     try:
         with unit_of_work() as session:
             results = apply_bulk(session=session, refs=form.getlist("refs"), action=action, params=params,

@@ -86,6 +86,10 @@ def test_bulk_move_and_tag(app: Flask, as_role: Any, org: None) -> None:
     ({"action": "merge", "into": "INC-000404", "refs": "INC-000001"}, "No ticket INC-000404."),
     ({"action": "explode", "refs": "INC-000001"}, "action: Must be one of"),
     ({"refs": "INC-000001"}, "action: Must be one of"),
+    ({"action": "assign", "assignee": "bo\x00b", "refs": "INC-000001"}, "assignee: Text may not contain NUL"),
+    ({"action": "tag", "tag": "x\x00", "refs": "INC-000001"}, "tag: Text may not contain NUL"),
+    ({"action": "move", "group": "\x00", "refs": "INC-000001"}, "group: Text may not contain NUL"),
+    ({"action": "merge", "into": "INC-000001\x00", "refs": "INC-000001"}, "into: Text may not contain NUL"),
 ])
 def test_bad_bulk_forms_are_explained_and_change_nothing(app: Flask, as_role: Any, form: dict[str, Any],
                                                          words: str) -> None:
