@@ -11,7 +11,7 @@ from hub.api.context import actor, principal, reading, unit_of_work
 from hub.core.runtime import runtime_of
 from hub.models import Category, Department, Group
 from hub.sdk.tracker_errors import TrackerError, ValidationFailed
-from hub.tracker import approvals, canned, comments, tickets
+from hub.tracker import approvals, canned, comments, merge, tickets
 from hub.tracker.org import name_for
 from hub.tracker.priority import LEVELS
 from hub.tracker.states import MACHINES, RESOLVED_STATES
@@ -66,6 +66,8 @@ def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200,
             "edit": edit or fresh_state(session, ticket, viewer_zone()), "edit_labels": LABELS,
             "edit_fields": fields_of(ticket.kind), "levels": LEVELS, "change_types": CHANGE_TYPES, "risks": RISKS,
             "zone": zone_label(), "comment_draft": comment_draft,
+            "main": merge.main_of(session, ticket), "duplicates": merge.duplicates_of(session, ticket),
+            "can_merge": ticket.kind in merge.MERGEABLE_KINDS and ticket.status not in machine.final_states,
         }
         context.update(_edit_choices(session))
         return render_template("ui/tickets/page.html", **context), status
