@@ -77,7 +77,7 @@ def merge_ticket(*, session: Session, duplicate: Ticket, main: Ticket, actor: Ac
     check_merge(session, duplicate, main)
     old_resolution = duplicate.resolution
     resolution = f"Duplicate of {main.ref}."
-    old = enter_final_state(session, duplicate, MERGED_STATE)
+    old = enter_final_state(session, duplicate, MERGED_STATE, actor)
     duplicate.resolution = resolution
     duplicate.duplicate_of_id = main.id
     audit.record(session, duplicate, "merged", actor, {

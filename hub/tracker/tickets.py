@@ -370,7 +370,7 @@ def transition_ticket(
     return ticket
 
 
-def enter_final_state(session: Session, ticket: Ticket, to: str) -> str:
+def enter_final_state(session: Session, ticket: Ticket, to: str, actor: Actor) -> str:
     """Put a ticket in a final state ``to`` from any open one, outside the state machine;
     returns the state it left. For services that own a move the lifecycle does not offer
     (a merge closes a duplicate whatever its state); they record the audit event and call
@@ -380,7 +380,7 @@ def enter_final_state(session: Session, ticket: Ticket, to: str) -> str:
     old, now = ticket.status, runtime_of(session).now()
     ticket.status = to
     ticket.updated_at = now
-    _stamp(ticket, to, now)
+    _stamp(ticket, to, now, actor)
     _release_correlation(session, ticket, to)
     return old
 
