@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, request, url_for
 
 from hub.api.context import actor, unit_of_work
-from hub.ingest.storable import unstorable
+from hub.sdk.storable import unstorable
 from hub.sdk.tracker_errors import TrackerError, ValidationFailed
 from hub.tracker import merge, tickets
 from hub.tracker.bulk import BulkResult, apply_bulk
