@@ -14,6 +14,7 @@ from werkzeug.exceptions import Forbidden
 
 from hub.api.bulk import add_bulk_routes
 from hub.api.context import actor, etag_for, expected_version, principal, reading, unit_of_work
+from hub.api.links import add_link_routes
 from hub.api.presenters import PLURAL, present_ticket, ticket_values
 from hub.api.schemas.tickets import (
     ApprovalInSchema,
@@ -70,6 +71,7 @@ def make_blueprint(kind: str) -> Blueprint:
     add_bulk_routes(bp, kind)  # before the item routes: /bulk is no reference
     _add_item_routes(bp, kind)
     _add_comment_routes(bp, kind)
+    add_link_routes(bp, kind)
     _add_file_routes(bp, kind)
     if kind == "change":
         _add_approval_routes(bp, kind)

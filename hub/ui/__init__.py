@@ -102,6 +102,7 @@ def _register_pages(app: Flask) -> None:
         admin_plugins,
         admin_users,
         ticket_files,
+        ticket_links_page,
         tickets,
         tickets_bulk,
         tickets_new,
