@@ -140,11 +140,13 @@ class ProcessBeacon:
 
     def beat(self) -> None:
         watch = self.runtime.plugins.installs
-        if watch is not None and watch.check():
-            record_new_plugins(self.runtime)
+        if watch is not None:
+            watch.check()  # a page may have checked first: what counts is what differs from the row
         changes = [change.as_dict() for change in watch.changes()] if watch is not None else []
         if changes == self._written and time.monotonic() - self._written_at < HEARTBEAT_SECONDS:
             return
+        if changes != self._written and self._written is not None:
+            record_new_plugins(self.runtime)  # stamps the first sighting of a new third-party package
         now = self.runtime.now()
         with self.runtime.db.transaction() as session:
             row = session.get(HubProcess, self.id)
