@@ -123,7 +123,11 @@ class TlsMosquitto:
                 return self
             except _PortTaken:
                 if attempt == 2:
+                    self.stop()
                     raise
+            except BaseException:
+                self.stop()  # no broker left running behind a fixture that failed
+                raise
         return self
 
     def _config(self, passwords: Path) -> str:
