@@ -18,7 +18,7 @@ LEVELS = ("low", "medium", "high")
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: Targets whose choices name organisation items, and what a ticket meets when one is gone
 #: (categories and items are made on first use, so only a department can be missing).
-NAMED_TARGETS = {"department": "kept the form's own department", "category": None, "ci": None}
+NAMED_TARGETS = {"department": "opened in the form's own department", "category": None, "ci": None}
 DEFAULT_TYPES = ["image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain", "text/csv"]
 
 

@@ -59,8 +59,9 @@ class RoutingSettings(ConfigSchema):
 
 
 #: What a rule sets that names an item: field -> (kind, what tickets meet while it is missing).
-SET_NAMES = {"group": ("group", "went to the default group"), "department": ("department", "kept their department"),
-             "assignee": ("user", "were left unassigned")}
+SET_NAMES = {"group": ("group", "went to the default group"),
+             "department": ("department", "opened without that department"),
+             "assignee": ("user", "opened without that assignee")}
 #: What a rule's conditions name: field -> kind.
 WHEN_NAMES = {"departments": "department", "categories": "category", "cis": "ci"}
 

@@ -13,7 +13,7 @@ from hub.sdk.references import OrgReference, named, one
 from plugins.sla.calendar import DAYS
 
 #: What a breached ticket meets when its policy's reassignment group no longer exists.
-REASSIGN_EFFECT = "missed a target and were not reassigned"
+REASSIGN_EFFECT = "missed a target without being reassigned"
 SPAN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$|^00:00-24:00$")
 
 
