@@ -199,7 +199,8 @@ def test_names_of_organisation_items_are_checked_and_notes_reach_the_audit(runti
 
     with runtime.db.transaction() as session:
         session.add_all([Department(slug="spa", name="Spa"), Group(slug="ops", name="Ops"),
-                         Category(slug="noise", name="Noise"), ConfigurationItem(key="lift-1", name="Lift", kind="asset")])
+                         Category(slug="noise", name="Noise"),
+                         ConfigurationItem(key="lift-1", name="Lift", kind="asset")])
     with runtime.db.transaction() as session:
         assert hub_services.missing_names(session, {
             "department": ["spa", "kitchen"], "group": ["ops", "", "nights", "nights"], "category": ["noise", "din"],
