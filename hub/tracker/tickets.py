@@ -373,6 +373,21 @@ def transition_ticket(
     return ticket
 
 
+def enter_final_state(session: Session, ticket: Ticket, to: str, actor: Actor) -> str:
+    """Put a ticket in a final state ``to`` from any open one, outside the state machine;
+    returns the state it left. For services that own a move the lifecycle does not offer
+    (a merge closes a duplicate whatever its state); they record the audit event and call
+    ``status_changed`` themselves."""
+    if to not in MACHINES[ticket.kind].final_states:
+        raise ValueError(f"{to!r} is not a final state of {ticket.kind}s")
+    old, now = ticket.status, runtime_of(session).now()
+    ticket.status = to
+    ticket.updated_at = now
+    _stamp(ticket, to, now, actor)
+    _release_correlation(session, ticket, to)
+    return old
+
+
 def _release_correlation(session: Session, ticket: Ticket, status: str) -> None:
     """Free the ticket's correlation key once repeats should no longer attach to it."""
     if ticket.correlation_key is None:
