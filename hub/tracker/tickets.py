@@ -171,8 +171,7 @@ def create_ticket(
     session.add(ticket)
     session.flush()
     mark_fresh(session, ticket.id)
-    said = [f"Created in state {ticket.status}."] if status and status != machine.initial else []
-    note = " ".join([*said, *notes]) or None
+    note = " ".join([f"Created in state {ticket.status}."] * (status not in (None, machine.initial)) + [*notes]) or None
     audit.record(session, ticket, "created", actor, {"ref": ticket.ref, "title": ticket.title}, note)
     if thread_key:
         from hub.tracker.correlate import remember_thread_key
