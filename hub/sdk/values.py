@@ -117,6 +117,9 @@ class TicketDraft:
     priority: int | None = None
     requester_name: str | None = None
     requester_email: str | None = None
+    language: str | None = None
+    """The language the requester wrote in (``es``; a web form records the one it was filled
+    in). Mails and the status page speak it when the hub does (HUB_LANGUAGES); else None."""
     department: str | None = None
     category: str | None = None
     ci: str | None = None
@@ -224,6 +227,8 @@ class TicketInfo:
     flapping: bool = False
     """The keyed problem comes and goes (see ``TicketDraft.flap_threshold``); notifications
     of its automatic reopenings and clears are damped while it is set."""
+    language: str | None = None
+    """The requester's language (one of HUB_LANGUAGES), or None: speak the hub's default."""
 
 
 @dataclass(frozen=True)

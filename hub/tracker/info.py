@@ -47,6 +47,7 @@ def ticket_info(session: Session, ticket: Ticket) -> TicketInfo:
         resolve_due_at=ticket.resolve_due_at,
         version=ticket.version,
         flapping=bool(ticket.flapping),
+        language=ticket.language,
     )
 
 

@@ -21,6 +21,7 @@ from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFaile
 from hub.tracker import audit
 from hub.tracker.fresh import mark_fresh
 from hub.tracker.info import ticket_info
+from hub.tracker.languages import language_problems, usable_language
 from hub.tracker.org import resolve_names
 from hub.tracker.priority import LEVELS
 from hub.tracker.states import MACHINES, RESOLVED_STATES, format_ref, kind_of_ref
@@ -31,7 +32,7 @@ RISKS = ("low", "medium", "high")
 #: Fields a caller may set directly. Status moves only through transitions.
 EDITABLE = (
     "title", "description", "impact", "urgency", "priority", "department", "category", "ci", "group",
-    "assignee", "requester_name", "requester_email", "tags", "custom_fields", "change_type", "risk",
+    "assignee", "requester_name", "requester_email", "language", "tags", "custom_fields", "change_type", "risk",
     "planned_start", "planned_end", "resolution",
 )
 _NAMED = ("department", "category", "ci", "group", "assignee")
@@ -127,6 +128,8 @@ def create_ticket(
     errors = _validate(kind, values, creating=True)
     if status is not None and status not in machine.states:
         errors["status"] = [f"Not a {kind} state."]
+    if language_errors := language_problems(session, values.get("language")):
+        errors["language"] = language_errors
     if errors:
         raise ValidationFailed(errors)
     runtime = runtime_of(session)
@@ -150,6 +153,7 @@ def create_ticket(
         priority=values.get("priority") or runtime.matrix.priority(impact, urgency),
         requester_name=values.get("requester_name"),
         requester_email=normal_email(values.get("requester_email")),
+        language=usable_language(session, values.get("language")),
         tags=list(values.get("tags") or []),
         custom_fields=dict(values.get("custom_fields") or {}),
         change_type=(values.get("change_type") or "normal") if kind == "change" else None,
@@ -282,6 +286,8 @@ def update_ticket(
     """Change fields of a ticket; returns ``{field: (old, new)}`` for what really changed."""
     check_version(ticket, expected_version)
     _check_update(ticket, values)
+    if "language" in values and (language_errors := language_problems(session, values["language"])):
+        raise ValidationFailed({"language": language_errors})
     runtime = runtime_of(session)
     ids = resolve_names(session, {k: values[k] for k in _NAMED if k in values}, create_loose=create_loose)
     changes: dict[str, tuple[Any, Any]] = {}
@@ -298,6 +304,8 @@ def update_ticket(
             new = new.strip()
         elif name == "requester_email":
             new = normal_email(new)
+        elif name == "language":
+            new = usable_language(session, new)
         elif name == "priority" and new is None:
             continue  # cleared: follows impact x urgency, set below once both are known
         if old != new:
