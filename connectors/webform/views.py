@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, g, jsonify, make_response, render_template, request
 
 from connectors.webform.submit import Checked, Upload, check, is_spam
+from connectors.webform.wording import worded
 from hub.sdk import RawEvent, hub_services
 from hub.sdk import tracker as services
 from hub.sdk.i18n import current_language, for_requesters, gettext, in_language, offered_language
@@ -73,8 +74,9 @@ def _page_refused(_limit: Any) -> Response:
     values = request.form.to_dict()
     submission = values.pop("submission", "") or uuid.uuid4().hex
     slug = (request.view_args or {}).get("slug")
-    return make_response(render_template("webform/form.html", form=_limit_config(), slug=slug, values=values,
-                                         errors={}, submission=submission, limited=True), 429)
+    return make_response(render_template("webform/form.html", form=worded(_limit_config(), current_language()),
+                                         slug=slug, values=values, errors={}, submission=submission, limited=True),
+                         429)
 
 
 def _json_refused(limit: Any) -> Response:
@@ -132,27 +134,28 @@ def form_page(slug: str) -> Any:
     hub = runtime()
     with hub.db.transaction() as session:
         instance, config = _form(session, slug)
+        shown = worded(config, current_language())  # its own words in the requester's language, if given
         if request.method == "GET":
-            return render_template("webform/form.html", form=config, slug=slug, values={}, errors={},
+            return render_template("webform/form.html", form=shown, slug=slug, values={}, errors={},
                                    submission=uuid.uuid4().hex)
         values = request.form.to_dict()
         submission = values.pop("submission", "") or uuid.uuid4().hex
         if is_spam(values):
-            return render_template("webform/thanks.html", form=config, ticket=None, status_url=None)
+            return render_template("webform/thanks.html", form=shown, ticket=None, status_url=None)
         uploads = {spec["name"]: _file(spec["name"]) for spec in config["fields"] if spec["type"] == "file"}
         checked = check(config, values, uploads)
         if checked.errors:
-            return render_template("webform/form.html", form=config, slug=slug, values=values,
+            return render_template("webform/form.html", form=shown, slug=slug, values=values,
                                    errors=checked.errors, submission=submission), 422
         outcome = _submit(session, instance, checked, submission[:64], current_language())
         if outcome.get("conflict"):
             # The page was sent before with other answers (back, edit, send): say so, and
             # give the form a new id so that sending it again files it.
-            return render_template("webform/form.html", form=config, slug=slug, values=values, errors={},
+            return render_template("webform/form.html", form=shown, slug=slug, values=values, errors={},
                                    submission=uuid.uuid4().hex, conflict=True), 409
         # The page links within the site it was served from, whatever HUB_BASE_URL says.
         link = urlsplit(outcome["status_url"]).path if outcome["status_url"] else None
-        return render_template("webform/thanks.html", form=config, ticket=outcome["ticket"], status_url=link)
+        return render_template("webform/thanks.html", form=shown, ticket=outcome["ticket"], status_url=link)
 
 
 def _cors(response: Response, config: dict[str, Any]) -> Response:

@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 
 from tests.connectors.webform.conftest import GUEST_FEEDBACK
+from tests.connectors.webform.test_languages import SPANISH_WORDS
 from tests.support.live import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -65,8 +66,9 @@ def _scrolls_sideways(page: Any) -> str:
 @pytest.mark.parametrize("size", list(WIDTHS))
 def test_the_requesters_pages_in_spanish_and_german(chromium: Any, app: Flask, api: Any, shots: Path,
                                                     size: str) -> None:
+    config = {**GUEST_FEEDBACK, "translations": {"es": SPANISH_WORDS}}  # the form's own words too
     assert api.post("/api/v1/admin/instances", json={"connector": "webform", "slug": "guest-feedback",
-                                                      "enabled": True, "config": GUEST_FEEDBACK}).status_code == 201
+                                                      "enabled": True, "config": config}).status_code == 201
     spanish = _status_link(app, api, "La ducha del baño no tiene agua caliente", "es")
     german = _status_link(app, api, f"{LONG_WORD} im Zimmer 12 nötig", "de")
     context = chromium.new_context(viewport=WIDTHS[size])
@@ -96,8 +98,9 @@ def test_the_requesters_pages_in_spanish_and_german(chromium: Any, app: Flask, a
         assert page.get_by_role("button", name="Send").is_visible()
         page.get_by_role("navigation", name="Language").get_by_role("link", name="Español").click()
         page.wait_for_url("**/f/guest-feedback?lang=es")
+        assert page.get_by_role("heading", name="Cuéntenos qué ha fallado").is_visible()
         page.get_by_role("button", name="Enviar").click()  # empty: the errors in Spanish
-        assert "Rellene este campo." in page.locator("#error-summary").inner_text()
+        assert "Su nombre: Rellene este campo." in page.locator("#error-summary").inner_text()
         shot("form-es")
 
         page.goto(url + german)  # the cookie now says Spanish: the guest's choice beats the ticket's

@@ -116,3 +116,38 @@ def test_the_json_endpoint_records_the_bodys_language(app: Any, api: Any, forms:
 def test_an_english_form_stays_english(app: Any, api: Any, forms: Any) -> None:
     html = app.test_client().get("/f/guest-feedback").get_data(as_text=True)
     assert '<html lang="en">' in html and ">Send</button>" in html and "(optional)" in html
+
+
+SPANISH_WORDS = {"title": "Cuéntenos qué ha fallado", "intro": "Le respondemos en menos de una hora.",
+                 "fields": {"name": {"label": "Su nombre"}, "email": {"label": "Correo electrónico",
+                                                                       "help": "Le enviamos aquí su referencia."},
+                            "category": {"label": "Tema", "options": {"maintenance": "Mantenimiento",
+                                                                       "food": "Comida"}},
+                            "room": {"label": "Número de habitación"},
+                            "message": {"label": "¿Qué ha pasado?"},
+                            "gone": {"label": "A field the form no longer has"}}}
+
+
+def test_a_form_can_carry_its_own_words_in_other_languages(app: Any, api: Any, forms: Any) -> None:
+    from tests.connectors.webform.conftest import GUEST_FEEDBACK
+
+    refused = api.patch("/api/v1/admin/instances/guest-feedback", json={"config": {
+        **GUEST_FEEDBACK, "translations": {"Spanish!": {"title": "x"}}}})
+    assert refused.status_code == 422 and "language tag" in str(refused.json)
+    changed = api.patch("/api/v1/admin/instances/guest-feedback", json={"config": {
+        **GUEST_FEEDBACK, "translations": {"es": SPANISH_WORDS}}})
+    assert changed.status_code == 200, changed.json
+    html = app.test_client().get("/f/guest-feedback", headers={"Accept-Language": "es-MX"}).get_data(as_text=True)
+    for text in ("<h1>Cuéntenos qué ha fallado</h1>", "Le respondemos en menos de una hora.",
+                 '<label for="field-name">Su nombre</label>', "Le enviamos aquí su referencia.",
+                 '<option value="maintenance">Mantenimiento</option>', '<option value="housekeeping">housekeeping',
+                 "A photo"):  # what the translation leaves out is shown as defined
+        assert text in html, text
+    english = app.test_client().get("/f/guest-feedback").get_data(as_text=True)
+    assert "<h1>Tell us what went wrong</h1>" in english and '<option value="maintenance">maintenance<' in english
+    # The stored value is the option's, whatever text the guest read.
+    guest = app.test_client()
+    guest.get("/f/guest-feedback?lang=es")
+    assert post_page(guest, "guest-feedback", GUEST).status_code == 200
+    ticket = api.get(api.get("/api/v1/incidents").json["items"][0]["url"]).json
+    assert (ticket["category"], ticket["language"]) == ("maintenance", "es")
