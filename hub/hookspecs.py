@@ -201,7 +201,8 @@ def ticket_updated(
 
 @hookspec
 def status_changed(ticket: TicketInfo, old: str, new: str, actor: Actor, session: Session) -> None:
-    """A ticket moved from state ``old`` to ``new``."""
+    """A ticket moved from state ``old`` to ``new``. A merge closes a duplicate from any open
+    state: then ``ticket.duplicate_of`` names its main ticket (a public comment on it follows)."""
 
 
 @hookspec

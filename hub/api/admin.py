@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from hub.api.context import reading, runtime, unit_of_work
+from hub.api.context import actor, reading, runtime, unit_of_work
 from hub.api.schemas.admin import (
     CheckResultSchema,
     ConnectorTypeSchema,
@@ -234,9 +234,12 @@ def instance_sync(slug: str) -> Any:
 @bp.arguments(OutboxListArgs, location="query", unknown=ma.RAISE)
 @bp.response(200, OutboxMessageSchema(many=True))
 def outbox_messages(args: dict[str, Any]) -> Any:
-    """Outbound deliveries, newest first; ``status=dead`` lists the dead letters."""
+    """Outbound deliveries, newest first; ``status=dead`` lists the dead letters. A pending
+    message waiting behind an earlier dead letter of its record names it in ``held_behind``."""
     with reading() as session:
-        return [outbox.present(message) for message in outbox.list_messages(session, **args)]
+        messages = outbox.list_messages(session, **args)
+        held = outbox.held_behind(session, messages)
+        return [outbox.present(message, held) for message in messages]
 
 
 @bp.route("/outbox/<int:message_id>", methods=["GET"])
@@ -244,7 +247,8 @@ def outbox_messages(args: dict[str, Any]) -> Any:
 @bp.response(200, OutboxMessageSchema)
 def outbox_message(message_id: int) -> Any:
     with reading() as session:
-        return outbox.present(outbox.get_message(session, message_id))
+        message = outbox.get_message(session, message_id)
+        return outbox.present(message, outbox.held_behind(session, [message]))
 
 
 @bp.route("/outbox/<int:message_id>/replay", methods=["POST"])
@@ -254,6 +258,15 @@ def outbox_replay(message_id: int) -> Any:
     """Send a dead letter again with a fresh set of attempts."""
     with unit_of_work() as session:
         return outbox.present(outbox.replay(session, message_id))
+
+
+@bp.route("/outbox/<int:message_id>/discard", methods=["POST"])
+@requires("admin")
+@bp.response(200, OutboxMessageSchema)
+def outbox_discard(message_id: int) -> Any:
+    """Give up on a dead letter; the later updates of its record held behind it go on, in order."""
+    with unit_of_work() as session:
+        return outbox.present(outbox.discard(session, message_id, by=actor().name))
 
 
 @bp.route("/outbox/replay-dead", methods=["POST"])

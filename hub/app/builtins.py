@@ -96,5 +96,6 @@ def register_schedules() -> list[Any]:
                  queue="ingest"),
         Schedule(name="hub.purge-expired", job="hub.jobs.maintenance.purge_expired", interval=3600),
         Schedule(name="hub.fire-timers", job="hub.jobs.maintenance.fire_timers", interval=15),
+        Schedule(name="hub.prune-raw-events", job="hub.jobs.maintenance.prune_raw_events", interval=3600),
         Schedule(name="hub.clear-quiet-flapping", job="hub.jobs.maintenance.clear_quiet_flapping", interval=600),
     ]

@@ -224,6 +224,11 @@ SETTINGS: tuple[Setting, ...] = (
             group="Tracker"),
     Setting("ATTACHMENT_MAX_BYTES", _parse_int, 10 * 1024 * 1024, "Largest attachment kept (from mail, forms or "
             "the API); larger ones are listed as skipped with the reason.", group="Tracker"),
+    Setting("EVENT_RETENTION_DAYS", _parse_int, 90, "Days the raw content of an inbound event (a mail's bytes, a "
+            "webhook's body) is kept once it was applied or ignored; then it is removed in small batches and the "
+            "event keeps only its key, outcome and ticket (so a late re-delivery is still recognised). "
+            "Quarantined events are kept until an admin deals with them. 0 keeps everything for ever.",
+            group="Tracker"),
     Setting("STATUS_LINK_DAYS", _parse_int, 90, "Days a requester's status link keeps opening after the ticket "
             "reached a final state (closed, cancelled, ...); 0 keeps it for ever. An admin can revoke a link "
             "at any time.", group="Tracker"),

@@ -76,6 +76,8 @@ def _register_builtin_commands() -> None:
         db_cmd,
         jobs_cmd,
         new_connector_cmd,
+        org_cmd,
+        org_items_cmd,
         plugins_cmd,
         run_cmd,
         status_links_cmd,
@@ -83,14 +85,15 @@ def _register_builtin_commands() -> None:
     )
 
     for module in (run_cmd, db_cmd, users_cmd, plugins_cmd, connectors_cmd, config_cmd, jobs_cmd, status_links_cmd,
-                   new_connector_cmd):
+                   new_connector_cmd, org_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
-    for group_name, commands in jobs_cmd.SUBCOMMANDS.items():
-        group = cli.commands[group_name]
-        assert isinstance(group, click.Group)
-        for command in commands:
-            group.add_command(command)
+    for subcommands in (jobs_cmd.SUBCOMMANDS, org_items_cmd.SUBCOMMANDS):
+        for group_name, commands in subcommands.items():
+            group = cli.commands[group_name]
+            assert isinstance(group, click.Group)
+            for command in commands:
+                group.add_command(command)
 
 
 def _register_plugin_commands() -> None:

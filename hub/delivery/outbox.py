@@ -6,6 +6,11 @@ never loses it. Rows are grouped in *lanes* (one external record, one recipient)
 delivers strictly in id order, lanes are independent. A failed delivery waits with
 exponential backoff and jitter (or the remote's Retry-After) and is dead-lettered after
 its last attempt, where an admin can inspect and replay it.
+
+A dead letter holds its lane: the later updates of that record wait behind it ("held
+behind" on the admin page) and go, in order, once it is replayed and delivered or
+discarded. Otherwise a replay would land an older change on the remote after a newer
+one. Mail to a person is the exception: one mail that could not be sent holds no other.
 """
 
 from __future__ import annotations
@@ -23,8 +28,30 @@ from hub.core.runtime import Runtime, runtime_of
 from hub.models import OutboxMessage
 from hub.sdk.tracker_errors import Conflict, NotFound
 
-STATUSES = ("pending", "delivered", "dead")
+STATUSES = ("pending", "delivered", "dead", "discarded")
 RETRY_AFTER_LIMIT = 86_400.0
+#: Actions whose order does not matter: a dead one holds nothing behind it.
+UNORDERED_ACTIONS = ("mail",)
+
+
+def held_clause(message: Any = OutboxMessage) -> Any:
+    """SQL: ``message`` waits behind an earlier dead letter of its lane."""
+    dead = aliased(OutboxMessage)
+    return exists().where(dead.lane == message.lane, dead.status == "dead", dead.id < message.id,
+                          dead.action.not_in(UNORDERED_ACTIONS))
+
+
+def held_behind(session: Session, messages: list[OutboxMessage]) -> dict[int, int]:
+    """{pending message id: the id of the dead letter it waits behind} for these messages."""
+    lanes = {message.lane for message in messages if message.status == "pending"}
+    if not lanes:
+        return {}
+    first_dead = dict(session.execute(
+        select(OutboxMessage.lane, func.min(OutboxMessage.id)).where(
+            OutboxMessage.lane.in_(lanes), OutboxMessage.status == "dead",
+            OutboxMessage.action.not_in(UNORDERED_ACTIONS)).group_by(OutboxMessage.lane)).all())
+    return {message.id: first_dead[message.lane] for message in messages
+            if message.status == "pending" and message.lane in first_dead and first_dead[message.lane] < message.id}
 
 
 def enqueue(
@@ -68,14 +95,15 @@ def due_lanes(session: Session, *, limit: int = 1000) -> list[str]:
     head_is_this = ~exists().where(and_(earlier.lane == OutboxMessage.lane, earlier.status == "pending",
                                         earlier.id < OutboxMessage.id))
     query = (select(OutboxMessage.lane)
-             .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, head_is_this)
+             .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, head_is_this,
+                    ~held_clause())
              .order_by(OutboxMessage.id).limit(limit))
     return list(dict.fromkeys(session.scalars(query)))
 
 
 def pending_in_lane(session: Session, lane: str, *, limit: int) -> list[OutboxMessage]:
     return list(session.scalars(select(OutboxMessage).where(OutboxMessage.lane == lane,
-                                                            OutboxMessage.status == "pending")
+                                                            OutboxMessage.status == "pending", ~held_clause())
                                 .order_by(OutboxMessage.id).limit(limit)))
 
 
@@ -198,15 +226,41 @@ def replay(session: Session, message_id: int) -> OutboxMessage:
     return message
 
 
+def waiting_behind(session: Session, message: OutboxMessage) -> int:
+    """How many pending messages of its lane a dead letter holds back."""
+    if message.status != "dead" or message.action in UNORDERED_ACTIONS:
+        return 0
+    return int(session.scalar(select(func.count()).where(
+        OutboxMessage.lane == message.lane, OutboxMessage.status == "pending", OutboxMessage.id > message.id)) or 0)
+
+
+def discard(session: Session, message_id: int, *, by: str) -> OutboxMessage:
+    """Give up on a dead letter for good; the updates held behind it go on, in order."""
+    message = get_message(session, message_id)
+    if message.status != "dead":
+        raise Conflict(f"Message {message_id} is {message.status}; only dead letters are discarded.")
+    message.status = "discarded"
+    message.result = {**(message.result or {}), "discarded_by": by,
+                      "discarded_at": runtime_of(session).now().isoformat()}
+    session.info.setdefault("hub_outbox_lanes", set()).add(message.lane)
+    return message
+
+
 def replay_all_dead(session: Session, *, instance_id: int | None = None) -> int:
-    query = update(OutboxMessage).where(OutboxMessage.status == "dead")
+    dead = [OutboxMessage.status == "dead"]
     if instance_id is not None:
-        query = query.where(OutboxMessage.instance_id == instance_id)
-    result = session.execute(query.values(status="pending", attempts=0, next_attempt_at=runtime_of(session).now()))
+        dead.append(OutboxMessage.instance_id == instance_id)
+    lanes = set(session.scalars(select(OutboxMessage.lane).where(*dead).distinct()))
+    result = session.execute(update(OutboxMessage).where(*dead).values(
+        status="pending", attempts=0, next_attempt_at=runtime_of(session).now()))
+    session.info.setdefault("hub_outbox_lanes", set()).update(lanes)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def present(message: OutboxMessage) -> dict[str, Any]:
-    return {key: getattr(message, key) for key in (
+def present(message: OutboxMessage, held: dict[int, int] | None = None) -> dict[str, Any]:
+    """The message as the API and pages show it; ``held`` from :func:`held_behind`."""
+    shown = {key: getattr(message, key) for key in (
         "id", "lane", "instance_id", "ticket_id", "link_id", "action", "payload", "idempotency_key", "status",
         "attempts", "next_attempt_at", "last_error", "created_at", "delivered_at", "result")}
+    shown["held_behind"] = (held or {}).get(message.id)
+    return shown

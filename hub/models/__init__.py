@@ -5,7 +5,8 @@ from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPl
 from hub.models.integration import ConnectorInstance, InboundEvent, PluginState
 from hub.models.jobs import OutboxMessage, SyncRun
 from hub.models.limits import RateCounter, SavedView
-from hub.models.org import Category, ConfigurationItem, Department, Group
+from hub.models.links import LINK_KINDS, TicketLink
+from hub.models.org import CI_KINDS, CRITICALITIES, Category, ConfigurationItem, Department, Group, OrgChange
 from hub.models.replies import CannedReply
 from hub.models.tickets import (
     Approval,
@@ -21,6 +22,9 @@ from hub.models.tickets import (
 from hub.models.users import ROLES, ApiToken, User
 
 __all__ = [
+    "CI_KINDS",
+    "CRITICALITIES",
+    "LINK_KINDS",
     "ROLES",
     "ApiToken",
     "Approval",
@@ -38,6 +42,7 @@ __all__ = [
     "ExternalLink",
     "Group",
     "InboundEvent",
+    "OrgChange",
     "OutboxMessage",
     "PluginState",
     "RateCounter",
@@ -48,6 +53,7 @@ __all__ = [
     "ThreadKey",
     "Ticket",
     "TicketCounter",
+    "TicketLink",
     "TicketPluginData",
     "TicketTimer",
     "User",

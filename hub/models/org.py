@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.models.base import Base, IdType, utcnow
+
+#: What a configuration item may be: places (site, building, floor, room), production
+#: (line, machine) and services; ``other`` for the rest. Sources may name further kinds.
+CI_KINDS = ("site", "line", "machine", "building", "floor", "room", "service", "other")
+#: How much it matters when the item fails, lowest first.
+CRITICALITIES = ("low", "medium", "high", "critical")
 
 
 class Department(Base):
@@ -64,6 +71,38 @@ class ConfigurationItem(Base):
     """Stable identifier as sources name it, e.g. ``plant-a/line3/filler-2``."""
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32), default="service")
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("configuration_items.id", ondelete="SET NULL"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("configuration_items.id", ondelete="SET NULL"),
+                                                  index=True)
+    """The item this one is part of (a machine's line, a line's site, a room's floor)."""
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
     description: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """The person who answers for the item (a line's supervisor, a building's facility manager)."""
+    criticality: Mapped[str] = mapped_column(String(16), default="medium", server_default="medium")
+    """``low``, ``medium``, ``high`` or ``critical``: how much its failure costs."""
+
+
+class OrgChange(Base):
+    """One admin change to a department, group, category or configuration item.
+
+    Rows outlive the item (no foreign key), so a deleted or merged item's story stays
+    readable; ``item_name`` is its slug or key at the time.
+    """
+
+    __tablename__ = "org_changes"
+    __table_args__ = (Index("ix_org_changes_item", "item_type", "item_id", "id"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    item_type: Mapped[str] = mapped_column(String(16))
+    """``department``, ``group``, ``category`` or ``ci``."""
+    item_id: Mapped[int] = mapped_column(IdType)
+    item_name: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    """``created``, ``updated``, ``deleted``, ``merged`` (into another), ``absorbed`` (another
+    merged into it), ``member_added`` or ``member_removed``."""
+    actor_type: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(120))
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """``{field: [old, new]}`` for updates; counts and names for merges and deletions."""

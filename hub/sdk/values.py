@@ -227,6 +227,8 @@ class TicketInfo:
     flapping: bool = False
     """The keyed problem comes and goes (see ``TicketDraft.flap_threshold``); notifications
     of its automatic reopenings and clears are damped while it is set."""
+    duplicate_of: str | None = None
+    """The reference of the main ticket this one was merged into as a duplicate (it is closed)."""
     language: str | None = None
     """The requester's language (one of HUB_LANGUAGES), or None: speak the hub's default."""
 

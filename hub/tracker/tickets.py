@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, inspect, select, text, update
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 
 from hub.core.runtime import hook_session, runtime_of
-from hub.models import CorrelationKey, Ticket, TicketCounter
+from hub.models import CorrelationKey, Ticket
 from hub.models.base import EARLIEST, LATEST, storable_moment
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFailed
@@ -22,6 +22,7 @@ from hub.tracker import audit
 from hub.tracker.fresh import mark_fresh
 from hub.tracker.info import ticket_info
 from hub.tracker.languages import language_problems, usable_language
+from hub.tracker.numbering import next_number
 from hub.tracker.org import resolve_names
 from hub.tracker.priority import LEVELS
 from hub.tracker.states import MACHINES, RESOLVED_STATES, format_ref, kind_of_ref
@@ -88,20 +89,6 @@ def _validate(kind: str, values: Mapping[str, Any], *, creating: bool) -> dict[s
     if readable and isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
         errors["planned_end"] = ["Must be after planned_start."]
     return errors
-
-
-def next_number(session: Session, kind: str) -> int:
-    """Allocate the next ticket number of a kind (a sequence on PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return int(session.execute(text(f"SELECT nextval('{kind}_number_seq')")).scalar_one())
-    return int(
-        session.execute(
-            update(TicketCounter)
-            .where(TicketCounter.kind == kind)
-            .values(value=TicketCounter.value + 1)
-            .returning(TicketCounter.value)
-        ).scalar_one()
-    )
 
 
 def create_ticket(
@@ -376,6 +363,21 @@ def transition_ticket(
     session.flush()
     notify(session, "status_changed", ticket=ticket, old=old, new=to, actor=actor)
     return ticket
+
+
+def enter_final_state(session: Session, ticket: Ticket, to: str, actor: Actor) -> str:
+    """Put a ticket in a final state ``to`` from any open one, outside the state machine;
+    returns the state it left. For services that own a move the lifecycle does not offer
+    (a merge closes a duplicate whatever its state); they record the audit event and call
+    ``status_changed`` themselves."""
+    if to not in MACHINES[ticket.kind].final_states:
+        raise ValueError(f"{to!r} is not a final state of {ticket.kind}s")
+    old, now = ticket.status, runtime_of(session).now()
+    ticket.status = to
+    ticket.updated_at = now
+    _stamp(ticket, to, now, actor)
+    _release_correlation(session, ticket, to)
+    return old
 
 
 def _release_correlation(session: Session, ticket: Ticket, status: str) -> None:

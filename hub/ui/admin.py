@@ -8,7 +8,7 @@ from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
 from hub.api.context import reading
-from hub.models import ApiToken, ConnectorInstance, InboundEvent, OutboxMessage, User
+from hub.models import ApiToken, ConfigurationItem, ConnectorInstance, Department, InboundEvent, OutboxMessage, User
 from hub.plugins.admin import list_plugins
 from hub.ui.auth import login_required
 
@@ -36,5 +36,7 @@ def index() -> Any:
             "dead": _count(session, select(func.count(OutboxMessage.id)).where(OutboxMessage.status == "dead")),
             "users": _count(session, select(func.count(User.id)).where(User.active.is_(True))),
             "tokens": _count(session, select(func.count(ApiToken.id)).where(ApiToken.revoked_at.is_(None))),
+            "departments": _count(session, select(func.count(Department.id))),
+            "items": _count(session, select(func.count(ConfigurationItem.id))),
         }
     return render_template("ui/admin/index.html", summary=summary)

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from hub.api.admin import present_event
-from hub.api.context import reading, unit_of_work
+from hub.api.context import actor, reading, unit_of_work
 from hub.delivery import outbox
 from hub.ingest.pipeline import replay_event
 from hub.models import ConnectorInstance, InboundEvent, Ticket
@@ -21,7 +21,7 @@ from hub.ui.forms import describe_error, flashing_errors, parse_int
 
 PAGE = 50
 EVENT_STATES = ("quarantined", "ignored", "received", "applied")
-OUTBOX_STATES = ("dead", "pending", "delivered")
+OUTBOX_STATES = ("dead", "pending", "delivered", "discarded")
 
 
 def _pretty(value: Any) -> str:
@@ -107,7 +107,8 @@ def dead_letters() -> Any:
         ticket_ids = {m.ticket_id for m in messages if m.ticket_id}
         refs = dict(session.execute(select(Ticket.id, Ticket.ref).where(Ticket.id.in_(ticket_ids))).all()) \
             if ticket_ids else {}
-        rows = [{**outbox.present(m), "instance": slugs.get(m.instance_id) if m.instance_id else None,
+        held = outbox.held_behind(session, messages)
+        rows = [{**outbox.present(m, held), "instance": slugs.get(m.instance_id) if m.instance_id else None,
                  "ticket": refs.get(m.ticket_id) if m.ticket_id else None}
                 for m in messages[:PAGE]]
     more = url_for("ui_admin.dead_letters", status=status, before=messages[PAGE - 1].id) \
@@ -120,7 +121,9 @@ def dead_letters() -> Any:
 @login_required("admin")
 def dead_letter(message_id: int) -> Any:
     with reading() as session:
-        message = outbox.present(outbox.get_message(session, message_id))
+        row = outbox.get_message(session, message_id)
+        message = outbox.present(row, outbox.held_behind(session, [row]))
+        message["waiting"] = outbox.waiting_behind(session, row)
         instance = session.get(ConnectorInstance, message["instance_id"]) if message["instance_id"] else None
         ticket = session.get(Ticket, message["ticket_id"]) if message["ticket_id"] else None
         names = {"instance": instance.slug if instance else None, "ticket": ticket.ref if ticket else None}
@@ -137,6 +140,18 @@ def dead_letter_replay(message_id: int) -> Any:
         done = True
     if done:
         flash(f"Message {message_id} goes out again with a fresh set of attempts.", "success")
+    return redirect(url_for("ui_admin.dead_letter", message_id=message_id))
+
+
+@bp.post("/outbox/<int:message_id>/discard")
+@login_required("admin")
+def dead_letter_discard(message_id: int) -> Any:
+    done = False
+    with flashing_errors(), unit_of_work() as session:
+        outbox.discard(session, message_id, by=actor("ui").name)
+        done = True
+    if done:
+        flash(f"Message {message_id} is discarded; the updates held behind it go on, in order.", "success")
     return redirect(url_for("ui_admin.dead_letter", message_id=message_id))
 
 

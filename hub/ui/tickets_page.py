@@ -10,17 +10,19 @@ from sqlalchemy import select
 from hub.api.context import actor, principal, reading, unit_of_work
 from hub.core.runtime import runtime_of
 from hub.models import Category, Department, Group
-from hub.sdk.tracker_errors import ValidationFailed
-from hub.tracker import approvals, canned, comments, tickets
+from hub.sdk.tracker_errors import TrackerError, ValidationFailed
+from hub.tracker import approvals, canned, comments, merge, tickets
 from hub.tracker.org import name_for
 from hub.tracker.priority import LEVELS
 from hub.tracker.states import MACHINES, RESOLVED_STATES
+from hub.tracker.ticket_links import links_of
 from hub.tracker.tickets import CHANGE_TYPES, RISKS
 from hub.ui.auth import login_required
 from hub.ui.forms import flashing_errors, parse_int
 from hub.ui.moments import viewer_zone, zone_label
 from hub.ui.sla_view import sla_lines
 from hub.ui.ticket_edit import LABELS, EditState, fields_of, fresh_state, save_edit
+from hub.ui.ticket_links_page import CHOICES as LINK_CHOICES
 from hub.ui.tickets import agents, bp
 from hub.ui.tickets_timeline import build_timeline, external_links
 
@@ -46,7 +48,8 @@ def ticket_page(ref: str) -> Any:
     return _render_ticket(ref)
 
 
-def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200) -> Any:
+def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200,
+                   comment_draft: dict[str, Any] | None = None) -> Any:
     with reading() as session:
         ticket = tickets.get_ticket(session, ref)
         names = {what: name_for(session, lookup, getattr(ticket, column)) for what, lookup, column in (
@@ -64,7 +67,11 @@ def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200) -
             "sla": sla_lines(ticket, runtime_of(session).now()),
             "edit": edit or fresh_state(session, ticket, viewer_zone()), "edit_labels": LABELS,
             "edit_fields": fields_of(ticket.kind), "levels": LEVELS, "change_types": CHANGE_TYPES, "risks": RISKS,
-            "zone": zone_label(),
+            "zone": zone_label(), "comment_draft": comment_draft,
+            "main": merge.main_of(session, ticket), "duplicates": merge.duplicates_of(session, ticket),
+            "related": [view for view in links_of(session, ticket) if view.id is not None],
+            "link_choices": LINK_CHOICES,
+            "can_merge": ticket.kind in merge.MERGEABLE_KINDS and ticket.status not in machine.final_states,
         }
         context.update(_edit_choices(session))
         return render_template("ui/tickets/page.html", **context), status
@@ -120,7 +127,7 @@ def transition(ref: str) -> Any:
         else:
             tickets.transition_ticket(session=session, ticket=ticket, to=to, actor=actor("ui"), note=note,
                                       resolution=resolution, expected_version=_version())
-        done = f"{ticket.ref} is now {to}."
+        done = f"{ticket.ref} is now {to.replace('_', ' ')}."
     _flash_done(done)
     return _back(ref)
 
@@ -146,17 +153,25 @@ def assign(ref: str) -> Any:
 @login_required("tickets:write")
 def comment(ref: str) -> Any:
     visibility = request.form.get("visibility") or "internal"
+    body = request.form.get("body") or ""
+    used = parse_int(request.form.get("canned_id"))
     anchor = "comment"
     done: str | None = None
-    with flashing_errors(), unit_of_work() as session:
+    refused: list[TrackerError] = []
+    with flashing_errors(refused.append), unit_of_work() as session:
         ticket = tickets.get_ticket(session, ref, for_update=True)
-        added = comments.add_comment(session=session, ticket=ticket, body=request.form.get("body") or "",
-                                     visibility=visibility, actor=actor("ui"))
-        used = parse_int(request.form.get("canned_id"))
+        added = comments.add_comment(session=session, ticket=ticket, body=body, visibility=visibility,
+                                     actor=actor("ui"))
         if used is not None:
             canned.record_use(session, used)
         done = "Public comment added: the requester sees it." if visibility == "public" else "Internal note added."
         anchor = f"comment-{added.id}"
+    if refused and isinstance(refused[0], ValidationFailed):
+        # The page again, with the text kept: a refused comment never costs the agent what they typed.
+        errors = refused[0].errors
+        draft = {"id": used, "body": body, "visibility": visibility,
+                 "errors": [text for name in ("body", "visibility") for text in errors.get(name, [])]}
+        return _render_ticket(ref, status=422, comment_draft=draft)
     _flash_done(done)
     return _back(ref, anchor)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hub.models import AuditEvent, Comment, ConnectorInstance, ExternalLink, InboundEvent, OutboxMessage, Ticket
 from hub.tracker.links import web_link
+from hub.ui.moments import viewer_zone
 
 #: Limits keep a ticket with a flood of occurrences readable and quick; the newest are kept.
 MAX_AUDIT = 500
@@ -19,12 +21,28 @@ FIELD_LABELS = {"assignee": "Assignee", "group": "Group", "department": "Departm
                 "resolution": "Resolution", "category": "Category", "ci": "Configuration item"}
 
 
+#: How the audit stores a moment (ISO 8601 with its offset): shown on the viewer's clock.
+MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+WORDS = {"status"}  # fields whose values are codes (in_progress) shown as words (in progress)
+
+
+def _shown(name: str, value: Any) -> Any:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, str) and MOMENT.match(value):
+        local = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(viewer_zone())
+        return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "UTC")
+    if name in WORDS and isinstance(value, str):
+        return value.replace("_", " ")
+    return value
+
+
 def _change_text(changes: dict[str, Any]) -> list[str]:
     out = []
     for name, value in changes.items():
         label = FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
         if isinstance(value, list) and len(value) == 2:
-            old, new = ("—" if v in (None, "") else v for v in value)
+            old, new = (_shown(name, v) for v in value)
             out.append(f"{label}: {old} → {new}")
         else:
             out.append(f"{label}: {value}")
@@ -39,10 +57,16 @@ def _audit_entry(event: AuditEvent) -> dict[str, Any] | None:
         title, lines = "Opened", [f"Title: {changes.get('title', '')}"]
     elif event.action in ("transitioned", "reopened"):
         old, new = (changes.get("status") or [None, None])[:2]
-        title = f"{'Reopened' if event.action == 'reopened' else 'Status'}: {old} → {new}"
+        title = f"{'Reopened' if event.action == 'reopened' else 'Status'}: {_shown('status', old)} → " \
+            f"{_shown('status', new)}"
         lines = _change_text({k: v for k, v in changes.items() if k != "status"})
     elif event.action == "approval":
         title, lines = f"Change {changes.get('decision', 'decided')}", []
+    elif event.action == "merged":
+        title = f"Merged into {(changes.get('duplicate_of') or [None, '?'])[1]} as a duplicate"
+        lines = _change_text({k: v for k, v in changes.items() if k != "duplicate_of"})
+    elif event.action == "duplicate_added":
+        title, lines = f"Duplicate merged in: {changes.get('duplicate', '?')}", []
     elif event.action == "updated":
         title, lines = "Updated", _change_text(changes)
     else:

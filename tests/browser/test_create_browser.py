@@ -115,7 +115,10 @@ def test_a_phoned_in_complaint_with_a_photo(page: Any, hub_url: str, tmp_path: P
     page.get_by_label("Files", exact=True).set_input_files(str(manual))
     page.get_by_label("Comment (optional)").fill("Manual for the fan unit.")
     page.get_by_role("button", name="Upload").click()
-    assert "Added 1 file with a comment; internal: agents only." in page.locator(".flashes").inner_text()
+    from playwright.sync_api import expect
+
+    expect(page.locator(".flashes")).to_contain_text("Added 1 file with a comment; internal: agents only.",
+                                                     timeout=10_000)
     assert page.get_by_role("link", name="View fan-manual.pdf").count() == 1
 
     from sqlalchemy import select

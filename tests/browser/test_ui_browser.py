@@ -73,8 +73,12 @@ def sign_in(page: Any, url: str, username: str = "admin") -> None:
     page.wait_for_url(re.compile(r".*/tickets$"))
 
 
-def flash(page: Any) -> str:
-    return str(page.locator(".flashes").inner_text())
+def flash_says(page: Any, text: str) -> None:
+    """The page's message says ``text``: after a reload, or once the ticket page's forms
+    (which save in place, hub.js) have swapped in the answer; an older message does not count."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".flashes")).to_contain_text(text, timeout=WAIT_MS)
 
 
 def test_signing_in_with_a_wrong_password_then_the_right_one(page: Any, hub_url: str) -> None:
@@ -115,7 +119,7 @@ def test_done_when_journey_from_plugin_to_resolution(page: Any, hub_url: str, ap
     shot(page, "admin")
     page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Plugins").click()
     page.get_by_role("button", name="Enable webhook").click()
-    assert "webhook is enabled" in flash(page)
+    flash_says(page, "webhook is enabled")
     shot(page, "plugins")
 
     # Add a webhook instance: a bad config first, then a good one.
@@ -138,10 +142,10 @@ def test_done_when_journey_from_plugin_to_resolution(page: Any, hub_url: str, ap
     page.get_by_label("Enabled").check()
     page.get_by_role("button", name="Add instance").click()
     page.wait_for_url(re.compile(r".*/admin/instances/pump-alarms$"))
-    assert "Added pump-alarms" in flash(page)
+    flash_says(page, "Added pump-alarms")
     assert "/api/v1/hooks/pump-alarms" in page.content() and SECRET not in page.content()
     page.get_by_role("button", name="Test connection").click()
-    assert "Connection test" in flash(page)
+    flash_says(page, "Connection test")
     shot(page, "instance")
 
     # A monitoring system posts an alarm over HTTP.
@@ -158,17 +162,17 @@ def test_done_when_journey_from_plugin_to_resolution(page: Any, hub_url: str, ap
     assert "Received: opened this" in page.locator(".timeline").inner_text()
     page.get_by_label("Move to").select_option("acknowledged")
     page.get_by_role("button", name="Move").click()
-    assert f"{ref} is now acknowledged" in flash(page)
+    flash_says(page, f"{ref} is now acknowledged")
     page.get_by_role("button", name="Assign to me").click()
-    assert f"Assigned {ref} to admin" in flash(page)
+    flash_says(page, f"Assigned {ref} to admin")
     page.get_by_label("Text").fill("Replacing the seal on pump 3.")
     page.get_by_label("Public (the requester sees it)").check()
     page.get_by_role("button", name="Add comment").click()
-    assert "Public comment added" in flash(page)
+    flash_says(page, "Public comment added")
     page.get_by_label("Move to").select_option("resolved")
     page.get_by_label("Resolution").fill("Seal replaced; pressure back to 1.8 bar.")
     page.get_by_role("button", name="Move").click()
-    assert f"{ref} is now resolved" in flash(page)
+    flash_says(page, f"{ref} is now resolved")
     timeline = page.locator(".timeline").inner_text()
     steps = ["Received: opened this", "Status: new → acknowledged", "Assignee: — → admin",
              "Replacing the seal on pump 3.", "Status: acknowledged → resolved", "Seal replaced; pressure back"]
@@ -223,7 +227,7 @@ def test_replaying_a_dead_letter(page: Any, hub_url: str, app: Flask) -> None:
     shot(page, "dead-letters")
     page.get_by_role("link", name=f"#{message_id}").click()
     page.get_by_role("button", name="Replay").click()
-    assert "goes out again" in flash(page)
+    flash_says(page, "goes out again")
     with app.extensions["hub"].db.reading() as session:
         assert session.get(OutboxMessage, message_id).status in ("pending", "delivered", "dead")
         assert session.get(OutboxMessage, message_id).attempts <= 1

@@ -45,9 +45,14 @@ API_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/api/v1/(incidents|changes)/<ref>/audit$", "GET", STAFF),
     (r"^/api/v1/(incidents|changes)/<ref>(/comments|/attachments|/attachments/<int:attachment_id>"
      r"|/approvals)?$", "GET", SIGNED_IN),
+    (r"^/api/v1/(incidents|changes)/(bulk|<ref>/merge)$", "POST", STAFF),  # bulk actions, merges: tickets:write
     (r"^/api/v1/(incidents|changes)/", "*", STAFF),
     (r"^/api/v1/canned-replies", "*", STAFF),  # tickets:write; a token without a user sees shared ones only
     (r"^/api/v1/(departments|groups|categories|configuration-items)$", "GET", SIGNED_IN),
+    # One item is read like the lists; an item's history lists every ticket on it: staff only.
+    (r"^/api/v1/configuration-items/<int:item_id>/history$", "GET", STAFF),
+    (r"^/api/v1/((departments|groups)/<slug>|categories/<int:category_id>|configuration-items/<int:item_id>)$",
+     "GET", SIGNED_IN),
     (r"^/api/v1/(departments|groups|categories|configuration-items)", "*", ADMIN),
 ]
 PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
@@ -59,6 +64,7 @@ PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/profile$", "*", SIGNED_IN),
     (r"^/admin", "*", ADMIN),
     (r"^/tickets/<ref>/status-links/", "*", ADMIN),
+    (r"^/tickets/(bulk|<ref>/merge)$", "POST", AGENTS),  # the lists' bulk bar and the ticket page's merge
     (r"^/(tickets|my|views|insights|canned-replies)", "*", AGENTS),
 ]
 

@@ -162,10 +162,12 @@ class OutboxMessageSchema(ma.Schema):
     created_at = fields.AwareDateTime()
     delivered_at = fields.AwareDateTime(allow_none=True)
     result = fields.Dict()
+    held_behind = fields.Integer(allow_none=True, metadata={
+        "description": "A pending message waiting behind this dead letter of its record (replay or discard it)."})
 
 
 class OutboxListArgs(Strict):
-    status = fields.String(validate=validate.OneOf(("pending", "delivered", "dead")))
+    status = fields.String(validate=validate.OneOf(("pending", "delivered", "dead", "discarded")))
     lane = fields.String(validate=validate.Length(max=255))
     before = fields.Integer(validate=validate.Range(1, MAX_ID))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from flask import Flask
+
+from tests.conftest import ApiClient, make_token
+
+
+@pytest.fixture
+def cab(app: Flask) -> ApiClient:
+    """Another admin: the one who decides on alice's changes."""
+    return ApiClient(app.test_client(), make_token(app, "admin", "bob", "bob@hub.test"))
+
 
 def create(api: Any, **fields: Any) -> dict[str, Any]:
     body = {"title": "Switch line 3 to 330 ml format", "type": "normal", "risk": "medium",
@@ -32,14 +43,17 @@ def test_changes_and_incidents_number_independently(api: Any) -> None:
     assert api.get("/api/v1/changes/INC-000001").status_code == 404
 
 
-def test_normal_change_full_lifecycle_with_approval(api: Any) -> None:
+def test_normal_change_full_lifecycle_with_approval(api: Any, cab: Any) -> None:
     ref = create(api)["ref"]
     assert move(api, ref, "submitted").json["status"] == "submitted"
     assert move(api, ref, "approved").status_code == 409  # a normal change must be assessed
     assert move(api, ref, "assessment").status_code == 200
-    approval = api.post(f"/api/v1/changes/{ref}/approvals", json={"decision": "approved", "comment": "CAB ok"})
+    own = api.post(f"/api/v1/changes/{ref}/approvals", json={"decision": "approved", "comment": "mine, fine"})
+    assert own.status_code == 409 and "no self-approval" in own.json["detail"]
+    assert move(api, ref, "approved").status_code == 409  # nor through a transition
+    approval = cab.post(f"/api/v1/changes/{ref}/approvals", json={"decision": "approved", "comment": "CAB ok"})
     assert approval.status_code == 201, approval.json
-    assert approval.json["approver"] == "alice"
+    assert approval.json["approver"] == "bob"
     for state in ("scheduled", "implementing", "review", "closed"):
         response = move(api, ref, state)
         assert response.status_code == 200, response.json
@@ -51,11 +65,13 @@ def test_normal_change_full_lifecycle_with_approval(api: Any) -> None:
                        "transitioned", "transitioned", "transitioned"]
 
 
-def test_rejection_and_rework(api: Any) -> None:
+def test_rejection_and_rework(api: Any, cab: Any) -> None:
     ref = create(api)["ref"]
     move(api, ref, "submitted")
     move(api, ref, "assessment")
-    rejected = move(api, ref, "rejected", note="Risk too high during peak")
+    bare = move(cab, ref, "rejected")
+    assert bare.status_code == 422 and "Say why the change is rejected" in str(bare.json)
+    rejected = move(cab, ref, "rejected", note="Risk too high during peak")
     assert rejected.status_code == 200
     assert api.get(f"/api/v1/changes/{ref}/approvals").json[0]["decision"] == "rejected"
     assert move(api, ref, "scheduled").status_code == 409

@@ -126,3 +126,68 @@ def test_with_redis_down_tickets_are_accepted_and_the_outbox_drains_later(
     drain(back, until=lambda: sink.wait_for(5, timeout=0.1))
     assert sorted(body["ticket"]["ref"] for body in sink.bodies()) == refs
     back.extensions["hub"].db.dispose()
+
+
+def held_record(app: Any, api: Any, sink: Sink) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A record whose create died (400), with two later updates of it waiting behind."""
+    add_push_instance(api, sink)
+    sink.fail_next, sink.fail_status = 1, 400
+    ref = api.post("/api/v1/incidents", json={"title": "Conveyor 4 stops"}).json["ref"]
+    drain(app, until=lambda: outbox(api)[0]["status"] == "dead")
+    for n in (1, 2):
+        assert api.patch(f"/api/v1/incidents/{ref}", json={"description": f"step {n}"}).status_code == 200
+    drain(app)  # nothing of the record goes while its create is dead
+    (dead,) = outbox(api, status="dead")
+    waiting = outbox(api, status="pending")
+    assert sink.received == []  # the sink keeps what it accepted: nothing
+    return dead, waiting
+
+
+def test_a_dead_letter_holds_the_later_updates_of_its_record_until_replayed(app: Any, api: Any, sink: Sink) -> None:
+    dead, waiting = held_record(app, api, sink)
+    assert [message["held_behind"] for message in waiting] == [dead["id"], dead["id"]]
+    assert api.get(f"/api/v1/admin/outbox/{waiting[0]['id']}").json["held_behind"] == dead["id"]
+    assert api.post(f"/api/v1/admin/outbox/{dead['id']}/replay").status_code == 200
+    drain(app, until=lambda: sink.wait_for(3, timeout=0.1))
+    events = [body["event"] for body in sink.bodies()]
+    assert events == ["create", "update", "update"]  # in their order, the create first
+    assert [body["changes"]["description"][1] for body in sink.bodies()[1:]] == ["step 1", "step 2"]
+    assert outbox(api, status="pending") == []
+
+
+def test_discarding_a_dead_letter_lets_the_held_updates_go_in_order(app: Any, api: Any, sink: Sink) -> None:
+    dead, _ = held_record(app, api, sink)
+    discarded = api.post(f"/api/v1/admin/outbox/{dead['id']}/discard")
+    assert discarded.status_code == 200 and discarded.json["status"] == "discarded"
+    assert discarded.json["result"]["discarded_by"]
+    drain(app, until=lambda: sink.wait_for(2, timeout=0.1))
+    assert [body["changes"]["description"][1] for body in sink.bodies()] == ["step 1", "step 2"]
+    assert [m["id"] for m in outbox(api, status="discarded")] == [dead["id"]]
+    assert api.post(f"/api/v1/admin/outbox/{dead['id']}/discard").status_code == 409  # only dead letters
+
+
+def test_replaying_every_dead_letter_releases_the_held_ones(app: Any, api: Any, sink: Sink) -> None:
+    held_record(app, api, sink)
+    assert api.post("/api/v1/admin/outbox/replay-dead").json == {"replayed": 1}
+    drain(app, until=lambda: sink.wait_for(3, timeout=0.1))
+    assert [body["event"] for body in sink.bodies()] == ["create", "update", "update"]
+
+
+def test_a_mail_that_could_not_be_sent_holds_no_other(app: Any) -> None:
+    from hub.delivery import outbox as box
+    from hub.models import OutboxMessage
+
+    with app.extensions["hub"].db.transaction() as session:
+        first = box.enqueue(session, instance_id=None, action="mail", lane="mail:guest@example.org", payload={})
+        second = box.enqueue(session, instance_id=None, action="mail", lane="mail:guest@example.org", payload={})
+        session.flush()
+        first.status = "dead"
+        session.flush()
+        assert box.held_behind(session, [second]) == {}
+        assert box.waiting_behind(session, first) == 0
+        assert second.lane in box.due_lanes(session)
+        first.action = "update"  # the same lane of a record's updates is held
+        session.flush()
+        assert box.held_behind(session, [second]) == {second.id: first.id}
+        assert box.due_lanes(session) == []
+        assert session.get(OutboxMessage, second.id) is second

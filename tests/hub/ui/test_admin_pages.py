@@ -206,6 +206,32 @@ def test_dead_letters_are_inspected_and_replayed(app: Flask, as_role: Any) -> No
     assert "0 dead letters go out again" in admin.post("/admin/outbox/replay-dead", follow=True).get_data(as_text=True)
 
 
+def test_a_dead_letter_shows_what_waits_behind_it_and_is_discarded(app: Flask, as_role: Any) -> None:
+    from hub.models import OutboxMessage
+    from hub.plugins.instances import get_instance
+
+    admin = as_role("admin")
+    add_webhook(admin)
+    with app.extensions["hub"].db.transaction() as session:
+        instance_id = get_instance(session, "alerts").id
+        rows = [OutboxMessage(lane="alerts:7", instance_id=instance_id, action="update", payload={"n": n},
+                              idempotency_key=f"h-{n}", status="dead" if n == 0 else "pending", attempts=8 if n == 0
+                              else 0, last_error="HTTP 500" if n == 0 else None, result={}) for n in range(3)]
+        session.add_all(rows)
+        session.flush()
+        dead_id, held_id = rows[0].id, rows[1].id
+    page = admin.text(f"/admin/outbox/{dead_id}")
+    assert "2 later updates of this record wait behind it" in page and "Discard" in page
+    assert f"dead letter #{dead_id}" in admin.text(f"/admin/outbox/{held_id}")
+    pending = admin.text("/admin/outbox?status=pending")
+    assert f"Held behind <a href=\"/admin/outbox/{dead_id}\">#{dead_id}</a>" in pending
+    done = admin.post(f"/admin/outbox/{dead_id}/discard", follow=True).get_data(as_text=True)
+    assert "the updates held behind it go on, in order" in done
+    assert "discarded" in admin.text("/admin/outbox?status=discarded")
+    again = admin.post(f"/admin/outbox/{dead_id}/discard", follow=True).get_data(as_text=True)
+    assert "only dead letters are discarded" in again
+
+
 def test_users_are_added_deactivated_and_given_passwords(app: Flask, as_role: Any) -> None:
     from tests.hub.ui.conftest import Browser
 

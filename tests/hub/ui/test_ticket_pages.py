@@ -129,20 +129,26 @@ def test_ticket_page_actions_show_up_in_the_timeline(app: Flask, as_role: Any) -
     ref = open_ticket(app, title="Mail is slow")
     html = agent.text(f"/tickets/{ref}")
     assert "Mail is slow" in html and "Opened" in html and 'value="acknowledged"' in html
+    # No state is preselected: a Move pressed by mistake is refused, not a move back to draft.
+    assert '<option value="" disabled selected>Choose a state…</option>' in html
+    refused = agent.post(f"/tickets/{ref}/transition", {"to": ""}, follow=True).get_data(as_text=True)
+    assert "Choose the state to move to." in refused
     version = re.search(r'name="version" value="(\d+)"', html).group(1)  # type: ignore[union-attr]
     moved = agent.post(f"/tickets/{ref}/transition", {"to": "acknowledged", "version": version})
     assert moved.status_code == 302 and moved.headers["Location"].endswith(f"/tickets/{ref}#timeline")
     agent.post(f"/tickets/{ref}/assign", {"me": "1"})
     agent.post(f"/tickets/{ref}/comment", {"body": "Looking at the queue.", "visibility": "internal"})
     agent.post(f"/tickets/{ref}/comment", {"body": "We are on it.", "visibility": "public"})
+    done = agent.post(f"/tickets/{ref}/transition", {"to": "in_progress"}, follow=True).get_data(as_text=True)
+    assert f"{ref} is now in progress." in done  # in words, not the state's code
     agent.post(f"/tickets/{ref}/transition", {"to": "resolved", "resolution": "Cleared the mail queue."})
     html = agent.text(f"/tickets/{ref}")
     for text in ("Status: new → acknowledged", "Assignee: — → dave", "Internal note", "Looking at the queue.",
-                 "Public comment", "We are on it.", "Status: acknowledged → resolved", "Cleared the mail queue.",
+                 "Public comment", "We are on it.", "Status: in progress → resolved", "Cleared the mail queue.",
                  "via ui"):
         assert text in html, text
     assert html.index("Status: new → acknowledged") < html.index("Looking at the queue.") < html.index(
-        "Status: acknowledged → resolved")
+        "Status: in progress → resolved")
 
 
 def test_refused_actions_are_readable_messages(app: Flask, as_role: Any) -> None:
@@ -158,10 +164,37 @@ def test_refused_actions_are_readable_messages(app: Flask, as_role: Any) -> None
         (f"/tickets/{ref}/approval", {"decision": "approved"}, "No change"),
     ):
         response = agent.post(url, data, follow=True)
-        assert response.status_code in (200, 404), (url, response.status_code)
+        assert response.status_code in (200, 404, 422), (url, response.status_code)
         assert message in response.get_data(as_text=True), (url, message)
     assert agent.get("/tickets/INC-999999").status_code == 404
     assert agent.get("/tickets/garbage").status_code == 404
+
+
+def test_a_refused_comment_keeps_what_the_agent_typed(app: Flask, as_role: Any) -> None:
+    agent = as_role("agent")
+    ref = open_ticket(app)
+    typed = "A long answer <b>with markup</b> that took a while to write."
+    response = agent.post(f"/tickets/{ref}/comment", {"body": typed, "visibility": "secret", "canned_id": "7"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "A long answer &lt;b&gt;with markup&lt;/b&gt; that took a while to write.</textarea>" in html
+    assert 'aria-invalid="true" aria-describedby="comment-body-error"' in html
+    assert 'id="comment-body-error">Must be public or internal.' in html
+    assert 'name="canned_id" value="7"' in html  # the canned reply it came from still counts once sent
+    assert agent.post(f"/tickets/{ref}/comment", {"body": "x", "visibility": "public"}).status_code == 302
+    assert "A long answer" not in agent.text(f"/tickets/{ref}")  # a fresh page: the form is empty again
+
+
+def test_the_ticket_pages_forms_save_in_place(app: Flask, as_role: Any) -> None:
+    """Every action form of the ticket page is marked for hub.js to send without a reload."""
+    ref = open_ticket(app, "change")
+    agent = as_role("agent")
+    for to in ("submitted", "assessment"):
+        agent.post(f"/tickets/{ref}/transition", {"to": to})
+    html = agent.text(f"/tickets/{ref}")
+    for form_id in ("edit-form", "comment", "transition-form", "approval-form", "assign-form", "upload-form"):
+        tag = re.search(rf'<form[^>]*id="{form_id}"[^>]*>', html)
+        assert tag and "data-inline" in tag.group(0), form_id
 
 
 def test_changes_are_approved_or_rejected_on_their_page(app: Flask, as_role: Any) -> None:
@@ -227,3 +260,33 @@ def test_every_form_on_the_ticket_pages_carries_csrf_and_labels(app: Flask, as_r
         for input_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html):
             assert f'for="{input_id}"' in html, (url, input_id)
         assert "<script>" not in html and "style=" not in html
+
+
+def test_the_timeline_shows_moments_on_the_viewers_clock_and_states_in_words(app: Flask) -> None:
+    from flask import g
+
+    from hub.ui.tickets_timeline import _change_text
+
+    changes = {"planned_start": [None, "2027-01-10T08:00:00+00:00"], "status": ["on_hold", "in_progress"],
+               "title": ["2027-01-10T08:00 is not a moment without its offset", "x"]}
+    with app.test_request_context():
+        g.principal = type("Viewer", (), {"timezone": "Europe/Berlin"})()
+        lines = _change_text(changes)
+    assert lines == ["Planned start: — → 2027-01-10 09:00 CET", "Status: on hold → in progress",
+                     "Title: 2027-01-10T08:00 is not a moment without its offset → x"]
+
+
+def test_related_tickets_are_linked_and_unlinked_on_the_page(app: Flask, as_role: Any) -> None:
+    agent = as_role("agent", "erin")
+    parent, child = open_ticket(app, title="Hall 2 has no heating"), open_ticket(app, title="Room 214 is cold")
+    done = agent.post(f"/tickets/{child}/links", {"kind": "child_of", "other": parent.lower()}, follow=True)
+    html = done.get_data(as_text=True)
+    assert f"{child} is now child of {parent}." in html
+    assert "Child of" in html and "Hall 2 has no heating" in html
+    on_parent = agent.text(f"/tickets/{parent}")
+    assert "Parent of" in on_parent and "Room 214 is cold" in on_parent and "Link: parent of" in on_parent
+    refused = agent.post(f"/tickets/{child}/links", {"kind": "related", "other": child}, follow=True)
+    assert "cannot be linked to itself" in refused.get_data(as_text=True)
+    link_id = re.search(rf'/tickets/{parent}/links/(\d+)/remove', on_parent).group(1)  # type: ignore[union-attr]
+    removed = agent.post(f"/tickets/{parent}/links/{link_id}/remove", {}, follow=True).get_data(as_text=True)
+    assert "The link is removed." in removed and "None yet." in removed
