@@ -9,6 +9,7 @@ from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as mf
 
 from hub.sdk import ConfigSchema
+from hub.sdk.references import OrgReference, named
 
 FIELD_TYPES = ("text", "textarea", "email", "select", "checkbox", "date", "file")
 TARGETS = ("title", "description", "requester_name", "requester_email", "department", "category", "impact",
@@ -16,6 +17,9 @@ TARGETS = ("title", "description", "requester_name", "requester_email", "departm
 LEVELS = ("low", "medium", "high")
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+#: Targets whose choices name organisation items, and what a ticket meets when one is gone
+#: (categories and items are made on first use, so only a department can be missing).
+NAMED_TARGETS = {"department": "opened in the form's own department", "category": None, "ci": None}
 DEFAULT_TYPES = ["image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain", "text/csv"]
 
 
@@ -83,6 +87,17 @@ class WebformConfig(ConfigSchema):
         '{"es": {"title": "…", "intro": "…", "fields": {"room": {"label": "Habitación", "help": "…", '
         '"options": {"food": "Comida"}}}}}. A requester reading one of them sees these words; anything not '
         "given is shown as written above."})
+
+    @classmethod
+    def org_references(cls, values: dict[str, Any]) -> list[OrgReference]:
+        """A choice field's options that fill in the department, category or item name them."""
+        found: list[OrgReference] = []
+        for position, spec in enumerate(values.get("fields") or []):
+            kind = spec.get("maps_to")
+            if spec.get("type") == "select" and kind in NAMED_TARGETS:
+                found += named(kind, spec.get("options") or [], f"fields.{position}.options",
+                               f"field {spec.get('label') or spec.get('name')}", NAMED_TARGETS[kind])
+        return found
 
     @validates_schema
     def check_fields(self, data: dict[str, Any], **_: Any) -> None:

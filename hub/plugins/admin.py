@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import Runtime, runtime_of
 from hub.models import PluginState
+from hub.plugins import references
 from hub.sdk.schema import json_ready
 from hub.sdk.tracker_errors import Conflict, NotFound
 
@@ -212,9 +213,10 @@ def update_settings(*, session: Session, name: str, settings: dict[str, Any]) ->
     # Stored as the schema writes it (data keys such as "continue", not attribute names such
     # as "continue_"), so the next load takes it back unchanged.
     stored = json_ready(schema(partial=True).dump(loaded))
+    state = session.get(PluginState, name)
+    _check_references(session, schema, stored, state.settings if state is not None else None)
     if hidden:
         stored["__secrets__"] = runtime.secrets.seal(hidden)
-    state = session.get(PluginState, name)
     if state is None:
         state = PluginState(name=name, enabled=True, settings=stored, updated_at=runtime.now())
         session.add(state)
@@ -223,4 +225,14 @@ def update_settings(*, session: Session, name: str, settings: dict[str, Any]) ->
         state.updated_at = runtime.now()
     session.flush()
     runtime.caches.get("plugin_settings", {}).pop(name, None)
+    references.forget_counts(session, name)
     return present_settings(session, name)
+
+
+def _check_references(session: Session, schema: Any, stored: dict[str, Any], before: dict[str, Any] | None) -> None:
+    """Refuse names of departments, groups, ... that do not exist (hub.plugins.references)."""
+    from hub.sdk.tracker_errors import ValidationFailed
+
+    errors = references.refused(session, schema, stored, before, "settings.")
+    if errors:
+        raise ValidationFailed(errors, "The settings name organisation items that do not exist.")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import Runtime, runtime_of
 from hub.models import ConnectorInstance, InboundEvent, SyncRun
+from hub.plugins import references
 from hub.sdk.connector import Connector, PollingSource
 from hub.sdk.errors import ConnectorError
 from hub.sdk.schema import SECRET_MASK, describe, secret_names
@@ -85,6 +86,7 @@ def create_instance(
     if session.scalar(select(ConnectorInstance.id).where(ConnectorInstance.slug == slug)) is not None:
         raise Conflict(f"A connector instance {slug!r} exists already.")
     loaded = _load_config(cls, dict(config or {}))
+    _check_references(session, cls, loaded, None)
     _check_schedule(cls, poll_interval, poll_cron)
     plain, hidden = _split(cls, loaded)
     department_id = _department(session, department)
@@ -97,6 +99,14 @@ def create_instance(
     session.add(instance)
     session.flush()
     return instance
+
+
+def _check_references(session: Session, cls: type[Connector], config: dict[str, Any],
+                      before: dict[str, Any] | None) -> None:
+    """Refuse a config naming departments, categories, ... that do not exist (a web form's choices)."""
+    errors = references.refused(session, cls.config_schema, config, before, "config.")
+    if errors:
+        raise ValidationFailed(errors, "The configuration names organisation items that do not exist.")
 
 
 def _department(session: Session, slug: str | None) -> int | None:
@@ -162,6 +172,7 @@ def update_instance(*, session: Session, instance: ConnectorInstance, changes: d
     if "config" in changes:
         stored = runtime.secrets.open(instance.secrets)
         loaded = _config_with_kept_secrets(cls, instance, dict(changes["config"] or {}), stored)
+        _check_references(session, cls, loaded, instance.config)
         plain, hidden = _split(cls, loaded)
         instance.config = plain
         instance.secrets = runtime.secrets.seal(hidden) if hidden else None
@@ -178,6 +189,8 @@ def update_instance(*, session: Session, instance: ConnectorInstance, changes: d
         instance.poll_interval, instance.poll_cron = interval, cron or None
     instance.updated_at = runtime.now()
     session.flush()
+    if "config" in changes:
+        references.forget_counts(session, instance.slug)
     # This process sees the change at once; others within the webhook cache's few seconds.
     runtime.caches.pop("webhook_instances", None)
     return instance

@@ -8,7 +8,7 @@ removed or changes incompatibly; the minor number when one is added; the patch n
 for fixes. A connector package can require it (``hub.sdk.require("1.2")`` at import).
 """
 
-__version__ = "1.1.0"
+__version__ = "1.2.0"
 
 from hub.sdk.connector import (
     Checkpoint,
@@ -31,6 +31,7 @@ from hub.sdk.errors import (
     parse_retry_after,
 )
 from hub.sdk.http import HttpClient, check_url
+from hub.sdk.references import MissingReference, OrgReference
 from hub.sdk.schedules import Schedule
 from hub.sdk.schema import ConfigSchema, FieldInfo, describe, secret
 from hub.sdk.values import (
@@ -70,6 +71,8 @@ __all__ = [
     "InstanceInfo",
     "LinkInfo",
     "ListenerSource",
+    "MissingReference",
+    "OrgReference",
     "OutboundMessage",
     "PollResult",
     "PollingSource",

@@ -16,9 +16,12 @@ an idempotency key reused with other content.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from hub.sdk.actors import Actor
 from hub.sdk.connector import Connector
+from hub.sdk.references import MissingReference, OrgReference
 from hub.sdk.values import DepartmentInfo, GroupInfo, IngestResult, InstanceInfo, RawEvent
 
 if TYPE_CHECKING:
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HubServices",
     "build_connector",
+    "count_missing_reference",
     "create_instance",
     "departments",
     "get_instance",
@@ -34,6 +38,9 @@ __all__ = [
     "ingest",
     "list_instances",
     "mail_message_id",
+    "missing_names",
+    "missing_references",
+    "note_on_ticket",
     "present_instance",
     "present_settings",
     "update_instance",
@@ -81,6 +88,14 @@ class HubServices(Protocol):
     def groups(self, session: Session) -> list[GroupInfo]: ...
 
     def mail_message_id(self, session: Session, key: str) -> str: ...
+
+    def missing_names(self, session: Session, names: Mapping[str, Iterable[str]]) -> dict[str, list[str]]: ...
+
+    def count_missing_reference(self, session: Session, *, source: str, reference: OrgReference) -> None: ...
+
+    def missing_references(self, session: Session, *, source: str | None = None) -> list[MissingReference]: ...
+
+    def note_on_ticket(self, session: Session, ref: str, note: str, actor: Actor) -> None: ...
 
 
 def _core(session: Session) -> HubServices:
@@ -197,3 +212,31 @@ def mail_message_id(session: Session, key: str) -> str:
     (HUB_BASE_URL's host), and keyed with the hub's secret, so nobody who knows ``key`` can
     compute it and thread a forged reply onto a ticket. The same key gives the same id."""
     return _core(session).mail_message_id(session, key)
+
+
+# -- names of organisation items in settings (hub.sdk.references) -----------------------------
+
+
+def missing_names(session: Session, names: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """Of the names given by kind (``{"group": ["ops", "nightshift"]}``; kinds as in
+    hub.sdk.references.KINDS), those that name nothing, by kind; kinds with none left out."""
+    return _core(session).missing_names(session, names)
+
+
+def count_missing_reference(session: Session, *, source: str, reference: OrgReference) -> None:
+    """Count one ticket that met ``reference`` while its item is missing (a routing rule's
+    group gone, so the ticket went to the default group); admins see the count in the
+    warning ``missing_references`` gives. ``source`` is the plugin, or the instance's slug."""
+    _core(session).count_missing_reference(session, source=source, reference=reference)
+
+
+def missing_references(session: Session, *, source: str | None = None) -> list[MissingReference]:
+    """The references in settings and configs (of ``source`` only, when given) whose item no
+    longer exists, with the tickets counted as meeting each since: the admin's warnings."""
+    return _core(session).missing_references(session, source=source)
+
+
+def note_on_ticket(session: Session, ref: str, note: str, actor: Actor) -> None:
+    """Write ``note`` to the ticket's audit trail (action ``noted``): why a plugin did, or
+    did not do, something to it. A new ticket's draft takes notes in ``TicketDraft.notes``."""
+    _core(session).note_on_ticket(session, ref, note, actor)

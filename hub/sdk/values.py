@@ -179,6 +179,9 @@ class TicketDraft:
     attachments: list[Attachment] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     """Connector-specific facts other hooks may read (alarm severity, mail headers)."""
+    notes: list[str] = field(default_factory=list)
+    """Sentences for the audit of the ticket this draft opens: why a plugin set or left a
+    field (a routing rule's group that no longer exists). Not shown to the requester."""
 
     def __post_init__(self) -> None:
         if len(self.title) > TITLE_MAX:

@@ -6,7 +6,7 @@ event, and calls the lifecycle hooks inside the same transaction. None commits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -103,11 +103,13 @@ def create_ticket(
     correlation_key: str | None = None,
     create_loose: bool = False,
     thread_key: str | None = None,
+    notes: Sequence[str] = (),
 ) -> Ticket:
     """Make an incident or change from ``values`` (names, not ids, for related records).
 
     ``thread_key`` (the message id of the mail that opened it) is remembered before the
     ``ticket_created`` hooks run, so an acknowledgement can thread onto that mail.
+    ``notes`` (a draft's, from plugins) go into the audit entry of the creation.
     """
     if kind not in MACHINES:
         raise ValidationFailed({"kind": ["Must be incident or change."]})
@@ -160,7 +162,7 @@ def create_ticket(
     session.add(ticket)
     session.flush()
     mark_fresh(session, ticket.id)
-    note = f"Created in state {ticket.status}." if status and status != machine.initial else None
+    note = " ".join([f"Created in state {ticket.status}."] * (status not in (None, machine.initial)) + [*notes]) or None
     audit.record(session, ticket, "created", actor, {"ref": ticket.ref, "title": ticket.title}, note)
     if thread_key:
         from hub.tracker.correlate import remember_thread_key

@@ -82,7 +82,7 @@ def test_quarantined_and_recent_events_are_kept_and_zero_keeps_everything(hub: F
     assert all(event.payload is not None for event in events(hub))
 
 
-def test_the_ticket_page_and_the_event_page_show_a_pruned_event(hub: Flask, as_role: Any) -> None:
+def test_the_ticket_page_and_the_event_page_show_a_pruned_event(hub: Flask, as_role: Any) -> None:  # noqa: F811
     ref = post(hub, {"id": "p-1", "title": "Conveyor 4 stops"}).json["ticket"]
     prune(hub, 91)
     admin = as_role("admin")
