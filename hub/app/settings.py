@@ -218,6 +218,14 @@ SETTINGS: tuple[Setting, ...] = (
             group="Plugins"),
     Setting("PLUGIN_REFRESH_SECONDS", _parse_float, 2.0, "How long a process trusts its copy of which "
             "plugins are enabled before reading it again.", group="Plugins"),
+    Setting("ENABLE_NEW_PLUGINS", _parse_bool, False, "Trust every installed package: third-party plugins "
+            "(from distributions other than itsm-hub) run as soon as they are installed, with no admin "
+            "enabling them. For development machines; leave it off where others can install packages.",
+            group="Plugins"),
+    Setting("PLUGIN_SCAN_SECONDS", _parse_float, 2.0, "How often a running process looks for plugin packages "
+            "installed, upgraded or removed since it started (a stat of the folders on sys.path; the package "
+            "metadata is read only when one changed), to show 'restart needed'. 0 stops looking.",
+            group="Plugins"),
     # -- Tracker ---------------------------------------------------------------------------
     Setting("PRIORITY_MATRIX", _parse_json_object, {}, "Priority by impact and urgency as JSON, e.g. "
             '{"high": {"high": 1, "medium": 2, "low": 3}, ...}. Missing cells keep the ITIL default.',

@@ -2,7 +2,7 @@
 
 from hub.models.base import Base, utcnow
 from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPluginData, TicketTimer
-from hub.models.integration import ConnectorInstance, InboundEvent, PluginState
+from hub.models.integration import ConnectorInstance, HubProcess, InboundEvent, PluginState
 from hub.models.jobs import OutboxMessage, SyncRun
 from hub.models.limits import RateCounter, SavedView
 from hub.models.links import LINK_KINDS, TicketLink
@@ -41,6 +41,7 @@ __all__ = [
     "Department",
     "ExternalLink",
     "Group",
+    "HubProcess",
     "InboundEvent",
     "OrgChange",
     "OutboxMessage",

@@ -37,6 +37,27 @@ def connector_class(runtime: Runtime, slug: str) -> type[Connector]:
     return cls
 
 
+def plugin_not_enabled(runtime: Runtime, connector: str, *, fresh: bool = False) -> str | None:
+    """Why a connector cannot run now: its plugin is installed but not enabled (None if it is).
+
+    ``fresh`` reads the switches first (a write that enables an instance must not act on a
+    switch another process changed a second ago)."""
+    plugin = runtime.plugins.plugin_of_connector(connector)
+    if plugin is None:
+        return None
+    if fresh:
+        runtime.plugins.refresh_switches()
+    if runtime.plugins.is_enabled(plugin):
+        return None
+    return f"The plugin {plugin} is installed but not enabled: an admin enables it under Admin → Plugins."
+
+
+def _refuse_if_plugin_off(runtime: Runtime, connector: str) -> None:
+    reason = plugin_not_enabled(runtime, connector, fresh=True)
+    if reason:
+        raise Conflict(f"{reason} Until then its instances stay disabled.")
+
+
 def get_instance(session: Session, slug: str) -> ConnectorInstance:
     instance = session.scalar(select(ConnectorInstance).where(ConnectorInstance.slug == slug))
     if instance is None:
@@ -90,6 +111,8 @@ def create_instance(
     _check_schedule(cls, poll_interval, poll_cron)
     plain, hidden = _split(cls, loaded)
     department_id = _department(session, department)
+    if enabled:
+        _refuse_if_plugin_off(runtime, connector)
     now = runtime.now()
     instance = ConnectorInstance(
         slug=slug, name=name or slug, connector=connector, enabled=enabled, department_id=department_id,
@@ -179,6 +202,8 @@ def update_instance(*, session: Session, instance: ConnectorInstance, changes: d
     if "name" in changes:
         instance.name = changes["name"] or instance.slug
     if "enabled" in changes:
+        if changes["enabled"] and not instance.enabled:
+            _refuse_if_plugin_off(runtime, instance.connector)
         instance.enabled = bool(changes["enabled"])
     if "department" in changes:
         instance.department_id = _department(session, changes["department"])
