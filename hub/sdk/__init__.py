@@ -44,6 +44,7 @@ from hub.sdk.values import (
     PushResult,
     RawEvent,
     TicketDraft,
+    TicketFigures,
     TicketInfo,
 )
 
@@ -74,6 +75,7 @@ __all__ = [
     "Schedule",
     "SkippableError",
     "TicketDraft",
+    "TicketFigures",
     "TicketInfo",
     "WebhookRequest",
     "WebhookSource",
