@@ -7,12 +7,13 @@ over the period's tickets however many there are); this module only rounds and l
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from hub.sdk import tracker
 from hub.sdk.values import TicketFigures
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 #: Labels of the backlog's ages, in the order TicketFigures.backlog counts them.
 AGE_BUCKETS = ("under 1 day", "1-7 days", "7-30 days", "over 30 days")
