@@ -134,7 +134,9 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         "# Agent pages at 100,000 tickets",
         "",
         f"Run {results['started']} on commit `{results['commit']}`, {results['machine']['cores']} cores, "
-        f"Python {results['machine']['python']}; every built-in plugin enabled (a fresh install's set).",
+        f"Python {results['machine']['python']}; every built-in plugin enabled (a fresh install's set); "
+        f"1-minute load average {results['load_average']['before']} before the run and "
+        f"{results['load_average']['after']} after it.",
         f"{results['tickets']:,} incidents and 2,000 changes in PostgreSQL; gunicorn with 2 workers; one signed-in "
         f"agent asking sequentially, {results['samples']} times per page after 3 warm-up requests. Times are to the "
         "full response over a kept-alive loopback connection. Target: under "
@@ -159,8 +161,12 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=HERE / "AGENT-PAGES-REPORT.md")
     args = parser.parse_args()
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    # The machine may be shared: the load around the run says how much of each figure is
+    # waiting for a core rather than the page's own work.
+    load_before = round(os.getloadavg()[0], 2)
     results = {"started": started, "commit": commit(), "machine": machine(), "samples": args.samples,
                **run(args.tickets, args.samples)}
+    results["load_average"] = {"before": load_before, "after": round(os.getloadavg()[0], 2)}
     write_report(results, args.output)
     print(f"Wrote {args.output}")
     for name, figure in results["pages"].items():

@@ -16,10 +16,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hub.sdk.actors import Actor
-from hub.sdk.values import CommentInfo, LinkInfo, TicketInfo
+from hub.sdk.values import CommentInfo, LinkInfo, TicketFigures, TicketInfo
 from hub.tracker import comments as _comments
 from hub.tracker import correlate as _correlate
+from hub.tracker import figures as _figures
 from hub.tracker import links as _links
+from hub.tracker import org as _org
 from hub.tracker import plugin_data as _plugin_data
 from hub.tracker import tickets as _tickets
 from hub.tracker import timers as _timers
@@ -30,6 +32,7 @@ __all__ = [
     "Actor",
     "add_comment",
     "cancel_timers",
+    "departments",
     "emit",
     "find_tickets",
     "get_plugin_data",
@@ -48,6 +51,7 @@ __all__ = [
     "speaking_remote",
     "status_url",
     "thread_keys",
+    "ticket_figures",
     "transition",
     "update_fields",
 ]
@@ -203,3 +207,14 @@ def emit(session: Session, hook: str, ref: str, **kwargs: Any) -> None:
     if hook not in declared:
         raise ValueError(f"{hook} is not a hook a plugin declared (register_hookspecs); declared: {sorted(declared)}")
     _tickets.notify(session, hook, ticket=_tickets.get_ticket(session, ref), **kwargs)
+
+
+def ticket_figures(session: Session, *, start: datetime, end: datetime,
+                   department: str | None = None) -> TicketFigures:
+    """Aggregates over the tickets created in [start, end) (hub.tracker.figures)."""
+    return _figures.ticket_figures(session, start=start, end=end, department=department, now=now(session))
+
+
+def departments(session: Session) -> list[tuple[str, str]]:
+    """Every department as ``(slug, name)``, by slug."""
+    return _org.departments(session)

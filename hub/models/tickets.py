@@ -60,6 +60,12 @@ class Ticket(Base):
         Index("ix_tickets_sla_breached", "sla_breached_at"),
         # A main ticket lists its duplicates.
         Index("ix_tickets_duplicate_of", "duplicate_of_id"),
+        # The Insights figures' newest survey comments and recurring alarm keys: partial,
+        # so they hold only the tickets that have one and those lookups skip the rest.
+        Index("ix_tickets_csat_comment", "id", postgresql_where=text("csat_comment IS NOT NULL"),
+              sqlite_where=text("csat_comment IS NOT NULL")),
+        Index("ix_tickets_correlated", "created_at", postgresql_where=text("correlation_key IS NOT NULL"),
+              sqlite_where=text("correlation_key IS NOT NULL")),
         # Free-text search (PostgreSQL only; created by migration 0005).
         Index("ix_tickets_search", text("to_tsvector('simple', title || ' ' || description)"),
               postgresql_using="gin").ddl_if(dialect="postgresql"),

@@ -48,6 +48,7 @@ from hub.sdk.values import (
     PushResult,
     RawEvent,
     TicketDraft,
+    TicketFigures,
     TicketInfo,
 )
 
@@ -83,6 +84,7 @@ __all__ = [
     "Schedule",
     "SkippableError",
     "TicketDraft",
+    "TicketFigures",
     "TicketInfo",
     "WebhookRequest",
     "WebhookSource",

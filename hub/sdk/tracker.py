@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hub.sdk.actors import Actor
-from hub.sdk.values import CommentInfo, LinkInfo, TicketInfo
+from hub.sdk.values import CommentInfo, LinkInfo, TicketFigures, TicketInfo
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ __all__ = [
     "TrackerServices",
     "add_comment",
     "cancel_timers",
+    "departments",
     "emit",
     "find_tickets",
     "get_plugin_data",
@@ -42,6 +43,7 @@ __all__ = [
     "speaking_remote",
     "status_url",
     "thread_keys",
+    "ticket_figures",
     "transition",
     "update_fields",
 ]
@@ -121,6 +123,12 @@ class TrackerServices(Protocol):
     def speaking_remote(self, session: Session, ref: str) -> str | None: ...
 
     def emit(self, session: Session, hook: str, ref: str, **kwargs: Any) -> None: ...
+
+    def ticket_figures(
+        self, session: Session, *, start: datetime, end: datetime, department: str | None = None
+    ) -> TicketFigures: ...
+
+    def departments(self, session: Session) -> list[tuple[str, str]]: ...
 
 
 def _core(session: Session) -> TrackerServices:
@@ -265,3 +273,18 @@ def emit(session: Session, hook: str, ref: str, **kwargs: Any) -> None:
     """Call a hook a plugin declared (``register_hookspecs``) for a ticket: the SLA plugin
     announces ``sla_warning`` and ``sla_breached`` so. The core's own hooks are not emittable."""
     _core(session).emit(session, hook, ref, **kwargs)
+
+
+def ticket_figures(
+    session: Session, *, start: datetime, end: datetime, department: str | None = None
+) -> TicketFigures:
+    """Aggregates over the tickets created in [start, end), of the department with this slug
+    (an unknown one has no tickets) or all: counts, mean times, service-level shares,
+    satisfaction, volumes and the open backlog, computed in the database (a report, not a
+    loop over tickets). Due times passed and backlog ages are judged at the hub's now."""
+    return _core(session).ticket_figures(session, start=start, end=end, department=department)
+
+
+def departments(session: Session) -> list[tuple[str, str]]:
+    """Every department as ``(slug, name)``, by slug."""
+    return _core(session).departments(session)

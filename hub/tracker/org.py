@@ -158,3 +158,9 @@ def get_department(session: Session, slug: str) -> Department:
     if department is None:
         raise NotFound(f"No department {slug!r}.")
     return department
+
+
+def departments(session: Session) -> list[tuple[str, str]]:
+    """Every department as ``(slug, name)``, by slug (not cached: reports read it once)."""
+    return [(slug, name) for slug, name in session.execute(
+        select(Department.slug, Department.name).order_by(Department.slug))]

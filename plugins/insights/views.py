@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from werkzeug.exceptions import Forbidden, Unauthorized
 
+from hub.sdk import tracker
 from hub.sdk.web import current_principal, public, runtime
 from plugins.insights.charts import bars
 from plugins.insights.figures import figures
@@ -63,9 +64,8 @@ def inert_cell(value: Any) -> Any:
 
 def _figures() -> dict[str, Any]:
     start, end, department = _period()
-    hub = runtime()
-    with hub.db.reading() as session:
-        return figures(session, start=start, end=end, department=department, now=hub.now())
+    with runtime().db.reading() as session:
+        return figures(session, start=start, end=end, department=department)
 
 
 def _allowed(*, api: bool) -> None:
@@ -85,11 +85,7 @@ def dashboard() -> Any:
     _allowed(api=False)
     data = _figures()
     with runtime().db.reading() as session:
-        from sqlalchemy import select
-
-        from hub.sdk.services import Department
-
-        departments = list(session.scalars(select(Department.slug).order_by(Department.slug)))
+        departments = tracker.departments(session)
     charts = {
         "per_day": bars(data["volume"]["by_day"], "Tickets per day"),
         "by_source": bars(data["volume"]["by_source"], "Tickets by source"),

@@ -53,6 +53,8 @@ def test_an_agent_reads_the_dashboard(chromium: Any, app: Flask, api: Any) -> No
         if os.environ.get("UPDATE_SCREENSHOTS") == "1":
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / "insights.png"), full_page=True)
+        # The department filter names departments as people do, and sends the slug.
+        assert page.locator("#department option[value='quality']").inner_text() == "Quality"
         page.get_by_label("Department", exact=True).select_option("quality")
         page.get_by_role("button", name="Show").click()
         assert page.locator("#kpi-tickets").inner_text() == "1"
