@@ -2,6 +2,7 @@
 
 from hub.models.base import Base, utcnow
 from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPluginData, TicketTimer
+from hub.models.inbox import Notification
 from hub.models.integration import ConnectorInstance, InboundEvent, PluginState
 from hub.models.jobs import OutboxMessage, SyncRun
 from hub.models.limits import RateCounter, SavedView
@@ -40,6 +41,7 @@ __all__ = [
     "ExternalLink",
     "Group",
     "InboundEvent",
+    "Notification",
     "OrgChange",
     "OutboxMessage",
     "PluginState",
