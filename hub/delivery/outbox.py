@@ -10,7 +10,8 @@ its last attempt, where an admin can inspect and replay it.
 A dead letter holds its lane: the later updates of that record wait behind it ("held
 behind" on the admin page) and go, in order, once it is replayed and delivered or
 discarded. Otherwise a replay would land an older change on the remote after a newer
-one. Mail to a person is the exception: one mail that could not be sent holds no other.
+one. Mail to a person and a notification post are the exception: one that could not be
+sent holds no other.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from hub.sdk.tracker_errors import Conflict, NotFound
 
 STATUSES = ("pending", "delivered", "dead", "discarded")
 RETRY_AFTER_LIMIT = 86_400.0
-#: Actions whose order does not matter: a dead one holds nothing behind it.
-UNORDERED_ACTIONS = ("mail",)
+#: Actions whose order does not matter: a dead one holds nothing behind it (a mail, a post
+#: telling a team's chat about a ticket: each stands alone).
+UNORDERED_ACTIONS = ("mail", "notification")
 
 
 def held_clause(message: Any = OutboxMessage) -> Any:

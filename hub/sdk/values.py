@@ -329,3 +329,36 @@ class GroupInfo:
     email: str | None
     department: str | None
     """The slug of the department it belongs to, if any."""
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    """A person who works tickets (an agent or admin), as a plugin that tells them sees them."""
+
+    id: int
+    username: str
+    """Their login: what mentions (``@username``) and the API name them by."""
+    email: str | None
+    display_name: str
+    role: str
+    timezone: str
+    """The IANA zone they read times in (``Europe/Berlin``)."""
+    language: str
+    preferences: dict[str, Any]
+    """What they chose in plugins' settings pages, by plugin name."""
+
+
+@dataclass(frozen=True)
+class NotificationInfo:
+    """One thing one person was told (``hub.sdk.hub_services.notify_user``)."""
+
+    id: int
+    username: str
+    kind: str
+    """The event, in the words of the plugin that told them (``assigned``, ``mentioned``)."""
+    text: str
+    ticket_ref: str | None
+    actor: str
+    """Who caused it, as shown; empty for the hub itself."""
+    created_at: datetime
+    read_at: datetime | None
