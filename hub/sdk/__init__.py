@@ -8,7 +8,7 @@ removed or changes incompatibly; the minor number when one is added; the patch n
 for fixes. A connector package can require it (``hub.sdk.require("1.2")`` at import).
 """
 
-__version__ = "1.1.0"
+__version__ = "1.2.0"
 
 from hub.sdk.connector import (
     Checkpoint,
@@ -43,7 +43,9 @@ from hub.sdk.values import (
     IngestResult,
     InstanceInfo,
     LinkInfo,
+    NotificationInfo,
     OutboundMessage,
+    PersonInfo,
     PushResult,
     RawEvent,
     TicketDraft,
@@ -70,7 +72,9 @@ __all__ = [
     "InstanceInfo",
     "LinkInfo",
     "ListenerSource",
+    "NotificationInfo",
     "OutboundMessage",
+    "PersonInfo",
     "PollResult",
     "PollingSource",
     "PushResult",

@@ -63,7 +63,7 @@ PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/profile$", "*", SIGNED_IN),
     (r"^/admin", "*", ADMIN),
     (r"^/tickets/<ref>/status-links/", "*", ADMIN),
-    (r"^/(tickets|my|views|insights|canned-replies)", "*", AGENTS),
+    (r"^/(tickets|my|views|insights|canned-replies|notifications)", "*", AGENTS),
 ]
 
 FEED_SECRET = "feed-token-xxxxxxxxxx"
