@@ -111,9 +111,10 @@ def unread_count(session: Session, user_id: int) -> int:
 
 
 def mark_read(session: Session, user_id: int, ids: Iterable[int] | None = None) -> int:
-    """Mark the person's notifications read (these ids, or all); returns how many changed.
+    """Mark the person's listed notifications read (these ids, or all); returns how many changed.
     Another person's ids change nothing: the user is part of the condition."""
-    query = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    query = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None),
+                                       Notification.listed.is_(True))
     if ids is not None:
         wanted = sorted({int(ident) for ident in ids})
         if not wanted:
