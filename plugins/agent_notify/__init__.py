@@ -45,7 +45,7 @@ def register_menu_items() -> list[Any]:
     from hub.sdk.web import MenuItem
     from plugins.agent_notify.views import PERMISSION, unread_badge
 
-    return [MenuItem("Notifications", "agent_notify.notifications", PERMISSION, key="n", order=25,
+    return [MenuItem("Notifications", "agent_notify.notifications", PERMISSION, key="b", order=25,
                      badge=unread_badge)]
 
 
