@@ -204,3 +204,23 @@ def test_a_route_to_an_instance_that_cannot_push_queues_nothing(app: Flask, team
     with app.extensions["hub"].db.transaction() as session:
         assert hub_services.push(session, "inbound-only", action="notification", payload={}) is False
         assert hub_services.push(session, "no-such-instance", action="notification", payload={}) is False
+
+
+def test_a_team_webhook_cannot_reach_a_metadata_address(app: Flask, team: Any, api: Any) -> None:
+    """The post goes through the webhook connector's HTTP client, which refuses link-local
+    (cloud metadata) addresses: the delivery ends as a dead letter naming the reason."""
+    response = api.post("/api/v1/admin/instances", json={
+        "connector": "webhook", "slug": "sneaky", "enabled": True,
+        "config": {"secret": SECRET, "push_url": "http://169.254.169.254/latest/meta-data/"}})
+    assert response.status_code == 201, response.json
+    set_routes(api, [{"instance": "sneaky"}])
+    team.incident(group="quality")
+
+    def dead() -> list[Any]:
+        drain(app)
+        return list(api.get("/api/v1/admin/outbox?status=dead").json)
+
+    from tests.support.waiting import wait_until
+
+    (letter,) = wait_until(dead, what="the refused post to be a dead letter")
+    assert "link-local" in str(letter)
