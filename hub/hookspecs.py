@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
     from hub.sdk.actors import Actor
     from hub.sdk.connector import Connector
+    from hub.sdk.references import OrgReference
     from hub.sdk.schedules import Schedule
     from hub.sdk.values import AttachmentInfo, CommentInfo, EventInfo, InstanceInfo, TicketDraft, TicketInfo
     from hub.sdk.web import MenuItem
@@ -201,7 +202,8 @@ def ticket_updated(
 
 @hookspec
 def status_changed(ticket: TicketInfo, old: str, new: str, actor: Actor, session: Session) -> None:
-    """A ticket moved from state ``old`` to ``new``."""
+    """A ticket moved from state ``old`` to ``new``. A merge closes a duplicate from any open
+    state: then ``ticket.duplicate_of`` names its main ticket (a public comment on it follows)."""
 
 
 @hookspec
@@ -249,3 +251,30 @@ def timer_fired(ticket: TicketInfo, plugin: str, name: str, due_at: datetime, da
 @hookspec
 def survey_answered(ticket: TicketInfo, score: int, comment: str, session: Session) -> None:
     """The requester rated the handling of a resolved ticket (1 to 5) on the status page."""
+
+
+# --------------------------------------------------------------------------------------
+# The organisation: what names its items.
+# --------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_org_references(session: Session) -> list[OrgReference]:
+    """Return the names of organisation items your plugin keeps outside the tickets.
+
+    Each ``hub.sdk.references.OrgReference`` counts as a use of its item: deleting the item
+    is refused while it is named, with ``owner`` in the reason. Settings and connector
+    configs whose schema answers ``ConfigSchema.org_references`` are counted by the hub
+    itself; implement this hook only for names kept elsewhere (a plugin's own tables).
+    """
+
+
+@hookspec
+def org_item_renamed(item_type: str, old: str, new: str, session: Session) -> None:
+    """A department, group, category or item (``item_type``: ``department``, ``group``,
+    ``category``, ``ci``) is now called ``new``: renamed, or merged into ``new``.
+
+    Called in the transaction of the change, once ``old`` names nothing any more: write
+    ``new`` wherever you keep ``old``. The hub rewrites the settings and configs whose
+    schema answers ``ConfigSchema.org_references`` itself.
+    """

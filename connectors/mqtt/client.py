@@ -24,6 +24,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from connectors.mqtt.tls import TlsTrace, explain, tls_context
 from hub.sdk import AuthenticationError, ConnectorError, FatalError, RetriableError
 
 DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
@@ -74,8 +75,12 @@ def client_id_for(config: Mapping[str, Any], instance_slug: str) -> str:
         raise FatalError(f"client_id {template!r}: use only {{instance}}, {{host}} and {{listener}}.") from None
 
 
-def make_client(config: Mapping[str, Any], client_id: str, *, persistent: bool) -> mqtt.Client:
-    """A paho client with the instance's protocol, TLS and credentials (not yet connected)."""
+def make_client(config: Mapping[str, Any], client_id: str, *, persistent: bool,
+                trace: TlsTrace | None = None) -> mqtt.Client:
+    """A paho client with the instance's protocol, TLS and credentials (not yet connected).
+
+    TlsSetupError when a TLS file cannot be used; ``trace`` records the TLS failures of
+    its connections."""
     v5 = config.get("protocol", "5") == "5"
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
@@ -83,13 +88,7 @@ def make_client(config: Mapping[str, Any], client_id: str, *, persistent: bool) 
     )
     broker = parse_broker_url(config["broker_url"])
     if broker.tls:
-        context = ssl.create_default_context(cafile=config.get("tls_ca_file") or None)
-        if config.get("tls_cert_file"):
-            context.load_cert_chain(config["tls_cert_file"], config.get("tls_key_file") or None)
-        if config.get("tls_insecure"):
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        client.tls_set_context(context)
+        client.tls_set_context(tls_context(config, trace))
     if config.get("username"):
         client.username_pw_set(config["username"], config.get("password") or None)
     return client
@@ -109,23 +108,35 @@ def connect_arguments(config: Mapping[str, Any], *, persistent: bool) -> dict[st
     return arguments
 
 
-def refusal(reason: Any) -> ConnectorError:
-    """The taxonomy error for a refused CONNACK."""
+def refusal(reason: Any, config: Mapping[str, Any]) -> ConnectorError:
+    """The taxonomy error for a refused CONNACK, naming the settings to look at."""
     code = int(getattr(reason, "value", reason) or 0)
-    text = f"The broker refused the connection: {reason} (code {code})."
+    text = f"The broker refused the connection: {reason} (CONNACK code {code})."
+    user = config.get("username")
+    if code in AUTH_REFUSED and user:
+        return AuthenticationError(f"{text} Check the user name ({user}) and the password; the broker's password "
+                                   "file and access rules decide who may connect.")
+    if code in AUTH_REFUSED and config.get("tls_cert_file"):
+        return AuthenticationError(f"{text} The broker did not accept the client certificate as a login: set a "
+                                   "user name and password, or allow that certificate's name on the broker.")
     if code in AUTH_REFUSED:
-        return AuthenticationError(text)
+        return AuthenticationError(f"{text} The broker does not accept anonymous clients: set the user name and "
+                                   "password (or a client certificate, if the broker takes it as the login).")
     if code in TRY_LATER:
         return RetriableError(text)
     return FatalError(text)
 
 
-def network_error(exc: BaseException, broker: str) -> ConnectorError:
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return FatalError(f"TLS: the certificate of {broker} is not trusted: {exc.verify_message}.")
-    if isinstance(exc, ssl.SSLError):
-        return RetriableError(f"TLS handshake with {broker} failed: {exc}.")
-    return RetriableError(f"Cannot reach {broker}: {exc}.")
+def network_error(exc: OSError, broker: Broker, config: Mapping[str, Any]) -> ConnectorError:
+    if isinstance(exc, ssl.SSLError) or (broker.tls and isinstance(exc, ConnectionResetError)):
+        return explain(exc, broker, config)
+    return RetriableError(f"Cannot reach {broker.url}: {exc}.")
+
+
+def lost_before_answer(broker: Broker) -> ConnectorError:
+    """The broker closed the connection before its CONNACK, with no TLS error to say why."""
+    hint = ("" if broker.tls else " If it expects TLS (port 8883 usually), use mqtts://.")
+    return RetriableError(f"{broker.url} closed the connection before answering the login.{hint}")
 
 
 class Connection:
@@ -134,22 +145,37 @@ class Connection:
     def __init__(self, config: Mapping[str, Any], purpose: str, timeout: float = 10.0) -> None:
         self.config = config
         self.timeout = timeout
-        self.broker = parse_broker_url(config["broker_url"]).url
-        self.client = make_client(config, f"itsm-hub-{purpose}-{uuid.uuid4().hex[:12]}", persistent=False)
+        self.address = parse_broker_url(config["broker_url"])
+        self.broker = self.address.url
+        self.trace = TlsTrace()
+        self.client = make_client(config, f"itsm-hub-{purpose}-{uuid.uuid4().hex[:12]}", persistent=False,
+                                  trace=self.trace)
         self._answered = threading.Event()
         self._refused: ConnectorError | None = None
         self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
         self._started = False
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
-        self._refused = refusal(reason) if reason.is_failure else None
+        self._refused = refusal(reason, self.config) if reason.is_failure else None
+        self._answered.set()
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        if self._answered.is_set():
+            return
+        # Closed before any CONNACK: a TLS alert after the handshake (TLS 1.3 refuses a missing
+        # client certificate only then), or a broker that wanted TLS and got plain MQTT.
+        failure = self.trace.take()
+        self._refused = (network_error(failure, self.address, self.config) if failure is not None
+                         else lost_before_answer(self.address))
         self._answered.set()
 
     def open(self) -> None:
+        self.trace.take()  # only this attempt's failure explains this attempt
         try:
             self.client.connect(**connect_arguments(self.config, persistent=False))
-        except (OSError, ssl.SSLError) as exc:
-            raise network_error(exc, self.broker) from None
+        except OSError as exc:  # ssl.SSLError included
+            raise network_error(exc, self.address, self.config) from None
         self.client.loop_start()
         self._started = True
         if not self._answered.wait(self.timeout):

@@ -15,12 +15,13 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
 from connectors.mqtt.changes import read_change, state_message
 from connectors.mqtt.client import Connection, parse_broker_url
 from connectors.mqtt.listener import MqttListener
 from connectors.mqtt.mapping import MAPPABLE, check_mapping, is_change, message_object, read_alarm
+from connectors.mqtt.tls import TlsSetupError, setting_errors
 from hub.sdk import (
     AuthenticationError,
     EventInfo,
@@ -43,6 +44,7 @@ MAX_REQUESTS_PER_POST = 100
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 TIMESTAMP_HEADER = "X-Hub-Timestamp"
 SIGNATURE_TOLERANCE = 300
+TLS_FILES_RETRY = 30.0
 
 
 def check_filter(topic: str) -> str | None:
@@ -60,21 +62,25 @@ def check_filter(topic: str) -> str | None:
 
 class MqttConfig(AlarmPolicySchema):
     broker_url = fields.String(required=True, metadata={
-        "title": "Broker URL", "description": "mqtt://host:1883, or mqtts://host:8883 for TLS."})
+        "title": "Broker URL", "description": "mqtt://host:1883, or mqtts://host:8883 for TLS. With TLS the "
+        "broker's certificate is always verified, and must be issued for the host named here."})
     username = fields.String(load_default=None, allow_none=True, metadata={
-        "title": "User name", "description": "Empty for an anonymous connection."})
+        "title": "User name", "description": "Empty for an anonymous connection. Without TLS the user name and "
+        "password cross the network readable: use mqtts://."})
     password = secret(load_default=None, allow_none=True, title="Password",
-                      description="The broker password of the user name.")
+                      description="The broker password of the user name. Stored encrypted; never shown again.")
     tls_ca_file = fields.String(load_default=None, allow_none=True, metadata={
-        "title": "CA file", "description": "PEM file of the CA that signed the broker's certificate (mqtts). "
-        "Empty: the system's trusted CAs."})
+        "title": "CA file (TLS)", "description": "Path of a PEM file with the CA that signed the broker's "
+        "certificate (or the broker's certificate itself, if self-signed). Empty: the system's trusted CAs. "
+        "The same path must exist on every machine running the hub's web, worker and listener processes."})
     tls_cert_file = fields.String(load_default=None, allow_none=True, metadata={
-        "title": "Client certificate", "description": "PEM file of a client certificate, for brokers that "
-        "authenticate clients by certificate."})
+        "title": "Client certificate (TLS)", "description": "Path of a PEM file with the hub's client "
+        "certificate, for brokers that require one (Mosquitto: require_certificate). Empty: none."})
     tls_key_file = fields.String(load_default=None, allow_none=True, metadata={
-        "title": "Client key file", "description": "PEM file of the client certificate's private key."})
-    tls_insecure = fields.Boolean(load_default=False, metadata={
-        "title": "Skip certificate checks", "description": "Accept any broker certificate (tests only)."})
+        "title": "Client key file (TLS)", "description": "Path of the PEM file with the client certificate's "
+        "private key. Empty: the key is in the certificate file."})
+    tls_key_password = secret(load_default=None, allow_none=True, title="Client key password (TLS)",
+                              description="For an encrypted client key. Stored encrypted; never shown again.")
     protocol = fields.String(load_default="5", validate=validate.OneOf(("5", "3.1.1")), metadata={
         "title": "MQTT version", "description": "'5' (needed for shared subscriptions and response topics) "
         "or '3.1.1'."})
@@ -131,13 +137,27 @@ class MqttConfig(AlarmPolicySchema):
     http_secret = secret(load_default=None, allow_none=True, validate=validate.Length(min=16), title="HTTP secret",
                          description="At least 16 characters. Empty: no HTTP intake.")
 
+    @pre_load
+    def drop_removed_settings(self, data: Any, **_: Any) -> Any:
+        """``tls_insecure`` is gone (certificates are always verified): an instance saved with
+        it off still loads; one asking for it on is told what to do instead."""
+        if isinstance(data, Mapping) and "tls_insecure" in data:
+            data = dict(data)
+            if data.pop("tls_insecure"):
+                raise ValidationError({"tls_insecure": [
+                    "Removed: the broker's certificate is always verified. Put the CA that signed it (or the "
+                    "broker's self-signed certificate) in tls_ca_file, and leave this setting out."]})
+        return data
+
     @validates_schema
     def check(self, data: dict[str, Any], **_: Any) -> None:
         errors: dict[str, Any] = {}
         try:
-            parse_broker_url(data.get("broker_url") or "")
+            broker = parse_broker_url(data.get("broker_url") or "")
         except ValueError as exc:
             errors["broker_url"] = [str(exc)]
+        else:
+            errors.update(setting_errors(data, tls=broker.tls))
         for name in ("topics", "change_topics"):
             bad = [f"{topic!r}: {why}" for topic in data.get(name) or [] if (why := check_filter(topic))]
             if bad:
@@ -152,8 +172,6 @@ class MqttConfig(AlarmPolicySchema):
                 split_path(data["message_id"])
             except MappingError as exc:
                 errors["message_id"] = [str(exc)]
-        if data.get("tls_key_file") and not data.get("tls_cert_file"):
-            errors["tls_key_file"] = ["A key file needs a client certificate."]
         if errors:
             raise ValidationError(errors)
 
@@ -182,7 +200,18 @@ class MqttConnector(ListenerSource, WebhookSource, Pusher):
         return f"connected to {connection.broker} (MQTT {self.config.get('protocol', '5')})"
 
     def listen(self, sink: EventSink, stop: threading.Event) -> None:
-        MqttListener(self.config, self.instance.slug, sink, stop, self.log).run()
+        while True:
+            try:
+                listener = MqttListener(self.config, self.instance.slug, sink, stop, self.log)
+            except TlsSetupError as exc:
+                # A TLS file gone since the settings were saved (a volume not mounted yet): say
+                # which, and look again, rather than end the process with a traceback.
+                sink.report("error", f"{exc.message} Trying again in {TLS_FILES_RETRY:g} s.")
+                if stop.wait(TLS_FILES_RETRY):
+                    return
+                continue
+            listener.run()
+            return
 
     # -- reading -------------------------------------------------------------------------
 

@@ -24,8 +24,17 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from connectors.mqtt.client import client_id_for, connect_arguments, make_client, parse_broker_url, refusal
+from connectors.mqtt.client import (
+    client_id_for,
+    connect_arguments,
+    lost_before_answer,
+    make_client,
+    network_error,
+    parse_broker_url,
+    refusal,
+)
 from connectors.mqtt.mapping import KEPT_OF_OVERSIZED, raw_event
+from connectors.mqtt.tls import TlsTrace
 from hub.sdk import EventSink, RawEvent
 
 RECONNECT_MIN = 1
@@ -51,22 +60,29 @@ class MqttListener:
         self.stop = stop
         self.log = log
         self.client_id = client_id_for(config, instance_slug)
-        self.broker = parse_broker_url(config["broker_url"]).url
+        self.address = parse_broker_url(config["broker_url"])
+        self.broker = self.address.url
         self.filters = subscriptions(config)
         self.batch_size = int(config.get("batch_size") or 500)
         self.window = float(config.get("batch_window_ms") or 50) / 1000
         self.inbox: queue.Queue[tuple[int, mqtt.MQTTMessage]] = queue.Queue()
         self.states: queue.Queue[tuple[str, str]] = queue.Queue()
         self.generation = 0
+        self.up = False  # a session is established (CONNACK accepted)
+        self.refused = False  # the last CONNACK refused, and its reason was reported
         self.stored = 0
-        self.client = make_client(config, self.client_id, persistent=True)
+        self.trace = TlsTrace()
+        self.client = make_client(config, self.client_id, persistent=True, trace=self.trace)
 
     # -- paho's thread: queue only ---------------------------------------------------
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         if reason.is_failure:
-            self.states.put(("error", refusal(reason).message))
+            self.refused = True
+            self.states.put(("error", f"{refusal(reason, self.config).message} Retrying."))
             return
+        self.up = True
+        self.trace.take()  # a failure of an earlier attempt is history now
         self.generation += 1
         if self.config.get("protocol", "5") == "5":
             client.subscribe([(topic, SubscribeOptions(qos=1)) for topic in self.filters])
@@ -75,8 +91,14 @@ class MqttListener:
         resumed = "resumed its session" if flags.session_present else "started a new session"
         self.states.put(("connected", f"{self.broker} as {self.client_id}: {resumed}"))
 
+    def _tls_failure(self) -> str | None:
+        """What the last TLS failure means, said for the listener's status, or None."""
+        failure = self.trace.take()
+        return network_error(failure, self.address, self.config).message if failure is not None else None
+
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
-        self.states.put(("error", f"cannot reach {self.broker}; retrying"))
+        explained = self._tls_failure()
+        self.states.put(("error", f"{explained} Retrying." if explained else f"cannot reach {self.broker}; retrying"))
 
     def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, properties: Any) -> None:
         refused = [f"{topic} ({reason})" for topic, reason in zip(self.filters, reasons, strict=False)
@@ -85,8 +107,16 @@ class MqttListener:
             self.states.put(("error", "the broker refused the subscription to " + ", ".join(refused)))
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
-        if not self.stop.is_set():
+        was_up, was_refused, self.up, self.refused = self.up, self.refused, False, False
+        if self.stop.is_set():
+            return
+        explained = self._tls_failure()  # e.g. TLS 1.3 refusing a client certificate after the handshake
+        if explained:
+            self.states.put(("error", f"{explained} Reconnecting."))
+        elif was_up:
             self.states.put(("disconnected", f"{self.broker}: {reason}; reconnecting"))
+        elif not was_refused:  # closed before any CONNACK; a refusal has said why already
+            self.states.put(("error", f"{lost_before_answer(self.address).message} Retrying."))
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         self.inbox.put((self.generation, message))

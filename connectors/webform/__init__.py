@@ -27,3 +27,11 @@ def register_menu_items() -> list[Any]:
     from hub.sdk.web import MenuItem
 
     return [MenuItem("Web forms", "webform_admin.forms", "admin", order=91)]
+
+
+@hookimpl
+def enrich_ticket(draft: Any, instance: Any, session: Any) -> None:
+    if instance is not None and instance.connector == "webform" and draft.action == "open" and draft.department:
+        from connectors.webform.references import keep_known_department
+
+        keep_known_department(session, draft, instance)

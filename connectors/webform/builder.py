@@ -24,7 +24,13 @@ from connectors.webform.builder_forms import (
     split_errors,
 )
 from connectors.webform.config import FIELD_TYPES, TARGETS, WebformConfig
-from hub.sdk.hub_services import create_instance, list_instances, present_instance, update_instance
+from hub.sdk.hub_services import (
+    create_instance,
+    list_instances,
+    missing_references,
+    present_instance,
+    update_instance,
+)
 from hub.sdk.tracker_errors import NotFound, TrackerError, ValidationFailed
 from hub.sdk.web import describe_error, field_errors, flat_messages, login_required, reading, unit_of_work
 
@@ -88,8 +94,10 @@ def _builder_page(shown: dict[str, Any], config: dict[str, Any], *, heading: dic
     """The builder; ``failed`` says which change was refused when ``errors`` explain why."""
     errors = errors or {}
     heading_errors = {key: errors[key] for key in HEADING if key in errors}
+    with reading() as session:
+        missing = missing_references(session, source=shown["slug"])
     return render_template(
-        "webform/builder.html", instance=shown, form=config, heading=heading or config,
+        "webform/builder.html", instance=shown, form=config, heading=heading or config, missing=missing,
         heading_errors=heading_errors, failed=failed, problems=describe_problems(errors, config.get("fields") or []),
         type_titles=TYPE_TITLES, target_titles=TARGET_TITLES, labels=FORM_LABELS), status
 

@@ -9,12 +9,16 @@ from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as mf
 
 from hub.sdk import ConfigSchema
+from hub.sdk.references import OrgReference, named
 
 FIELD_TYPES = ("text", "textarea", "email", "select", "checkbox", "date", "file")
 TARGETS = ("title", "description", "requester_name", "requester_email", "department", "category", "impact",
            "urgency", "ci", "custom")
 LEVELS = ("low", "medium", "high")
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+#: Targets whose choices name organisation items, and what a ticket meets when one is gone
+#: (categories and items are made on first use, so only a department can be missing).
+NAMED_TARGETS = {"department": "opened in the form's own department", "category": None, "ci": None}
 DEFAULT_TYPES = ["image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain", "text/csv"]
 
 
@@ -61,6 +65,17 @@ class WebformConfig(ConfigSchema):
                                     metadata={"title": "Largest file (bytes)"})
     file_types = mf.List(mf.String(), load_default=lambda: list(DEFAULT_TYPES),
                              metadata={"title": "Allowed file types (MIME)"})
+
+    @classmethod
+    def org_references(cls, values: dict[str, Any]) -> list[OrgReference]:
+        """A choice field's options that fill in the department, category or item name them."""
+        found: list[OrgReference] = []
+        for position, spec in enumerate(values.get("fields") or []):
+            kind = spec.get("maps_to")
+            if spec.get("type") == "select" and kind in NAMED_TARGETS:
+                found += named(kind, spec.get("options") or [], f"fields.{position}.options",
+                               f"field {spec.get('label') or spec.get('name')}", NAMED_TARGETS[kind])
+        return found
 
     @validates_schema
     def check_fields(self, data: dict[str, Any], **_: Any) -> None:

@@ -8,6 +8,7 @@ in the same transaction, and answers:
 - 200 when it was applied to an existing ticket or repeats an event already stored,
 - 202 when it was stored but not applied (ignored, quarantined with a reason),
 - 401 with the reason when the signature or token is wrong, too old or replayed,
+- 503 with the reason when the connector's plugin is installed but not enabled,
 - 409 when an idempotency key already stored comes with other content (nothing is stored).
 """
 
@@ -26,7 +27,7 @@ from hub.auth.web import public
 from hub.ingest.pipeline import IngestResult, ingest, store_events
 from hub.jobs.reader import wake_reader
 from hub.plugins.connector_services import ConnectorServices
-from hub.plugins.instances import get_instance, instance_info
+from hub.plugins.instances import get_instance, instance_info, plugin_not_enabled
 from hub.sdk.connector import WebhookRequest, WebhookSource
 from hub.sdk.errors import AuthenticationError, ConnectorError
 from hub.sdk.tracker_errors import NotFound as TrackerNotFound
@@ -76,9 +77,10 @@ def _webhook_connector(session: Any, slug: str) -> tuple[InstanceInfo, WebhookSo
         cache[slug] = hit
     info, config = hit[1], hit[2]
     cls = hub.plugins.connectors.get(info.connector)
-    plugin = hub.plugins.plugin_of_connector(info.connector)
-    if cls is None or not issubclass(cls, WebhookSource) or not info.enabled or (
-            plugin and not hub.plugins.is_enabled(plugin)):
+    switched_off = plugin_not_enabled(hub, info.connector)
+    if switched_off and cls is not None and issubclass(cls, WebhookSource):
+        raise _Refused(503, "Plugin not enabled", switched_off, "plugin-not-enabled")
+    if cls is None or not issubclass(cls, WebhookSource) or not info.enabled:
         raise NotFound(f"No enabled webhook instance {slug!r}.")
     connector = cls(instance=info, config=config, state={}, services=ConnectorServices(session, info.id),
                     allow_private_urls=bool(hub.settings.get("ALLOW_PRIVATE_URLS")))

@@ -8,6 +8,7 @@ from flask import url_for
 from sqlalchemy.orm import Session
 
 from hub.models import Ticket
+from hub.tracker.info import duplicate_ref
 from hub.tracker.org import name_for
 from hub.tracker.sla_clock import present_sla
 from hub.tracker.states import MACHINES
@@ -45,6 +46,7 @@ def present_ticket(session: Session, ticket: Ticket) -> dict[str, Any]:
         "planned_start": ticket.planned_start,
         "planned_end": ticket.planned_end,
         "resolution": ticket.resolution,
+        "duplicate_of": duplicate_ref(session, ticket),
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "acknowledged_at": ticket.acknowledged_at,

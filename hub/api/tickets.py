@@ -12,7 +12,9 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden
 
+from hub.api.bulk import add_bulk_routes
 from hub.api.context import actor, etag_for, expected_version, principal, reading, unit_of_work
+from hub.api.links import add_link_routes
 from hub.api.presenters import PLURAL, present_ticket, ticket_values
 from hub.api.schemas.tickets import (
     ApprovalInSchema,
@@ -66,8 +68,10 @@ def make_blueprint(kind: str) -> Blueprint:
     plural = PLURAL[kind]
     bp = Blueprint(plural, __name__, url_prefix=f"/api/v1/{plural}", description=f"{plural.capitalize()}.")
     _add_list_routes(bp, kind)
+    add_bulk_routes(bp, kind)  # before the item routes: /bulk is no reference
     _add_item_routes(bp, kind)
     _add_comment_routes(bp, kind)
+    add_link_routes(bp, kind)
     _add_file_routes(bp, kind)
     if kind == "change":
         _add_approval_routes(bp, kind)

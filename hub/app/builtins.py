@@ -96,5 +96,25 @@ def register_schedules() -> list[Any]:
                  queue="ingest"),
         Schedule(name="hub.purge-expired", job="hub.jobs.maintenance.purge_expired", interval=3600),
         Schedule(name="hub.fire-timers", job="hub.jobs.maintenance.fire_timers", interval=15),
+        Schedule(name="hub.prune-raw-events", job="hub.jobs.maintenance.prune_raw_events", interval=3600),
         Schedule(name="hub.clear-quiet-flapping", job="hub.jobs.maintenance.clear_quiet_flapping", interval=600),
     ]
+
+
+# --------------------------------------------------------------------------------------
+# The organisation: names of its items in plugin settings and connector configs.
+# --------------------------------------------------------------------------------------
+
+
+@hookimpl
+def register_org_references(session: Any) -> list[Any]:
+    from hub.plugins.references import all_references
+
+    return [shown for _, _, shown in all_references(session)]
+
+
+@hookimpl
+def org_item_renamed(item_type: str, old: str, new: str, session: Any) -> None:
+    from hub.plugins.references import rename
+
+    rename(session, item_type, old, new)

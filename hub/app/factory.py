@@ -30,6 +30,7 @@ from hub.core.runtime import Runtime
 from hub.jobs.scheduler import dispatch_lanes
 from hub.models import PluginState
 from hub.plugins.manager import get_plugin_manager
+from hub.plugins.presence import record_new_plugins
 from hub.sdk.hub_services import HubServices
 from hub.sdk.tracker import TrackerServices
 from hub.sdk.web import LOGIN_REQUIRED
@@ -127,6 +128,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         extra=app.config.get("PLUGINS", ()),
         refresh_seconds=settings["PLUGIN_REFRESH_SECONDS"],
         trace=settings["TRACE_PLUGINS"],
+        enable_new=settings["ENABLE_NEW_PLUGINS"],
     )
     # mypy checks the modules against the SDK's protocols here.
     tracker_services: TrackerServices = services_module
@@ -139,11 +141,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["hub"] = runtime
     app.extensions[LOGIN_REQUIRED] = login_required  # what hub.sdk.web.login_required hands over to
 
-    def disabled_plugins() -> list[str]:
+    def plugin_switches() -> list[tuple[str, bool, str | None]]:
         with db.reading() as session:
-            return list(session.scalars(select(PluginState.name).where(PluginState.enabled.is_(False))))
+            return [(name, enabled, distribution) for name, enabled, distribution in session.execute(
+                select(PluginState.name, PluginState.enabled, PluginState.distribution))]
 
-    plugins.use_switch_source(disabled_plugins)
+    plugins.use_switch_source(plugin_switches)
+    record_new_plugins(runtime)
 
     app.wsgi_app = TrustedProxies(BodyDeadline(app.wsgi_app, settings["REQUEST_BODY_SECONDS"]),  # type: ignore[method-assign]
                                   settings["TRUSTED_PROXIES"])

@@ -10,6 +10,7 @@ slug and answers with :mod:`hub.sdk.values`, so no ORM row leaves the core.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,13 +35,17 @@ from hub.ingest import pipeline
 from hub.models import ConnectorInstance, Department, Group
 from hub.plugins import admin as _admin
 from hub.plugins import instances as _instances
+from hub.plugins import references as _references
+from hub.sdk.actors import Actor
 from hub.sdk.connector import Connector
 from hub.sdk.mailwrite import make_message_id
+from hub.sdk.references import MissingReference, OrgReference
 from hub.sdk.tracker_errors import NotFound
 from hub.sdk.values import DepartmentInfo, GroupInfo, IngestResult, InstanceInfo, RawEvent
 
 __all__ = [
     "build_connector",
+    "count_missing_reference",
     "create_instance",
     "departments",
     "get_instance",
@@ -49,6 +54,9 @@ __all__ = [
     "list_instances",
     "mail_message_id",
     "mark_notifications_read",
+    "missing_names",
+    "missing_references",
+    "note_on_ticket",
     "notifications",
     "notify_user",
     "page_url",
@@ -160,3 +168,29 @@ def mail_message_id(session: Session, key: str) -> str:
     host = urlsplit(str(settings.get("BASE_URL") or "")).hostname or ""
     domain = host if re.fullmatch(r"[A-Za-z0-9.-]+", host) else "itsm-hub.invalid"
     return make_message_id(key, domain, str(settings.get("SECRET_KEY") or ""))
+
+
+# -- names of organisation items in settings --------------------------------------------------
+
+
+def missing_names(session: Session, names: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """Of the names given by kind, those that name nothing (hub.plugins.references)."""
+    return _references.missing_names(session, names)
+
+
+def count_missing_reference(session: Session, *, source: str, reference: OrgReference) -> None:
+    """Count one ticket that met a missing reference (shown in the admins' warning)."""
+    _references.count_missing(session, source=source, reference=reference)
+
+
+def missing_references(session: Session, *, source: str | None = None) -> list[MissingReference]:
+    """The references whose item is gone, with the tickets counted since: admins' warnings."""
+    return _references.missing_references(session, source=source)
+
+
+def note_on_ticket(session: Session, ref: str, note: str, actor: Actor) -> None:
+    """An audit entry (``noted``) on the ticket saying why a plugin did or did not act."""
+    from hub.tracker import audit
+    from hub.tracker.tickets import get_ticket
+
+    audit.record(session, get_ticket(session, ref), "noted", actor, None, note)

@@ -196,12 +196,25 @@ SETTINGS: tuple[Setting, ...] = (
             group="Plugins"),
     Setting("PLUGIN_REFRESH_SECONDS", _parse_float, 2.0, "How long a process trusts its copy of which "
             "plugins are enabled before reading it again.", group="Plugins"),
+    Setting("ENABLE_NEW_PLUGINS", _parse_bool, False, "Trust every installed package: third-party plugins "
+            "(from distributions other than itsm-hub) run as soon as they are installed, with no admin "
+            "enabling them. For development machines; leave it off where others can install packages.",
+            group="Plugins"),
+    Setting("PLUGIN_SCAN_SECONDS", _parse_float, 2.0, "How often a running process looks for plugin packages "
+            "installed, upgraded or removed since it started (a stat of the folders on sys.path; the package "
+            "metadata is read only when one changed), to show 'restart needed'. 0 stops looking.",
+            group="Plugins"),
     # -- Tracker ---------------------------------------------------------------------------
     Setting("PRIORITY_MATRIX", _parse_json_object, {}, "Priority by impact and urgency as JSON, e.g. "
             '{"high": {"high": 1, "medium": 2, "low": 3}, ...}. Missing cells keep the ITIL default.',
             group="Tracker"),
     Setting("ATTACHMENT_MAX_BYTES", _parse_int, 10 * 1024 * 1024, "Largest attachment kept (from mail, forms or "
             "the API); larger ones are listed as skipped with the reason.", group="Tracker"),
+    Setting("EVENT_RETENTION_DAYS", _parse_int, 90, "Days the raw content of an inbound event (a mail's bytes, a "
+            "webhook's body) is kept once it was applied or ignored; then it is removed in small batches and the "
+            "event keeps only its key, outcome and ticket (so a late re-delivery is still recognised). "
+            "Quarantined events are kept until an admin deals with them. 0 keeps everything for ever.",
+            group="Tracker"),
     Setting("STATUS_LINK_DAYS", _parse_int, 90, "Days a requester's status link keeps opening after the ticket "
             "reached a final state (closed, cancelled, ...); 0 keeps it for ever. An admin can revoke a link "
             "at any time.", group="Tracker"),

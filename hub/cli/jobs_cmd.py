@@ -30,7 +30,10 @@ def worker(hub: HubContext, queues: str, burst: bool, simple: bool, with_schedul
     if unknown:
         raise click.BadParameter(f"unknown {', '.join(unknown)}; queues are {', '.join(PURPOSES)}",
                                  param_hint="--queues")
+    from hub.plugins.presence import start_process_beacon
+
     runner = make_worker(hub.app, purposes, simple=simple, name=name)
+    start_process_beacon(hub.runtime, "worker")
     runner.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")
 
 
@@ -44,6 +47,9 @@ def scheduler(hub: HubContext, tick: float | None) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    from hub.plugins.presence import start_process_beacon
+
+    start_process_beacon(hub.runtime, "scheduler")
     Scheduler(hub.runtime, tick_seconds=tick).run(stop)
 
 

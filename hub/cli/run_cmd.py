@@ -37,8 +37,11 @@ def web(host: str, port: int, workers: int, threads: int) -> None:
 
         def load(self) -> Any:
             from hub import create_app
+            from hub.plugins.presence import start_process_beacon
 
-            return create_app()
+            app = create_app()  # in each worker process: preload_app stays off
+            start_process_beacon(app.extensions["hub"], "web")
+            return app
 
     HubServer().run()
 
@@ -49,11 +52,13 @@ def web(host: str, port: int, workers: int, threads: int) -> None:
 def listen(hub: HubContext, slug: str) -> None:
     """Run the listener of one connector instance (MQTT, OPC UA) until stopped."""
     from hub.app.listeners import run_listener
+    from hub.plugins.presence import start_process_beacon
     from hub.sdk.tracker_errors import TrackerError
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    start_process_beacon(hub.runtime, f"listener {slug}")
     try:
         run_listener(hub.runtime, slug, stop)
     except (TrackerError, ValueError) as exc:
@@ -117,6 +122,9 @@ def run(hub: HubContext, host: str, port: int, web_workers: int, job_workers: in
     supervisor.add("scheduler", [*command, "scheduler"], env)
 
     runtime = hub.runtime
+    from hub.plugins.presence import start_process_beacon
+
+    start_process_beacon(runtime, "supervisor")
     last_listener_check = 0.0
 
     def reconcile_listeners() -> None:

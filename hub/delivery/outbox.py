@@ -10,8 +10,10 @@ its last attempt, where an admin can inspect and replay it.
 A dead letter holds its lane: the later updates of that record wait behind it ("held
 behind" on the admin page) and go, in order, once it is replayed and delivered or
 discarded. Otherwise a replay would land an older change on the remote after a newer
-one. Mail to a person and a notification post are the exception: one that could not be
-sent holds no other.
+one. Two exceptions: mail to a person and a notification post to a team (one that could not
+be sent holds no other), and connectors whose every push sends the ticket's state as it is
+at delivery (``Pusher.pushes_state``: the ITSM sync connectors), where a later message
+supersedes an earlier one and holding it back would only keep the remote out of date.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from hub.core.runtime import Runtime, runtime_of
@@ -36,11 +38,41 @@ RETRY_AFTER_LIMIT = 86_400.0
 UNORDERED_ACTIONS = ("mail", "notification")
 
 
-def held_clause(message: Any = OutboxMessage) -> Any:
+#: How long the list of state-pushing instances is reused (it changes with admin edits only).
+STATE_PUSHERS_SECONDS = 5.0
+
+
+def state_pushers(session: Session) -> frozenset[int]:
+    """Instances whose connector pushes state (``Pusher.pushes_state``): their dead letters hold nothing."""
+    import time
+
+    from hub.models import ConnectorInstance
+
+    runtime = runtime_of(session)
+    cached = runtime.caches.get("state_pushers")
+    if cached is not None and time.monotonic() - cached[0] < STATE_PUSHERS_SECONDS:
+        return cached[1]
+    found = frozenset(
+        instance_id for instance_id, connector in session.execute(select(ConnectorInstance.id,
+                                                                         ConnectorInstance.connector))
+        if getattr(runtime.plugins.connectors.get(connector), "pushes_state", False))
+    runtime.caches["state_pushers"] = (time.monotonic(), found)
+    return found
+
+
+def _holding(session: Session, dead: Any) -> list[Any]:
+    """Conditions under which the dead letter ``dead`` holds its lane."""
+    conditions = [dead.status == "dead", dead.action.not_in(UNORDERED_ACTIONS)]
+    free = state_pushers(session)
+    if free:
+        conditions.append(or_(dead.instance_id.is_(None), dead.instance_id.not_in(free)))
+    return conditions
+
+
+def held_clause(session: Session, message: Any = OutboxMessage) -> Any:
     """SQL: ``message`` waits behind an earlier dead letter of its lane."""
     dead = aliased(OutboxMessage)
-    return exists().where(dead.lane == message.lane, dead.status == "dead", dead.id < message.id,
-                          dead.action.not_in(UNORDERED_ACTIONS))
+    return exists().where(dead.lane == message.lane, dead.id < message.id, *_holding(session, dead))
 
 
 def held_behind(session: Session, messages: list[OutboxMessage]) -> dict[int, int]:
@@ -50,8 +82,7 @@ def held_behind(session: Session, messages: list[OutboxMessage]) -> dict[int, in
         return {}
     first_dead = dict(session.execute(
         select(OutboxMessage.lane, func.min(OutboxMessage.id)).where(
-            OutboxMessage.lane.in_(lanes), OutboxMessage.status == "dead",
-            OutboxMessage.action.not_in(UNORDERED_ACTIONS)).group_by(OutboxMessage.lane)).all())
+            OutboxMessage.lane.in_(lanes), *_holding(session, OutboxMessage)).group_by(OutboxMessage.lane)).all())
     return {message.id: first_dead[message.lane] for message in messages
             if message.status == "pending" and message.lane in first_dead and first_dead[message.lane] < message.id}
 
@@ -98,14 +129,15 @@ def due_lanes(session: Session, *, limit: int = 1000) -> list[str]:
                                         earlier.id < OutboxMessage.id))
     query = (select(OutboxMessage.lane)
              .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, head_is_this,
-                    ~held_clause())
+                    ~held_clause(session))
              .order_by(OutboxMessage.id).limit(limit))
     return list(dict.fromkeys(session.scalars(query)))
 
 
 def pending_in_lane(session: Session, lane: str, *, limit: int) -> list[OutboxMessage]:
     return list(session.scalars(select(OutboxMessage).where(OutboxMessage.lane == lane,
-                                                            OutboxMessage.status == "pending", ~held_clause())
+                                                            OutboxMessage.status == "pending",
+                                                            ~held_clause(session))
                                 .order_by(OutboxMessage.id).limit(limit)))
 
 
@@ -230,7 +262,8 @@ def replay(session: Session, message_id: int) -> OutboxMessage:
 
 def waiting_behind(session: Session, message: OutboxMessage) -> int:
     """How many pending messages of its lane a dead letter holds back."""
-    if message.status != "dead" or message.action in UNORDERED_ACTIONS:
+    if message.status != "dead" or message.action in UNORDERED_ACTIONS or \
+            message.instance_id in state_pushers(session):
         return 0
     return int(session.scalar(select(func.count()).where(
         OutboxMessage.lane == message.lane, OutboxMessage.status == "pending", OutboxMessage.id > message.id)) or 0)

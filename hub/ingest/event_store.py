@@ -67,7 +67,15 @@ def same_json(stored: Any, sent: Any) -> bool:
     return type(stored) is type(sent) and stored == sent
 
 
-def _same_content(payload: Any, body: bytes | None, row: dict[str, Any]) -> bool:
+#: The mark an event's ``meta`` carries once retention removed its content.
+PRUNED = "pruned_at"
+
+
+def _same_content(payload: Any, body: bytes | None, row: dict[str, Any], meta: Any = None) -> bool:
+    if isinstance(meta, dict) and PRUNED in meta:
+        # Its content is gone (HUB_EVENT_RETENTION_DAYS): the key alone says it is the
+        # event the hub already applied, which is what an idempotency key is for.
+        return True
     return same_json(payload, row["payload"]) and body == row["body"]
 
 
@@ -91,8 +99,9 @@ def store_event(session: Session, instance_id: int, raw: RawEvent, *, refuse_cha
         existing_id = session.scalar(select(InboundEvent.id).where(*where))
         assert existing_id is not None, "the conflicting event must exist"
         return int(existing_id), False
-    existing = session.execute(select(InboundEvent.id, InboundEvent.payload, InboundEvent.body).where(*where)).one()
-    if not _same_content(existing.payload, existing.body, row):
+    existing = session.execute(select(InboundEvent.id, InboundEvent.payload, InboundEvent.body, InboundEvent.meta)
+                               .where(*where)).one()
+    if not _same_content(existing.payload, existing.body, row, existing.meta):
         raise IdempotencyConflict([key])
     return int(existing.id), False
 
@@ -142,11 +151,13 @@ def _refuse_changed_repeats(session: Session, instance_id: int, repeats: dict[st
     changed: list[str] = []
     keys = list(repeats)
     for start in range(0, len(keys), 1000):
-        found = session.execute(select(InboundEvent.idempotency_key, InboundEvent.payload, InboundEvent.body)
+        found = session.execute(select(InboundEvent.idempotency_key, InboundEvent.payload, InboundEvent.body,
+                                       InboundEvent.meta)
                                 .where(InboundEvent.instance_id == instance_id,
                                        InboundEvent.idempotency_key.in_(keys[start:start + 1000])))
         changed.extend(stored.idempotency_key for stored in found
-                       if not _same_content(stored.payload, stored.body, repeats[stored.idempotency_key]))
+                       if not _same_content(stored.payload, stored.body, repeats[stored.idempotency_key],
+                                            stored.meta))
     if changed:
         raise IdempotencyConflict(sorted(changed))
 

@@ -102,7 +102,7 @@ def open_ticket(
     if veto is not None:
         raise Vetoed(veto.plugin, veto.reason)
     return create_ticket(session=session, kind=draft.kind, values=values_from_draft(draft), actor=actor,
-                         source=source)
+                         source=source, notes=draft.notes)
 
 
 def ticket_by_id(session: Session, ticket_id: int) -> Ticket | None:
@@ -311,7 +311,7 @@ def _open_new(session: Session, draft: TicketDraft, event: Any, view: InstanceIn
     status = draft.status if draft.status and draft.action == "update" else None
     ticket = create_ticket(session=session, kind=draft.kind, values=values_from_draft(draft), actor=actor,
                            source=view.connector, instance_id=view.id, status=status, correlation_key=key,
-                           create_loose=True, thread_key=draft.thread_key)
+                           create_loose=True, thread_key=draft.thread_key, notes=draft.notes)
     if key:
         correlate.bind_key(session, key, ticket.id)
     # Under a key the link was not looked up: a record already linked (to the ticket whose

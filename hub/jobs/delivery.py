@@ -116,7 +116,7 @@ def _deliver_round(runtime: Runtime, lanes: list[str], connectors: dict[int, Any
     now = runtime.now()
     with runtime.db.reading() as session:
         messages = list(session.scalars(select(OutboxMessage).where(
-            OutboxMessage.lane.in_(lanes), OutboxMessage.status == "pending", ~outbox.held_clause())
+            OutboxMessage.lane.in_(lanes), OutboxMessage.status == "pending", ~outbox.held_clause(session))
             .order_by(OutboxMessage.id)
             .limit(batch * max(1, len(lanes)))))
         by_lane: dict[str, list[OutboxMessage]] = defaultdict(list)

@@ -15,6 +15,11 @@ STUCK_AFTER_SECONDS = 60
 #: A flapping problem not seen for this long is flapping no more (a repeat within a
 #: connector's own, shorter flapping window clears it sooner: hub.ingest.occurrences).
 FLAPPING_QUIET = timedelta(hours=1)
+#: Events whose content one transaction of the retention job removes: small, so ingest
+#: (SQLite's single writer above all) never waits long behind it.
+PRUNE_BATCH = 500
+#: One run stops after this long; the next hour's run goes on where it stopped.
+PRUNE_SECONDS = 60.0
 
 
 def purge_expired() -> dict[str, int]:
@@ -66,3 +71,33 @@ def clear_quiet_flapping(limit: int = 500) -> int:
             audit.record(session, ticket, "updated", Actor.system(), {"flapping": (True, False)},
                          f"Not seen for over {FLAPPING_QUIET.total_seconds() / 60:g} minutes: no longer flapping.")
         return len(quiet)
+
+
+def prune_raw_events() -> int:
+    """Remove the raw content of events older than EVENT_RETENTION_DAYS that were applied or
+    ignored, batch by batch; the rows stay (key, outcome, ticket). Returns how many."""
+    import time
+
+    from sqlalchemy import null, or_, update
+
+    from hub.ingest.event_store import PRUNED
+
+    runtime = current_runtime()
+    days = int(runtime.settings["EVENT_RETENTION_DAYS"])
+    if days <= 0:
+        return 0
+    cutoff = runtime.now() - timedelta(days=days)
+    pruned, started = 0, time.monotonic()
+    while time.monotonic() - started < PRUNE_SECONDS:
+        with runtime.db.transaction() as session:
+            ids = list(session.scalars(select(InboundEvent.id).where(
+                InboundEvent.received_at < cutoff, InboundEvent.status.in_(("applied", "ignored")),
+                or_(InboundEvent.payload.is_not(None), InboundEvent.body.is_not(None)))
+                .order_by(InboundEvent.id).limit(PRUNE_BATCH)))
+            if not ids:
+                break
+            session.execute(update(InboundEvent).where(InboundEvent.id.in_(ids)).values(
+                payload=null(), body=None, meta={PRUNED: runtime.now().isoformat()})
+                .execution_options(synchronize_session=False))
+        pruned += len(ids)
+    return pruned

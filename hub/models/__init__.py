@@ -3,9 +3,10 @@
 from hub.models.base import Base, utcnow
 from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPluginData, TicketTimer
 from hub.models.inbox import Notification
-from hub.models.integration import ConnectorInstance, InboundEvent, PluginState
+from hub.models.integration import ConnectorInstance, HubProcess, InboundEvent, PluginState
 from hub.models.jobs import OutboxMessage, SyncRun
 from hub.models.limits import RateCounter, SavedView
+from hub.models.links import LINK_KINDS, TicketLink
 from hub.models.org import CI_KINDS, CRITICALITIES, Category, ConfigurationItem, Department, Group, OrgChange
 from hub.models.replies import CannedReply
 from hub.models.tickets import (
@@ -24,6 +25,7 @@ from hub.models.users import ROLES, ApiToken, User
 __all__ = [
     "CI_KINDS",
     "CRITICALITIES",
+    "LINK_KINDS",
     "ROLES",
     "ApiToken",
     "Approval",
@@ -40,6 +42,7 @@ __all__ = [
     "Department",
     "ExternalLink",
     "Group",
+    "HubProcess",
     "InboundEvent",
     "Notification",
     "OrgChange",
@@ -53,6 +56,7 @@ __all__ = [
     "ThreadKey",
     "Ticket",
     "TicketCounter",
+    "TicketLink",
     "TicketPluginData",
     "TicketTimer",
     "User",

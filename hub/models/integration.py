@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.models.base import Base, IdType, utcnow
+from hub.models.base import Base, IdType, JSONType, utcnow
 
 
 class ConnectorInstance(Base):
@@ -74,15 +74,47 @@ class InboundEvent(Base):
 
 
 class PluginState(Base):
-    """An admin's switch for a feature plugin, and the failures its hooks raised."""
+    """An admin's switch for a plugin, its settings, and the failures its hooks raised.
+
+    A plugin without a row runs if it is built-in and waits for an admin if it is third-party
+    (hub.plugins.installs); a third-party plugin gets its row, disabled, when a process first
+    sees it installed.
+    """
 
     __tablename__ = "plugin_states"
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    enabled: Mapped[bool] = mapped_column(default=True)
+    enabled: Mapped[bool]
+    """No default: whoever makes a row decides (HubPlugins.default_enabled when no admin did)."""
+    distribution: Mapped[str | None] = mapped_column(String(200))
+    """The package that provided the plugin when the row was written: a switch applies to that
+    package only, never to another one that takes the name later. None on rows older than 0014."""
+    first_seen_at: Mapped[datetime | None]
+    """When a hub process first found this third-party plugin installed."""
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
     last_failure: Mapped[str | None] = mapped_column(Text)
     last_failure_hook: Mapped[str | None] = mapped_column(String(100))
     last_failure_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HubProcess(Base):
+    """A running hub process (web, worker, scheduler, listener) and the plugins it loaded, so
+    any process, and ``itsm-hub plugins list``, can tell which ones need a restart after a
+    plugin package was installed, upgraded or removed (hub.plugins.presence)."""
+
+    __tablename__ = "hub_processes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[str] = mapped_column(String(100))
+    """What the process does: ``web``, ``worker``, ``scheduler``, ``listener SLUG``, ``supervisor``."""
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+    """Last heartbeat; a row not seen for a few minutes is a process that is gone."""
+    plugins: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """The entry-point plugins it loaded at start: name -> version."""
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    """What it found installed, upgraded or removed since it started (``Change.as_dict()``)."""

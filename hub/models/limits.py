@@ -13,7 +13,9 @@ from hub.models.base import Base, IdType, utcnow
 
 class RateCounter(Base):
     """Hits of one key in a window, for limits counted inside a transaction (hub.tracker.rate_limits):
-    acknowledgements to one requester. Web requests are limited in Redis (hub.api.throttle)."""
+    acknowledgements to one requester. Web requests are limited in Redis (hub.api.throttle).
+    Keys under ``ref:`` count the tickets that met a missing organisation reference since
+    ``window_start`` (hub.plugins.references)."""
 
     __tablename__ = "rate_counters"
 

@@ -58,6 +58,8 @@ class Ticket(Base):
         Index("ix_tickets_response_due", "response_due_at"),
         Index("ix_tickets_resolve_due", "resolve_due_at"),
         Index("ix_tickets_sla_breached", "sla_breached_at"),
+        # A main ticket lists its duplicates.
+        Index("ix_tickets_duplicate_of", "duplicate_of_id"),
         # Free-text search (PostgreSQL only; created by migration 0005).
         Index("ix_tickets_search", text("to_tsvector('simple', title || ' ' || description)"),
               postgresql_using="gin").ddl_if(dialect="postgresql"),
@@ -108,6 +110,9 @@ class Ticket(Base):
     planned_end: Mapped[datetime | None]
 
     resolution: Mapped[str | None] = mapped_column(Text)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    """The main ticket this one was merged into (closed as its duplicate); None for the rest.
+    Never a chain: a main ticket is never itself a duplicate (hub.tracker.merge)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None]

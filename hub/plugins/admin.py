@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,10 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import Runtime, runtime_of
 from hub.models import PluginState
+from hub.plugins import references
+from hub.plugins.installs import CONFIGURED, Installed
+from hub.plugins.manager import PluginRecord
+from hub.plugins.presence import RestartNote, restart_notes
 from hub.sdk.schema import json_ready
 from hub.sdk.tracker_errors import Conflict, NotFound
 
@@ -26,7 +30,7 @@ class PluginView:
     distribution: str | None
     description: str
     status: str
-    """``enabled``, ``disabled`` or ``failed``."""
+    """``enabled``, ``disabled``, ``failed``, or ``not loaded`` (installed after this process started)."""
     error: str | None
     hooks: list[str]
     connectors: list[str]
@@ -34,35 +38,58 @@ class PluginView:
     last_failure: str | None
     last_failure_hook: str | None
     last_failure_at: datetime | None
+    origin: str = CONFIGURED
+    """``core``, ``built-in``, ``configured`` or ``third-party``."""
+    first_seen_at: datetime | None = None
+    restart_needed: str | None = None
+    """Why processes must restart for this plugin (installed, upgraded or removed since they started)."""
+    restart_processes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
 def list_plugins(session: Session) -> list[PluginView]:
+    """Every plugin this process loaded or sees installed, with its switch and whether
+    running processes need a restart for it."""
     runtime = runtime_of(session)
+    plugins = runtime.plugins
     states = {state.name: state for state in session.scalars(select(PluginState))}
-    views = []
-    for name, record in sorted(runtime.plugins.records.items()):
-        state = states.get(name)
-        enabled = state.enabled if state is not None else True
-        status = "failed" if not record.loaded else ("enabled" if enabled else "disabled")
-        views.append(PluginView(
-            name=name,
-            kind=record.kind,
-            version=record.version,
-            distribution=record.distribution,
-            description=record.description,
-            status=status,
-            error=record.error,
-            hooks=record.hooks,
-            connectors=record.connectors,
-            failure_count=state.failure_count if state else 0,
-            last_failure=state.last_failure if state else None,
-            last_failure_hook=state.last_failure_hook if state else None,
-            last_failure_at=state.last_failure_at if state else None,
-        ))
-    return views
+    disabled = plugins.disabled_given((state.name, state.enabled, state.distribution) for state in states.values())
+    notes: dict[str, list[RestartNote]] = {}
+    for note in restart_notes(session):
+        notes.setdefault(note.plugin, []).append(note)
+    views = [_view(name, record, states.get(name), disabled) for name, record in plugins.records.items()]
+    installed = plugins.installs.installed if plugins.installs is not None else {}
+    views += [_not_loaded(found, states.get(name)) for name, found in installed.items() if name not in plugins.records]
+    for view in views:
+        for note in notes.get(view.name, []):
+            view.restart_needed = "; ".join(filter(None, [view.restart_needed, note.text]))
+            view.restart_processes += [name for name in note.processes if name not in view.restart_processes]
+    return sorted(views, key=lambda view: view.name)
+
+
+def _view(name: str, record: PluginRecord, state: PluginState | None, disabled: frozenset[str]) -> PluginView:
+    status = "failed" if not record.loaded else ("disabled" if name in disabled else "enabled")
+    return PluginView(
+        name=name, kind=record.kind, version=record.version, distribution=record.distribution,
+        description=record.description, status=status, error=record.error, hooks=record.hooks,
+        connectors=record.connectors, failure_count=state.failure_count if state else 0,
+        last_failure=state.last_failure if state else None,
+        last_failure_hook=state.last_failure_hook if state else None,
+        last_failure_at=state.last_failure_at if state else None, origin=record.origin,
+        first_seen_at=state.first_seen_at if state else None,
+    )
+
+
+def _not_loaded(found: Installed, state: PluginState | None) -> PluginView:
+    """A plugin installed after this process started: only its package's metadata is known."""
+    return PluginView(
+        name=found.name, kind="unknown", version=found.version, distribution=found.distribution,
+        description="", status="not loaded",
+        error=None, hooks=[], connectors=[], failure_count=0, last_failure=None, last_failure_hook=None,
+        last_failure_at=None, origin=found.origin, first_seen_at=state.first_seen_at if state else None,
+    )
 
 
 def get_plugin(session: Session, name: str) -> PluginView:
@@ -77,6 +104,10 @@ def set_enabled(*, session: Session, name: str, enabled: bool) -> PluginView:
     runtime = runtime_of(session)
     record = runtime.plugins.records.get(name)
     if record is None:
+        installs = runtime.plugins.installs
+        if installs is not None and name in installs.installed:
+            raise Conflict(f"{name} was installed after this process started: restart the hub to load it, "
+                           "then enable it.")
         raise NotFound(f"No plugin {name!r} is installed.")
     if record.kind == "core":
         raise Conflict(f"{name} is part of the hub's core and cannot be switched off.")
@@ -89,9 +120,18 @@ def set_enabled(*, session: Session, name: str, enabled: bool) -> PluginView:
     else:
         state.enabled = enabled
         state.updated_at = runtime.now()
+    # The switch is for the package that provides the plugin now, and no other.
+    state.distribution = record.distribution
     session.flush()
     runtime.plugins.refresh_switches_soon()
     return get_plugin(session, name)
+
+
+def new_state(runtime: Runtime, name: str, **values: Any) -> PluginState:
+    """A row for a plugin no admin has switched yet: on or off as its origin says."""
+    record = runtime.plugins.records.get(name)
+    return PluginState(name=name, enabled=runtime.plugins.default_enabled(name),
+                       distribution=record.distribution if record else None, **values)
 
 
 def flush_failures(runtime: Runtime) -> None:
@@ -109,8 +149,7 @@ def flush_failures(runtime: Runtime) -> None:
             for failure in pending:
                 state = session.get(PluginState, failure.plugin)
                 if state is None:
-                    state = PluginState(name=failure.plugin, enabled=True, failure_count=0,
-                                        updated_at=failure.at)
+                    state = new_state(runtime, failure.plugin, failure_count=0, updated_at=failure.at)
                     session.add(state)
                     session.flush()
                 session.execute(
@@ -212,15 +251,26 @@ def update_settings(*, session: Session, name: str, settings: dict[str, Any]) ->
     # Stored as the schema writes it (data keys such as "continue", not attribute names such
     # as "continue_"), so the next load takes it back unchanged.
     stored = json_ready(schema(partial=True).dump(loaded))
+    state = session.get(PluginState, name)
+    _check_references(session, schema, stored, state.settings if state is not None else None)
     if hidden:
         stored["__secrets__"] = runtime.secrets.seal(hidden)
-    state = session.get(PluginState, name)
     if state is None:
-        state = PluginState(name=name, enabled=True, settings=stored, updated_at=runtime.now())
+        state = new_state(runtime, name, settings=stored, updated_at=runtime.now())
         session.add(state)
     else:
         state.settings = stored
         state.updated_at = runtime.now()
     session.flush()
     runtime.caches.get("plugin_settings", {}).pop(name, None)
+    references.forget_counts(session, name)
     return present_settings(session, name)
+
+
+def _check_references(session: Session, schema: Any, stored: dict[str, Any], before: dict[str, Any] | None) -> None:
+    """Refuse names of departments, groups, ... that do not exist (hub.plugins.references)."""
+    from hub.sdk.tracker_errors import ValidationFailed
+
+    errors = references.refused(session, schema, stored, before, "settings.")
+    if errors:
+        raise ValidationFailed(errors, "The settings name organisation items that do not exist.")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import Runtime, runtime_of
 from hub.models import ConnectorInstance, InboundEvent, SyncRun
+from hub.plugins import references
 from hub.sdk.connector import Connector, PollingSource
 from hub.sdk.errors import ConnectorError
 from hub.sdk.schema import SECRET_MASK, describe, secret_names
@@ -34,6 +35,27 @@ def connector_class(runtime: Runtime, slug: str) -> type[Connector]:
         installed = ", ".join(sorted(runtime.plugins.connectors)) or "none"
         raise NotFound(f"No connector {slug!r} is installed (installed: {installed}).")
     return cls
+
+
+def plugin_not_enabled(runtime: Runtime, connector: str, *, fresh: bool = False) -> str | None:
+    """Why a connector cannot run now: its plugin is installed but not enabled (None if it is).
+
+    ``fresh`` reads the switches first (a write that enables an instance must not act on a
+    switch another process changed a second ago)."""
+    plugin = runtime.plugins.plugin_of_connector(connector)
+    if plugin is None:
+        return None
+    if fresh:
+        runtime.plugins.refresh_switches()
+    if runtime.plugins.is_enabled(plugin):
+        return None
+    return f"The plugin {plugin} is installed but not enabled: an admin enables it under Admin → Plugins."
+
+
+def _refuse_if_plugin_off(runtime: Runtime, connector: str) -> None:
+    reason = plugin_not_enabled(runtime, connector, fresh=True)
+    if reason:
+        raise Conflict(f"{reason} Until then its instances stay disabled.")
 
 
 def get_instance(session: Session, slug: str) -> ConnectorInstance:
@@ -85,9 +107,12 @@ def create_instance(
     if session.scalar(select(ConnectorInstance.id).where(ConnectorInstance.slug == slug)) is not None:
         raise Conflict(f"A connector instance {slug!r} exists already.")
     loaded = _load_config(cls, dict(config or {}))
+    _check_references(session, cls, loaded, None)
     _check_schedule(cls, poll_interval, poll_cron)
     plain, hidden = _split(cls, loaded)
     department_id = _department(session, department)
+    if enabled:
+        _refuse_if_plugin_off(runtime, connector)
     now = runtime.now()
     instance = ConnectorInstance(
         slug=slug, name=name or slug, connector=connector, enabled=enabled, department_id=department_id,
@@ -97,6 +122,14 @@ def create_instance(
     session.add(instance)
     session.flush()
     return instance
+
+
+def _check_references(session: Session, cls: type[Connector], config: dict[str, Any],
+                      before: dict[str, Any] | None) -> None:
+    """Refuse a config naming departments, categories, ... that do not exist (a web form's choices)."""
+    errors = references.refused(session, cls.config_schema, config, before, "config.")
+    if errors:
+        raise ValidationFailed(errors, "The configuration names organisation items that do not exist.")
 
 
 def _department(session: Session, slug: str | None) -> int | None:
@@ -162,12 +195,15 @@ def update_instance(*, session: Session, instance: ConnectorInstance, changes: d
     if "config" in changes:
         stored = runtime.secrets.open(instance.secrets)
         loaded = _config_with_kept_secrets(cls, instance, dict(changes["config"] or {}), stored)
+        _check_references(session, cls, loaded, instance.config)
         plain, hidden = _split(cls, loaded)
         instance.config = plain
         instance.secrets = runtime.secrets.seal(hidden) if hidden else None
     if "name" in changes:
         instance.name = changes["name"] or instance.slug
     if "enabled" in changes:
+        if changes["enabled"] and not instance.enabled:
+            _refuse_if_plugin_off(runtime, instance.connector)
         instance.enabled = bool(changes["enabled"])
     if "department" in changes:
         instance.department_id = _department(session, changes["department"])
@@ -178,6 +214,8 @@ def update_instance(*, session: Session, instance: ConnectorInstance, changes: d
         instance.poll_interval, instance.poll_cron = interval, cron or None
     instance.updated_at = runtime.now()
     session.flush()
+    if "config" in changes:
+        references.forget_counts(session, instance.slug)
     # This process sees the change at once; others within the webhook cache's few seconds.
     runtime.caches.pop("webhook_instances", None)
     return instance

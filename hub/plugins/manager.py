@@ -7,7 +7,8 @@ wrapped so that
 - an exception is caught, logged with the plugin and the hook, counted, and the call
   goes on as if the plugin had returned None (a plugin never loses an event);
 - a plugin an admin disabled is skipped, in every process, within
-  ``HUB_PLUGIN_REFRESH_SECONDS`` of the switch, without a restart;
+  ``HUB_PLUGIN_REFRESH_SECONDS`` of the switch, without a restart; a third-party plugin
+  (one not shipped in the hub's own distribution) is disabled until an admin enables it;
 - an implementation that takes the ``session`` runs in a savepoint, so a failed write of
   a plugin is undone without undoing the change that called it.
 """
@@ -19,13 +20,9 @@ import functools
 import importlib
 import inspect
 import logging
-import threading
 import time
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib import metadata
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -33,6 +30,15 @@ import pluggy
 
 from hub import hookspecs
 from hub.core.runtime import current_hook_session
+from hub.plugins.failures import FailureLog
+from hub.plugins.installs import (
+    CONFIGURED,
+    CORE,
+    THIRD_PARTY,
+    InstallWatch,
+    installed_entry_points,
+    same_distribution,
+)
 from hub.sdk.errors import SkippableError
 
 if TYPE_CHECKING:
@@ -65,6 +71,8 @@ class PluginRecord:
     """``core``, ``connector`` or ``feature``."""
     version: str | None = None
     distribution: str | None = None
+    origin: str = CONFIGURED
+    """``core``, ``built-in``, ``configured`` or ``third-party`` (hub.plugins.installs)."""
     description: str = ""
     error: str | None = None
     """Why the plugin could not be loaded; None when it loaded."""
@@ -74,36 +82,6 @@ class PluginRecord:
     @property
     def loaded(self) -> bool:
         return self.error is None
-
-
-@dataclass
-class HookFailure:
-    plugin: str
-    hook: str
-    error: str
-    at: datetime
-
-
-class FailureLog:
-    """Hook failures since the last flush, and counts per plugin since start-up."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.pending: list[HookFailure] = []
-        self.counts: dict[str, int] = {}
-
-    def record(self, plugin: str, hook: str, exc: BaseException) -> None:
-        log.error("plugin %s failed in hook %s: %s", plugin, hook, exc, exc_info=exc,
-                  extra={"plugin": plugin, "hook": hook})
-        text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        with self._lock:
-            self.pending.append(HookFailure(plugin, hook, text[:2000], datetime.now(UTC)))
-            self.counts[plugin] = self.counts.get(plugin, 0) + 1
-
-    def take(self) -> list[HookFailure]:
-        with self._lock:
-            pending, self.pending = self.pending, []
-        return pending
 
 
 def _argnames(function: Callable[..., Any]) -> tuple[str, ...]:
@@ -127,7 +105,7 @@ class _Guarded:
 class HubPlugins:
     """The pluggy manager of one app, with the records and switches around it."""
 
-    def __init__(self, *, refresh_seconds: float = 2.0) -> None:
+    def __init__(self, *, refresh_seconds: float = 2.0, enable_new: bool = False) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.declared_hooks: dict[str, str] = {}
@@ -138,9 +116,13 @@ class HubPlugins:
         self.connector_plugin: dict[str, str] = {}
         self.failures = FailureLog()
         self.refresh_seconds = refresh_seconds
+        self.enable_new = enable_new
+        """HUB_ENABLE_NEW_PLUGINS: third-party plugins start enabled (development machines)."""
+        self.installs: InstallWatch | None = None
+        """What is installed compared with what loaded; None when entry points are not read."""
         self._disabled: frozenset[str] = frozenset()
         self._disabled_read_at = float("-inf")
-        self._load_disabled: Callable[[], Iterable[str]] | None = None
+        self._load_states: Callable[[], Iterable[tuple[str, bool, str | None]]] | None = None
         self._impl_counts: dict[str, int] = {}
         self.tracing = False
 
@@ -278,9 +260,10 @@ class HubPlugins:
 
     # -- switches ------------------------------------------------------------------------
 
-    def use_switch_source(self, load_disabled: Callable[[], Iterable[str]]) -> None:
-        """Tell the manager where to read the names of disabled plugins from."""
-        self._load_disabled = load_disabled
+    def use_switch_source(self, load_states: Callable[[], Iterable[tuple[str, bool, str | None]]]) -> None:
+        """Tell the manager where to read the admins' switches from: (name, enabled,
+        distribution the switch was set for) for every plugin that has one."""
+        self._load_states = load_states
         self._disabled_read_at = float("-inf")
 
     def refresh_switches_soon(self) -> None:
@@ -288,18 +271,36 @@ class HubPlugins:
         self._disabled_read_at = float("-inf")
 
     def is_enabled(self, name: str) -> bool:
-        if self._load_disabled is not None and time.monotonic() - self._disabled_read_at >= self.refresh_seconds:
+        if self._load_states is not None and time.monotonic() - self._disabled_read_at >= self.refresh_seconds:
             self.refresh_switches()
         return name not in self._disabled
 
     def refresh_switches(self) -> None:
-        if self._load_disabled is None:
+        if self._load_states is None:
             return
         try:
-            self._disabled = frozenset(self._load_disabled())
+            self._disabled = self.disabled_given(self._load_states())
         except Exception:  # the database may be briefly away; keep the last known switches
             log.warning("could not read plugin switches; keeping the last known ones", exc_info=True)
         self._disabled_read_at = time.monotonic()
+
+    def default_enabled(self, name: str) -> bool:
+        """Whether a plugin no admin has switched runs: all but third-party ones, unless
+        HUB_ENABLE_NEW_PLUGINS trusts every installed package."""
+        record = self.records.get(name)
+        return record is None or record.origin != THIRD_PARTY or self.enable_new
+
+    def disabled_given(self, states: Iterable[tuple[str, bool, str | None]]) -> frozenset[str]:
+        """The plugins that are off, given the stored switches. A switch set for another
+        distribution than the one now providing the name does not count: enabling
+        ``acme`` from one package never enables a different package that took its name."""
+        decided: dict[str, bool] = {}
+        for name, enabled, distribution in states:
+            record = self.records.get(name)
+            if record is None or same_distribution(distribution, record.distribution):
+                decided[name] = enabled
+        names = set(self.records) | set(decided)
+        return frozenset(name for name in names if not decided.get(name, self.default_enabled(name)))
 
     def has_impls(self, hook_name: str) -> bool:
         """True when any plugin implements the hook: callers skip building arguments if not.
@@ -327,13 +328,6 @@ def _first_line(text: str | None) -> str:
     return (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
 
 
-def _distribution_of(entry_point: metadata.EntryPoint) -> tuple[str | None, str | None]:
-    dist = getattr(entry_point, "dist", None)
-    if dist is None:
-        return None, None
-    return dist.metadata["Name"], dist.version
-
-
 def get_plugin_manager(
     *,
     load_entrypoints: bool = True,
@@ -341,36 +335,36 @@ def get_plugin_manager(
     extra: Iterable[tuple[str, object]] = (),
     refresh_seconds: float = 2.0,
     trace: bool = False,
+    enable_new: bool = False,
 ) -> HubPlugins:
     """Build the plugin manager: the core plugins, then entry points, then ``extra``.
 
     ``only`` restricts which entry-point plugins load (``HUB_LOAD_PLUGINS``). A plugin
     that fails to import is recorded with its error; the others load regardless.
+    ``enable_new`` (``HUB_ENABLE_NEW_PLUGINS``) lets third-party plugins run before an
+    admin enabled them.
     """
-    plugins = HubPlugins(refresh_seconds=refresh_seconds)
+    plugins = HubPlugins(refresh_seconds=refresh_seconds, enable_new=enable_new)
     for name, module_name in CORE_PLUGINS.items():
-        plugins.register(importlib.import_module(module_name), name, kind="core",
+        plugins.register(importlib.import_module(module_name), name, kind="core", origin=CORE,
                          description="The hub's own default behaviour")
-    wanted = set(only)
     # Load every plugin first and read the hooks each declares, so a plugin implementing
     # another's hook (sla_warning) is accepted whichever of the two loads first.
     loaded: list[tuple[object, str, dict[str, Any]]] = []
     if load_entrypoints:
-        for entry_point in sorted(metadata.entry_points(group=hookspecs.PROJECT), key=lambda ep: ep.name):
-            if wanted and entry_point.name not in wanted:
-                continue
-            if entry_point.name in plugins.records or any(entry_point.name == name for _, name, _ in loaded):
-                continue  # the same package seen twice on sys.path
-            distribution, version = _distribution_of(entry_point)
+        found = installed_entry_points(only)
+        plugins.installs = InstallWatch((installed for installed, _ in found), only)
+        for installed, entry_point in found:
+            if installed.name in plugins.records:
+                continue  # a core plugin's name
+            info = {"distribution": installed.distribution, "version": installed.version,
+                    "origin": installed.origin}
             try:
                 plugin = entry_point.load()
             except Exception as exc:
-                plugins.register_failed(
-                    entry_point.name, entry_point.value, f"{type(exc).__name__}: {exc}",
-                    distribution=distribution, version=version,
-                )
+                plugins.register_failed(installed.name, installed.value, f"{type(exc).__name__}: {exc}", **info)
                 continue
-            loaded.append((plugin, entry_point.name, {"distribution": distribution, "version": version}))
+            loaded.append((plugin, installed.name, info))
     for name, plugin in extra:
         if isinstance(plugin, str):
             try:
@@ -385,6 +379,7 @@ def get_plugin_manager(
     for plugin, name, info in loaded:
         plugins.register(plugin, name, **info)
     plugins.finish()
+    plugins._disabled = plugins.disabled_given(())  # until the switches are read
     if trace:
         plugins.enable_tracing()
     return plugins

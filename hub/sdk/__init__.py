@@ -31,6 +31,7 @@ from hub.sdk.errors import (
     parse_retry_after,
 )
 from hub.sdk.http import HttpClient, check_url
+from hub.sdk.references import MissingReference, OrgReference
 from hub.sdk.schedules import Schedule
 from hub.sdk.schema import ConfigSchema, FieldInfo, describe, secret
 from hub.sdk.values import (
@@ -72,7 +73,9 @@ __all__ = [
     "InstanceInfo",
     "LinkInfo",
     "ListenerSource",
+    "MissingReference",
     "NotificationInfo",
+    "OrgReference",
     "OutboundMessage",
     "PersonInfo",
     "PollResult",

@@ -196,6 +196,13 @@ class ListenerSource(Connector):
 
 
 class Pusher(Connector):
+    pushes_state: ClassVar[bool] = False
+    """True when each push brings the remote record to the ticket's state *as it is at
+    delivery* (a sync connector), so a later message supersedes an earlier one. False (the
+    default) when each message carries its own change (``payload``): then a dead letter
+    holds the later messages of its record until it is replayed or discarded, so the remote
+    never gets an older change after a newer one."""
+
     @classmethod
     def push_mode(cls, config: Mapping[str, Any]) -> str:
         """Which ticket changes this instance is sent: ``links`` (tickets linked to its

@@ -16,11 +16,13 @@ an idempotency key reused with other content.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from hub.sdk.actors import Actor
 from hub.sdk.connector import Connector
+from hub.sdk.references import MissingReference, OrgReference
 from hub.sdk.values import (
     DepartmentInfo,
     GroupInfo,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HubServices",
     "build_connector",
+    "count_missing_reference",
     "create_instance",
     "departments",
     "get_instance",
@@ -45,6 +48,9 @@ __all__ = [
     "list_instances",
     "mail_message_id",
     "mark_notifications_read",
+    "missing_names",
+    "missing_references",
+    "note_on_ticket",
     "notifications",
     "notify_user",
     "page_url",
@@ -129,6 +135,13 @@ class HubServices(Protocol):
         ...
 
     def prune_notifications(self, session: Session, *, read_before: datetime) -> int: ...
+    def missing_names(self, session: Session, names: Mapping[str, Iterable[str]]) -> dict[str, list[str]]: ...
+
+    def count_missing_reference(self, session: Session, *, source: str, reference: OrgReference) -> None: ...
+
+    def missing_references(self, session: Session, *, source: str | None = None) -> list[MissingReference]: ...
+
+    def note_on_ticket(self, session: Session, ref: str, note: str, actor: Actor) -> None: ...
 
 
 def _core(session: Session) -> HubServices:
@@ -317,3 +330,29 @@ def take_digests(session: Session, *, limit: int = 5000) -> list[tuple[PersonInf
 def prune_notifications(session: Session, *, read_before: datetime) -> int:
     """Forget notifications read before ``read_before`` (unread ones stay); returns how many."""
     return _core(session).prune_notifications(session, read_before=read_before)
+# -- names of organisation items in settings (hub.sdk.references) -----------------------------
+
+
+def missing_names(session: Session, names: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """Of the names given by kind (``{"group": ["ops", "nightshift"]}``; kinds as in
+    hub.sdk.references.KINDS), those that name nothing, by kind; kinds with none left out."""
+    return _core(session).missing_names(session, names)
+
+
+def count_missing_reference(session: Session, *, source: str, reference: OrgReference) -> None:
+    """Count one ticket that met ``reference`` while its item is missing (a routing rule's
+    group gone, so the ticket went to the default group); admins see the count in the
+    warning ``missing_references`` gives. ``source`` is the plugin, or the instance's slug."""
+    _core(session).count_missing_reference(session, source=source, reference=reference)
+
+
+def missing_references(session: Session, *, source: str | None = None) -> list[MissingReference]:
+    """The references in settings and configs (of ``source`` only, when given) whose item no
+    longer exists, with the tickets counted as meeting each since: the admin's warnings."""
+    return _core(session).missing_references(session, source=source)
+
+
+def note_on_ticket(session: Session, ref: str, note: str, actor: Actor) -> None:
+    """Write ``note`` to the ticket's audit trail (action ``noted``): why a plugin did, or
+    did not do, something to it. A new ticket's draft takes notes in ``TicketDraft.notes``."""
+    _core(session).note_on_ticket(session, ref, note, actor)

@@ -13,6 +13,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
+from hub.sdk.references import OrgReference
+
 SECRET_MASK = "********"  # noqa: S105 - what the API shows instead of a secret
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey", "private_key", "credential")
 
@@ -22,6 +24,12 @@ class ConfigSchema(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+    @classmethod
+    def org_references(cls, values: dict[str, Any]) -> list[OrgReference]:
+        """The organisation items ``values`` (as stored: data keys) name, each with its path;
+        the hub checks them on save and keeps them in step (hub.sdk.references). None here."""
+        return []
 
 
 def secret(**kwargs: Any) -> fields.String:

@@ -236,6 +236,7 @@ class SyncConnector(PollingSource, Pusher):
     """
 
     default_poll_interval = 60
+    pushes_state = True  # each push sends the ticket's values as they are at delivery
     default_field_rules: ClassVar[tuple[FieldRule, ...]] = ()
     default_write_effects: ClassVar[tuple[WriteEffect, ...]] = ()
     """What the remote changes by itself when the hub writes (hub.sdk.write_effects); an

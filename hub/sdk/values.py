@@ -176,6 +176,9 @@ class TicketDraft:
     attachments: list[Attachment] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     """Connector-specific facts other hooks may read (alarm severity, mail headers)."""
+    notes: list[str] = field(default_factory=list)
+    """Sentences for the audit of the ticket this draft opens: why a plugin set or left a
+    field (a routing rule's group that no longer exists). Not shown to the requester."""
 
     def __post_init__(self) -> None:
         if len(self.title) > TITLE_MAX:
@@ -224,6 +227,8 @@ class TicketInfo:
     flapping: bool = False
     """The keyed problem comes and goes (see ``TicketDraft.flap_threshold``); notifications
     of its automatic reopenings and clears are damped while it is set."""
+    duplicate_of: str | None = None
+    """The reference of the main ticket this one was merged into as a duplicate (it is closed)."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from hub.models import Category, ConfigurationItem, Department, Group, User
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import Conflict, NotFound, ValidationFailed
 from hub.tracker.group_members import member_users
-from hub.tracker.org import forget, id_for, name_for
+from hub.tracker.org import announce_rename, forget, id_for, name_for
 from hub.tracker.org_log import record_change
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -236,6 +236,8 @@ def _finish(session: Session, item_type: str, item_id: int, old_name: str, done:
         forget(session)  # renamed slugs must not resolve to the old id, nor old ids to old names
         record_change(session, item_type=item_type, item_id=item_id, item_name=old_name, action="updated",
                       actor=actor, changes=done)
+        if "slug" in done:  # settings naming the old slug follow it
+            announce_rename(session, item_type, old_name, done["slug"][1])
     return done
 
 

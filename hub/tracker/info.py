@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.models import Attachment, Comment, ExternalLink, InboundEvent, Ticket
@@ -47,7 +48,15 @@ def ticket_info(session: Session, ticket: Ticket) -> TicketInfo:
         resolve_due_at=ticket.resolve_due_at,
         version=ticket.version,
         flapping=bool(ticket.flapping),
+        duplicate_of=duplicate_ref(session, ticket),
     )
+
+
+def duplicate_ref(session: Session, ticket: Ticket) -> str | None:
+    """The reference of the ticket's main ticket when it is a merged duplicate (else None, and no query)."""
+    if ticket.duplicate_of_id is None:
+        return None
+    return session.scalar(select(Ticket.ref).where(Ticket.id == ticket.duplicate_of_id))
 
 
 def comment_info(comment: Comment, public_author: str = "") -> CommentInfo:

@@ -53,6 +53,15 @@ def forget(session: Session) -> None:
     _cache(session).clear()
 
 
+def announce_rename(session: Session, item_type: str, old: str, new: str) -> None:
+    """Tell plugins (and the hub's keeper of names in settings) that ``old`` is now ``new``
+    (hook ``org_item_renamed``), once ``old`` names nothing any more: another department's
+    category may still have the slug, and then settings naming it still mean that one."""
+    if old == new or (item_type == "category" and session.scalar(select(Category.id).where(Category.slug == old))):
+        return
+    runtime_of(session).plugins.hook.org_item_renamed(item_type=item_type, old=old, new=new, session=session)
+
+
 def id_for(session: Session, what: str, name: str) -> int | None:
     """The id of the department/group/ci/user with this slug, key or username."""
     model, column = _BY_NAME[what]

@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
+from hub.core.runtime import runtime_of
 from hub.models import Category, ConfigurationItem, ConnectorInstance, Department, Group, Ticket, User
 from hub.models.org import group_members
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import Conflict, ValidationFailed
 from hub.tracker.ci_items import subtree_ids
-from hub.tracker.org import forget
+from hub.tracker.org import announce_rename, forget
 from hub.tracker.org_log import ITEM_LABELS, record_change
 from hub.tracker.org_moves import move_rows, move_tickets
 from hub.tracker.sla_clock import OPEN_STATES
@@ -39,6 +40,7 @@ NOUNS = {
     "instances": ("connector instance", "connector instances"),
     "children": ("item below it", "items below it"),
     "members": ("member", "members"),
+    "settings": ("setting that names it", "settings that name it"),
 }
 #: Counts that are told but do not stop a deletion.
 NOT_BLOCKING = frozenset({"members"})
@@ -49,6 +51,8 @@ class Usage:
     """What uses an item, counted; only non-zero counts are kept, in NOUNS order."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    named_by: list[str] = field(default_factory=list)
+    """What names it in settings (``routing rule night-shift``), for the ``settings`` count."""
 
     @property
     def blocking(self) -> dict[str, int]:
@@ -56,7 +60,11 @@ class Usage:
 
     def sentence(self, names: dict[str, int] | None = None) -> str:
         shown = self.counts if names is None else names
-        return ", ".join(f"{count} {NOUNS[name][0 if count == 1 else 1]}" for name, count in shown.items())
+        parts = [f"{count} {NOUNS[name][0 if count == 1 else 1]}" for name, count in shown.items()
+                 if name != "settings"]
+        if shown.get("settings"):
+            parts.append("named by " + ", ".join(dict.fromkeys(self.named_by)))
+        return ", ".join(parts)
 
 
 def label_of(item_type: str, item: Any) -> str:
@@ -67,7 +75,7 @@ def name_of(item_type: str, item: Any) -> str:
     return str(item.key if item_type == "ci" else item.slug)
 
 
-def _count(session: Session, model: Any, column: Any, value: int) -> int:
+def _count(session: Session, model: Any, column: Any, value: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(model).where(column == value)) or 0)
 
 
@@ -86,7 +94,21 @@ def usage_of(session: Session, item_type: str, item: Any) -> Usage:
         counts["children"] = _count(session, ConfigurationItem, ConfigurationItem.parent_id, item.id)
     elif item_type == "group":
         counts["members"] = _count(session, group_members, group_members.c.group_id, item.id)
-    return Usage({name: counts[name] for name in NOUNS if counts.get(name)})
+    named_by = references_to(session, item_type, name_of(item_type, item))
+    counts["settings"] = len(named_by)
+    return Usage({name: counts[name] for name in NOUNS if counts.get(name)}, named_by)
+
+
+def references_to(session: Session, item_type: str, name: str) -> list[str]:
+    """The owners of the settings that name the item (plugins' ``register_org_references``).
+
+    A category's slug may be held by several departments' categories: the settings name
+    the slug, so only the last category with it counts them."""
+    if item_type == "category" and _count(session, Category, Category.slug, name) > 1:
+        return []
+    found = runtime_of(session).plugins.hook.register_org_references(session=session)
+    return [ref.owner for refs in found if refs for ref in refs if ref.kind == item_type and ref.name == name]
+
 
 
 def _remove(session: Session, item_type: str, item: Any) -> None:
@@ -100,7 +122,10 @@ def _remove(session: Session, item_type: str, item: Any) -> None:
 
 
 def delete_item(*, session: Session, item_type: str, item: Any, actor: Actor | None = None) -> Usage:
-    """Delete the item unless something uses it: then Conflict, saying what (``in_use`` holds the counts)."""
+    """Delete the item unless something uses it: then Conflict, saying what (``in_use`` holds the counts).
+
+    Settings that name it block too: a routing rule whose group vanished would send its
+    tickets to the default group. A merge rewrites them instead (``announce_rename``)."""
     usage = usage_of(session, item_type, item)
     if usage.blocking:
         raise Conflict(f"{label_of(item_type, item)} is in use: {usage.sentence(usage.blocking)}. "
@@ -140,6 +165,7 @@ def merge_item(*, session: Session, item_type: str, item: Any, into: Any, actor:
     record_change(session, item_type=item_type, item_id=into.id, item_name=new, action="absorbed", actor=actor,
                   changes={"from": old, **moved})
     _remove(session, item_type, item)
+    announce_rename(session, item_type, old, new)
     return {name: count for name, count in moved.items() if count}
 
 

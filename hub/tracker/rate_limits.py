@@ -37,5 +37,8 @@ def hit(session: Session, key: str, *, limit: int, window_seconds: float) -> boo
 
 def purge(session: Session, *, older_than_seconds: float = 86_400) -> int:
     cutoff = runtime_of(session).now() - timedelta(seconds=older_than_seconds)
-    result = session.execute(delete(RateCounter).where(RateCounter.window_start < cutoff))
+    # Keys under "ref:" count tickets that met a missing reference since its first one
+    # (hub.plugins.references): kept until the settings holding it are saved.
+    result = session.execute(delete(RateCounter).where(RateCounter.window_start < cutoff,
+                                                       ~RateCounter.key.startswith("ref:")))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

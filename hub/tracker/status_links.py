@@ -60,11 +60,17 @@ def ticket_for_token(session: Session, token: str) -> Ticket | None:
 
 
 def link_expires_at(session: Session, ticket: Ticket) -> datetime | None:
-    """When the ticket's links stop opening: HUB_STATUS_LINK_DAYS after it closed (None: not yet known)."""
+    """When the ticket's links stop opening: HUB_STATUS_LINK_DAYS after it closed (None: not yet known).
+
+    A merged duplicate closed at the merge, but its link shows the main ticket's progress,
+    so it keeps opening as long as the main ticket's own links do.
+    """
     days = int(runtime_of(session).settings.get("STATUS_LINK_DAYS") or 0)
-    if not days or ticket.closed_at is None:
+    followed = session.get(Ticket, ticket.duplicate_of_id) if ticket.duplicate_of_id is not None else None
+    closed_at = (followed or ticket).closed_at
+    if not days or closed_at is None:
         return None
-    return ticket.closed_at + timedelta(days=days)
+    return closed_at + timedelta(days=days)
 
 
 def link_expired(session: Session, ticket: Ticket) -> bool:

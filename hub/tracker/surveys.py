@@ -26,7 +26,8 @@ def requester_actor(ticket: Ticket) -> Actor:
 
 
 def can_rate(ticket: Ticket) -> bool:
-    return ticket.status in RESOLVED_STATES and ticket.csat_score is None
+    # A merged duplicate was closed by the merge, not solved: the survey belongs to its main ticket.
+    return ticket.status in RESOLVED_STATES and ticket.csat_score is None and ticket.duplicate_of_id is None
 
 
 def confirm_resolution(*, session: Session, ticket: Ticket, solved: bool, note: str | None = None) -> Ticket:
@@ -53,6 +54,8 @@ def record_survey(*, session: Session, ticket: Ticket, score: int, comment: str 
         raise ValidationFailed(errors)
     if ticket.status not in RESOLVED_STATES:
         raise Conflict("The survey opens once the ticket is resolved.")
+    if ticket.duplicate_of_id is not None:
+        raise Conflict("This report was merged into another ticket; there is nothing to rate here.")
     if ticket.csat_score is not None:
         raise Conflict("This ticket has been rated already. Thank you!")
     ticket.csat_score, ticket.csat_comment = score, comment or None

@@ -6,7 +6,7 @@ event, and calls the lifecycle hooks inside the same transaction. None commits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -116,11 +116,13 @@ def create_ticket(
     correlation_key: str | None = None,
     create_loose: bool = False,
     thread_key: str | None = None,
+    notes: Sequence[str] = (),
 ) -> Ticket:
     """Make an incident or change from ``values`` (names, not ids, for related records).
 
     ``thread_key`` (the message id of the mail that opened it) is remembered before the
     ``ticket_created`` hooks run, so an acknowledgement can thread onto that mail.
+    ``notes`` (a draft's, from plugins) go into the audit entry of the creation.
     """
     if kind not in MACHINES:
         raise ValidationFailed({"kind": ["Must be incident or change."]})
@@ -170,7 +172,7 @@ def create_ticket(
     session.add(ticket)
     session.flush()
     mark_fresh(session, ticket.id)
-    note = f"Created in state {ticket.status}." if status and status != machine.initial else None
+    note = " ".join([f"Created in state {ticket.status}."] * (status not in (None, machine.initial)) + [*notes]) or None
     audit.record(session, ticket, "created", actor, {"ref": ticket.ref, "title": ticket.title}, note)
     if thread_key:
         from hub.tracker.correlate import remember_thread_key
@@ -369,6 +371,21 @@ def transition_ticket(
     session.flush()
     notify(session, "status_changed", ticket=ticket, old=old, new=to, actor=actor)
     return ticket
+
+
+def enter_final_state(session: Session, ticket: Ticket, to: str, actor: Actor) -> str:
+    """Put a ticket in a final state ``to`` from any open one, outside the state machine;
+    returns the state it left. For services that own a move the lifecycle does not offer
+    (a merge closes a duplicate whatever its state); they record the audit event and call
+    ``status_changed`` themselves."""
+    if to not in MACHINES[ticket.kind].final_states:
+        raise ValueError(f"{to!r} is not a final state of {ticket.kind}s")
+    old, now = ticket.status, runtime_of(session).now()
+    ticket.status = to
+    ticket.updated_at = now
+    _stamp(ticket, to, now, actor)
+    _release_correlation(session, ticket, to)
+    return old
 
 
 def _release_correlation(session: Session, ticket: Ticket, status: str) -> None:

@@ -89,7 +89,8 @@ def init_ui(app: Flask) -> None:
 
 def _register_pages(app: Flask) -> None:
     """The agents' and admins' pages (imported here: their modules attach views to the blueprints)."""
-    # The admin_*, ticket_files, tickets_new and tickets_page modules add their views to these two blueprints.
+    # The admin_*, ticket_files, tickets_bulk, tickets_new and tickets_page modules add their views to these two
+    # blueprints.
     from hub.ui import (  # noqa: F401
         admin,
         admin_cis,
@@ -101,7 +102,9 @@ def _register_pages(app: Flask) -> None:
         admin_plugins,
         admin_users,
         ticket_files,
+        ticket_links_page,
         tickets,
+        tickets_bulk,
         tickets_new,
         tickets_page,
     )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, url_for
 from sqlalchemy import func, select
 
 from hub.api.context import reading
 from hub.models import ApiToken, ConfigurationItem, ConnectorInstance, Department, InboundEvent, OutboxMessage, User
 from hub.plugins.admin import list_plugins
+from hub.plugins.references import missing_references
 from hub.ui.auth import login_required
 
 bp = Blueprint("ui_admin", __name__, url_prefix="/admin")
@@ -39,4 +40,8 @@ def index() -> Any:
             "departments": _count(session, select(func.count(Department.id))),
             "items": _count(session, select(func.count(ConfigurationItem.id))),
         }
-    return render_template("ui/admin/index.html", summary=summary)
+        missing = missing_references(session)
+        plugin_names = {plugin.name for plugin in plugins}
+    fix_links = {m.source: url_for("ui_admin.plugin_settings", name=m.source) if m.source in plugin_names
+                 else url_for("ui_admin.instance_page", slug=m.source) for m in missing}
+    return render_template("ui/admin/index.html", summary=summary, missing=missing, fix_links=fix_links)

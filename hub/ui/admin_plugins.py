@@ -8,10 +8,11 @@ from flask import flash, redirect, render_template, request, url_for
 
 from hub.api.context import reading, runtime, unit_of_work
 from hub.plugins.admin import get_plugin, list_plugins, present_settings, set_enabled, settings_schema, update_settings
+from hub.plugins.presence import RestartNote, cached_restart_notes
 from hub.sdk.schema import describe
 from hub.sdk.tracker_errors import ValidationFailed
 from hub.ui.admin import bp
-from hub.ui.auth import login_required
+from hub.ui.auth import current_user, login_required
 from hub.ui.forms import config_fields, config_from_form, field_errors, flashing_errors
 
 
@@ -24,6 +25,19 @@ def plugins() -> Any:
     return render_template("ui/admin/plugins.html", plugins=views, with_settings=with_settings)
 
 
+@bp.app_context_processor
+def restart_banner() -> dict[str, Any]:
+    """``restart_notices()`` for every page: what needs a restart, for admins only."""
+
+    def restart_notices() -> list[RestartNote]:
+        user = current_user()
+        if user is None or not user.can("admin"):
+            return []
+        return cached_restart_notes(runtime())
+
+    return {"restart_notices": restart_notices}
+
+
 @bp.post("/plugins/<name>/enabled")
 @login_required("admin")
 def plugin_switch(name: str) -> Any:
@@ -32,6 +46,8 @@ def plugin_switch(name: str) -> Any:
     with flashing_errors(), unit_of_work() as session:
         view = set_enabled(session=session, name=name, enabled=enabled)
         done = f"{view.name} is {'enabled' if enabled else 'disabled'}; every process follows within seconds."
+        if view.restart_needed:
+            done += f" Restart needed: {view.restart_needed}."
     if done:
         flash(done, "success")
     return redirect(url_for("ui_admin.plugins") + f"#plugin-{name}")

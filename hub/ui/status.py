@@ -18,6 +18,7 @@ from hub.models import AuditEvent, Comment, Ticket
 from hub.sdk.tracker_errors import Conflict, TrackerError, ValidationFailed
 from hub.tracker import surveys
 from hub.tracker.comments import add_comment
+from hub.tracker.merge import main_of
 from hub.tracker.people import public_author_of
 from hub.tracker.status_links import ticket_for_token
 
@@ -60,13 +61,37 @@ def public_timeline(session: Any, ticket: Ticket) -> list[dict[str, Any]]:
         entries.append({"at": comment.created_at, "kind": "comment",
                         "author": public_author_of(session, comment, ticket.group_id),
                         "from_requester": comment.author_type == "requester", "text": comment.body})
+    entries += status_entries(session, ticket)
+    return sorted(entries, key=lambda entry: entry["at"])
+
+
+def status_entries(session: Any, ticket: Ticket, words: dict[str, str] = PLAIN_STATUS) -> list[dict[str, Any]]:
+    """The ticket's moves from state to state, in plain words, oldest first."""
+    entries = []
     for event in session.scalars(select(AuditEvent).where(AuditEvent.ticket_id == ticket.id,
                                                           AuditEvent.action.in_(("transitioned", "reopened")))
                                  .order_by(AuditEvent.id)):
         new = (event.changes or {}).get("status", [None, None])[1]
         if new:
-            entries.append({"at": event.at, "kind": "status", "text": PLAIN_STATUS.get(new, new)})
-    return sorted(entries, key=lambda entry: entry["at"])
+            entries.append({"at": event.at, "kind": "status", "text": words.get(new, new)})
+    return entries
+
+
+#: A main ticket's states as the requester of a duplicate reads them: the resolution is
+#: confirmed by the main ticket's own requester, so theirs is not asked.
+FOLLOWED_STATUS = {**PLAIN_STATUS, "resolved": "Resolved by the team."}
+
+
+def followed(session: Any, ticket: Ticket) -> dict[str, Any] | None:
+    """What the requester of a merged duplicate sees of its main ticket: the reference, the state
+    and its moves, and when a solution is expected. Never the main ticket's title, text,
+    comments, files or requester: those are another requester's."""
+    main = main_of(session, ticket)
+    if main is None:
+        return None
+    return {"ref": main.ref, "plain": FOLLOWED_STATUS.get(main.status, main.status),
+            "solution_due": main.resolve_due_at if main.resolved_at is None else None,
+            "timeline": status_entries(session, main, FOLLOWED_STATUS)}
 
 
 def _ticket(session: Any, token: str) -> Ticket:
@@ -84,6 +109,7 @@ def status_page(token: str) -> Any:
         plain = PLAIN_STATUS.get(ticket.status, ticket.status)
         return render_template("status/status.html", ticket=ticket, plain=plain,
                                timeline=public_timeline(session, ticket), token=token,
+                               followed=followed(session, ticket),
                                can_reply=ticket.status not in CLOSED, can_rate=surveys.can_rate(ticket),
                                asks_confirmation=ticket.status == "resolved", max_text=MAX_REPLY)
 

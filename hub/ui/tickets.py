@@ -77,6 +77,7 @@ def row_of(session: Session, ticket: Ticket, now: datetime | None = None) -> dic
         "priority": ticket.priority, "updated_at": ticket.updated_at, "flapping": ticket.flapping,
         "occurrences": ticket.occurrence_count, "department": name_for(session, "department", ticket.department_id),
         "assignee": name_for(session, "user", ticket.assignee_id), "source": ticket.source,
+        "duplicate": ticket.duplicate_of_id is not None,
     }
 
 
@@ -160,7 +161,17 @@ def _render_list(*, title: str, endpoint: str, kind: str | None = None, fixed: d
     return render_template("ui/tickets/list.html", title=title, rows=rows, shown=shown, sort=sort, problems=problems,
                            next_url=next_url, first_url=url_for(endpoint) + ("?" + query if query else ""),
                            paged=bool(cursor), query=query, saved=saved, endpoint=endpoint,
-                           create_links=_create_links(endpoint), **choices)
+                           create_links=_create_links(endpoint), bulk=_bulk_bar(endpoint), **choices)
+
+
+def _bulk_bar(endpoint: str) -> dict[str, Any] | None:
+    """The bar under a list that acts on the ticked rows (None for readers who cannot change tickets)."""
+    if not principal().can("tickets:write"):
+        return None
+    actions = {"assign": "Assign to", "move": "Move to", "tag": "Add a tag"}
+    if endpoint != "ui_tickets.change_list":
+        actions["merge"] = "Merge into"  # only incidents merge; a list of changes has none
+    return {"actions": actions, "back": request.full_path.rstrip("?")}
 
 
 def _create_links(endpoint: str) -> list[dict[str, Any]]:

@@ -11,16 +11,18 @@ from hub.api.context import actor, principal, reading, unit_of_work
 from hub.core.runtime import runtime_of
 from hub.models import Category, Department, Group
 from hub.sdk.tracker_errors import TrackerError, ValidationFailed
-from hub.tracker import approvals, canned, comments, tickets
+from hub.tracker import approvals, canned, comments, merge, tickets
 from hub.tracker.org import name_for
 from hub.tracker.priority import LEVELS
 from hub.tracker.states import MACHINES, RESOLVED_STATES
+from hub.tracker.ticket_links import links_of
 from hub.tracker.tickets import CHANGE_TYPES, RISKS
 from hub.ui.auth import login_required
 from hub.ui.forms import flashing_errors, parse_int
 from hub.ui.moments import viewer_zone, zone_label
 from hub.ui.sla_view import sla_lines
 from hub.ui.ticket_edit import LABELS, EditState, fields_of, fresh_state, save_edit
+from hub.ui.ticket_links_page import CHOICES as LINK_CHOICES
 from hub.ui.tickets import agents, bp
 from hub.ui.tickets_timeline import build_timeline, external_links
 
@@ -66,6 +68,10 @@ def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200,
             "edit": edit or fresh_state(session, ticket, viewer_zone()), "edit_labels": LABELS,
             "edit_fields": fields_of(ticket.kind), "levels": LEVELS, "change_types": CHANGE_TYPES, "risks": RISKS,
             "zone": zone_label(), "comment_draft": comment_draft,
+            "main": merge.main_of(session, ticket), "duplicates": merge.duplicates_of(session, ticket),
+            "related": [view for view in links_of(session, ticket) if view.id is not None],
+            "link_choices": LINK_CHOICES,
+            "can_merge": ticket.kind in merge.MERGEABLE_KINDS and ticket.status not in machine.final_states,
         }
         context.update(_edit_choices(session))
         return render_template("ui/tickets/page.html", **context), status

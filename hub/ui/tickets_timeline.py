@@ -62,6 +62,11 @@ def _audit_entry(event: AuditEvent) -> dict[str, Any] | None:
         lines = _change_text({k: v for k, v in changes.items() if k != "status"})
     elif event.action == "approval":
         title, lines = f"Change {changes.get('decision', 'decided')}", []
+    elif event.action == "merged":
+        title = f"Merged into {(changes.get('duplicate_of') or [None, '?'])[1]} as a duplicate"
+        lines = _change_text({k: v for k, v in changes.items() if k != "duplicate_of"})
+    elif event.action == "duplicate_added":
+        title, lines = f"Duplicate merged in: {changes.get('duplicate', '?')}", []
     elif event.action == "updated":
         title, lines = "Updated", _change_text(changes)
     else:

@@ -128,6 +128,8 @@ def status_changed(ticket: Any, old: str, new: str, actor: Any, session: Any) ->
         return
     if ticket.flapping and actor.type == "connector":
         return  # damped: a problem that comes and goes would mail each coming and going
+    if ticket.duplicate_of:
+        return  # merged: the merge's public comment tells the requester, with their status link
     if new not in ("resolved", *settings["status_changes"]) or _remote_speaks(session, ticket):
         return
     if new == "resolved" and settings["resolution"]:

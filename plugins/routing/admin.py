@@ -13,7 +13,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from hub.sdk.hub_services import departments, groups, present_settings, update_settings
+from hub.sdk.hub_services import departments, groups, missing_references, present_settings, update_settings
 from hub.sdk.settings_list import OrderedSettingsList
 from hub.sdk.tracker_errors import ValidationFailed
 from hub.sdk.web import field_errors, flat_messages, login_required, reading, unit_of_work
@@ -24,7 +24,8 @@ LABELS = {"name": "Name", "when.departments": "Department is one of", "when.cate
           "when.sources": "Came through", "when.cis": "Configuration item is one of", "when.kinds": "Kind",
           "when.keywords": "Mentions any of", "when.fields": "Event fields", "set.group": "Assignment group",
           "set.assignee": "Assignee", "set.priority": "Priority", "set.department": "Department",
-          "set.tags": "Tags", "continue": "Go on to the next rules", "when": "Conditions", "set": "Changes"}
+          "set.tags": "Tags", "continue": "Go on to the next rules", "when": "Conditions", "set": "Changes",
+          "default_group": "Default group"}
 LISTS = ("departments", "categories", "sources", "cis", "keywords")
 TEXTS = ("group", "assignee", "department")
 KINDS = ("incident", "change")
@@ -39,6 +40,7 @@ def make_blueprint() -> Blueprint:
     bp.add_url_rule("/rules/<int:number>", view_func=rule_edit, methods=["GET", "POST"])
     bp.add_url_rule("/rules/<int:number>/move", view_func=rule_move, methods=["POST"])
     bp.add_url_rule("/rules/<int:number>/delete", view_func=rule_delete, methods=["POST"])
+    bp.add_url_rule("/default-group", view_func=default_group, methods=["POST"])
     return bp
 
 
@@ -100,7 +102,7 @@ def describe_problems(flat: dict[str, list[str]], items: list[dict[str, Any]]) -
             inner = ".".join(part for part in parts[2:] if not part.isdigit())
             where = f"Rule {position + 1} ({name or 'unnamed'})" + (f", {LABELS.get(inner, inner)}" if inner else "")
         else:
-            where = "Rules" if parts[:1] == ["rules"] else ".".join(parts) or "Routing"
+            where = "Rules" if parts[:1] == ["rules"] else LABELS.get(".".join(parts), ".".join(parts) or "Routing")
         out.append(f"{where}: {' '.join(texts)}")
     return out
 
@@ -150,9 +152,13 @@ def _choices() -> dict[str, list[str]]:
 
 
 def _list_page(settings: dict[str, Any], *, problems: list[str] | None = None, failed: str = "",
-               status: int = 200) -> Any:
+               status: int = 200, typed_group: str | None = None) -> Any:
+    with reading() as session:
+        missing = missing_references(session, source=NAME)
     return render_template("routing/rules.html", rules=settings.get("rules") or [], problems=problems or [],
-                           failed=failed, labels=LABELS), status
+                           failed=failed, labels=LABELS, missing=missing, **_choices(),
+                           default_group=settings.get("default_group") if typed_group is None else typed_group), \
+        status
 
 
 def _rule_page(settings: dict[str, Any], rule: dict[str, Any], *, number: int | None, expect: str = "",
@@ -224,3 +230,17 @@ def rule_move(number: int) -> Any:
 @login_required("admin")
 def rule_delete(number: int) -> Any:
     return RULES.delete(number)
+
+
+@login_required("admin")
+def default_group() -> Any:
+    """Where tickets go when the group their rule names no longer exists."""
+    settings = _current()
+    typed = (request.form.get("default_group") or "").strip()
+    errors = _save({**settings, "default_group": typed or None})
+    if errors:
+        return _list_page(settings, problems=describe_problems(errors, settings.get("rules") or []), status=422,
+                          failed="The default group was not saved.", typed_group=typed)
+    flash(f"Tickets whose rule names a group that no longer exists go to {typed}." if typed else
+          "Tickets whose rule names a group that no longer exists get no group.", "success")
+    return redirect(url_for("routing_admin.rules") + "#default-group")

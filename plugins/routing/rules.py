@@ -9,6 +9,7 @@ from marshmallow import fields, validate
 
 from hub.sdk import ConfigSchema, EventInfo, InstanceInfo, TicketDraft
 from hub.sdk.mapping import MISSING, get_path
+from hub.sdk.references import OrgReference, named, one
 
 
 class WhenSchema(ConfigSchema):
@@ -45,6 +46,35 @@ class RuleSchema(ConfigSchema):
 class RoutingSettings(ConfigSchema):
     rules = fields.List(fields.Nested(RuleSchema), load_default=list, metadata={
         "title": "Rules", "description": "Tried in order on every new ticket."})
+    default_group = fields.String(load_default=None, allow_none=True, metadata={
+        "title": "Default group", "description": "Where a ticket goes when the group its rule names no longer "
+        "exists (empty: no group)."})
+
+    @classmethod
+    def org_references(cls, values: dict[str, Any]) -> list[OrgReference]:
+        found = one("group", values.get("default_group"), "default_group", "the routing default group")
+        for position, rule in enumerate(values.get("rules") or []):
+            found += rule_references(rule, f"rules.{position}")
+        return found
+
+
+#: What a rule sets that names an item: field -> (kind, what tickets meet while it is missing).
+SET_NAMES = {"group": ("group", "went to the default group"),
+             "department": ("department", "opened without that department"),
+             "assignee": ("user", "opened without that assignee")}
+#: What a rule's conditions name: field -> kind.
+WHEN_NAMES = {"departments": "department", "categories": "category", "cis": "ci"}
+
+
+def rule_references(rule: dict[str, Any], path: str) -> list[OrgReference]:
+    """The organisation names in one rule, stored or loaded (their keys are the same)."""
+    owner = f"routing rule {rule.get('name') or '?'}"
+    found: list[OrgReference] = []
+    for key, kind in WHEN_NAMES.items():
+        found += named(kind, (rule.get("when") or {}).get(key) or [], f"{path}.when.{key}", owner)
+    for key, (kind, effect) in SET_NAMES.items():
+        found += one(kind, (rule.get("set") or {}).get(key), f"{path}.set.{key}", owner, effect)
+    return found
 
 
 def matches(rule: dict[str, Any], draft: TicketDraft, event: EventInfo | None, instance: InstanceInfo | None) -> bool:
@@ -66,11 +96,34 @@ def matches(rule: dict[str, Any], draft: TicketDraft, event: EventInfo | None, i
     return True
 
 
-def apply(rule: dict[str, Any], draft: TicketDraft) -> None:
+def apply(rule: dict[str, Any], draft: TicketDraft, gone: dict[str, list[str]] | None = None,
+          default_group: str | None = None) -> None:
+    """Set what the rule sets; a group, department or assignee in ``gone`` (it no longer
+    exists) is not set: the group becomes ``default_group``, the others stay as they were,
+    and ``draft.notes`` says so for the ticket's audit."""
     changes = rule["set"]
     for name in ("group", "assignee", "priority", "department"):
-        if changes[name] is not None:
-            setattr(draft, name, changes[name])
+        value = changes[name]
+        if value is None:
+            continue
+        kind = SET_NAMES[name][0] if name in SET_NAMES else None
+        if kind is not None and value in (gone or {}).get(kind, ()):
+            draft.notes.append(_fallback_note(rule["name"], name, value, draft, default_group))
+            if name == "group":
+                draft.group = default_group
+            continue
+        setattr(draft, name, value)
     for tag in [*changes["tags"], f"routed:{rule['name']}"]:
         if tag not in draft.tags:
             draft.tags.append(tag)
+
+
+def _fallback_note(rule: str, name: str, value: str, draft: TicketDraft, default_group: str | None) -> str:
+    kind = {"assignee": "user"}.get(name, name)
+    said = f"Routing rule {rule} names {kind} {value!r}, which no longer exists; "
+    if name == "group":
+        return said + (f"the ticket went to the default group {default_group}." if default_group
+                       else "the ticket has no group (no default group is set).")
+    if name == "department":
+        return said + f"the ticket kept its department ({draft.department or 'none'})."
+    return said + ("the ticket kept its assignee." if draft.assignee else "the ticket was left unassigned.")

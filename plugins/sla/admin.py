@@ -14,7 +14,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from hub.sdk.hub_services import departments, groups, present_settings, update_settings
+from hub.sdk.hub_services import departments, groups, missing_references, present_settings, update_settings
 from hub.sdk.schema import json_ready
 from hub.sdk.settings_list import OrderedSettingsList
 from hub.sdk.tracker_errors import ValidationFailed
@@ -151,8 +151,10 @@ def _choices() -> dict[str, list[str]]:
 
 def _list_page(settings: dict[str, Any], *, problems: list[str] | None = None, failed: str = "",
                status: int = 200) -> Any:
+    with reading() as session:
+        missing = missing_references(session, source=NAME)
     return render_template("sla/policies.html", settings=settings, policies=settings.get("policies") or [],
-                           problems=problems or [], failed=failed, duration=duration), status
+                           problems=problems or [], failed=failed, duration=duration, missing=missing), status
 
 
 def _policy_page(settings: dict[str, Any], policy: dict[str, Any], *, number: int | None,

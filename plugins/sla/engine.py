@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from hub.sdk import TicketInfo
 from hub.sdk import tracker as services
 from hub.sdk.actors import Actor
+from hub.sdk.references import OrgReference
 from plugins.sla.calendar import BusinessCalendar
 
 NAME = "sla"
@@ -170,7 +171,7 @@ def timer_due(session: Session, ticket: TicketInfo, name: str, timer: dict[str, 
         changes: dict[str, Any] = {}
         if escalation["raise_priority"] and ticket.priority > 1:
             changes["priority"] = ticket.priority - 1
-        if escalation["reassign_group"]:
+        if escalation["reassign_group"] and _reassign_group_exists(session, ticket, policy):
             changes["group"] = escalation["reassign_group"]
         if changes:
             # The raised priority keeps the running policy: an escalation asks for attention,
@@ -180,3 +181,19 @@ def timer_due(session: Session, ticket: TicketInfo, name: str, timer: dict[str, 
                               "for": [changes.get("priority", ticket.priority), ticket.department, ticket.kind]}
             services.set_plugin_data(session, ticket.ref, NAME, data)
             services.update_fields(session, ticket.ref, changes, Actor.plugin(NAME))
+
+
+def _reassign_group_exists(session: Session, ticket: TicketInfo, policy: dict[str, Any]) -> bool:
+    """Whether the escalation's group still exists; if not, the ticket's audit and the admins'
+    warning say so, and the rest of the escalation (mail, priority) goes ahead without it."""
+    from hub.sdk.hub_services import count_missing_reference, missing_names, note_on_ticket
+    from plugins.sla.settings import REASSIGN_EFFECT
+
+    group = policy["escalation"]["reassign_group"]
+    if not missing_names(session, {"group": [group]}):
+        return True
+    note_on_ticket(session, ticket.ref, f"SLA policy {policy['name']} names group {group!r}, which no longer "
+                   "exists; the ticket was not reassigned.", Actor.plugin(NAME))
+    count_missing_reference(session, source=NAME, reference=OrgReference(
+        "group", group, "", f"SLA policy {policy['name']}", REASSIGN_EFFECT))
+    return False

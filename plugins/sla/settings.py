@@ -9,8 +9,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from hub.sdk import ConfigSchema
+from hub.sdk.references import OrgReference, named, one
 from plugins.sla.calendar import DAYS
 
+#: What a breached ticket meets when its policy's reassignment group no longer exists.
+REASSIGN_EFFECT = "missed a target without being reassigned"
 SPAN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$|^00:00-24:00$")
 
 
@@ -69,6 +72,16 @@ class SlaSettings(ConfigSchema):
         "title": "Policies", "description": "The first that matches a ticket applies."})
     pause_states = fields.List(fields.String(), load_default=lambda: ["on_hold"], metadata={
         "title": "Paused while", "description": "The clock stops in these states (waiting for the requester)."})
+
+    @classmethod
+    def org_references(cls, values: dict[str, Any]) -> list[OrgReference]:
+        found: list[OrgReference] = []
+        for position, policy in enumerate(values.get("policies") or []):
+            owner, path = f"SLA policy {policy.get('name') or '?'}", f"policies.{position}"
+            found += named("department", policy.get("departments") or [], f"{path}.departments", owner)
+            found += one("group", (policy.get("escalation") or {}).get("reassign_group"),
+                         f"{path}.escalation.reassign_group", owner, REASSIGN_EFFECT)
+        return found
 
     @validates_schema
     def calendars_exist(self, data: dict[str, Any], **_: Any) -> None:

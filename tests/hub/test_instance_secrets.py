@@ -102,7 +102,7 @@ def test_the_webhook_push_address_is_a_destination_of_its_secret(api: Any) -> No
     ("email", "connectors.email", {"host", "port", "security", "username", "ca_file", "smtp_host", "smtp_port",
                                    "smtp_security", "smtp_username"}),
     ("mqtt", "connectors.mqtt", {"broker_url", "username", "tls_ca_file", "tls_cert_file", "tls_key_file",
-                                 "tls_insecure", "protocol", "http_auth"}),
+                                 "protocol", "http_auth"}),
     ("opcua", "connectors.opcua", {"endpoint_url", "username"}),
     ("webhook", "connectors.webhook", {"push_url", "auth"}),
 ])

@@ -79,7 +79,9 @@ def test_the_hub_starts_with_a_broken_plugin_and_shows_it(tmp_path: Path, app_co
     client = ApiClient(app.test_client(), make_token(app, "admin"))
     listed = {plugin["name"]: plugin for plugin in client.get("/api/v1/admin/plugins").json}
     assert listed["broken"]["status"] == "failed" and "a_module_that_does_not_exist" in listed["broken"]["error"]
-    assert listed["good"]["status"] == "enabled"
+    assert listed["good"]["status"] == "disabled" and listed["good"]["origin"] == "third-party"
+    assert client.post("/api/v1/incidents", json={"title": "x"}).json["tags"] == []
+    assert client.patch("/api/v1/admin/plugins/good", json={"enabled": True}).json["status"] == "enabled"
     created = client.post("/api/v1/incidents", json={"title": "x"}).json
     assert created["tags"] == ["seen-by-good"]
     assert client.patch("/api/v1/admin/plugins/broken", json={"enabled": True}).status_code == 409

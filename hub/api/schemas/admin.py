@@ -14,7 +14,12 @@ class PluginSchema(ma.Schema):
     version = fields.String(allow_none=True)
     distribution = fields.String(allow_none=True)
     description = fields.String()
-    status = fields.String(metadata={"description": "enabled, disabled or failed"})
+    status = fields.String(metadata={"description": "enabled, disabled, failed, or not loaded (installed after "
+                                                    "the process that answers started)"})
+    origin = fields.String(metadata={"description": "core, built-in (shipped with the hub), configured (given in "
+                                                    "code) or third-party (disabled until an admin enables it)"})
+    first_seen_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "When a hub process first found this third-party plugin installed"})
     error = fields.String(allow_none=True)
     hooks = fields.List(fields.String())
     connectors = fields.List(fields.String())
@@ -22,6 +27,10 @@ class PluginSchema(ma.Schema):
     last_failure = fields.String(allow_none=True)
     last_failure_hook = fields.String(allow_none=True)
     last_failure_at = fields.AwareDateTime(allow_none=True)
+    restart_needed = fields.String(allow_none=True, metadata={
+        "description": "Why running processes must restart for this plugin (installed, upgraded or removed "
+                       "after they started); null when none must"})
+    restart_processes = fields.List(fields.String(), metadata={"description": "The processes that must restart"})
 
 
 class PluginPatchSchema(Strict):

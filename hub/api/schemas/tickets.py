@@ -114,6 +114,8 @@ class TicketSchema(ma.Schema):
     planned_start = fields.AwareDateTime(allow_none=True)
     planned_end = fields.AwareDateTime(allow_none=True)
     resolution = fields.String(allow_none=True)
+    duplicate_of = fields.String(allow_none=True, metadata={
+        "description": "The main incident this one was merged into as a duplicate (it is closed); null otherwise."})
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
     acknowledged_at = fields.AwareDateTime(allow_none=True)

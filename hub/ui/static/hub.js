@@ -20,6 +20,7 @@
         return el.getAttribute("data-key") + ": " + (el.getAttribute("aria-label") || el.textContent.trim());
       });
       if (document.querySelector("tr[data-row]")) keys.push("j / k: next / previous row (Enter opens it)");
+      if (document.querySelector("input[data-pick]")) keys.push("x: select / unselect the row (for the actions under the list)");
       if (keys.length) window.alert("Keyboard shortcuts\n\n" + keys.join("\n"));
       return;
     }
@@ -164,6 +165,64 @@
         }
         form.submit();
       });
+  });
+  // Bulk actions on the lists: "x" ticks the focused row, the bar counts the ticked rows and
+  // shows only the chosen action's inputs, and a merge asks first. Without this the bar shows
+  // every input and the server uses the chosen action's.
+  function picks() { return Array.prototype.slice.call(document.querySelectorAll("input[data-pick]")); }
+  function bulkUpdate() {
+    var all = picks(), chosen = all.filter(function (box) { return box.checked; }).length;
+    var count = document.querySelector("[data-pick-count]");
+    if (count) { count.textContent = chosen + " selected"; count.hidden = chosen === 0; }
+    var every = document.querySelector("[data-pick-all]");
+    if (every) { every.checked = chosen > 0 && chosen === all.length; every.indeterminate = chosen > 0 && chosen < all.length; }
+    var panel = document.querySelector("details[data-bulk]");
+    if (panel && chosen > 0 && !panel.dataset.seen && window.matchMedia("(min-width: 60rem)").matches) {
+      panel.open = true;  // once: an agent who folds it again keeps it folded
+      panel.dataset.seen = "1";
+    }
+    return chosen;
+  }
+  function bulkShow(select) {
+    if (!select || !select.form) return;
+    select.form.querySelectorAll("[data-for]").forEach(function (field) {
+      field.hidden = field.getAttribute("data-for") !== select.value;
+    });
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "x" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    var onBox = target && target.hasAttribute && target.hasAttribute("data-pick");
+    if (!onBox && target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    var row = document.activeElement && document.activeElement.closest && document.activeElement.closest("tr[data-row]");
+    var box = row && row.querySelector("input[data-pick]");
+    if (!box) return;
+    event.preventDefault();
+    box.checked = !box.checked;
+    bulkUpdate();
+  });
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.hasAttribute("data-pick")) bulkUpdate();
+    if (target.hasAttribute("data-pick-all")) {
+      picks().forEach(function (box) { box.checked = target.checked; });
+      bulkUpdate();
+    }
+    if (target.hasAttribute("data-bulk-action")) bulkShow(target);
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.id !== "bulk-form" || form.elements.action.value !== "merge") return;
+    var into = (form.elements.into.value || "").trim().toUpperCase();
+    var chosen = bulkUpdate();
+    if (chosen && into && !window.confirm("Merge " + chosen + " selected into " + into + "? Each is closed as its " +
+                                          "duplicate and its requester is told.")) event.preventDefault();
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var every = document.querySelector("[data-pick-all]");
+    if (every) every.hidden = false;
+    bulkShow(document.querySelector("[data-bulk-action]"));
+    if (picks().length) bulkUpdate();  // a page restored from history keeps its ticks
   });
   // Move focus to an error summary so screen readers announce it.
   document.addEventListener("DOMContentLoaded", function () {

@@ -177,8 +177,8 @@ def test_update_settings_checks_stores_and_presents_a_plugins_settings(runtime: 
     rules = {"rules": [{"name": "boiler", "when": {"keywords": ["boiler"]}, "set": {"priority": 2}}]}
     with runtime.db.reading() as session:
         before = hub_services.present_settings(session, "routing")
-    assert before["plugin"] == "routing" and before["settings"] == {"rules": []}
-    assert [field["name"] for field in before["fields_"]] == ["rules"]
+    assert before["plugin"] == "routing" and before["settings"] == {"rules": [], "default_group": None}
+    assert [field["name"] for field in before["fields_"]] == ["rules", "default_group"]
     with runtime.db.transaction() as session:
         after = hub_services.update_settings(session, "routing", rules)
     assert after["settings"]["rules"][0]["name"] == "boiler" and plain(after)
@@ -189,6 +189,33 @@ def test_update_settings_checks_stores_and_presents_a_plugins_settings(runtime: 
     assert any(key.startswith("settings.rules") for key in refused.value.errors)
     with runtime.db.reading() as session, pytest.raises(NotFound):
         hub_services.present_settings(session, "no-such-plugin")
+
+
+def test_names_of_organisation_items_are_checked_and_notes_reach_the_audit(runtime: Any) -> None:
+    from hub.models import Category, ConfigurationItem, Group
+    from hub.sdk.actors import Actor
+    from hub.tracker.audit import history
+    from hub.tracker.tickets import create_ticket
+
+    with runtime.db.transaction() as session:
+        session.add_all([Department(slug="spa", name="Spa"), Group(slug="ops", name="Ops"),
+                         Category(slug="noise", name="Noise"),
+                         ConfigurationItem(key="lift-1", name="Lift", kind="asset")])
+    with runtime.db.transaction() as session:
+        assert hub_services.missing_names(session, {
+            "department": ["spa", "kitchen"], "group": ["ops", "", "nights", "nights"], "category": ["noise", "din"],
+            "ci": ["lift-1", "lift-2"], "user": ["nobody"]}) == {
+            "department": ["kitchen"], "group": ["nights"], "category": ["din"], "ci": ["lift-2"], "user": ["nobody"]}
+        with pytest.raises(ValueError, match="unknown kind"):
+            hub_services.missing_names(session, {"room": ["12"]})
+        with pytest.raises(ValidationFailed) as refused:
+            hub_services.update_settings(session, "routing", {"rules": [{"name": "n", "set": {"group": "nights"}}]})
+        assert refused.value.errors == {"settings.rules.0.set.group": ["No group 'nights'."]}
+        ticket = create_ticket(session=session, kind="incident", values={"title": "Lift"}, actor=Actor.system(),
+                               notes=["One.", "Two."])
+        hub_services.note_on_ticket(session, ticket.ref, "Not reassigned.", Actor.plugin("sla"))
+        trail = [(row.action, row.note) for row in history(session, ticket.id)]
+    assert trail == [("created", "One. Two."), ("noted", "Not reassigned.")]
 
 
 # -- the organisation and mail ----------------------------------------------------------------

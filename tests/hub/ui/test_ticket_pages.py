@@ -274,3 +274,19 @@ def test_the_timeline_shows_moments_on_the_viewers_clock_and_states_in_words(app
         lines = _change_text(changes)
     assert lines == ["Planned start: — → 2027-01-10 09:00 CET", "Status: on hold → in progress",
                      "Title: 2027-01-10T08:00 is not a moment without its offset → x"]
+
+
+def test_related_tickets_are_linked_and_unlinked_on_the_page(app: Flask, as_role: Any) -> None:
+    agent = as_role("agent", "erin")
+    parent, child = open_ticket(app, title="Hall 2 has no heating"), open_ticket(app, title="Room 214 is cold")
+    done = agent.post(f"/tickets/{child}/links", {"kind": "child_of", "other": parent.lower()}, follow=True)
+    html = done.get_data(as_text=True)
+    assert f"{child} is now child of {parent}." in html
+    assert "Child of" in html and "Hall 2 has no heating" in html
+    on_parent = agent.text(f"/tickets/{parent}")
+    assert "Parent of" in on_parent and "Room 214 is cold" in on_parent and "Link: parent of" in on_parent
+    refused = agent.post(f"/tickets/{child}/links", {"kind": "related", "other": child}, follow=True)
+    assert "cannot be linked to itself" in refused.get_data(as_text=True)
+    link_id = re.search(rf'/tickets/{parent}/links/(\d+)/remove', on_parent).group(1)  # type: ignore[union-attr]
+    removed = agent.post(f"/tickets/{parent}/links/{link_id}/remove", {}, follow=True).get_data(as_text=True)
+    assert "The link is removed." in removed and "None yet." in removed

@@ -130,3 +130,19 @@ def test_a_mails_message_id_cannot_be_computed_from_the_ticket(app: Any, api: An
     (ack,) = sent(app, mailer)
     assert ack["Message-ID"] != make_message_id(f"notify:{ref}:ack", "hub.test")  # what anyone could compute
     assert ack["Message-ID"] == make_message_id(f"notify:{ref}:ack", "hub.test", "test-secret-key")
+
+
+def test_a_merged_duplicates_requester_is_told_once_with_their_own_link(app: Any, api: Any, mailer: Any) -> None:
+    main = open_ticket(api, name="Mia", email="mia@example.com")
+    dup = open_ticket(api, name="Omar", email="omar@example.com")
+    links = {mail["To"]: re.search(r"http://hub\.test(/s/[\w-]+)", mail.get_content()).group(1)  # type: ignore[union-attr]
+             for mail in sent(app, mailer)}
+    mailer.clear()
+    assert api.post(f"/api/v1/incidents/{dup}/merge", json={"into": main}).status_code == 200
+    # One mail, the merge's public comment: no second "is closed" mail, nothing to the main requester.
+    (told,) = sent(app, mailer)
+    assert told["To"] == "omar@example.com" and dup in told["Subject"]
+    body = told.get_content()
+    assert main in body and links["omar@example.com"] in body and links["mia@example.com"] not in body
+    page = app.test_client().get(links["omar@example.com"]).get_data(as_text=True)
+    assert f"Merged into {main}." in page and "Mia" not in page

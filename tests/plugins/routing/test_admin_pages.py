@@ -35,9 +35,12 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def stored_rules(api: Any) -> None:
+def stored_rules(app: Flask, api: Any) -> None:
+    add_user(app, "lena", "agent")  # rule 2 assigns to her: a user who does not exist is refused
     for slug in ("maintenance", "line-techs", "front-desk", "spa"):
         assert api.post("/api/v1/groups", json={"slug": slug, "name": slug}).status_code == 201
+    for slug in ("spa", "wellness"):  # the new rule's categories: names of nothing are refused
+        assert api.post("/api/v1/categories", json={"slug": slug, "name": slug}).status_code == 201
     response = api.put("/api/v1/admin/plugins/routing/settings", json={"settings": RULES})
     assert response.status_code == 200, response.json
 

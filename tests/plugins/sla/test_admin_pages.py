@@ -56,6 +56,8 @@ def policy(**values: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def with_calendar(api: Any) -> None:
+    for slug in ("front-desk", "spa"):  # the new policy's departments: names of nothing are refused
+        assert api.post("/api/v1/departments", json={"slug": slug, "name": slug}).status_code == 201
     response = api.put("/api/v1/admin/plugins/sla/settings", json={"settings": {"calendars": [CALENDAR]}})
     assert response.status_code == 200, response.json
 

@@ -1,7 +1,7 @@
 """agents' notifications and people's preferences
 
-Revision ID: 0012_notifications
-Revises: 0011_org
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05
 
 An agent hears of a ticket new in their group, assigned to them, a requester's reply, an
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0012_notifications"
-down_revision = "0011_org"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
