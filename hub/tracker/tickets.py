@@ -40,11 +40,9 @@ _NAME_COLUMNS = {"department": "department_id", "category": "category_id", "ci":
 
 
 def notify(session: Session, hook_name: str, **kwargs: Any) -> Any:
-    """Call a lifecycle hook in this transaction; cheap when no plugin listens. Returns what
-    the implementations answered (pluggy's list; None when none listens).
-
-    ``ticket`` may be given as an ORM row: it is turned into a snapshot only when some
-    plugin implements the hook.
+    """Call a lifecycle hook in this transaction, cheap when no plugin listens; returns the
+    answers (None when none listens). ``ticket`` may be given as an ORM row: it is turned
+    into a snapshot only when some plugin implements the hook.
     """
     runtime = runtime_of(session)
     if not runtime.plugins.has_impls(hook_name):
