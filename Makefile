@@ -5,7 +5,7 @@ LINT_IMPORTS ?= lint-imports
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: test test-services coverage lint typecheck docs bench constraints
+.PHONY: test test-services coverage lint typecheck docs bench constraints translations
 
 test:            ## the README's test command (SQLite; service tests skip when a service is missing)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
@@ -32,6 +32,20 @@ docs:            ## regenerate docs/configuration.md and config/hub.example.toml
 
 bench:
 	$(PYTHON) -m bench
+
+# The catalogues (docs/admin.md, Languages): `requester` (what requesters read, babel-requester.cfg)
+# and `messages` (the agents' pages, babel.cfg). Compiled .mo files are committed.
+PYBABEL ?= pybabel
+TRANSLATIONS = hub/translations
+EXTRACT = $(PYBABEL) extract -k lazy_gettext --add-location=file --sort-output --project=itsm-hub \
+	--msgid-bugs-address= --copyright-holder="the itsm-hub authors" -c Translators:
+translations:    ## extract the texts, merge them into every language's catalogues, compile them
+	$(EXTRACT) -F babel-requester.cfg -o $(TRANSLATIONS)/requester.pot .
+	$(EXTRACT) -F babel.cfg -o $(TRANSLATIONS)/messages.pot .
+	$(PYBABEL) update -D requester -i $(TRANSLATIONS)/requester.pot -d $(TRANSLATIONS) --ignore-pot-creation-date --ignore-obsolete
+	$(PYBABEL) update -D messages -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-pot-creation-date --ignore-obsolete
+	$(PYBABEL) compile -D requester -d $(TRANSLATIONS) --statistics
+	$(PYBABEL) compile -D messages -d $(TRANSLATIONS) --statistics
 
 constraints:     ## pin what this .venv holds as the versions CI installs with (constraints.txt)
 	{ sed -n '1,3p' constraints.txt; $(PYTHON) -m pip freeze --exclude-editable | grep -v '^itsm-hub'; } > constraints.new

@@ -112,8 +112,9 @@ class JiraConfig(SyncSettings):
                                       "precision and the search index lags behind writes. Repeats are recognised "
                                       "by issue id and update time.", default=300, low=60, high=86400)
     index_settle_seconds = mf.Integer(load_default=30, validate=validate.Range(0, 600), metadata={
-        "title": "Search index settle time (seconds)", "description": "A create retried this soon after the "
-        "ticket was made waits until then for Jira's search to show an issue made by the lost first try."})
+        "title": "Search index settle time (seconds)", "description": "A retried create that does not find the "
+        "issue an earlier try may have made waits this long for Jira's search to show it, then looks again "
+        "before it creates."})
     timeout_seconds = timeout_setting("A call with no answer by then is retried later; a create is first looked up "
                                       "by the hub's reference label, so a slow answer never makes two issues.")
     page_size = page_size_setting("Issues per search request (Jira may send fewer).", maximum=5000)

@@ -4,7 +4,7 @@ a transition, comments and files posted once (see connectors.jira.connector)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from connectors.jira.adf import adf_to_text, normalize_text, text_to_adf
@@ -127,7 +127,7 @@ class JiraPush(JiraRest):
         if found:
             return str(found[0]["id"]), "linked to"
         if message.attempt > 1:
-            self._wait_for_index(ticket)
+            self._wait_for_index(message)
         fields: dict[str, Any] = {"project": {"key": str(self.config["project"]).upper()},
                                   "issuetype": {"name": issue_type}, "labels": [label]}
         for remote, value in wanted.items():
@@ -140,13 +140,19 @@ class JiraPush(JiraRest):
         return str(created["id"]), "created"
 
 
-    def _wait_for_index(self, ticket: TicketInfo) -> None:
-        """Search lags behind writes: an issue an earlier try made may not show yet."""
-        made = ticket.created_at if ticket.created_at.tzinfo else ticket.created_at.replace(tzinfo=UTC)
-        left = int(self.config["index_settle_seconds"]) - (datetime.now(UTC) - made).total_seconds()
-        if left > 0:
-            raise RetriableError(f"waiting {left:.0f}s for Jira's search index before creating the issue again, "
-                                 "in case the last try made it", retry_after=left)
+    def _wait_for_index(self, message: OutboundMessage) -> None:
+        """Search lags behind writes: an issue an earlier try made may not show yet.
+
+        A retry that does not find it waits the settle time and looks again before it
+        creates: every other attempt waits, so each create follows a search made at least
+        ``index_settle_seconds`` after the previous create. Counting from the attempts, not
+        from when the ticket was made, holds when deliveries run late (a backlog, a loaded
+        machine): a first try made a minute after the ticket still gets its settle time.
+        """
+        settle = int(self.config["index_settle_seconds"])
+        if settle and message.attempt % 2 == 0:
+            raise RetriableError(f"waiting {settle}s for Jira's search index before creating the issue again, "
+                                 "in case the last try made it", retry_after=settle)
 
 
     def _comment(self, issue_id: str, message: OutboundMessage) -> str:

@@ -16,6 +16,7 @@ TARGETS = ("title", "description", "requester_name", "requester_email", "departm
            "urgency", "ci", "custom")
 LEVELS = ("low", "medium", "high")
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 #: Targets whose choices name organisation items, and what a ticket meets when one is gone
 #: (categories and items are made on first use, so only a department can be missing).
 NAMED_TARGETS = {"department": "opened in the form's own department", "category": None, "ci": None}
@@ -45,6 +46,21 @@ class FieldSpec(ConfigSchema):
             raise ValidationError(f"Impact and urgency take {', '.join(LEVELS)}.", "options")
 
 
+class FieldWording(ConfigSchema):
+    label = mf.String(validate=validate.Length(min=1, max=200), metadata={"title": "Label"})
+    help = mf.String(validate=validate.Length(max=500), metadata={"title": "Help text"})
+    options = mf.Dict(keys=mf.String(), values=mf.String(validate=validate.Length(min=1, max=100)), metadata={
+        "title": "Options", "description": "The text shown for each option, by its value (the value is stored)."})
+
+
+class FormWording(ConfigSchema):
+    title = mf.String(validate=validate.Length(min=1, max=200), metadata={"title": "Form title"})
+    intro = mf.String(validate=validate.Length(max=2000), metadata={"title": "Introduction"})
+    # Keyed by field name; a name no field has (any more) is simply not used.
+    fields = mf.Dict(keys=mf.String(), values=mf.Nested(FieldWording),  # type: ignore[assignment]
+                     metadata={"title": "Fields", "description": "Each field's words, by its name."})
+
+
 class WebformConfig(ConfigSchema):
     title = mf.String(required=True, validate=validate.Length(min=1, max=200), metadata={
         "title": "Form title", "description": "The heading people see, e.g. 'Tell us what went wrong'."})
@@ -65,6 +81,12 @@ class WebformConfig(ConfigSchema):
                                     metadata={"title": "Largest file (bytes)"})
     file_types = mf.List(mf.String(), load_default=lambda: list(DEFAULT_TYPES),
                              metadata={"title": "Allowed file types (MIME)"})
+    translations = mf.Dict(keys=mf.String(validate=validate.Regexp(LANGUAGE_TAG, error="A language tag such as es.")),
+                           values=mf.Nested(FormWording), load_default=dict, metadata={
+        "title": "Translations", "description": "The form's own words in other languages, by language tag: "
+        '{"es": {"title": "…", "intro": "…", "fields": {"room": {"label": "Habitación", "help": "…", '
+        '"options": {"food": "Comida"}}}}}. A requester reading one of them sees these words; anything not '
+        "given is shown as written above."})
 
     @classmethod
     def org_references(cls, values: dict[str, Any]) -> list[OrgReference]:

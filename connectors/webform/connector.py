@@ -25,6 +25,9 @@ class WebformConnector(Connector):
         if not isinstance(values, dict):
             raise SkippableError("The submission has no values.")
         draft = TicketDraft(kind=self.config.get("kind", "incident"))
+        # The language the form was filled in: the acknowledgement and the status page speak it.
+        language = payload.get("language")
+        draft.language = language if isinstance(language, str) else None
         extra: list[str] = []
         for spec in self.config["fields"]:
             name = spec["name"]

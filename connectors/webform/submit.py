@@ -1,4 +1,6 @@
-"""Checking a submission against its form, the same way for the page and the JSON endpoint."""
+"""Checking a submission against its form, the same way for the page and the JSON endpoint.
+
+The messages are the requester's: in the language the page speaks (hub.sdk.i18n)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.sdk.i18n import gettext
 from hub.sdk.storable import first_unstorable
 
 EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -39,7 +42,7 @@ def check(config: dict[str, Any], raw: dict[str, Any], uploads: dict[str, Upload
         elif kind == "checkbox":
             out.values[name] = raw.get(name) in (True, "on", "true", "yes", "1")
             if spec["required"] and not out.values[name]:
-                out.errors[name] = "Tick this box to go on."
+                out.errors[name] = gettext("Tick this box to go on.")
         else:
             _check_text(spec, raw.get(name), out)
     return out
@@ -50,12 +53,14 @@ def _check_file(config: dict[str, Any], spec: dict[str, Any], upload: Upload | N
     name = spec["name"]
     if upload is None or not upload.data:
         if spec["required"]:
-            out.errors[name] = "Choose a file."
+            out.errors[name] = gettext("Choose a file.")
         return
     if len(upload.data) > config["max_file_bytes"]:
-        out.errors[name] = f"The file is larger than {config['max_file_bytes'] // 1_000_000 or 1} MB."
+        out.errors[name] = gettext("The file is larger than %(count)s MB.",
+                                   count=config["max_file_bytes"] // 1_000_000 or 1)
     elif upload.content_type not in config["file_types"]:
-        out.errors[name] = f"Files of type {upload.content_type or 'unknown'} are not accepted."
+        out.errors[name] = gettext("Files of type %(type)s are not accepted.",
+                                   type=upload.content_type or gettext("unknown"))
     else:
         out.files.append({"field": name, "filename": upload.filename[:200] or "upload",
                           "content_type": upload.content_type, "data": base64.b64encode(upload.data).decode()})
@@ -66,24 +71,24 @@ def _check_text(spec: dict[str, Any], value: Any, out: Checked) -> None:
     name, kind = spec["name"], spec["type"]
     text = value.strip() if isinstance(value, str) else "" if value is None else None
     if text is None:
-        out.errors[name] = "Send text here."
+        out.errors[name] = gettext("Send text here.")
         return
     if first_unstorable(text):
-        out.errors[name] = "This text contains characters that cannot be stored."
+        out.errors[name] = gettext("This text contains characters that cannot be stored.")
         return
     if not text:
         if spec["required"]:
-            out.errors[name] = "Please fill this in."
+            out.errors[name] = gettext("Please fill this in.")
         return
     limit = spec.get("max_length") or DEFAULT_MAX[kind]
     if len(text) > limit:
-        out.errors[name] = f"At most {limit} characters."
+        out.errors[name] = gettext("At most %(count)s characters.", count=limit)
     elif kind == "email" and not EMAIL.match(text):
-        out.errors[name] = "Enter an email address like name@example.org."
+        out.errors[name] = gettext("Enter an email address like name@example.org.")
     elif kind == "select" and text not in spec["options"]:
-        out.errors[name] = "Choose one of the options."
+        out.errors[name] = gettext("Choose one of the options.")
     elif kind == "date" and not _is_date(text):
-        out.errors[name] = "Enter a date like 2026-11-23."
+        out.errors[name] = gettext("Enter a date like 2026-11-23.")
     else:
         out.values[name] = text
 

@@ -2,6 +2,8 @@
 
 Both check a submission the same way (connectors.webform.submit), store it raw first
 through the pipeline, and answer with the ticket's reference and the private status link.
+Both speak the requester's language (hub.sdk.i18n): the page the one it was shown in, the
+JSON endpoint the body's ``language`` or the browser's; the ticket records it.
 A filled spam trap is thanked and dropped; each address may submit a limited number of
 times an hour (the form's ``submissions_per_hour``, counted by the hub's rate limiter).
 """
@@ -15,8 +17,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, g, jsonify, make_response, render_template, request
 
 from connectors.webform.submit import Checked, Upload, check, is_spam
+from connectors.webform.wording import worded
 from hub.sdk import RawEvent, hub_services
 from hub.sdk import tracker as services
+from hub.sdk.i18n import current_language, for_requesters, gettext, in_language, offered_language
 from hub.sdk.tracker_errors import Conflict, NotFound
 from hub.sdk.values import InstanceInfo
 from hub.sdk.web import client_address, csrf_exempt, problem, public, rate_limited, reading, retry_after, runtime
@@ -44,7 +48,7 @@ def _form(session: Any, slug: str) -> tuple[InstanceInfo, dict[str, Any]]:
     hub = runtime()
     plugin = hub.plugins.plugin_of_connector("webform")
     if instance is None or not instance.enabled or (plugin and not hub.plugins.is_enabled(plugin)):
-        abort(404, "There is no such form, or it is closed.")
+        abort(404, gettext("There is no such form, or it is closed."))
     return instance, dict(instance.config)
 
 
@@ -70,12 +74,13 @@ def _page_refused(_limit: Any) -> Response:
     values = request.form.to_dict()
     submission = values.pop("submission", "") or uuid.uuid4().hex
     slug = (request.view_args or {}).get("slug")
-    return make_response(render_template("webform/form.html", form=_limit_config(), slug=slug, values=values,
-                                         errors={}, submission=submission, limited=True), 429)
+    return make_response(render_template("webform/form.html", form=worded(_limit_config(), current_language()),
+                                         slug=slug, values=values, errors={}, submission=submission, limited=True),
+                         429)
 
 
 def _json_refused(limit: Any) -> Response:
-    return _cors(problem(429, "Too many requests", "Too many submissions from this address; try later.",
+    return _cors(problem(429, "Too many requests", gettext("Too many submissions from this address; try later."),
                          kind="rate-limited", headers={"Retry-After": retry_after(limit)}), _limit_config())
 
 
@@ -99,7 +104,7 @@ def _file_ref(data: Any) -> Upload | None:
                   data=data.get("bytes", b""))
 
 
-def _submit(session: Any, instance: InstanceInfo, checked: Checked, submission: str) -> dict[str, Any]:
+def _submit(session: Any, instance: InstanceInfo, checked: Checked, submission: str, language: str) -> dict[str, Any]:
     """Store and apply; returns the reference and status link (or the reason it was not filed).
 
     The submission id comes from the client: the status link is handed out again only for
@@ -108,46 +113,49 @@ def _submit(session: Any, instance: InstanceInfo, checked: Checked, submission: 
     """
     try:
         result = hub_services.ingest(session, instance, RawEvent(
-            idempotency_key=f"submission:{submission}", payload={"values": checked.values, "files": checked.files},
+            idempotency_key=f"submission:{submission}",
+            payload={"values": checked.values, "files": checked.files, "language": language},
             meta={"remote_addr": request.remote_addr, "user_agent": request.headers.get("User-Agent", "")[:300]}),
             refuse_changed=True)
     except Conflict:
         return {"ticket": None, "status_url": None, "conflict": True,
-                "reason": "This submission id was already used for a submission with other content; nothing was "
-                          "filed. Send it with a new submission id (or none) to file it."}
+                "reason": gettext("This submission id was already used for a submission with other content; "
+                                  "nothing was filed. Send it with a new submission id (or none) to file it.")}
     if result.ticket_ref is None:
         return {"ticket": None, "status_url": None, "reason": result.reason}
     return {"ticket": result.ticket_ref, "status_url": services.status_url(session, result.ticket_ref),
             "duplicate": result.duplicate}
 
 
+@for_requesters
 @public
 @_per_address(_page_refused)
 def form_page(slug: str) -> Any:
     hub = runtime()
     with hub.db.transaction() as session:
         instance, config = _form(session, slug)
+        shown = worded(config, current_language())  # its own words in the requester's language, if given
         if request.method == "GET":
-            return render_template("webform/form.html", form=config, slug=slug, values={}, errors={},
+            return render_template("webform/form.html", form=shown, slug=slug, values={}, errors={},
                                    submission=uuid.uuid4().hex)
         values = request.form.to_dict()
         submission = values.pop("submission", "") or uuid.uuid4().hex
         if is_spam(values):
-            return render_template("webform/thanks.html", form=config, ticket=None, status_url=None)
+            return render_template("webform/thanks.html", form=shown, ticket=None, status_url=None)
         uploads = {spec["name"]: _file(spec["name"]) for spec in config["fields"] if spec["type"] == "file"}
         checked = check(config, values, uploads)
         if checked.errors:
-            return render_template("webform/form.html", form=config, slug=slug, values=values,
+            return render_template("webform/form.html", form=shown, slug=slug, values=values,
                                    errors=checked.errors, submission=submission), 422
-        outcome = _submit(session, instance, checked, submission[:64])
+        outcome = _submit(session, instance, checked, submission[:64], current_language())
         if outcome.get("conflict"):
             # The page was sent before with other answers (back, edit, send): say so, and
             # give the form a new id so that sending it again files it.
-            return render_template("webform/form.html", form=config, slug=slug, values=values, errors={},
+            return render_template("webform/form.html", form=shown, slug=slug, values=values, errors={},
                                    submission=uuid.uuid4().hex, conflict=True), 409
         # The page links within the site it was served from, whatever HUB_BASE_URL says.
         link = urlsplit(outcome["status_url"]).path if outcome["status_url"] else None
-        return render_template("webform/thanks.html", form=config, ticket=outcome["ticket"], status_url=link)
+        return render_template("webform/thanks.html", form=shown, ticket=outcome["ticket"], status_url=link)
 
 
 def _cors(response: Response, config: dict[str, Any]) -> Response:
@@ -161,23 +169,31 @@ def _cors(response: Response, config: dict[str, Any]) -> Response:
     return response
 
 
+@for_requesters
 @public
 @csrf_exempt
 @_per_address(_json_refused)
 def form_json(slug: str) -> Any:
-    """Submit from a site's own page: the same fields and checks, JSON in and out."""
+    """Submit from a site's own page: the same fields and checks, JSON in and out, in the body's
+    ``language`` (when the hub offers it) or the browser's."""
+    body = request.get_json(silent=True)
+    language = offered_language(body.get("language") if isinstance(body, dict) else None) or current_language()
+    with in_language(language):
+        return _form_json(slug, body, language)
+
+
+def _form_json(slug: str, body: Any, language: str) -> Any:
     hub = runtime()
     with hub.db.transaction() as session:
         instance, config = _form(session, slug)
         origin = request.headers.get("Origin")
         if origin and origin not in config["allowed_origins"]:
-            return problem(403, "Forbidden", f"Pages at {origin} may not post to this form.",
+            return problem(403, "Forbidden", gettext("Pages at %(origin)s may not post to this form.", origin=origin),
                            kind="origin-not-allowed")
         if request.method == "OPTIONS":
             return _cors(make_response("", 204), config)
-        body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("values", {}), dict):
-            return _cors(problem(400, "Bad request", 'Send JSON like {"values": {"field": "value"}}.',
+            return _cors(problem(400, "Bad request", gettext('Send JSON like {"values": {"field": "value"}}.'),
                                  kind="webform-unreadable"), config)
         values = dict(body.get("values") or {})
         if is_spam(values):
@@ -187,10 +203,11 @@ def form_json(slug: str) -> Any:
                    if spec["type"] == "file"}
         checked = check(config, values, uploads)
         if checked.errors:
-            return _cors(problem(422, "Validation failed", "Some fields are not valid.", kind="validation-failed",
+            return _cors(problem(422, "Validation failed", gettext("Some fields are not valid."),
+                                 kind="validation-failed",
                                  errors={name: [message] for name, message in checked.errors.items()}), config)
         submission = str(body.get("submission") or uuid.uuid4().hex)[:64]
-        outcome = _submit(session, instance, checked, submission)
+        outcome = _submit(session, instance, checked, submission, language)
         if outcome.get("conflict"):
             return _cors(problem(409, "Conflict", outcome["reason"], kind="submission-conflict"), config)
         status = 200 if outcome.get("duplicate") else 201 if outcome["ticket"] else 202

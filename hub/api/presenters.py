@@ -35,6 +35,7 @@ def present_ticket(session: Session, ticket: Ticket) -> dict[str, Any]:
         "group": name_for(session, "group", ticket.group_id),
         "assignee": name_for(session, "user", ticket.assignee_id),
         "requester": {"name": ticket.requester_name, "email": ticket.requester_email},
+        "language": ticket.language,
         "source": ticket.source,
         "occurrence_count": ticket.occurrence_count,
         "last_seen_at": ticket.last_seen_at,

@@ -37,6 +37,7 @@ from hub.sdk.web import LOGIN_REQUIRED
 from hub.tracker.priority import PriorityMatrix
 from hub.ui import init_ui
 from hub.ui.auth import login_required
+from hub.ui.languages import init_languages
 
 log = logging.getLogger("hub")
 
@@ -151,6 +152,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.wsgi_app = TrustedProxies(BodyDeadline(app.wsgi_app, settings["REQUEST_BODY_SECONDS"]),  # type: ignore[method-assign]
                                   settings["TRUSTED_PROXIES"])
+    try:
+        init_languages(app)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
     init_auth(app, TokenChecker(db, settings["TOKEN_CACHE_SECONDS"]))
     init_api(app)
     init_ui(app)

@@ -34,6 +34,8 @@ class Principal:
     """``token`` or ``session``."""
     timezone: str = "UTC"
     """The user's IANA zone: pages show times in it."""
+    language: str = "en"
+    """The user's language tag: the agents' pages speak it where they have a catalogue for it."""
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, frozenset())

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from hub.models import User
 from hub.sdk.tracker_errors import ValidationFailed
 
-#: Languages the profile offers. Only stored for now: the pages are in English until they
-#: are translated, but mails and the status page can already follow the choice later.
+#: Languages the profile offers, each named in itself (the requester's language switcher
+#: uses the same names). The agents' pages speak one where hub/translations has a
+#: ``messages`` catalogue for it (English so far); requesters' pages follow the requester.
 LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "it": "Italiano", "es": "Español",
              "nl": "Nederlands", "pl": "Polski", "pt": "Português", "cs": "Čeština", "sv": "Svenska"}
 _LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")

@@ -110,5 +110,5 @@ class TokenChecker:
                 session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=clock_now))
             if user is not None:
                 return Principal(role=token.role, name=user.username, user_id=user.id, token_id=token.id,
-                                 email=user.email, timezone=user.timezone)
+                                 email=user.email, timezone=user.timezone, language=user.language)
             return Principal(role=token.role, name=f"token:{token.name}", token_id=token.id)

@@ -57,15 +57,15 @@ def _bearer() -> str | None:
     return credentials.strip()
 
 
-def _session_user(user_id: int) -> tuple[str, int, str] | None:
-    """The user's current role, session epoch and time zone, or None if they may no longer sign in."""
+def _session_user(user_id: int) -> tuple[str, int, str, str] | None:
+    """The user's current role, session epoch, time zone and language, or None if they may no longer sign in."""
     from hub.models import User
 
     with current_app.extensions["hub"].db.reading() as db_session:
         row = db_session.get(User, user_id)
         if row is None or not row.active:
             return None
-        return row.role, row.session_epoch, row.timezone
+        return row.role, row.session_epoch, row.timezone, row.language
 
 
 def init_auth(app: Flask, checker: TokenChecker) -> None:
@@ -91,7 +91,8 @@ def init_auth(app: Flask, checker: TokenChecker) -> None:
                 session.clear()  # deactivated, or signed out everywhere
             else:
                 g.principal = Principal(role=current[0], name=user["name"], user_id=user["user_id"],
-                                        email=user.get("email"), via="session", timezone=current[2])
+                                        email=user.get("email"), via="session", timezone=current[2],
+                                        language=current[3])
         if not request.path.startswith("/api/") or request.endpoint is None or open_view:
             return
         principal = g.get("principal")

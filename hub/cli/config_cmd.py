@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from hub.app.docs_gen import update_hooks_doc
-from hub.app.settings import SettingsError, load_settings, render_example_toml, render_markdown
+from hub.app.settings import SettingsError, load_settings
+from hub.app.settings_docs import render_example_toml, render_markdown
 from hub.cli.sdk_reference import render_sdk_reference
 
 

@@ -23,7 +23,8 @@ def users() -> None:
 @click.option("--email")
 @click.option("--name", "display_name", default="", help="Display name (what requesters see; empty: the team).")
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone the pages show times in.")
-@click.option("--language", default="en", show_default=True, help="Language tag (stored; pages are English).")
+@click.option("--language", default="en", show_default=True,
+              help="Language tag; the agents' pages speak it where translated.")
 @click.option("--password", help="Prefer --password-stdin or the prompt; a flag ends up in shell history.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--no-password", is_flag=True, help="An account that signs in only through tokens.")

@@ -35,13 +35,14 @@ from hub.sdk.tracker_errors import Vetoed
 from hub.sdk.values import DRAFT_ACTIONS, EventInfo, InstanceInfo, RawEvent, TicketDraft
 from hub.sdk.values import IngestResult as IngestResult  # re-exported: the API, jobs and listeners answer with it
 from hub.tracker import correlate, links
+from hub.tracker.languages import usable_language
 from hub.tracker.tickets import create_ticket
 
 log = logging.getLogger("hub.ingest.pipeline")
 
 #: TicketDraft fields that are ticket values of the same name.
 _VALUE_FIELDS = (
-    "title", "description", "impact", "urgency", "priority", "requester_name", "requester_email",
+    "title", "description", "impact", "urgency", "priority", "requester_name", "requester_email", "language",
     "department", "category", "ci", "ci_name", "ci_kind", "group", "assignee", "tags", "custom_fields",
     "change_type", "risk", "planned_start", "planned_end",
 )
@@ -255,6 +256,8 @@ def _prepare(session: Session, draft: TicketDraft, event: Any, view: InstanceInf
     if draft.department is None and view.department:
         draft.department = view.department
     enrich(session, draft, event, view)
+    # A language the hub does not speak is no reason to lose a report: the default speaks to them.
+    draft.language = usable_language(session, draft.language)
 
 
 def _find_target(session: Session, draft: TicketDraft, event: Any,

@@ -88,6 +88,9 @@ class Ticket(Base):
     requester_name: Mapped[str | None] = mapped_column(String(200))
     requester_email: Mapped[str | None] = mapped_column(String(320))
     requester_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    language: Mapped[str | None] = mapped_column(String(16))
+    """The requester's language (``es``), one of HUB_LANGUAGES: mails and the status page speak
+    it. None when it is not known (a mail): they speak HUB_DEFAULT_LANGUAGE."""
 
     source: Mapped[str] = mapped_column(String(64), default="api")
     """The channel it arrived through: ``api``, ``ui`` or a connector slug."""

@@ -117,6 +117,9 @@ class TicketDraft:
     priority: int | None = None
     requester_name: str | None = None
     requester_email: str | None = None
+    language: str | None = None
+    """The language the requester wrote in (``es``; a web form records the one it was filled
+    in). Mails and the status page speak it when the hub does (HUB_LANGUAGES); else None."""
     department: str | None = None
     category: str | None = None
     ci: str | None = None
@@ -229,6 +232,8 @@ class TicketInfo:
     of its automatic reopenings and clears are damped while it is set."""
     duplicate_of: str | None = None
     """The reference of the main ticket this one was merged into as a duplicate (it is closed)."""
+    language: str | None = None
+    """The requester's language (one of HUB_LANGUAGES), or None: speak the hub's default."""
 
 
 @dataclass(frozen=True)

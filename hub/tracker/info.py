@@ -49,6 +49,7 @@ def ticket_info(session: Session, ticket: Ticket) -> TicketInfo:
         version=ticket.version,
         flapping=bool(ticket.flapping),
         duplicate_of=duplicate_ref(session, ticket),
+        language=ticket.language,
     )
 
 

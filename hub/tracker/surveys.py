@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hub.models import Ticket
 from hub.sdk.actors import Actor
+from hub.sdk.i18n import N_
 from hub.sdk.tracker_errors import Conflict, ValidationFailed
 from hub.tracker import audit
 from hub.tracker.states import RESOLVED_STATES
@@ -33,7 +34,7 @@ def can_rate(ticket: Ticket) -> bool:
 def confirm_resolution(*, session: Session, ticket: Ticket, solved: bool, note: str | None = None) -> Ticket:
     """The requester's answer to "is it solved?": close it, or reopen it with their note."""
     if ticket.status != "resolved":
-        raise Conflict("Only a resolved ticket can be confirmed or reopened.")
+        raise Conflict(N_("Only a resolved ticket can be confirmed or reopened."))
     actor = requester_actor(ticket)
     if solved:
         return transition_ticket(session=session, ticket=ticket, to="closed", actor=actor,
@@ -46,18 +47,18 @@ def record_survey(*, session: Session, ticket: Ticket, score: int, comment: str 
     """Store the requester's satisfaction (1-5) and tell plugins (``survey_answered``), once per ticket."""
     errors: dict[str, list[str]] = {}
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
-        errors["score"] = ["Choose 1 to 5."]
+        errors["score"] = [N_("Choose 1 to 5.")]
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
         errors["comment"] = [f"At most {MAX_COMMENT} characters."]
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors, N_("Some fields are not valid."))
     if ticket.status not in RESOLVED_STATES:
-        raise Conflict("The survey opens once the ticket is resolved.")
+        raise Conflict(N_("The survey opens once the ticket is resolved."))
     if ticket.duplicate_of_id is not None:
-        raise Conflict("This report was merged into another ticket; there is nothing to rate here.")
+        raise Conflict(N_("This report was merged into another ticket; there is nothing to rate here."))
     if ticket.csat_score is not None:
-        raise Conflict("This ticket has been rated already. Thank you!")
+        raise Conflict(N_("This ticket has been rated already. Thank you!"))
     ticket.csat_score, ticket.csat_comment = score, comment or None
     audit.record(session, ticket, "rated", requester_actor(ticket),
                  changes={"csat_score": [None, score]}, note=comment or None)

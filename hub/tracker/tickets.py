@@ -10,17 +10,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, inspect, select, text, update
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 
 from hub.core.runtime import hook_session, runtime_of
-from hub.models import CorrelationKey, Ticket, TicketCounter
+from hub.models import CorrelationKey, Ticket
 from hub.models.base import EARLIEST, LATEST, storable_moment
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFailed
 from hub.tracker import audit
 from hub.tracker.fresh import mark_fresh
 from hub.tracker.info import ticket_info
+from hub.tracker.languages import language_problems, usable_language
+from hub.tracker.numbering import next_number
 from hub.tracker.org import resolve_names
 from hub.tracker.priority import LEVELS
 from hub.tracker.states import MACHINES, RESOLVED_STATES, format_ref, kind_of_ref
@@ -31,7 +33,7 @@ RISKS = ("low", "medium", "high")
 #: Fields a caller may set directly. Status moves only through transitions.
 EDITABLE = (
     "title", "description", "impact", "urgency", "priority", "department", "category", "ci", "group",
-    "assignee", "requester_name", "requester_email", "tags", "custom_fields", "change_type", "risk",
+    "assignee", "requester_name", "requester_email", "language", "tags", "custom_fields", "change_type", "risk",
     "planned_start", "planned_end", "resolution",
 )
 _NAMED = ("department", "category", "ci", "group", "assignee")
@@ -88,20 +90,6 @@ def _validate(kind: str, values: Mapping[str, Any], *, creating: bool) -> dict[s
     return errors
 
 
-def next_number(session: Session, kind: str) -> int:
-    """Allocate the next ticket number of a kind (a sequence on PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return int(session.execute(text(f"SELECT nextval('{kind}_number_seq')")).scalar_one())
-    return int(
-        session.execute(
-            update(TicketCounter)
-            .where(TicketCounter.kind == kind)
-            .values(value=TicketCounter.value + 1)
-            .returning(TicketCounter.value)
-        ).scalar_one()
-    )
-
-
 def create_ticket(
     *,
     session: Session,
@@ -128,6 +116,8 @@ def create_ticket(
     errors = _validate(kind, values, creating=True)
     if status is not None and status not in machine.states:
         errors["status"] = [f"Not a {kind} state."]
+    if language_errors := language_problems(session, values.get("language")):
+        errors["language"] = language_errors
     if errors:
         raise ValidationFailed(errors)
     runtime = runtime_of(session)
@@ -151,6 +141,7 @@ def create_ticket(
         priority=values.get("priority") or runtime.matrix.priority(impact, urgency),
         requester_name=values.get("requester_name"),
         requester_email=normal_email(values.get("requester_email")),
+        language=usable_language(session, values.get("language")),
         tags=list(values.get("tags") or []),
         custom_fields=dict(values.get("custom_fields") or {}),
         change_type=(values.get("change_type") or "normal") if kind == "change" else None,
@@ -283,6 +274,8 @@ def update_ticket(
     """Change fields of a ticket; returns ``{field: (old, new)}`` for what really changed."""
     check_version(ticket, expected_version)
     _check_update(ticket, values)
+    if "language" in values and (language_errors := language_problems(session, values["language"])):
+        raise ValidationFailed({"language": language_errors})
     runtime = runtime_of(session)
     ids = resolve_names(session, {k: values[k] for k in _NAMED if k in values}, create_loose=create_loose)
     changes: dict[str, tuple[Any, Any]] = {}
@@ -299,6 +292,8 @@ def update_ticket(
             new = new.strip()
         elif name == "requester_email":
             new = normal_email(new)
+        elif name == "language":
+            new = usable_language(session, new)
         elif name == "priority" and new is None:
             continue  # cleared: follows impact x urgency, set below once both are known
         if old != new:

@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, Response, current_app, g, redirect, render_t
 from werkzeug.exceptions import HTTPException
 
 from hub import __version__
+from hub.sdk.i18n import gettext
 from hub.ui.auth import bp as auth_bp
 from hub.ui.auth import current_user, login_required
 from hub.ui.csrf import init_csrf
@@ -46,17 +47,23 @@ def whoami() -> Any:
 
 
 def _error_page(exc: Exception, fallback: Any) -> Any:
-    """Readable HTML errors for pages (the API keeps problem+json)."""
+    """Readable HTML errors for pages (the API keeps problem+json), in the reader's language
+    where the catalogue has the text (hub.ui.languages.ERROR_TEXTS)."""
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
-        return render_template("ui/error.html", status=exc.code, title=exc.name, detail=exc.description), exc.code
+        return _error(exc.code, exc.name, exc.description or ""), exc.code
     from hub.sdk.tracker_errors import TrackerError
 
     if isinstance(exc, TrackerError):
-        return render_template("ui/error.html", status=exc.status, title=exc.title, detail=exc.detail), exc.status
+        return _error(exc.status, exc.title, exc.detail), exc.status
     response = fallback(exc)
     status = getattr(response, "status_code", 500)
     detail = "The hub hit an unexpected error; it has been logged." if status >= 500 else ""
-    return render_template("ui/error.html", status=status, title="Something went wrong", detail=detail), status
+    return _error(status, "Something went wrong", detail), status
+
+
+def _error(status: int, title: str, detail: str) -> str:
+    return render_template("ui/error.html", status=status, title=gettext(title),
+                           detail=gettext(detail) if detail else "")
 
 
 def init_ui(app: Flask) -> None:

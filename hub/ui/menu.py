@@ -8,18 +8,19 @@ from typing import Any
 from flask import current_app, url_for
 
 from hub.auth.principals import Principal
+from hub.sdk.i18n import N_, gettext
 from hub.sdk.web import MenuItem as MenuItem  # declared in the SDK; plugins make them
 
 log = logging.getLogger("hub.ui")
 
 CORE_ITEMS = (
-    MenuItem("Tickets", "ui_tickets.ticket_list", "tickets:read", key="t", order=10),
-    MenuItem("Log a call", "ui_tickets.log_call", "tickets:write", key="l", order=15),
-    MenuItem("My work", "ui_tickets.my_work", "tickets:read", key="m", order=20),
-    MenuItem("Changes", "ui_tickets.change_list", "tickets:read", order=30),
-    MenuItem("Canned replies", "ui_tickets.canned_replies", "tickets:write", order=40),
-    MenuItem("Organisation", "ui_admin.org_index", "admin", order=85),
-    MenuItem("Admin", "ui_admin.index", "admin", order=90),
+    MenuItem(N_("Tickets"), "ui_tickets.ticket_list", "tickets:read", key="t", order=10),
+    MenuItem(N_("Log a call"), "ui_tickets.log_call", "tickets:write", key="l", order=15),
+    MenuItem(N_("My work"), "ui_tickets.my_work", "tickets:read", key="m", order=20),
+    MenuItem(N_("Changes"), "ui_tickets.change_list", "tickets:read", order=30),
+    MenuItem(N_("Canned replies"), "ui_tickets.canned_replies", "tickets:write", order=40),
+    MenuItem(N_("Organisation"), "ui_admin.org_index", "admin", order=85),
+    MenuItem(N_("Admin"), "ui_admin.index", "admin", order=90),
 )
 
 
@@ -37,7 +38,8 @@ def nav_items(user: Principal) -> list[dict[str, Any]]:
             continue
         if plugin and runtime.plugins.records[plugin].kind != "core" and not runtime.plugins.is_enabled(plugin):
             continue
-        shown.append({"label": item.label, "url": url_for(item.endpoint), "key": item.key,
+        # In the user's language where a catalogue has the label (a plugin's may not).
+        shown.append({"label": gettext(item.label), "url": url_for(item.endpoint), "key": item.key,
                       "badge": _badge(item, user, plugin)})
     return shown
 

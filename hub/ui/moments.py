@@ -14,6 +14,7 @@ from flask import g, has_request_context
 from markupsafe import Markup, escape
 
 from hub.auth.profile import zone_of
+from hub.ui.languages import is_requester_page, requester_moment
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -32,6 +33,8 @@ def when(value: datetime | None, zone: ZoneInfo | None = None) -> Markup | str:
     """``<time datetime="…Z" title="… UTC">2026-11-16 10:14 CET</time>``; empty for no time."""
     if value is None:
         return ""
+    if zone is None and is_requester_page():
+        return requester_moment(value)  # the requester's language writes dates its own way
     moment = _aware(value).astimezone(UTC)
     local = moment.astimezone(zone or viewer_zone())
     iso = moment.strftime("%Y-%m-%dT%H:%M:%SZ")

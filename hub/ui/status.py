@@ -2,6 +2,7 @@
 
 It shows the status in plain words, the public updates, and the expected times; the
 requester can answer, say whether a resolved ticket is solved, and rate the help once.
+It speaks the requester's language (hub.ui.languages): their choice, else the ticket's.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from sqlalchemy import select
 from hub.api.context import runtime
 from hub.api.throttle import hashed, rate_limited
 from hub.auth.web import public
-from hub.models import AuditEvent, Comment, Ticket
+from hub.models import AuditEvent, Comment, Ticket, User
+from hub.sdk.i18n import N_, for_requesters, gettext, lazy_gettext
 from hub.sdk.tracker_errors import Conflict, TrackerError, ValidationFailed
 from hub.tracker import surveys
 from hub.tracker.comments import add_comment
 from hub.tracker.merge import main_of
 from hub.tracker.people import public_author_of
 from hub.tracker.status_links import ticket_for_token
+from hub.ui.languages import speak_ticket_language
 
 bp = Blueprint("status", __name__)
 
@@ -33,33 +36,42 @@ def keep_the_link_private(response: Any) -> Any:
     return response
 
 PLAIN_STATUS = {
-    "new": "Received. The team will look at it soon.",
-    "acknowledged": "Seen by the team.",
-    "in_progress": "Being worked on.",
-    "on_hold": "On hold: waiting for something before work can go on.",
-    "resolved": "Resolved. Is it solved for you?",
-    "closed": "Closed.",
-    "cancelled": "Cancelled.",
-    "draft": "Being prepared.",
-    "submitted": "Submitted for review.",
-    "assessment": "Being assessed.",
-    "approved": "Approved.",
-    "rejected": "Not approved.",
-    "scheduled": "Scheduled.",
-    "implementing": "Being carried out.",
-    "review": "Done; being reviewed.",
-    "failed": "Could not be completed.",
-    "backed_out": "Undone.",
+    "new": lazy_gettext("Received. The team will look at it soon."),
+    "acknowledged": lazy_gettext("Seen by the team."),
+    "in_progress": lazy_gettext("Being worked on."),
+    "on_hold": lazy_gettext("On hold: waiting for something before work can go on."),
+    "resolved": lazy_gettext("Resolved. Is it solved for you?"),
+    "closed": lazy_gettext("Closed."),
+    "cancelled": lazy_gettext("Cancelled."),
+    "draft": lazy_gettext("Being prepared."),
+    "submitted": lazy_gettext("Submitted for review."),
+    "assessment": lazy_gettext("Being assessed."),
+    "approved": lazy_gettext("Approved."),
+    "rejected": lazy_gettext("Not approved."),
+    "scheduled": lazy_gettext("Scheduled."),
+    "implementing": lazy_gettext("Being carried out."),
+    "review": lazy_gettext("Done; being reviewed."),
+    "failed": lazy_gettext("Could not be completed."),
+    "backed_out": lazy_gettext("Undone."),
 }
+
+
+#: HUB_TEAM_NAME's default is the hub's own words, so it is translated; a name an admin chose is theirs.
+DEFAULT_TEAM_NAME = N_("The support team")
+
+
+def _in_their_words(author: str) -> str:
+    return gettext(author) if author == DEFAULT_TEAM_NAME else author
 
 
 def public_timeline(session: Any, ticket: Ticket) -> list[dict[str, Any]]:
     """What the requester may see: public comments and status changes, oldest first."""
-    entries: list[dict[str, Any]] = [{"at": ticket.created_at, "kind": "created", "text": "Your report was received."}]
+    entries: list[dict[str, Any]] = [{"at": ticket.created_at, "kind": "created",
+                                      "text": gettext("Your report was received.")}]
     for comment in session.scalars(select(Comment).where(Comment.ticket_id == ticket.id,
                                                          Comment.visibility == "public").order_by(Comment.id)):
         entries.append({"at": comment.created_at, "kind": "comment",
-                        "author": public_author_of(session, comment, ticket.group_id),
+                        "author": _in_their_words(public_author_of(session, comment, ticket.group_id)),
                         "from_requester": comment.author_type == "requester", "text": comment.body})
     entries += status_entries(session, ticket)
     return sorted(entries, key=lambda entry: entry["at"])
@@ -79,7 +91,7 @@ def status_entries(session: Any, ticket: Ticket, words: dict[str, str] = PLAIN_S
 
 #: A main ticket's states as the requester of a duplicate reads them: the resolution is
 #: confirmed by the main ticket's own requester, so theirs is not asked.
-FOLLOWED_STATUS = {**PLAIN_STATUS, "resolved": "Resolved by the team."}
+FOLLOWED_STATUS = {**PLAIN_STATUS, "resolved": lazy_gettext("Resolved by the team.")}
 
 
 def followed(session: Any, ticket: Ticket) -> dict[str, Any] | None:
@@ -95,13 +107,19 @@ def followed(session: Any, ticket: Ticket) -> dict[str, Any] | None:
 
 
 def _ticket(session: Any, token: str) -> Ticket:
+    """The link's ticket; from here on the page speaks its language (unless the requester chose
+    one) and shows times in the requester's zone when they have an account."""
     ticket = ticket_for_token(session, token)
     if ticket is None:
-        abort(404, "This status link is not valid (any more). Ask the team for a new one.")
+        abort(404, gettext("This status link is not valid (any more). Ask the team for a new one."))
+    zone = session.scalar(select(User.timezone).where(User.id == ticket.requester_user_id)) \
+        if ticket.requester_user_id else None
+    speak_ticket_language(ticket.language, zone)
     return ticket
 
 
 @bp.get("/s/<token>")
+@for_requesters
 @public
 def status_page(token: str) -> Any:
     with runtime().db.transaction() as session:
@@ -126,7 +144,7 @@ def _link() -> str:
 
 def _slow_down(_limit: Any) -> Any:
     """Over the limit: said on the page, never as an error page."""
-    flash("Too many messages in a short time. Please wait a little and try again.", "error")
+    flash(gettext("Too many messages in a short time. Please wait a little and try again."), "error")
     return redirect(url_for("status.status_page", token=(request.view_args or {}).get("token", "")))
 
 
@@ -144,12 +162,15 @@ def _act(token: str, action: Any) -> Any:
                 message = action(session, ticket)
             flash(message, "success")
         except TrackerError as exc:
+            # The tracker's messages are marked for the catalogue (N_); they are read here.
             errors = getattr(exc, "errors", None) or {}
-            flash(" ".join([exc.detail] + [" ".join(msgs) for msgs in errors.values()]), "error")
+            messages = [gettext(exc.detail)] + [gettext(msg) for msgs in errors.values() for msg in msgs]
+            flash(" ".join(messages), "error")
     return redirect(url_for("status.status_page", token=token))
 
 
 @bp.post("/s/<token>/reply")
+@for_requesters
 @public
 @limited_per_link
 def reply(token: str) -> Any:
@@ -157,18 +178,20 @@ def reply(token: str) -> Any:
 
     def add(session: Any, ticket: Ticket) -> str:
         if not text:
-            raise ValidationFailed({"body": ["Write a message first."]}, "Nothing to send.")
+            raise ValidationFailed({"body": [gettext("Write a message first.")]}, gettext("Nothing to send."))
         if len(text) > MAX_REPLY:
-            raise ValidationFailed({"body": [f"At most {MAX_REPLY} characters."]}, "The message is too long.")
+            raise ValidationFailed({"body": [gettext("At most %(count)s characters.", count=MAX_REPLY)]},
+                                   gettext("The message is too long."))
         if ticket.status in CLOSED:
-            raise Conflict("This ticket is closed. Please report a new problem instead.")
+            raise Conflict(gettext("This ticket is closed. Please report a new problem instead."))
         add_comment(session=session, ticket=ticket, body=text, actor=surveys.requester_actor(ticket))
-        return "Your message was added. The team has been told."
+        return gettext("Your message was added. The team has been told.")
 
     return _act(token, add)
 
 
 @bp.post("/s/<token>/confirm")
+@for_requesters
 @public
 @limited_per_link
 def confirm(token: str) -> Any:
@@ -177,12 +200,15 @@ def confirm(token: str) -> Any:
 
     def answer(session: Any, ticket: Ticket) -> str:
         surveys.confirm_resolution(session=session, ticket=ticket, solved=solved, note=note)
-        return "Thank you: the ticket is closed." if solved else "Sorry it is not solved: the team is on it again."
+        if solved:
+            return gettext("Thank you: the ticket is closed.")
+        return gettext("Sorry it is not solved: the team is on it again.")
 
     return _act(token, answer)
 
 
 @bp.post("/s/<token>/rate")
+@for_requesters
 @public
 @limited_per_link
 def rate(token: str) -> Any:
@@ -192,8 +218,10 @@ def rate(token: str) -> Any:
     def answer(session: Any, ticket: Ticket) -> str:
         # The length first: int() of thousands of digits is slow, then refused with a ValueError.
         if not (raw.isascii() and raw.isdigit() and len(raw) <= 3):
-            raise ValidationFailed({"score": ["Choose 1 to 5."]}, "Please choose a rating.")
+            raise ValidationFailed({"score": [gettext("Choose 1 to 5.")]}, gettext("Please choose a rating."))
+        if len(comment.strip()) > surveys.MAX_COMMENT:
+            raise ValidationFailed({"comment": [gettext("At most %(count)s characters.", count=surveys.MAX_COMMENT)]})
         surveys.record_survey(session=session, ticket=ticket, score=int(raw), comment=comment)
-        return "Thank you for your rating."
+        return gettext("Thank you for your rating.")
 
     return _act(token, answer)

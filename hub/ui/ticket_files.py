@@ -51,6 +51,7 @@ def describe_files(session: Session, ticket: Ticket, *, public_only: bool = Fals
             .where(InboundEvent.id.in_(event_ids))).all())
     return [{
         "id": row.id, "filename": row.filename, "content_type": row.content_type, "size": _size(row.size),
+        "bytes": row.size,
         "visibility": row.visibility, "created_at": row.created_at, "image": row.content_type in PREVIEW_IMAGES,
         "preview": row.content_type in PREVIEW_TYPES,
         "channel": sources.get(row.event_id) if row.event_id else ("comment" if row.comment_id else "upload"),

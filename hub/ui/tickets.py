@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hub.api.context import principal, reading, unit_of_work
 from hub.core.runtime import runtime_of
 from hub.models import Department, Group, SavedView, Ticket, User
+from hub.sdk.i18n import N_, gettext
 from hub.sdk.tracker_errors import NotFound, TrackerError
 from hub.tracker.org import name_for
 from hub.tracker.queries import SORTS, Page, TicketFilter, encode_cursor, list_tickets
@@ -26,12 +27,12 @@ bp = Blueprint("ui_tickets", __name__)
 
 PAGE_SIZE = 50
 SORT_LABELS = {
-    "-updated_at": "Recently changed", "updated_at": "Least recently changed", "-created_at": "Newest",
-    "created_at": "Oldest", "priority": "Most urgent first", "-priority": "Least urgent first",
+    "-updated_at": N_("Recently changed"), "updated_at": N_("Least recently changed"), "-created_at": N_("Newest"),
+    "created_at": N_("Oldest"), "priority": N_("Most urgent first"), "-priority": N_("Least urgent first"),
 }
 #: Query parameters a list (and so a saved view) keeps; anything else is dropped.
 LIST_PARAMS = ("kind", "status", "priority", "department", "assignee", "group", "q", "sort", "open", "sla")
-SLA_CHOICES = {"breached": "Breached", "due_soon": "Due within 1 h"}
+SLA_CHOICES = {"breached": N_("Breached"), "due_soon": N_("Due within 1 h")}
 ALL_STATES = sorted({state for machine in MACHINES.values() for state in machine.states})
 
 
@@ -87,7 +88,9 @@ def _choices(session: Session) -> dict[str, Any]:
         "departments": list(session.execute(select(Department.slug, Department.name).order_by(Department.name))),
         "groups": list(session.execute(select(Group.slug, Group.name).order_by(Group.name))),
         "agents": agents(session),
-        "states": ALL_STATES, "sorts": SORT_LABELS, "sla_choices": SLA_CHOICES,
+        # In the user's language where the agents' catalogue has it.
+        "states": ALL_STATES, "sorts": {key: gettext(label) for key, label in SORT_LABELS.items()},
+        "sla_choices": {key: gettext(label) for key, label in SLA_CHOICES.items()},
     }
 
 

@@ -18,6 +18,7 @@ from marshmallow import fields, validate
 
 from hub.hookspecs import hookimpl
 from hub.sdk import ConfigSchema
+from hub.sdk.i18n import gettext, in_language
 
 log = logging.getLogger("hub.plugins.notify")
 
@@ -111,7 +112,11 @@ def comment_added(ticket: Any, comment: Any, actor: Any, session: Any) -> None:
         return
     url = services.status_url(session, ticket.ref)
     # Never the login: the name the requester sees is the hub's (HUB_REQUESTER_SEES).
-    author = comment.public_author or "The support team"
+    team = "The support team"  # HUB_TEAM_NAME's default: the hub's own words, translated; a chosen name is kept
+    author = comment.public_author or team
+    if author == team:
+        with in_language(ticket.language):
+            author = gettext("The support team")
     subject, body = mails.comment(ticket, comment.body, author, url)
     mails.queue(session, ticket, kind="comment", key=f"notify:{ticket.ref}:comment:{comment.id}", subject=subject,
                 body=body, context={"status_url": url, "comment": comment.body, "author": author},

@@ -1,4 +1,5 @@
-"""What the requester is told, in the hub's default words; an instance's templates may reword it.
+"""What the requester is told, in the hub's default words and the ticket's language (the one
+the requester wrote in, else HUB_DEFAULT_LANGUAGE); an instance's templates may reword it.
 
 Each mail gets a Message-ID chosen here and, once the mail is queued, remembered as the
 ticket's thread key in the same transaction, so the requester's reply threads onto the
@@ -14,17 +15,20 @@ from sqlalchemy.orm import Session
 
 from hub.sdk import hub_services
 from hub.sdk import tracker as services
+from hub.sdk.i18n import gettext, in_language, lazy_gettext
 from hub.sdk.values import TicketInfo
 
+#: What happened to "your request", completing "Your request INC-000042 …".
 PLAIN_STATUS = {
-    "acknowledged": "has been seen by the team", "in_progress": "is being worked on",
-    "on_hold": "is on hold", "resolved": "has been resolved", "closed": "is closed",
-    "cancelled": "has been cancelled", "new": "has been received",
+    "acknowledged": lazy_gettext("has been seen by the team"), "in_progress": lazy_gettext("is being worked on"),
+    "on_hold": lazy_gettext("is on hold"), "resolved": lazy_gettext("has been resolved"),
+    "closed": lazy_gettext("is closed"), "cancelled": lazy_gettext("has been cancelled"),
+    "new": lazy_gettext("has been received"),
 }
 
 
 def _greeting(ticket: TicketInfo) -> str:
-    return f"Hello {ticket.requester_name}," if ticket.requester_name else "Hello,"
+    return gettext("Hello %(name)s,", name=ticket.requester_name) if ticket.requester_name else gettext("Hello,")
 
 
 def queue(session: Session, ticket: TicketInfo, *, kind: str, key: str, subject: str, body: str,
@@ -48,28 +52,41 @@ def queue(session: Session, ticket: TicketInfo, *, kind: str, key: str, subject:
     return queued
 
 
+# Each mail is written in the ticket's language, whatever the page or job that causes it speaks.
+
+
 def acknowledgement(ticket: TicketInfo, status_url: str) -> tuple[str, str]:
-    body = (f"{_greeting(ticket)}\n\nWe have received your request and logged it as {ticket.ref}:\n"
-            f"  {ticket.title}\n\nYou can follow it here, no account needed:\n{status_url}\n\n"
-            f"To add something, reply to this mail and keep [{ticket.ref}] in the subject.\n")
-    return f"Received: {ticket.title}", body
+    with in_language(ticket.language):
+        body = (f"{_greeting(ticket)}\n\n"
+                + gettext("We have received your request and logged it as %(ref)s:", ref=ticket.ref)
+                + f"\n  {ticket.title}\n\n" + gettext("You can follow it here, no account needed:")
+                + f"\n{status_url}\n\n"
+                + gettext("To add something, reply to this mail and keep [%(ref)s] in the subject.", ref=ticket.ref)
+                + "\n")
+        return gettext("Received: %(title)s", title=ticket.title), body
 
 
 def comment(ticket: TicketInfo, text: str, author: str, status_url: str) -> tuple[str, str]:
-    body = (f"{_greeting(ticket)}\n\n{author} wrote on {ticket.ref}:\n\n{text}\n\n"
-            f"Follow your request: {status_url}\nReply to this mail to answer.\n")
-    return f"Update: {ticket.title}", body
+    with in_language(ticket.language):
+        body = (f"{_greeting(ticket)}\n\n" + gettext("%(author)s wrote on %(ref)s:", author=author, ref=ticket.ref)
+                + f"\n\n{text}\n\n" + gettext("Follow your request: %(url)s", url=status_url) + "\n"
+                + gettext("Reply to this mail to answer.") + "\n")
+        return gettext("Update: %(title)s", title=ticket.title), body
 
 
 def status(ticket: TicketInfo, new: str, status_url: str) -> tuple[str, str]:
-    plain = PLAIN_STATUS.get(new, f"is now {new.replace('_', ' ')}")
-    body = f"{_greeting(ticket)}\n\nYour request {ticket.ref} {plain}.\n\nFollow it here: {status_url}\n"
-    return f"{ticket.title}: {plain}", body
+    with in_language(ticket.language):
+        plain = str(PLAIN_STATUS[new]) if new in PLAIN_STATUS else \
+            gettext("is now %(status)s", status=new.replace("_", " "))
+        body = (f"{_greeting(ticket)}\n\n" + gettext("Your request %(ref)s %(what)s.", ref=ticket.ref, what=plain)
+                + "\n\n" + gettext("Follow it here: %(url)s", url=status_url) + "\n")
+        return gettext("%(title)s: %(what)s", title=ticket.title, what=plain), body
 
 
 def resolution(ticket: TicketInfo, note: str, status_url: str) -> tuple[str, str]:
-    body = (f"{_greeting(ticket)}\n\nYour request {ticket.ref} has been resolved.\n"
-            + (f"\n{note}\n" if note else "")
-            + f"\nPlease confirm it is solved for you, or tell us it is not, and rate how we handled it:\n"
-            f"{status_url}\n\nIf the problem is back, simply reply to this mail.\n")
-    return f"Resolved: {ticket.title}", body
+    with in_language(ticket.language):
+        body = (f"{_greeting(ticket)}\n\n" + gettext("Your request %(ref)s has been resolved.", ref=ticket.ref) + "\n"
+                + (f"\n{note}\n" if note else "") + "\n"
+                + gettext("Please confirm it is solved for you, or tell us it is not, and rate how we handled it:")
+                + f"\n{status_url}\n\n" + gettext("If the problem is back, simply reply to this mail.") + "\n")
+        return gettext("Resolved: %(title)s", title=ticket.title), body

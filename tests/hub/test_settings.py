@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.app.settings import SETTINGS, SettingsError, load_settings, render_example_toml, render_markdown
+from hub.app.settings import SETTINGS, SettingsError, load_settings
+from hub.app.settings_docs import render_example_toml, render_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 

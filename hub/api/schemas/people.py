@@ -14,7 +14,8 @@ class ProfileSchema(ma.Schema):
     email = fields.String(allow_none=True)
     role = fields.String()
     timezone = fields.String(metadata={"description": "IANA zone the pages show times in, e.g. Europe/Berlin."})
-    language = fields.String(metadata={"description": "Language tag (stored; the pages are in English for now)."})
+    language = fields.String(metadata={
+        "description": "Language tag: the agents' pages speak it where they are translated (English for now)."})
     active = fields.Boolean()
 
 

@@ -41,6 +41,9 @@ class TicketWriteFields(Strict):
     group = fields.String(allow_none=True, metadata={"description": "Assignment group slug."})
     assignee = fields.String(allow_none=True, metadata={"description": "Username."})
     requester = fields.Nested(RequesterSchema)
+    language = fields.String(allow_none=True, validate=validate.Length(max=16), metadata={
+        "description": "The requester's language (es, de-CH, ...): mails and the status page speak it. One of "
+                       "HUB_LANGUAGES (a regional tag counts as its language); null: the hub's default."})
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50))
     custom_fields = fields.Dict(keys=fields.String(validate=validate.Length(max=100)))
 
@@ -103,6 +106,8 @@ class TicketSchema(ma.Schema):
     group = fields.String(allow_none=True)
     assignee = fields.String(allow_none=True)
     requester = fields.Nested(RequesterSchema)
+    language = fields.String(allow_none=True, metadata={"description": "The requester's language; null: the "
+                                                                       "hub's default."})
     source = fields.String()
     occurrence_count = fields.Integer()
     last_seen_at = fields.AwareDateTime(allow_none=True)

@@ -319,6 +319,28 @@ def test_a_lost_create_answer_while_the_index_lags_makes_no_duplicate(api: Any, 
     assert server.fake.issues()[0]["labels"] == [f"itsm-hub-{response.json['ref']}"]
 
 
+def test_a_late_first_try_still_waits_for_the_index_before_creating_again(api: Any, app: Any, runtime: Any,
+                                                                          jira_server: Server) -> None:  # noqa: F811
+    """A delivery backlog: the first create runs long after the ticket was made, its answer is
+    lost and the search lags. The retry must still wait for the index, not create a twin."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from hub.models import Ticket
+
+    server = jira_server
+    add_instance(api, server, create_remote=True, timeout_seconds=1, index_settle_seconds=4)
+    server.fake.set_search_lag(seconds=2.5)
+    server.fake.fail_next(kind="timeout", delay=1.5, paths=r"/rest/api/3/issue$", method="POST")
+    api.post("/api/v1/incidents", json={"title": "Door of bay 3 sticks"})
+    with runtime.db.transaction() as session:  # made an hour ago; its delivery only runs now
+        session.execute(update(Ticket).values(created_at=runtime.now() - timedelta(hours=1)))
+    drain(app, until=lambda: nothing_pending(runtime), timeout=30)
+    assert len(server.fake.issues()) == 1
+    assert len(server.fake.received("POST", r"/rest/api/3/issue$")) == 1
+
+
 def test_an_issue_the_search_misses_once_comes_with_the_next_poll(api: Any, runtime: Any,
                                                                   jira: tuple[Server, int]) -> None:
     server, instance = jira

@@ -1,0 +1,22 @@
+"""Ticket numbers: INC-000042 and CHG-000007 count up per kind, without a gap or a repeat."""
+
+from __future__ import annotations
+
+from sqlalchemy import text, update
+from sqlalchemy.orm import Session
+
+from hub.models import TicketCounter
+
+
+def next_number(session: Session, kind: str) -> int:
+    """Allocate the next ticket number of a kind (a sequence on PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.execute(text(f"SELECT nextval('{kind}_number_seq')")).scalar_one())
+    return int(
+        session.execute(
+            update(TicketCounter)
+            .where(TicketCounter.kind == kind)
+            .values(value=TicketCounter.value + 1)
+            .returning(TicketCounter.value)
+        ).scalar_one()
+    )
