@@ -1,7 +1,8 @@
 """The hub's services for connector and plugin pages: what they call through hub.sdk.hub_services.
 
 This module implements the SDK's HubServices protocol (the app factory checks it with mypy
-and hands it to the Runtime); extensions never import it. It is a thin layer over the
+and hands it to the Runtime; people, their preferences and notifications come from
+``hub.app.inbox_services``); extensions never import it. It is a thin layer over the
 core's own services (connector instances, plugin settings, the pipeline): it finds rows by
 slug and answers with :mod:`hub.sdk.values`, so no ORM row leaves the core.
 """
@@ -16,6 +17,19 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.app.inbox_services import (
+    mark_notifications_read,
+    notifications,
+    notify_user,
+    page_url,
+    people,
+    preferences,
+    prune_notifications,
+    push,
+    set_preferences,
+    take_digests,
+    unread_notifications,
+)
 from hub.core.runtime import runtime_of
 from hub.ingest import pipeline
 from hub.models import ConnectorInstance, Department, Group
@@ -39,11 +53,22 @@ __all__ = [
     "ingest",
     "list_instances",
     "mail_message_id",
+    "mark_notifications_read",
     "missing_names",
     "missing_references",
     "note_on_ticket",
+    "notifications",
+    "notify_user",
+    "page_url",
+    "people",
+    "preferences",
     "present_instance",
     "present_settings",
+    "prune_notifications",
+    "push",
+    "set_preferences",
+    "take_digests",
+    "unread_notifications",
     "update_instance",
     "update_settings",
 ]

@@ -198,15 +198,23 @@ def speaking_remote(session: Session, ref: str) -> str | None:
     return instance.slug if instance is not None else None
 
 
-def emit(session: Session, hook: str, ref: str, **kwargs: Any) -> None:
-    """Call a hook a plugin declared (``register_hookspecs``) for a ticket: the SLA plugin
-    announces ``sla_warning`` and ``sla_breached`` so. The core's own hooks are not emittable."""
+def emit(session: Session, hook: str, ref: str | None, **kwargs: Any) -> list[Any]:
+    """Call a hook a plugin declared (``register_hookspecs``) for a ticket (or none, when
+    ``ref`` is None) and return the implementations' answers that are not None. The SLA
+    plugin announces ``sla_warning`` and ``sla_breached`` so. The core's own hooks are not
+    emittable."""
     from hub.core.runtime import runtime_of
 
-    declared = runtime_of(session).plugins.declared_hooks
+    plugins = runtime_of(session).plugins
+    declared = plugins.declared_hooks
     if hook not in declared:
         raise ValueError(f"{hook} is not a hook a plugin declared (register_hookspecs); declared: {sorted(declared)}")
-    _tickets.notify(session, hook, ticket=_tickets.get_ticket(session, ref), **kwargs)
+    if not plugins.has_impls(hook):
+        return []  # nobody listens: not even the ticket is read
+    if ref is not None:
+        kwargs["ticket"] = _tickets.get_ticket(session, ref)
+    answers = _tickets.notify(session, hook, **kwargs)
+    return [answer for answer in answers or [] if answer is not None]
 
 
 def ticket_figures(session: Session, *, start: datetime, end: datetime,

@@ -10,10 +10,10 @@ its last attempt, where an admin can inspect and replay it.
 A dead letter holds its lane: the later updates of that record wait behind it ("held
 behind" on the admin page) and go, in order, once it is replayed and delivered or
 discarded. Otherwise a replay would land an older change on the remote after a newer
-one. Two exceptions: mail to a person (one mail that could not be sent holds no other),
-and connectors whose every push sends the ticket's state as it is at delivery
-(``Pusher.pushes_state``: the ITSM sync connectors), where a later message supersedes an
-earlier one and holding it back would only keep the remote out of date.
+one. Two exceptions: mail to a person and a notification post to a team (one that could not
+be sent holds no other), and connectors whose every push sends the ticket's state as it is
+at delivery (``Pusher.pushes_state``: the ITSM sync connectors), where a later message
+supersedes an earlier one and holding it back would only keep the remote out of date.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ from hub.sdk.tracker_errors import Conflict, NotFound
 
 STATUSES = ("pending", "delivered", "dead", "discarded")
 RETRY_AFTER_LIMIT = 86_400.0
-#: Actions whose order does not matter: a dead one holds nothing behind it.
-UNORDERED_ACTIONS = ("mail",)
+#: Actions whose order does not matter: a dead one holds nothing behind it (a mail, a post
+#: telling a team's chat about a ticket: each stands alone).
+UNORDERED_ACTIONS = ("mail", "notification")
 
 
 #: How long the list of state-pushing instances is reused (it changes with admin edits only).

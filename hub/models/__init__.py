@@ -2,6 +2,7 @@
 
 from hub.models.base import Base, utcnow
 from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPluginData, TicketTimer
+from hub.models.inbox import Notification
 from hub.models.integration import ConnectorInstance, HubProcess, InboundEvent, PluginState
 from hub.models.jobs import OutboxMessage, SyncRun
 from hub.models.limits import RateCounter, SavedView
@@ -43,6 +44,7 @@ __all__ = [
     "Group",
     "HubProcess",
     "InboundEvent",
+    "Notification",
     "OrgChange",
     "OutboxMessage",
     "PluginState",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -33,6 +34,9 @@ class User(Base):
     """Language tag (``de``, ``fr-CH``); stored for the day the pages are translated."""
     session_epoch: Mapped[int] = mapped_column(default=0)
     """Raised to sign the user out everywhere: sessions carry the epoch they began in."""
+    preferences: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    """What the person chose in plugins' settings pages, by plugin name (``{"agent-notify":
+    {...}}``); read and written through ``hub.sdk.hub_services``."""
     groups = relationship("Group", secondary=group_members, lazy="raise", back_populates="members")
 
 

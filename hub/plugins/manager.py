@@ -145,7 +145,11 @@ class HubPlugins:
         # attribute name -> (hook name, pluggy's hookimpl options), found as pluggy finds them
         found = {attr: self.pm.parse_hookimpl_opts(plugin, attr) for attr in dir(plugin)}
         impls = {attr: (opts.get("specname") or attr, opts) for attr, opts in found.items() if opts is not None}
-        unknown = sorted(hook_name for hook_name, _ in impls.values() if hook_name not in self._spec_names())
+        # ``optionalhook`` (pluggy's own option) marks an implementation of a hook another
+        # plugin may declare: the SLA plugin's sla_breached, heard by a plugin that works
+        # without it. It waits unverified instead of refusing the plugin.
+        unknown = sorted(hook_name for hook_name, opts in impls.values()
+                         if hook_name not in self._spec_names() and not opts.get("optionalhook"))
         if unknown:
             hook_name = unknown[0]
             close = difflib.get_close_matches(hook_name, self._spec_names(), n=1)

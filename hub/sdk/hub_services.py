@@ -17,12 +17,21 @@ an idempotency key reused with other content.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hub.sdk.actors import Actor
 from hub.sdk.connector import Connector
 from hub.sdk.references import MissingReference, OrgReference
-from hub.sdk.values import DepartmentInfo, GroupInfo, IngestResult, InstanceInfo, RawEvent
+from hub.sdk.values import (
+    DepartmentInfo,
+    GroupInfo,
+    IngestResult,
+    InstanceInfo,
+    NotificationInfo,
+    PersonInfo,
+    RawEvent,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -38,11 +47,22 @@ __all__ = [
     "ingest",
     "list_instances",
     "mail_message_id",
+    "mark_notifications_read",
     "missing_names",
     "missing_references",
     "note_on_ticket",
+    "notifications",
+    "notify_user",
+    "page_url",
+    "people",
+    "preferences",
     "present_instance",
     "present_settings",
+    "prune_notifications",
+    "push",
+    "set_preferences",
+    "take_digests",
+    "unread_notifications",
     "update_instance",
     "update_settings",
 ]
@@ -89,6 +109,32 @@ class HubServices(Protocol):
 
     def mail_message_id(self, session: Session, key: str) -> str: ...
 
+    def page_url(self, session: Session, path: str) -> str: ...
+
+    def push(self, session: Session, instance: str, *, action: str, payload: dict[str, Any],
+             ref: str | None = None, key: str | None = None) -> bool: ...
+
+    def people(self, session: Session, *, usernames: Iterable[str] | None = None, group: str | None = None,
+               roles: Iterable[str] | None = None) -> list[PersonInfo]: ...
+
+    def preferences(self, session: Session, username: str, plugin: str) -> dict[str, Any]: ...
+
+    def set_preferences(self, session: Session, username: str, plugin: str, values: dict[str, Any]) -> None: ...
+
+    def notify_user(self, session: Session, username: str, *, kind: str, text: str, ref: str | None = None,
+                    actor: str = "", listed: bool = True, digest: bool = False) -> int: ...
+
+    def notifications(self, session: Session, username: str, *, unread_only: bool = False, limit: int = 50,
+                      before: int | None = None) -> list[NotificationInfo]: ...
+
+    def unread_notifications(self, session: Session, username: str) -> int: ...
+
+    def mark_notifications_read(self, session: Session, username: str, ids: Iterable[int] | None = None) -> int: ...
+
+    def take_digests(self, session: Session, *, limit: int = 5000) -> list[tuple[PersonInfo, list[NotificationInfo]]]:
+        ...
+
+    def prune_notifications(self, session: Session, *, read_before: datetime) -> int: ...
     def missing_names(self, session: Session, names: Mapping[str, Iterable[str]]) -> dict[str, list[str]]: ...
 
     def count_missing_reference(self, session: Session, *, source: str, reference: OrgReference) -> None: ...
@@ -214,6 +260,76 @@ def mail_message_id(session: Session, key: str) -> str:
     return _core(session).mail_message_id(session, key)
 
 
+def page_url(session: Session, path: str) -> str:
+    """The absolute address of a hub page (HUB_BASE_URL and ``path``, e.g. ``/tickets/INC-000001``),
+    for mail and posts that leave the hub."""
+    return _core(session).page_url(session, path)
+
+
+def push(session: Session, instance: str, *, action: str, payload: dict[str, Any], ref: str | None = None,
+         key: str | None = None) -> bool:
+    """Queue a delivery through the connector instance ``instance`` (its ``push``; a webhook
+    instance posts it signed): it commits with the caller's transaction, is retried with
+    backoff and kept as a dead letter after the last attempt. False, and nothing queued,
+    when the instance is missing, disabled or does not push. ``key`` makes it idempotent."""
+    return _core(session).push(session, instance, action=action, payload=payload, ref=ref, key=key)
+
+
+# -- people and what they are told --------------------------------------------------------------
+
+
+def people(session: Session, *, usernames: Iterable[str] | None = None, group: str | None = None,
+           roles: Iterable[str] | None = None) -> list[PersonInfo]:
+    """Active users matching every filter given: these usernames, members of the group with
+    this slug, these roles (``agent``, ``admin``); by username, in one query."""
+    return _core(session).people(session, usernames=usernames, group=group, roles=roles)
+
+
+def preferences(session: Session, username: str, plugin: str) -> dict[str, Any]:
+    """What the person chose in ``plugin``'s settings; {} when nothing yet (NotFound for no such user)."""
+    return _core(session).preferences(session, username, plugin)
+
+
+def set_preferences(session: Session, username: str, plugin: str, values: dict[str, Any]) -> None:
+    """Store the person's choices for ``plugin`` (replacing them); the plugin checks them first."""
+    _core(session).set_preferences(session, username, plugin, values)
+
+
+def notify_user(session: Session, username: str, *, kind: str, text: str, ref: str | None = None, actor: str = "",
+                listed: bool = True, digest: bool = False) -> int:
+    """Tell one person: a row in their notification list (``listed``; the menu counts it while
+    unread) and/or waiting for their digest mail (``digest``, see ``take_digests``). ``kind``
+    names the event, ``ref`` the ticket it is about. Returns the notification's id."""
+    return _core(session).notify_user(session, username, kind=kind, text=text, ref=ref, actor=actor, listed=listed,
+                                      digest=digest)
+
+
+def notifications(session: Session, username: str, *, unread_only: bool = False, limit: int = 50,
+                  before: int | None = None) -> list[NotificationInfo]:
+    """The person's listed notifications, newest first; ``before`` (an id) gives the next page."""
+    return _core(session).notifications(session, username, unread_only=unread_only, limit=limit, before=before)
+
+
+def unread_notifications(session: Session, username: str) -> int:
+    """How many of the person's listed notifications are unread."""
+    return _core(session).unread_notifications(session, username)
+
+
+def mark_notifications_read(session: Session, username: str, ids: Iterable[int] | None = None) -> int:
+    """Mark the person's notifications read: these ids (others' ids change nothing), or all
+    when ``ids`` is None. Returns how many changed."""
+    return _core(session).mark_notifications_read(session, username, ids)
+
+
+def take_digests(session: Session, *, limit: int = 5000) -> list[tuple[PersonInfo, list[NotificationInfo]]]:
+    """Every notification waiting for a digest mail, by person (oldest first); they wait no
+    longer once the caller's transaction commits, so a digest job sends each once."""
+    return _core(session).take_digests(session, limit=limit)
+
+
+def prune_notifications(session: Session, *, read_before: datetime) -> int:
+    """Forget notifications read before ``read_before`` (unread ones stay); returns how many."""
+    return _core(session).prune_notifications(session, read_before=read_before)
 # -- names of organisation items in settings (hub.sdk.references) -----------------------------
 
 

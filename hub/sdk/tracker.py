@@ -122,7 +122,7 @@ class TrackerServices(Protocol):
 
     def speaking_remote(self, session: Session, ref: str) -> str | None: ...
 
-    def emit(self, session: Session, hook: str, ref: str, **kwargs: Any) -> None: ...
+    def emit(self, session: Session, hook: str, ref: str | None, **kwargs: Any) -> list[Any]: ...
 
     def ticket_figures(
         self, session: Session, *, start: datetime, end: datetime, department: str | None = None
@@ -269,10 +269,13 @@ def speaking_remote(session: Session, ref: str) -> str | None:
     return _core(session).speaking_remote(session, ref)
 
 
-def emit(session: Session, hook: str, ref: str, **kwargs: Any) -> None:
-    """Call a hook a plugin declared (``register_hookspecs``) for a ticket: the SLA plugin
-    announces ``sla_warning`` and ``sla_breached`` so. The core's own hooks are not emittable."""
-    _core(session).emit(session, hook, ref, **kwargs)
+def emit(session: Session, hook: str, ref: str | None, **kwargs: Any) -> list[Any]:
+    """Call a hook a plugin declared (``register_hookspecs``) for the ticket ``ref`` (given to
+    the implementations as ``ticket``; None for a hook about no ticket) and return the
+    implementations' answers that are not None (an empty list when none listens). The SLA
+    plugin announces ``sla_warning`` and ``sla_breached`` so. The core's own hooks are not
+    emittable."""
+    return _core(session).emit(session, hook, ref, **kwargs)
 
 
 def ticket_figures(

@@ -10,6 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+# Moved to their own modules to keep this one readable; still importable from here.
+from hub.sdk.people import DepartmentInfo as DepartmentInfo
+from hub.sdk.people import GroupInfo as GroupInfo
+from hub.sdk.people import NotificationInfo as NotificationInfo
+from hub.sdk.people import PersonInfo as PersonInfo
+from hub.sdk.reports import TicketFigures as TicketFigures
+
 TITLE_MAX = 500
 """Longest ticket title; longer titles from sources are cut with an ellipsis."""
 
@@ -237,57 +244,6 @@ class TicketInfo:
 
 
 @dataclass(frozen=True)
-class TicketFigures:
-    """Aggregates over the tickets created in a period (hub.sdk.tracker.ticket_figures),
-    computed in the database: counts, means and top lists, never the tickets themselves.
-    Lists of ``(name, count)`` are sorted by count, largest first, then by name."""
-
-    start: datetime
-    """The period's first instant (included)."""
-    end: datetime
-    """The instant after the period (excluded)."""
-    department: str | None
-    """The slug of the department the figures are limited to; None for all tickets."""
-    tickets: int
-    """Tickets created in the period."""
-    acknowledge_seconds: float | None
-    """Mean time from creation to acknowledgement (else first response), over the tickets
-    that have one; None when none has."""
-    resolve_seconds: float | None
-    """Mean time from creation to resolution, over the resolved tickets."""
-    response_met: int
-    """Tickets with a response due time whose first response came by it."""
-    response_total: int
-    """Tickets with a response due time."""
-    resolution_met: int
-    """Tickets resolved by their resolution due time."""
-    resolution_total: int
-    """Tickets with a resolution due time that are resolved or past it (judged)."""
-    csat_average: float | None
-    """Mean satisfaction score of the answered surveys."""
-    csat_answers: int
-    """Answered satisfaction surveys."""
-    csat_comments: list[tuple[str, int | None, str]]
-    """The ten newest survey comments as ``(ref, score, comment)``."""
-    backlog: tuple[int, int, int, int]
-    """Open tickets (an incident new to on hold, a change draft to review), whenever
-    created, by age: under 1 day, 1 to 7 days, 7 to 30 days, 30 days and more."""
-    by_day: list[tuple[str, int]]
-    """Tickets per UTC day (``2026-11-23``) that has any, oldest first."""
-    by_source: list[tuple[str, int]]
-    """Tickets per source (``api``, ``ui`` or a connector slug)."""
-    by_department: list[tuple[str, int]]
-    """Tickets per department name; ``(none)`` for tickets without one."""
-    by_category: list[tuple[str, int]]
-    """Tickets per category name; ``(none)`` for tickets without one."""
-    recurring_items: list[tuple[str, int, int]]
-    """The ten configuration items with the most occurrences as ``(name, tickets,
-    occurrences)``, most occurrences first."""
-    recurring_keys: list[tuple[str, int, int]]
-    """The same for correlation keys (an alarm's site/line/machine/code)."""
-
-
-@dataclass(frozen=True)
 class CommentInfo:
     id: int
     ticket_id: int
@@ -366,27 +322,3 @@ class PushResult:
     data: dict[str, Any] = field(default_factory=dict)
     detail: str | None = None
 
-
-@dataclass(frozen=True)
-class DepartmentInfo:
-    """A department (customer service, quality, facilities): who receives tickets."""
-
-    id: int
-    slug: str
-    """What rules, settings and the API name it by."""
-    name: str
-    email: str | None
-    """Where escalations for the department go when no group or manager is named."""
-
-
-@dataclass(frozen=True)
-class GroupInfo:
-    """An assignment group: the agents who share a queue of work."""
-
-    id: int
-    slug: str
-    """What rules, settings and the API name it by."""
-    name: str
-    email: str | None
-    department: str | None
-    """The slug of the department it belongs to, if any."""

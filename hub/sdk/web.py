@@ -207,6 +207,9 @@ class MenuItem:
     permission: str | None = None
     key: str | None = None
     order: int = 100
+    badge: Callable[[Any], int | None] | None = None
+    """A count shown beside the label (unread notifications), asked on every page with the
+    signed-in principal; 0 or None shows none. Keep it to one indexed query."""
 
 
 def field_errors(exc: ValidationFailed, prefix: str = "") -> dict[str, list[str]]:

@@ -41,20 +41,19 @@ _NAME_COLUMNS = {"department": "department_id", "category": "category_id", "ci":
                  "group": "group_id", "assignee": "assignee_id"}
 
 
-def notify(session: Session, hook_name: str, **kwargs: Any) -> None:
-    """Call a lifecycle hook in this transaction; cheap when no plugin listens.
-
-    ``ticket`` may be given as an ORM row: it is turned into a snapshot only when some
-    plugin implements the hook.
+def notify(session: Session, hook_name: str, **kwargs: Any) -> Any:
+    """Call a lifecycle hook in this transaction, cheap when no plugin listens; returns the
+    answers (None when none listens). ``ticket`` may be given as an ORM row: it is turned
+    into a snapshot only when some plugin implements the hook.
     """
     runtime = runtime_of(session)
     if not runtime.plugins.has_impls(hook_name):
-        return
+        return None
     if isinstance(kwargs.get("ticket"), Ticket):
         session.flush()
         kwargs["ticket"] = ticket_info(session, kwargs["ticket"])
     with hook_session(session):
-        getattr(runtime.plugins.hook, hook_name)(session=session, **kwargs)
+        return getattr(runtime.plugins.hook, hook_name)(session=session, **kwargs)
 
 
 def _validate(kind: str, values: Mapping[str, Any], *, creating: bool) -> dict[str, list[str]]:

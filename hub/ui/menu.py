@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import current_app, url_for
@@ -9,6 +10,8 @@ from flask import current_app, url_for
 from hub.auth.principals import Principal
 from hub.sdk.i18n import N_, gettext
 from hub.sdk.web import MenuItem as MenuItem  # declared in the SDK; plugins make them
+
+log = logging.getLogger("hub.ui")
 
 CORE_ITEMS = (
     MenuItem(N_("Tickets"), "ui_tickets.ticket_list", "tickets:read", key="t", order=10),
@@ -36,5 +39,18 @@ def nav_items(user: Principal) -> list[dict[str, Any]]:
         if plugin and runtime.plugins.records[plugin].kind != "core" and not runtime.plugins.is_enabled(plugin):
             continue
         # In the user's language where a catalogue has the label (a plugin's may not).
-        shown.append({"label": gettext(item.label), "url": url_for(item.endpoint), "key": item.key})
+        shown.append({"label": gettext(item.label), "url": url_for(item.endpoint), "key": item.key,
+                      "badge": _badge(item, user, plugin)})
     return shown
+
+
+def _badge(item: MenuItem, user: Principal, plugin: str | None) -> int | None:
+    """The item's count; a failing count is the plugin's fault, logged, and never costs the page."""
+    if item.badge is None:
+        return None
+    try:
+        count = item.badge(user)
+    except Exception:
+        log.exception("the menu badge of %s (plugin %s) failed", item.endpoint, plugin)
+        return None
+    return count if isinstance(count, int) and count > 0 else None

@@ -65,7 +65,7 @@ PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/admin", "*", ADMIN),
     (r"^/tickets/<ref>/status-links/", "*", ADMIN),
     (r"^/tickets/(bulk|<ref>/merge)$", "POST", AGENTS),  # the lists' bulk bar and the ticket page's merge
-    (r"^/(tickets|my|views|insights|canned-replies)", "*", AGENTS),
+    (r"^/(tickets|my|views|insights|canned-replies|notifications)", "*", AGENTS),
 ]
 
 FEED_SECRET = "feed-token-xxxxxxxxxx"

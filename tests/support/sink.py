@@ -28,6 +28,8 @@ class Delivery:
     body: Any
     headers: dict[str, str]
     at: float
+    raw: bytes = b""
+    """The body as sent, for checking a signature over it."""
 
 
 @dataclass
@@ -59,7 +61,7 @@ class Sink:
         if failing:
             headers = {"Retry-After": self.retry_after} if self.retry_after else {}
             return Response("try later", status=self.fail_status, headers=headers)
-        delivery = Delivery(key=key, body=parsed, headers=dict(request.headers), at=time.monotonic())
+        delivery = Delivery(key=key, body=parsed, headers=dict(request.headers), at=time.monotonic(), raw=body)
         with self._lock:
             self.received.append(delivery)
             duplicate = key in self.applied

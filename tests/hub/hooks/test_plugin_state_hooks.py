@@ -133,3 +133,67 @@ def test_a_plugin_cannot_redeclare_a_core_hook(with_plugins: Any, request: Any) 
     runtime = request.getfixturevalue("runtime")
     assert "hookspecs refused" in (runtime.plugins.records["thief"].error or "")
     assert runtime.plugins.declared_hooks == {}
+
+
+class AnswerSpecs:
+    """Declared hooks that answer: one about a ticket, one about none."""
+
+    @hookspec
+    def renewal_owners(self, ticket: Any, session: Any) -> list[str]:
+        """Who renews the ticket's contract."""
+
+    @hookspec
+    def register_renewal_kinds(self, session: Any) -> list[str]:
+        """Kinds of contract."""
+
+
+def test_emit_returns_the_answers_and_may_name_no_ticket(with_plugins: Any, request: Any) -> None:
+    class Declarer:
+        name = "declarer"
+
+        @hookimpl
+        def register_hookspecs(self) -> list[object]:
+            return [AnswerSpecs]
+
+        @hookimpl
+        def renewal_owners(self, ticket: Any) -> list[str]:
+            return [f"owner-of-{ticket.ref}"]
+
+    class Other:
+        name = "other"
+
+        @hookimpl
+        def renewal_owners(self) -> None:
+            return None  # no answer: left out
+
+        @hookimpl
+        def register_renewal_kinds(self) -> list[str]:
+            return ["lease"]
+
+    with_plugins(Declarer(), Other())
+    api, runtime = request.getfixturevalue("api"), request.getfixturevalue("runtime")
+    ref = api.post("/api/v1/incidents", json={"title": "Renew"}).json["ref"]
+    with runtime.db.transaction() as session:
+        assert emit(session, "renewal_owners", ref) == [[f"owner-of-{ref}"]]
+        assert emit(session, "register_renewal_kinds", None) == [["lease"]]
+
+
+def test_an_optional_implementation_waits_for_a_declaration(with_plugins: Any, request: Any) -> None:
+    class Listener:
+        name = "listener"
+
+        @hookimpl(optionalhook=True)
+        def contract_renewal_due(self, ticket: Any) -> None:
+            """Heard only where a plugin declares the hook."""
+
+    class Strict:
+        name = "strict"
+
+        @hookimpl
+        def contract_renewal_due(self, ticket: Any) -> None:
+            """Refused: nobody declares the hook."""
+
+    with_plugins(Listener(), Strict())
+    runtime = request.getfixturevalue("runtime")
+    assert runtime.plugins.records["listener"].loaded
+    assert "unknown hook 'contract_renewal_due'" in (runtime.plugins.records["strict"].error or "")

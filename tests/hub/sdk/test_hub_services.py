@@ -43,7 +43,7 @@ def feeds(app: Flask) -> None:
 def plain(value: Any) -> bool:
     """Built of SDK values and plain data only: no ORM row anywhere inside."""
     if dataclasses.is_dataclass(value):
-        return type(value).__module__ == "hub.sdk.values" and all(
+        return type(value).__module__.startswith("hub.sdk.") and all(
             plain(getattr(value, item.name)) for item in dataclasses.fields(value))
     if isinstance(value, dict):
         return all(isinstance(key, str) and plain(item) for key, item in value.items())

@@ -15,7 +15,7 @@ def test_the_sdk_has_a_semver_version() -> None:
     assert hub.sdk.__version__ == "1.2.0"
 
 
-@pytest.mark.parametrize("minimum", ["1", "1.0", "1.0.0", "1.1", "1.1.0", "1.2"])
+@pytest.mark.parametrize("minimum", ["1", "1.0", "1.0.0", "1.1", "1.1.0", "1.2", "1.2.0"])
 def test_a_met_requirement_passes(minimum: str) -> None:
     require(minimum)
 
