@@ -28,7 +28,8 @@ class TicketFigures:
     response_met: int
     """Tickets with a response due time whose first response came by it."""
     response_total: int
-    """Tickets with a response due time."""
+    """Tickets with a response due time that are answered or past it (judged); one not yet
+    due and not yet answered is no miss."""
     resolution_met: int
     """Tickets resolved by their resolution due time."""
     resolution_total: int

@@ -68,13 +68,16 @@ def test_totals_shares_and_means(hub: Any, org: dict[str, Any]) -> None:
         # Open, due in the past: judged (missed); open and due later: not judged yet.
         add(session, 3, day, status="in_progress", resolve_due_at=NOW - dt.timedelta(hours=1))
         add(session, 4, day, status="in_progress", resolve_due_at=NOW + dt.timedelta(hours=1))
+        # Unanswered: past its response due time (a miss), and not yet due (not judged yet).
+        add(session, 7, day, status="new", response_due_at=NOW - dt.timedelta(minutes=5))
+        add(session, 8, day, status="new", response_due_at=NOW + dt.timedelta(minutes=5))
         add(session, 5, START - dt.timedelta(seconds=1), acknowledged_at=START)  # before the period
         add(session, 6, END, acknowledged_at=END)  # the period's end is excluded
     found = figures(hub)
-    assert found.tickets == 4
+    assert found.tickets == 6
     assert found.acknowledge_seconds == pytest.approx(20 * 60)
     assert found.resolve_seconds == pytest.approx(4 * 3600)
-    assert (found.response_met, found.response_total) == (1, 2)
+    assert (found.response_met, found.response_total) == (1, 3)  # ticket 8 is not due yet: no miss
     assert (found.resolution_met, found.resolution_total) == (1, 3)
     assert (found.csat_average, found.csat_answers) == (pytest.approx(3.5), 2)
     assert found.csat_comments == [("INC-000001", 5, "Quick")]
