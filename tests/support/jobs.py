@@ -27,7 +27,22 @@ def drain(app: Flask, *, until: Callable[[], bool] | None = None, timeout: float
         make_worker(app, simple=True).work(burst=True, logging_level="WARNING")
         return until() if until is not None else _idle(runtime)
 
-    wait_until(one_round, what=what, timeout=timeout, ignore=())
+    wait_until(one_round, what=what, timeout=timeout, ignore=(), log=lambda: outbox_state(runtime))
+
+
+def outbox_state(runtime: Any) -> str:
+    """What still waits in the outbox, for a failed drain's message: a wait that gives up should
+    say which delivery kept it going (its lane, tries and last error), not only that it gave up."""
+    from sqlalchemy import select
+
+    from hub.models import OutboxMessage
+
+    with runtime.db.reading() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.status != "delivered")
+                               .order_by(OutboxMessage.id).limit(20)).all()
+        lines = [f"#{m.id} {m.lane} {m.action} {m.status} tries={m.attempts} next={m.next_attempt_at:%H:%M:%S.%f} "
+                 f"error={(m.last_error or '')[:200]!r}" for m in rows]
+    return "outbox, not delivered:\n" + ("\n".join(lines) if lines else "(nothing)")
 
 
 def _idle(runtime: Any) -> bool:

@@ -19,6 +19,7 @@ probe raised and, when the caller gives one, the tail of the server's log.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -59,6 +60,19 @@ def load_scale() -> float:
 def scaled(seconds: float) -> float:
     """``seconds`` stretched by the current load factor: for a blocking call with its own timeout."""
     return seconds * load_scale()
+
+
+def pace() -> int:
+    """A whole-number factor for timings a test *sets* on the code under test: a client's timeout,
+    a double's late answer, a search index's lag.
+
+    Those timings work in pairs ("the answer comes 2 s late, the client gives up after 1 s"),
+    and a fixed 1 s client timeout fails on a crowded machine when an answer that should come
+    at once takes longer than that: every try times out and the sync never settles. Multiplying
+    both sides of each pair by this factor keeps the pair's order and gives the answers that
+    should arrive the room they need. Whole seconds, because connector settings take integers.
+    """
+    return max(1, math.ceil(load_scale()))
 
 
 def _tail(text: str) -> str:

@@ -22,6 +22,7 @@ from tests.connectors.jira.test_sync import quick_inline_retries as quick_inline
 from tests.fakes.fixtures import jira_server  # noqa: F401 - a fixture
 from tests.support.attachments import PHOTO, attachment_messages, content, files, upload
 from tests.support.jobs import drain, nothing_pending
+from tests.support.waiting import pace
 
 DOWNLOADS = r"/rest/api/3/attachment/content/"
 
@@ -116,12 +117,13 @@ def test_a_hub_file_reaches_jira_once_and_is_not_read_back(api: Any, app: Any, r
 def test_a_lost_upload_answer_uploads_nothing_twice(api: Any, app: Any, runtime: Any,
                                                     jira_server: Server) -> None:  # noqa: F811
     server = jira_server
-    instance = add_instance(api, server, timeout_seconds=1)
+    k = pace()  # timings below stretch together on a crowded machine
+    instance = add_instance(api, server, timeout_seconds=k)
     key = new_issue(server, "Cracked window")["key"]
     run_poll(runtime, instance)
     ref = only_incident(api)["ref"]
     # The file is stored in Jira, but the answer comes after the connector gave up.
-    server.fake.fail_next(kind="timeout", delay=2.0, paths=r"/attachments$", method="POST")
+    server.fake.fail_next(kind="timeout", delay=2.0 * k, paths=r"/attachments$", method="POST")
 
     upload(api, ref, "window.png", PHOTO)
     drain(app, until=lambda: nothing_pending(runtime), timeout=30)

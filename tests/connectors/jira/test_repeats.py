@@ -18,6 +18,7 @@ from tests.fakes.fixtures import jira_server  # noqa: F401 - a fixture
 from tests.fakes.jira import JiraFake
 from tests.fakes.runner import FakeServer
 from tests.support.jobs import drain, nothing_pending
+from tests.support.waiting import pace
 
 Server = FakeServer[JiraFake]
 
@@ -29,8 +30,8 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
     return app_config
 
 
-def linked(api: Any, runtime: Any, server: Server) -> tuple[str, str]:
-    instance = add_instance(api, server, timeout_seconds=1)
+def linked(api: Any, runtime: Any, server: Server, *, timeout_seconds: int = 30) -> tuple[str, str]:
+    instance = add_instance(api, server, timeout_seconds=timeout_seconds)
     key = new_issue(server, "Wi-Fi in meeting room 4 drops")["key"]
     run_poll(runtime, instance)
     return str(key), str(only_incident(api)["ref"])
@@ -58,8 +59,9 @@ def test_the_same_words_twice_land_twice_even_when_a_try_fails(api: Any, app: An
 def test_a_comment_whose_answer_was_lost_is_posted_once(api: Any, app: Any, runtime: Any,
                                                         jira_server: Server) -> None:  # noqa: F811
     server = jira_server
-    key, ref = linked(api, runtime, server)
-    server.fake.fail_next(kind="timeout", delay=2.0, paths=r"/comment$", method="POST")
+    k = pace()  # the client's timeout and the late answer stretch together on a crowded machine
+    key, ref = linked(api, runtime, server, timeout_seconds=k)
+    server.fake.fail_next(kind="timeout", delay=2.0 * k, paths=r"/comment$", method="POST")
 
     comment(api, ref, "Rebooted the access point")
     drain(app, until=lambda: nothing_pending(runtime), timeout=30)
@@ -71,9 +73,10 @@ def test_a_comment_whose_answer_was_lost_is_posted_once(api: Any, app: Any, runt
 def test_a_dead_letter_replayed_after_its_comment_landed_adds_nothing(api: Any, app: Any, runtime: Any,
                                                                       jira_server: Server) -> None:  # noqa: F811
     server = jira_server
-    key, ref = linked(api, runtime, server)
+    k = pace()
+    key, ref = linked(api, runtime, server, timeout_seconds=k)
     runtime.settings["OUTBOX_MAX_ATTEMPTS"] = 1
-    server.fake.fail_next(kind="timeout", delay=2.0, paths=r"/comment$", method="POST")
+    server.fake.fail_next(kind="timeout", delay=2.0 * k, paths=r"/comment$", method="POST")
     comment(api, ref, "The access point was replaced")
     drain(app, until=lambda: nothing_pending(runtime), timeout=30)
     with runtime.db.reading() as session:

@@ -23,7 +23,7 @@ from tests.fakes.fixtures import jira_server  # noqa: F401 - a fixture
 from tests.fakes.jira import JiraFake, adf_text
 from tests.fakes.runner import FakeServer
 from tests.support.jobs import drain, nothing_pending
-from tests.support.waiting import scaled
+from tests.support.waiting import pace, scaled
 
 Server = FakeServer[JiraFake]
 
@@ -280,8 +280,9 @@ def test_a_change_issue_is_a_hub_change_and_a_state_jira_lacks_stays_in_the_hub(
 def test_a_lost_create_answer_makes_no_duplicate(api: Any, app: Any, runtime: Any,
                                                  jira_server: Server) -> None:  # noqa: F811
     server = jira_server
-    instance = add_instance(api, server, create_remote=True, timeout_seconds=1)
-    server.fake.fail_next(kind="timeout", delay=2.0, paths=r"/rest/api/3/issue$", method="POST")
+    k = pace()  # timings below stretch together on a crowded machine
+    instance = add_instance(api, server, create_remote=True, timeout_seconds=k)
+    server.fake.fail_next(kind="timeout", delay=2.0 * k, paths=r"/rest/api/3/issue$", method="POST")
     # The create is made in Jira but its answer never comes (a worker killed mid-call looks the same).
     response = api.post("/api/v1/incidents", json={"title": "Fridge in canteen warm", "description": "Since noon"})
     assert response.status_code == 201, response.json
@@ -302,9 +303,10 @@ def test_a_lost_create_answer_makes_no_duplicate(api: Any, app: Any, runtime: An
 def test_a_lost_create_answer_while_the_index_lags_makes_no_duplicate(api: Any, app: Any, runtime: Any,
                                                                      jira_server: Server) -> None:  # noqa: F811
     server = jira_server
-    add_instance(api, server, create_remote=True, timeout_seconds=1, index_settle_seconds=4)
-    server.fake.set_search_lag(seconds=2.5)  # longer than the answer is late: the retry's search misses it
-    server.fake.fail_next(kind="timeout", delay=1.5, paths=r"/rest/api/3/issue$", method="POST")
+    k = pace()  # timings below stretch together on a crowded machine
+    add_instance(api, server, create_remote=True, timeout_seconds=k, index_settle_seconds=4 * k)
+    server.fake.set_search_lag(seconds=2.5 * k)  # longer than the answer is late: the retry's search misses it
+    server.fake.fail_next(kind="timeout", delay=1.5 * k, paths=r"/rest/api/3/issue$", method="POST")
 
     response = api.post("/api/v1/incidents", json={"title": "Window will not close"})
     drain(app, until=lambda: nothing_pending(runtime), timeout=30)
@@ -330,9 +332,10 @@ def test_a_late_first_try_still_waits_for_the_index_before_creating_again(api: A
     from hub.models import Ticket
 
     server = jira_server
-    add_instance(api, server, create_remote=True, timeout_seconds=1, index_settle_seconds=4)
-    server.fake.set_search_lag(seconds=2.5)
-    server.fake.fail_next(kind="timeout", delay=1.5, paths=r"/rest/api/3/issue$", method="POST")
+    k = pace()  # timings below stretch together on a crowded machine
+    add_instance(api, server, create_remote=True, timeout_seconds=k, index_settle_seconds=4 * k)
+    server.fake.set_search_lag(seconds=2.5 * k)
+    server.fake.fail_next(kind="timeout", delay=1.5 * k, paths=r"/rest/api/3/issue$", method="POST")
     api.post("/api/v1/incidents", json={"title": "Door of bay 3 sticks"})
     with runtime.db.transaction() as session:  # made an hour ago; its delivery only runs now
         session.execute(update(Ticket).values(created_at=runtime.now() - timedelta(hours=1)))
@@ -382,10 +385,11 @@ def test_half_the_calls_failing_both_ways_loses_and_repeats_nothing(api: Any, ap
                                                                      jira_server: Server) -> None:  # noqa: F811
     server = jira_server
     fake = server.fake
-    instance = add_instance(api, server, create_remote=True, page_size=3, timeout_seconds=1, index_settle_seconds=1)
+    k = pace()  # timings below stretch together on a crowded machine
+    instance = add_instance(api, server, create_remote=True, page_size=3, timeout_seconds=k, index_settle_seconds=1 * k)
     for n in range(4):
         new_issue(server, f"Remote {n}")
-    fake.timeout_delay = 1.5  # longer than the connector waits: the client gives up, the write stands
+    fake.timeout_delay = 1.5 * k  # longer than the connector waits: the client gives up, the write stands
     fake.fail_ratio(0.5, statuses=(429, 500, 503), timeout=True, drop=True, retry_after=1, seed=5)
     refs = []
     for n in range(4):

@@ -20,6 +20,7 @@ from tests.fakes.fixtures import rt_server  # noqa: F401 - a fixture
 from tests.fakes.rt import RTFake
 from tests.support.attachments import PHOTO, attachment_messages, content, files, outbox_details, upload
 from tests.support.jobs import drain, nothing_pending
+from tests.support.waiting import pace
 
 
 def downloads(fake: RTFake, ticket_id: int) -> list[str]:
@@ -124,11 +125,12 @@ def test_a_hub_file_reaches_rt_once_by_its_visibility_and_is_not_read_back(
 def test_a_lost_upload_answer_uploads_nothing_twice(api: Any, app: Any, runtime: Any,
                                                     rt_server: Server) -> None:  # noqa: F811
     server = rt_server
-    instance = add_instance(api, server, timeout_seconds=1)
+    k = pace()  # timings below stretch together on a crowded machine
+    instance = add_instance(api, server, timeout_seconds=k)
     made = server.fake.create_ticket("General", "Cracked window")
     run_poll(runtime, instance)
     ref = only_incident(api)["ref"]
-    server.fake.fail_next(kind="timeout", delay=2.0, paths=r"/correspond$", method="POST")
+    server.fake.fail_next(kind="timeout", delay=2.0 * k, paths=r"/correspond$", method="POST")
 
     upload(api, ref, "window.png", PHOTO)
     drain(app, until=lambda: nothing_pending(runtime), timeout=30)

@@ -20,6 +20,7 @@ from tests.connectors.servicenow.test_sync import sn as sn
 from tests.fakes.fixtures import servicenow_server  # noqa: F401 - a fixture
 from tests.support.attachments import PHOTO, content, files, outbox_details, upload
 from tests.support.jobs import drain
+from tests.support.waiting import pace
 
 
 def test_a_remote_file_lands_once_with_its_bytes(api: Any, runtime: Any, sn: tuple[Server, int]) -> None:
@@ -107,11 +108,12 @@ def test_a_lost_upload_answer_uploads_nothing_twice(api: Any, app: Any, runtime:
                                                     servicenow_server: Server) -> None:  # noqa: F811
     server = servicenow_server
     server.fake.user_timezone = "UTC"
-    instance = add_instance(api, server, timeout_seconds=1)
+    k = pace()  # timings below stretch together on a crowded machine
+    instance = add_instance(api, server, timeout_seconds=k)
     sys_id = server.fake.create_record("incident", short_description="Cracked window")["sys_id"]
     run_poll(runtime, instance)
     ref = only_incident(api)["ref"]
-    server.fake.fail_next(kind="timeout", delay=2.0, paths="/api/now/attachment/file$", method="POST")
+    server.fake.fail_next(kind="timeout", delay=2.0 * k, paths="/api/now/attachment/file$", method="POST")
 
     upload(api, ref, "window.png", PHOTO)
     drain(app, timeout=30)

@@ -20,6 +20,7 @@ from tests.fakes.fixtures import servicenow_server  # noqa: F401 - a fixture
 from tests.fakes.runner import FakeServer
 from tests.fakes.servicenow import ServiceNowFake
 from tests.support.jobs import drain, nothing_pending
+from tests.support.waiting import pace
 
 Server = FakeServer[ServiceNowFake]
 
@@ -51,8 +52,9 @@ def entries(server: Server, sys_id: str) -> list[tuple[str, str]]:
 def test_a_work_note_whose_answer_was_lost_is_added_once(api: Any, app: Any, runtime: Any,
                                                          servicenow_server: Server) -> None:  # noqa: F811
     server = servicenow_server
-    sys_id, ref = linked(api, runtime, server, timeout_seconds=1)
-    server.fake.fail_next(kind="timeout", delay=2.0, paths=r"/incident/[0-9a-f]+$", method="PATCH")
+    k = pace()  # timings below stretch together on a crowded machine
+    sys_id, ref = linked(api, runtime, server, timeout_seconds=k)
+    server.fake.fail_next(kind="timeout", delay=2.0 * k, paths=r"/incident/[0-9a-f]+$", method="PATCH")
 
     note(api, ref, "Power cycled the scanner")
     drain(app, until=lambda: nothing_pending(runtime), timeout=30)
@@ -66,9 +68,10 @@ def test_a_dead_letter_replayed_after_its_write_landed_adds_nothing(api: Any, ap
                                                                     servicenow_server: Server,  # noqa: F811
                                                                     visibility: str) -> None:
     server = servicenow_server
-    sys_id, ref = linked(api, runtime, server, timeout_seconds=1)
+    k = pace()  # timings below stretch together on a crowded machine
+    sys_id, ref = linked(api, runtime, server, timeout_seconds=k)
     runtime.settings["OUTBOX_MAX_ATTEMPTS"] = 1
-    server.fake.fail_next(kind="timeout", delay=2.0, paths=r"/incident/[0-9a-f]+$", method="PATCH")
+    server.fake.fail_next(kind="timeout", delay=2.0 * k, paths=r"/incident/[0-9a-f]+$", method="PATCH")
     note(api, ref, "Replaced the cable", visibility)
     drain(app, until=lambda: nothing_pending(runtime), timeout=30)
     with runtime.db.reading() as session:

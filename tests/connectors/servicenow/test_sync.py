@@ -19,6 +19,7 @@ from tests.fakes.fixtures import servicenow_server  # noqa: F401 - a fixture
 from tests.fakes.runner import FakeServer
 from tests.fakes.servicenow import ServiceNowFake
 from tests.support.jobs import drain
+from tests.support.waiting import pace
 
 Server = FakeServer[ServiceNowFake]
 
@@ -185,8 +186,9 @@ def test_a_remote_close_walks_the_hub_states(api: Any, runtime: Any, sn: tuple[S
 
 def test_a_lost_create_answer_makes_no_duplicate(api: Any, app: Any, runtime: Any, servicenow_server: Server) -> None:  # noqa: F811
     server = servicenow_server
-    instance = add_instance(api, server, create_remote=True, timeout_seconds=1)
-    server.fake.fail_next(kind="timeout", delay=2.0, paths="/api/now/table/incident$", method="POST")
+    k = pace()  # timings below stretch together on a crowded machine
+    instance = add_instance(api, server, create_remote=True, timeout_seconds=k)
+    server.fake.fail_next(kind="timeout", delay=2.0 * k, paths="/api/now/table/incident$", method="POST")
     # The create is applied remotely but its answer never comes (a worker killed mid-call looks the same).
     response = api.post("/api/v1/incidents", json={"title": "Fridge in canteen warm", "description": "Since noon"})
     assert response.status_code == 201, response.json
