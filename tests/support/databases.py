@@ -48,16 +48,29 @@ class PostgresDatabase:
         database = Database(self.url)
         migrate.upgrade(database)
         database.dispose()
+        # A test database need not survive a power cut: commits that do not wait for the WAL
+        # flush make every test's many small transactions cheaper (set before anyone connects).
+        with self._admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{self.name}" SET synchronous_commit = off'))
         self._engine = create_engine(self.url)
-        tables = [table.name for table in Base.metadata.sorted_tables]
-        self._truncate = f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"
+        # Emptying with DELETE, children first, not TRUNCATE: a test leaves a few rows in a few
+        # tables, and TRUNCATE makes new files for each of the ~50 tables and their indexes
+        # (about a second per test on a busy 2-core machine, against milliseconds).
+        statements = [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)]
+        with self._engine.connect() as connection:
+            sequences = list(connection.scalars(text(
+                "SELECT quote_ident(sequence_schema) || '.' || quote_ident(sequence_name) "
+                "FROM information_schema.sequences WHERE sequence_schema = current_schema()")))
+        # Every id and reference number starts at 1 again, as after RESTART IDENTITY.
+        if sequences:
+            statements.append("SELECT " + ", ".join(f"setval('{name}', 1, false)" for name in sequences))
+        statements.append("INSERT INTO ticket_counters (kind, value) VALUES ('incident', 0), ('change', 0)")
+        # One round trip: psycopg sends a parameterless script as one simple query.
+        self._reset = "; ".join(statements)
 
     def fresh(self, _folder: Path) -> str:
         with self._engine.begin() as connection:
-            connection.execute(text(self._truncate))
-            connection.execute(text("INSERT INTO ticket_counters (kind, value) VALUES ('incident', 0), ('change', 0)"))
-            connection.execute(text("ALTER SEQUENCE incident_number_seq RESTART WITH 1"))
-            connection.execute(text("ALTER SEQUENCE change_number_seq RESTART WITH 1"))
+            connection.exec_driver_sql(self._reset)
         return self.url
 
     def close(self, *, drop: bool = True) -> None:
