@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import http
+from collections.abc import Iterator
 from typing import Any
 
 import marshmallow as ma
@@ -50,8 +52,41 @@ class ProblemSchema(ma.Schema):
                             metadata={"description": "Validation errors: field -> messages."})
 
 
+class _DocsSharingSchemas(dict[str, Any]):
+    """A blueprint's stored view docs whose deep copy shares the marshmallow schemas in them.
+
+    flask-smorest deep-copies a blueprint's docs each time it is registered (so one blueprint
+    can serve several apps) and deep-copying a schema instance copies every one of its fields:
+    that was two thirds of building an app, paid by every test and every process start. The
+    copy exists to protect the dicts the registration pops keys from; schemas are only read
+    (the OpenAPI document is the same either way: tests/hub/api/test_openapi_build.py).
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        for schema in _schemas_in(self):
+            memo[id(schema)] = schema
+        return {key: copy.deepcopy(value, memo) for key, value in self.items()}
+
+
+def _schemas_in(value: Any) -> Iterator[ma.Schema]:
+    if isinstance(value, ma.Schema):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _schemas_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _schemas_in(item)
+
+
 class HubApi(Api):
     """flask-smorest's Api, documenting every error as application/problem+json."""
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        docs = getattr(blp, "_docs", None)
+        if type(docs) is dict:  # flask-smorest's own store; anything else is left as it is
+            blp._docs = _DocsSharingSchemas(docs)
+        super().register_blueprint(blp, parameters=parameters, **options)
 
     ERROR_SCHEMA = ProblemSchema
     PROBLEM_CONTENT_TYPE = "application/problem+json"
