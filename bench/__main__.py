@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import cases
-from bench.env import HERE, BenchDatabase, machine
+from bench.env import HERE, BenchDatabase, machine, postgres_server
 from bench.report import write_report
 
 
@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=HERE / "REPORT.md")
     parser.add_argument("--json", type=Path, default=HERE / "out" / "results.json")
     args = parser.parse_args()
-    server = os.environ.get("HUB_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1/postgres")
+    server = postgres_server()
     redis_url = os.environ.get("HUB_BENCH_REDIS", "redis://127.0.0.1:6379/0")
     seconds = 3 if args.quick else 15
     wanted = set(args.cases.split(","))

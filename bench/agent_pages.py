@@ -26,7 +26,7 @@ import requests
 from sqlalchemy import text
 
 from bench.cases import seed_tickets
-from bench.env import HERE, BenchDatabase, free_port, gunicorn, machine, process, run_hub
+from bench.env import HERE, BenchDatabase, free_port, gunicorn, machine, postgres_server, process, run_hub
 
 TARGET_MS = 150.0
 PASSWORD = "bench-agent-password-1"
@@ -97,7 +97,7 @@ def commit() -> str:
 
 
 def run(tickets: int, samples: int) -> dict[str, Any]:
-    server = os.environ.get("HUB_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1/postgres")
+    server = postgres_server()
     redis_url = os.environ.get("HUB_BENCH_REDIS", "redis://127.0.0.1:6379/0")
     db = BenchDatabase(server, extra={"HUB_REDIS_URL": redis_url})
     db.create()

@@ -45,6 +45,16 @@ def machine() -> dict[str, Any]:
             "python": platform.python_version(), "system": f"{platform.system()} {platform.release()}"}
 
 
+def postgres_server() -> str:
+    """The PostgreSQL server benchmarks make their databases on: HUB_BENCH_POSTGRES, with the
+    driver the hub uses (psycopg 3) whatever the URL names, so ``postgresql://...`` works too."""
+    raw = os.environ.get("HUB_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1/postgres")
+    url = make_url(raw)
+    if url.get_backend_name() != "postgresql":
+        raise SystemExit(f"HUB_BENCH_POSTGRES must be a postgresql:// URL, not {raw!r}")
+    return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

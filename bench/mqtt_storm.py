@@ -50,6 +50,7 @@ SLUG = "storm"
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=100_000, help="alarms to publish (default 100000)")
+    parser.add_argument("--quick", action="store_true", help="5,000 alarms (a smoke test; `python -m bench --quick`)")
     parser.add_argument("--keys", type=int, default=200, help="distinct alarm keys (default 200)")
     parser.add_argument("--database-url", help="use this (empty) database instead of making one")
     parser.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1/test",
@@ -62,7 +63,10 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the storm to be stored")
     parser.add_argument("--keep", action="store_true", help="keep the database and the instance folder")
     parser.add_argument("--json", dest="json_path", help="also write the figures to this file")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.count = min(args.count, 5_000)
+    return args
 
 
 # -- the database -----------------------------------------------------------------------

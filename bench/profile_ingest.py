@@ -15,7 +15,9 @@ import time
 import uuid
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
+from bench.env import postgres_server
 from hub import create_app
 from hub.app import migrate
 from hub.core.db import Database
@@ -29,20 +31,26 @@ def main() -> None:
     parser.add_argument("count", type=int, nargs="?", default=1000)
     parser.add_argument("--accepted", action="store_true", help="the webhook answers 202 once stored")
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile")
+    parser.add_argument("--webhook-only", action="store_true",
+                        help="only the webhook connector (default: every plugin a fresh install enables)")
     args = parser.parse_args()
-    server = os.environ.get("HUB_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1/postgres")
+    server = postgres_server()
     name = "hub_profile_" + uuid.uuid4().hex[:6]
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.rsplit("/", 1)[0] + "/" + name
+    # The server URL may carry a query (sslmode=...): only its database is replaced.
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
     try:
         database = Database(url)
         migrate.upgrade(database)
         database.dispose()
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x" * 32, "INSTANCE_PATH": tempfile.mkdtemp(),
                           "REDIS_URL": os.environ.get("HUB_BENCH_REDIS", "redis://127.0.0.1:6379/0"),
-                          "LOAD_ENTRYPOINTS": False, "PLUGINS": [("webhook", "connectors.webhook")],
+                          # A fresh install's plugin set unless asked otherwise: a figure from a
+                          # stripped set misleads (issue 23).
+                          **({"LOAD_ENTRYPOINTS": False, "PLUGINS": [("webhook", "connectors.webhook")]}
+                             if args.webhook_only else {}),
                           "QUEUE_PREFIX": name})
         client = app.test_client()
         token = make_token(app, "admin", "profiler")

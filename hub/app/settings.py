@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "HUB_"
+#: Variables of the project's own tools (tests, benchmarks), never settings.
+TOOL_PREFIXES = ("HUB_TEST_", "HUB_BENCH_")
 
 
 class SettingsError(ValueError):
@@ -338,8 +340,9 @@ def load_settings(
         _apply(values, data, str(path), strict=True)
     from_env = {key: value for key, value in environ.items() if key.startswith(ENV_PREFIX)}
     from_env.pop("HUB_CONFIG_FILE", None)
-    # Test-only variables share the prefix; they are not settings of the product.
-    from_env = {key: value for key, value in from_env.items() if not key.startswith("HUB_TEST_")}
+    # The test suite's and the benchmarks' variables share the prefix; they are not settings
+    # of the product (a benchmark that builds an app in its own process reads them too).
+    from_env = {key: value for key, value in from_env.items() if not key.startswith(TOOL_PREFIXES)}
     _apply(values, from_env, "environment", strict=True)
     if overrides:
         _apply(values, overrides, "create_app(config=...)", strict=False)

@@ -74,6 +74,12 @@ def test_test_variables_are_not_settings() -> None:
     assert "TEST_DATABASE_URL" not in load_settings(environ={"HUB_TEST_DATABASE_URL": "x"})
 
 
+def test_benchmark_variables_are_not_settings() -> None:
+    """bench/profile_ingest.py builds an app in its own process with HUB_BENCH_POSTGRES set."""
+    settings = load_settings(environ={"HUB_BENCH_POSTGRES": "postgresql://x", "HUB_BENCH_REDIS": "redis://x"})
+    assert "BENCH_POSTGRES" not in settings and "BENCH_REDIS" not in settings
+
+
 def test_every_setting_is_documented_and_the_docs_are_current() -> None:
     docs = (ROOT / "docs" / "configuration.md").read_text()
     assert docs == render_markdown(), "run `itsm-hub config docs` and commit the result"
