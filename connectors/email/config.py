@@ -31,7 +31,7 @@ SMTP: dict[str, fields.Field] = {
     "smtp_username": fields.String(load_default=None, allow_none=True, metadata=_meta(
         "SMTP user", "Empty: send without logging in (a local relay).")),
     "smtp_password": secret(load_default=None, allow_none=True, title="SMTP password",
-                            description="Stored encrypted; never shown again."),
+                            description="The SMTP user's password."),
     "from_name": fields.String(load_default="", metadata=_meta("Sender name", "Shown with the sender address.")),
     "templates": fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(
         validate=validate.OneOf(TEMPLATE_PARTS)), values=fields.String()), load_default=dict, metadata=_meta(
@@ -58,7 +58,7 @@ class EmailConfig(ConfigSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=255), metadata=_meta(
         "IMAP user", "The mailbox's login."))
     password = secret(required=True, validate=validate.Length(min=1), title="IMAP password",
-                      description="Stored encrypted; never shown again.")
+                      description="The IMAP user's password.")
     folder = fields.String(load_default="INBOX", validate=validate.Length(min=1, max=255), metadata=_meta(
         "Folder", "The folder read for new mail."))
     processed_action = fields.String(load_default="flag-seen", validate=validate.OneOf(PROCESSED_ACTIONS),

@@ -53,6 +53,8 @@ class FieldInfo:
     default: Any
     choices: list[Any] | None
     many: bool
+    #: For a list, the type of its items ("object" for a list of nested settings); else "".
+    item_type: str = ""
 
 
 def _type_name(field: fields.Field) -> str:
@@ -87,6 +89,7 @@ def describe(schema: type[ma.Schema] | ma.Schema) -> list[FieldInfo]:
             default=None if default is ma.missing or callable(default) else default,
             choices=choices,
             many=isinstance(field, fields.List),
+            item_type=_type_name(field.inner) if isinstance(field, fields.List) else "",
         ))
     return out
 

@@ -17,6 +17,7 @@ from hub.sdk.i18n import gettext
 from hub.ui.auth import bp as auth_bp
 from hub.ui.auth import current_user, login_required
 from hub.ui.csrf import init_csrf
+from hub.ui.forms import with_article
 from hub.ui.menu import nav_items
 from hub.ui.moments import duration, local_input, when, zone_label
 from hub.ui.status import bp as status_bp
@@ -78,7 +79,7 @@ def init_ui(app: Flask) -> None:
     _register_pages(app)
     app.extensions["ui_error"] = _error_page
     app.jinja_env.globals.update(hub_version=__version__, current_user=current_user, nav_items=nav_items)
-    app.jinja_env.filters.update(when=when, duration=duration, local_input=local_input)
+    app.jinja_env.filters.update(when=when, duration=duration, local_input=local_input, with_article=with_article)
     app.jinja_env.globals.update(viewer_zone=zone_label)
 
     @app.after_request

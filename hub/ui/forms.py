@@ -41,6 +41,8 @@ class FormField:
         parts = [self.info.description]
         if self.info.type == "object":
             parts.append("JSON object.")
+        elif typed_as_json(self.info):
+            parts.append("JSON list.")
         elif self.info.many:
             parts.append("One entry per line.")
         if self.info.secret and self.retype and not self.stored_secret:
@@ -56,10 +58,19 @@ class FormField:
     @staticmethod
     def _text(value: Any) -> str:
         if isinstance(value, dict):
-            return json.dumps(value, indent=2, sort_keys=True)
+            return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
         if isinstance(value, list | tuple):
+            if any(isinstance(item, dict | list | tuple) for item in value):
+                # Items with a shape of their own cannot be one per line: the whole list is JSON.
+                return json.dumps(value, indent=2, ensure_ascii=False)
             return "\n".join(str(item) for item in value)
         return "" if value is None else str(value)
+
+
+def typed_as_json(info: FieldInfo) -> bool:
+    """Whether the input holds JSON: an object, or a list whose items are objects or lists
+    (a web form's fields, a plugin's rules), which one entry per line cannot hold."""
+    return info.type == "object" or (info.many and info.item_type in ("object", "list"))
 
 
 def _widget(info: FieldInfo) -> str:
@@ -115,7 +126,7 @@ def config_from_form(infos: list[FieldInfo], form: Any) -> tuple[dict[str, Any],
             if info.secret:
                 config[info.name] = None  # keep the stored secret (services treat None as "unchanged")
             continue  # left out: the schema fills its default or says it is required
-        if info.type == "object":
+        if typed_as_json(info):
             parsed, problem = _object_from(text)
             if problem:
                 errors[info.name] = [problem]
@@ -142,6 +153,15 @@ def _object_from(text: str) -> tuple[Any, str | None]:
         where, problem = found
         return None, f"Not valid here: {where}: {problem}"
     return value, None
+
+
+def with_article(noun: str) -> str:
+    """The noun after "a" or "an", as it is said: "an Email", "a Webhook", "an MQTT", "an OPC UA"
+    (agent pages are English; an initialism goes by how its first letter is spoken)."""
+    word = noun.split(" ", 1)[0]
+    initialism = len(word) > 1 and word.isupper()
+    vowel_sound = word[:1].upper() in ("AEFHILMNORSX" if initialism else "AEIOU")
+    return f"{'an' if vowel_sound else 'a'} {noun}"
 
 
 @contextmanager

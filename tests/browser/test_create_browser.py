@@ -8,7 +8,6 @@ docs' copies (docs/screenshots/create-*.png).
 from __future__ import annotations
 
 import base64
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,20 +16,16 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.support.browser import PASSWORD, WIDTHS, open_tab, screenshot_dir, sign_in
 from tests.support.live import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PASSWORD = "correct horse battery"
-DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 #: The screenshots the agents' guide shows (docs/agents.md).
 FOR_DOCS = {"call-created", "status-page-files", "change-error"}
-WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 #: A 1x1 PNG: what a phone's photo is to the hub, a file of type image/png.
 PHOTO = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQ"
                          "AAAABJRU5ErkJggg==")
-
-
 
 
 @pytest.fixture
@@ -47,41 +42,15 @@ def hub_url(app: Flask, api: Any) -> Iterator[str]:
 
 @pytest.fixture(params=list(WIDTHS))
 def page(request: pytest.FixtureRequest, chromium: Any, tmp_path: Path) -> Iterator[Any]:
-    size = request.param
-    context = chromium.new_context(viewport=WIDTHS[size])
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
-
-    def shot(name: str) -> None:
-        tab.screenshot(path=str(shots / f"create-{name}-{size}.png"), full_page=True)
-        if os.environ.get("UPDATE_SCREENSHOTS") == "1" and name in FOR_DOCS:
-            DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
-            tab.screenshot(path=str(DOCS_SHOTS / f"create-{name}-{size}.png"), full_page=True)
-
-    tab.shot = shot
-    yield tab
-    context.close()
-    assert not errors, f"the browser reported errors (CSP or script): {errors}"
-
-
-def sign_in(page: Any, url: str) -> None:
-    page.goto(url + "/login")
-    page.get_by_label("Username").fill("desk")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/tickets$"))
+    with open_tab(chromium, request.param, prefix="create", shots=screenshot_dir(tmp_path),
+                  for_docs=FOR_DOCS) as tab:
+        yield tab
 
 
 def test_a_phoned_in_complaint_with_a_photo(page: Any, hub_url: str, tmp_path: Path, app: Flask) -> None:
     photo = tmp_path / "rattle.png"
     photo.write_bytes(PHOTO)
-    sign_in(page, hub_url)
+    sign_in(page, hub_url, "desk")
     page.keyboard.press("l")  # the menu's key for "Log a call"
     page.wait_for_url(re.compile(r".*/tickets/log-call$"))
     assert page.evaluate("document.activeElement.id") == "requester_name"  # typing starts at once
@@ -140,7 +109,7 @@ def test_a_phoned_in_complaint_with_a_photo(page: Any, hub_url: str, tmp_path: P
 
 
 def test_a_change_drafted_then_completed_and_submitted(page: Any, hub_url: str) -> None:
-    sign_in(page, hub_url)
+    sign_in(page, hub_url, "desk")
     page.goto(hub_url + "/tickets/changes")
     page.keyboard.press("c")
     page.wait_for_url(re.compile(r".*/tickets/changes/new$"))

@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 
 from tests.connectors.webform.conftest import GUEST_FEEDBACK
+from tests.support.browser import sideways_scroll
 from tests.support.live import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -97,16 +98,7 @@ def _sign_in(page: Any, url: str) -> None:
 
 def _problems_of(page: Any, name: str, viewport: dict[str, int]) -> list[str]:
     """What is broken on the page shown now, as sentences (empty when it holds)."""
-    found = []
-    scroll_width, inner_width = page.evaluate(
-        "() => [document.scrollingElement.scrollWidth, window.innerWidth]")
-    if scroll_width > inner_width:
-        wide = page.evaluate("""(limit) => Array.from(document.querySelectorAll('body *'))
-            .filter(el => el.getBoundingClientRect().right > limit + 1)
-            .filter(el => !(el.parentElement.closest('.table-wrap, pre')))
-            .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''))""",
-                             inner_width)
-        found.append(f"{name}: scrolls sideways ({scroll_width}px wide in {inner_width}px; widest: {wide})")
+    found = sideways_scroll(page, name)
     if name in LISTS:
         row = page.locator("tr[data-row]").first
         box = row.bounding_box() if row.count() else None

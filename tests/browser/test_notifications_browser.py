@@ -9,7 +9,6 @@ docs' copies (docs/screenshots/notifications-*.png, shown in docs/agents.md).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,14 +17,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.test_layout_browser import _problems_of
+from tests.support.browser import PASSWORD, WIDTHS, open_tab, screenshot_dir, sign_in
 from tests.support.live import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PASSWORD = "correct horse battery"
-WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 #: The screenshots the agents' guide shows.
 FOR_DOCS = {"list-desktop", "list-phone", "settings-phone"}
 
@@ -59,30 +55,9 @@ def hub_url(app: Flask, api: Any) -> Iterator[str]:
 
 @pytest.fixture(params=list(WIDTHS))
 def page(request: pytest.FixtureRequest, chromium: Any, tmp_path: Path) -> Iterator[Any]:
-    size = request.param
-    context = chromium.new_context(viewport=WIDTHS[size])
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    problems: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
-
-    def shot(name: str) -> None:
-        tab.screenshot(path=str(shots / f"notifications-{name}-{size}.png"), full_page=True)
-        if os.environ.get("UPDATE_SCREENSHOTS") == "1" and f"{name}-{size}" in FOR_DOCS:
-            DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
-            tab.screenshot(path=str(DOCS_SHOTS / f"notifications-{name}-{size}.png"), full_page=True)
-        problems.extend(_problems_of(tab, f"notifications-{name}", WIDTHS[size]))
-
-    tab.shot = shot
-    yield tab
-    context.close()
-    assert not errors, f"the browser reported errors (CSP or script): {errors}"
-    assert not problems, "\n".join(problems)
+    with open_tab(chromium, request.param, prefix="notifications", shots=screenshot_dir(tmp_path),
+                  for_docs=FOR_DOCS) as tab:
+        yield tab
 
 
 def menu_count(page: Any) -> str:
@@ -92,11 +67,7 @@ def menu_count(page: Any) -> str:
 
 
 def test_an_agent_reads_and_clears_notifications(page: Any, hub_url: str) -> None:
-    page.goto(f"{hub_url}/tickets")
-    page.get_by_label("Username").fill("bob")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/tickets$"))
+    sign_in(page, hub_url, "bob")
     assert menu_count(page) == "4 unread"  # two new in line 3, assigned and mentioned on the second
 
     page.keyboard.press("b")  # the menu entry's shortcut

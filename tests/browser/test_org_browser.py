@@ -9,7 +9,6 @@ docs' copies (docs/screenshots/org-*.png, shown in docs/admin.md).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,15 +17,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.test_layout_browser import _problems_of
+from tests.support.browser import PASSWORD, WIDTHS, open_tab, screenshot_dir, sign_in
 from tests.support.live import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PASSWORD = "correct horse battery"
-WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 MACHINES = ("Filler", "Capper", "Labeller")
-DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 #: The screenshots the admin guide shows.
 FOR_DOCS = {"items", "group", "history"}
 
@@ -43,31 +39,10 @@ def hub_url(app: Flask) -> Iterator[str]:
 
 @pytest.fixture(params=list(WIDTHS))
 def page(request: pytest.FixtureRequest, chromium: Any, tmp_path: Path) -> Iterator[Any]:
-    size = request.param
-    context = chromium.new_context(viewport=WIDTHS[size])
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    problems: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.on("dialog", lambda dialog: dialog.accept())  # data-confirm buttons ask first
-    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
-
-    def shot(name: str) -> None:
-        tab.screenshot(path=str(shots / f"org-{name}-{size}.png"), full_page=True)
-        if os.environ.get("UPDATE_SCREENSHOTS") == "1" and name in FOR_DOCS:
-            DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
-            tab.screenshot(path=str(DOCS_SHOTS / f"org-{name}-{size}.png"), full_page=True)
-        problems.extend(_problems_of(tab, f"org-{name}", WIDTHS[size]))
-
-    tab.shot = shot
-    yield tab
-    context.close()
-    assert not errors, f"the browser reported errors (CSP or script): {errors}"
-    assert not problems, "\n".join(problems)
+    # accept_dialogs: data-confirm buttons ask first
+    with open_tab(chromium, request.param, prefix="org", shots=screenshot_dir(tmp_path), for_docs=FOR_DOCS,
+                  accept_dialogs=True) as tab:
+        yield tab
 
 
 def flash_of(page: Any) -> str:
@@ -108,11 +83,7 @@ def alarms_on(app: Flask, key: str) -> None:
 
 
 def test_an_admin_builds_the_organisation_from_the_pages(page: Any, hub_url: str, app: Flask) -> None:
-    page.goto(hub_url + "/login")
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/(tickets)?$"))
+    sign_in(page, hub_url, "ada")
     add_agents(page, hub_url)
 
     open_section(page, "Departments")

@@ -8,7 +8,6 @@ Screenshots go to $SCREENSHOT_DIR (else the test's tmp dir).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,13 +17,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete
 
-from tests.browser.test_layout_browser import _problems_of
+from tests.support.browser import PASSWORD, WIDTHS, open_tab, screenshot_dir, sign_in
 from tests.support.live import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PASSWORD = "correct horse battery"
-WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture
@@ -65,35 +62,12 @@ def hub_url(app: Flask) -> Iterator[str]:
 
 @pytest.fixture(params=list(WIDTHS))
 def page(request: pytest.FixtureRequest, chromium: Any, tmp_path: Path) -> Iterator[Any]:
-    size = request.param
-    context = chromium.new_context(viewport=WIDTHS[size])
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    problems: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
-
-    def shot(name: str) -> None:
-        tab.screenshot(path=str(shots / f"refs-{name}-{size}.png"), full_page=True)
-        problems.extend(_problems_of(tab, f"refs-{name}", WIDTHS[size]))
-
-    tab.shot = shot
-    yield tab
-    context.close()
-    assert not errors, f"the browser reported errors (CSP or script): {errors}"
-    assert not problems, "\n".join(problems)
+    with open_tab(chromium, request.param, prefix="refs", shots=screenshot_dir(tmp_path)) as tab:
+        yield tab
 
 
 def test_an_admin_sees_the_missing_group_and_sets_the_default(page: Any, hub_url: str) -> None:
-    page.goto(hub_url + "/login")
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/(tickets)?$"))
+    sign_in(page, hub_url, "ada")
 
     page.goto(hub_url + "/admin/")
     warning = page.locator("#missing-references")

@@ -293,3 +293,22 @@ def test_every_admin_form_carries_csrf_and_every_input_a_label(app: Flask, as_ro
         for input_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html):
             assert f'for="{input_id}"' in html, (url, input_id)
         assert "<script>" not in html and "style=" not in html
+
+
+@pytest.mark.parametrize(("title", "said"), [
+    ("Email (IMAP and SMTP)", "an Email (IMAP and SMTP)"), ("Outbound mail (SMTP only)", "an Outbound mail (SMTP only)"),
+    ("MQTT (manufacturing lines)", "an MQTT (manufacturing lines)"), ("OPC UA Alarms & Conditions",
+                                                                      "an OPC UA Alarms & Conditions"),
+    ("Webhook", "a Webhook"), ("ServiceNow", "a ServiceNow"), ("Jira Service Management", "a Jira Service Management"),
+])
+def test_a_connector_is_named_with_the_article_it_is_said_with(title: str, said: str) -> None:
+    from hub.ui.forms import with_article
+
+    assert with_article(title) == said
+
+
+def test_the_add_links_say_an_before_a_vowel(as_role: Any) -> None:
+    page = as_role("admin").get("/admin/instances").get_data(as_text=True)
+    assert 'aria-label="Add a Webhook instance"' in page
+    new = as_role("admin").get("/admin/instances/new?connector=webhook").get_data(as_text=True)
+    assert "<h1>Add a Webhook instance</h1>" in new
