@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from asyncua import Client, Node, ua
 
 from connectors.opcua.events import standard_node
+from connectors.opcua.security import ClientSecurity, apply_security
 
 log = logging.getLogger("connectors.opcua.uaclient")
 
@@ -44,6 +45,13 @@ def make_client(url: str, username: str | None, password: str | None, timeout: f
     return client
 
 
+async def connect_client(client: Client, security: ClientSecurity | None, timeout: float) -> None:
+    """Connect ``client`` as ``security`` asks (checked against the server's endpoints first)."""
+    if security is not None:
+        await apply_security(client, security, timeout)
+    await client.connect()
+
+
 async def close_client(client: Client, timeout: float) -> None:
     # Best effort: after a lost connection there is nobody to say goodbye to, and a
     # failure here must not hide the reason we are closing.
@@ -62,6 +70,7 @@ async def acknowledge(
     username: str | None = None,
     password: str | None = None,
     timeout: float = 10,
+    security: ClientSecurity | None = None,
 ) -> None:
     """Acknowledge the condition event ``event_id`` of ``condition_id`` with ``comment``.
 
@@ -74,7 +83,7 @@ async def acknowledge(
     node_id = ua.NodeId.from_string(condition_id)
     client = make_client(url, username, password, timeout)
     try:
-        await client.connect()
+        await connect_client(client, security, timeout)
     except asyncio.CancelledError:
         # A failed connect() cleans up after itself, a cancelled one does not.
         await close_client(client, timeout)
