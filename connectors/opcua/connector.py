@@ -20,7 +20,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from connectors.opcua.ack import acknowledge_condition, check_reachable, open_session
 from connectors.opcua.conditions import ConditionTracker, condition_of_link, raw_condition_event, read_condition
 from connectors.opcua.security import ClientSecurity
-from connectors.opcua.security_settings import OpcUaSecuritySchema
+from connectors.opcua.security_settings import OpcUaSecuritySchema, application_credentials
 from connectors.opcua.uaclient import ConditionEvent, stream_conditions
 from hub.sdk import (
     EventInfo,
@@ -28,6 +28,7 @@ from hub.sdk import (
     ListenerSource,
     OutboundMessage,
     Pusher,
+    PublicCredential,
     PushResult,
     RawEvent,
     TicketDraft,
@@ -96,6 +97,11 @@ class OpcUaConnector(ListenerSource, Pusher):
     description = ("Subscribes to an OPC UA server's alarms and conditions (ConditionRefresh on every connect) and "
                    "correlates them into incidents; can acknowledge conditions when their incident is acknowledged.")
     config_schema = OpcUaConfig
+
+    @classmethod
+    def public_credentials(cls, config: Mapping[str, Any]) -> list[PublicCredential]:
+        """The application certificate, for the server's admin to trust."""
+        return application_credentials(config)
 
     @classmethod
     def push_mode(cls, config: Mapping[str, Any]) -> str:

@@ -9,12 +9,14 @@ certificate and key of their own (one the plant's CA signed) instead.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from connectors.opcua.certificates import (
     CertificateProblem,
+    certificate_der,
     certificate_from_pem,
     certificate_pem,
     key_matches,
@@ -23,8 +25,9 @@ from connectors.opcua.certificates import (
     private_key_from_pem,
     private_key_pem,
 )
+from connectors.opcua.certificates import facts as certificate_facts
 from connectors.opcua.security import LOGINS, MODES, POLICIES
-from hub.sdk import secret
+from hub.sdk import PublicCredential, secret
 from hub.sdk.schema import ConfigSchema
 
 
@@ -118,3 +121,30 @@ class OpcUaSecuritySchema(ConfigSchema):
         if needs_certificate and not data.get("certificate"):
             data["certificate"], data["private_key"] = make_application_certificate()
         return data
+
+
+def application_credentials(config: Mapping[str, Any]) -> list[PublicCredential]:
+    """The certificates the server's admin trusts: the application certificate, and the user
+    certificate when one of its own logs in."""
+    shown = []
+    for name, title, description in (
+        ("application-certificate", "Application certificate",
+         "Give this to the OPC UA server's admin: the server must trust it (most servers put a new client's "
+         "certificate in a 'rejected' folder after its first attempt; move it to 'trusted')."),
+        ("user-certificate", "User certificate", "The certificate this instance logs in with: the server's admin "
+         "maps it to a user."),
+    ):
+        text = config.get("certificate" if name.startswith("application") else "user_certificate")
+        if not text:
+            continue
+        try:
+            cert = certificate_from_pem(str(text))
+        except CertificateProblem:
+            continue
+        found = certificate_facts(cert)
+        facts = (("SHA-1 thumbprint", found.sha1), ("SHA-256 thumbprint", found.sha256), ("Subject", found.subject),
+                 ("Application URI", found.application_uri or "none"),
+                 ("Valid until", found.not_after.strftime("%Y-%m-%d %H:%M UTC")))
+        shown.append(PublicCredential(name=name, title=title, description=description, pem=certificate_pem(cert),
+                                      der=certificate_der(cert), facts=facts))
+    return shown
