@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from asyncua import ua
 
-from connectors.opcua.client import connect_client, make_client
+from connectors.opcua.client import REFUSED_CERTIFICATE, connect_client, make_client
 from connectors.opcua.security import ClientSecurity, SecurityRefused, ServerNotTrusted
 from connectors.opcua.uaclient import acknowledge
 from hub.sdk import AuthenticationError, ConnectorError, FatalError, RetriableError
@@ -23,11 +23,6 @@ from hub.sdk import AuthenticationError, ConnectorError, FatalError, RetriableEr
 #: occurrence is over. The hub's acknowledgement stands; the delivery is done.
 SETTLED = ("BadConditionBranchAlreadyAcked", "BadEventIdUnknown", "BadConditionDisabled")
 AUTH = ("BadUserAccessDenied", "BadIdentityTokenRejected", "BadIdentityTokenInvalid", "BadUserSignatureInvalid")
-#: The server refused the hub's application certificate: its admin has not trusted it (yet).
-REFUSED_CERTIFICATE = ("BadCertificateUntrusted", "BadSecurityChecksFailed", "BadCertificateInvalid",
-                       "BadCertificateRevoked", "BadCertificateTimeInvalid", "BadCertificateUriInvalid",
-                       "BadCertificateUseNotAllowed", "BadCertificateIssuerRevocationUnknown",
-                       "BadCertificateRevocationUnknown")
 
 
 async def current_event_id(url: str, condition_id: str, *, username: str | None, password: str | None,

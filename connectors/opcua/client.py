@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from asyncua import Client, Node, ua
 
 from connectors.opcua.events import standard_node
-from connectors.opcua.security import ClientSecurity, apply_security
+from connectors.opcua.security import ClientSecurity, SecurityRefused, ServerNotTrusted, apply_security
 
 log = logging.getLogger("connectors.opcua.uaclient")
 
@@ -27,9 +27,22 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
+#: Status codes of a server that refused the hub's application certificate.
+REFUSED_CERTIFICATE = ("BadCertificateUntrusted", "BadSecurityChecksFailed", "BadCertificateInvalid",
+                       "BadCertificateRevoked", "BadCertificateTimeInvalid", "BadCertificateUriInvalid",
+                       "BadCertificateUseNotAllowed", "BadCertificateIssuerRevocationUnknown",
+                       "BadCertificateRevocationUnknown")
+
+
 def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, SecurityRefused | ServerNotTrusted):
+        return str(exc)  # already a sentence that says what to change
+    name = type(exc).__name__
+    if name in REFUSED_CERTIFICATE:
+        return (f"The server refused the hub's certificate ({name}): its admin must trust the certificate "
+                "shown on the instance's page")
     text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return f"{name}: {text}" if text else name
 
 
 def make_client(url: str, username: str | None, password: str | None, timeout: float) -> Client:

@@ -11,7 +11,7 @@ wants, because asyncua itself would only time out or say "No matching endpoints"
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from asyncua import Client, ua
@@ -61,7 +61,7 @@ class ClientSecurity:
     policy: str = "Basic256Sha256"
     certificate: x509.Certificate | None = None
     private_key_der: bytes | None = None
-    trusted: TrustList = TrustList(frozenset())
+    trusted: TrustList = field(default_factory=lambda: TrustList(frozenset()))
     login: str = "anonymous"
     user_certificate: x509.Certificate | None = None
     user_private_key_pem: str | None = None
@@ -99,7 +99,7 @@ def offered(endpoint: ua.EndpointDescription) -> str:
     if mode == "None":
         return "None"
     uri = endpoint.SecurityPolicyUri
-    policy = next((name for name, cls in POLICIES.items() if cls.URI == uri), uri.rsplit("#", 1)[-1])
+    policy = next((name for name, cls in POLICIES.items() if uri == cls.URI), uri.rsplit("#", 1)[-1])
     return f"{mode} with {policy}"
 
 

@@ -76,7 +76,8 @@ class OpcUaSecuritySchema(ConfigSchema):
         except CertificateProblem as exc:
             errors["trusted_servers"] = [str(exc)]
         for cert_name, key_name in (("certificate", "private_key"), ("user_certificate", "user_private_key")):
-            problem = self._pair_problem(_pem(data.get(cert_name)), _pem(data.get(key_name)), cert_name == "certificate")
+            problem = self._pair_problem(_pem(data.get(cert_name)), _pem(data.get(key_name)),
+                                         generated=cert_name == "certificate")
             if problem:
                 on_certificate, why = problem
                 errors.setdefault(cert_name if on_certificate else key_name, []).append(why)

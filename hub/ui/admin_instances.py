@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import logging
+from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from redis.exceptions import RedisError
@@ -23,8 +22,8 @@ from hub.plugins.instances import (
     update_instance,
 )
 from hub.sdk.schema import describe
-from hub.sdk.values import PublicCredential
 from hub.sdk.tracker_errors import TrackerError, ValidationFailed
+from hub.sdk.values import PublicCredential
 from hub.ui.admin import bp
 from hub.ui.auth import login_required
 from hub.ui.forms import config_fields, config_from_form, describe_error, field_errors, flashing_errors, parse_int

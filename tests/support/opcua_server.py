@@ -46,11 +46,11 @@ from typing import Any, Self, TypeVar
 
 from asyncua import Server, ua
 from asyncua.common import event_objects
+from asyncua.common.utils import ServiceError
 from asyncua.crypto import cert_gen
 from asyncua.crypto.permission_rules import User, UserRole
 from asyncua.server.internal_server import InternalServer
 from asyncua.server.user_managers import UserManager
-from asyncua.common.utils import ServiceError
 
 from tests.support.waiting import scaled, wait_until
 

@@ -12,7 +12,12 @@ import pytest
 from asyncua import ua
 
 from connectors.opcua.ack import acknowledge_condition
-from connectors.opcua.certificates import certificate_der, certificate_from_pem, make_application_certificate, thumbprint
+from connectors.opcua.certificates import (
+    certificate_der,
+    certificate_from_pem,
+    make_application_certificate,
+    thumbprint,
+)
 from connectors.opcua.connector import OpcUaConfig, OpcUaConnector
 from connectors.opcua.security import ClientSecurity
 from connectors.opcua.uaclient import ConditionEvent, stream_conditions
@@ -166,8 +171,9 @@ def test_certificate_login_with_a_user_certificate_of_its_own(start_server: Serv
     with pytest.raises(AuthenticationError, match="BadUserAccessDenied"):
         stranger.check_connection()
     # And a server without certificate login says which logins it takes.
-    with pytest.raises(AuthenticationError, match="does not accept anonymous login .* it accepts: certificate"):
-        trusted_by(server, security_mode="SignAndEncrypt", security_policy="Aes128_Sha256_RsaOaep").check_connection()
+    with pytest.raises(AuthenticationError, match=r"does not accept anonymous login .* it accepts: certificate"):
+        trusted_by(server, security_mode="SignAndEncrypt",
+                   security_policy="Aes128_Sha256_RsaOaep").check_connection()
 
 
 def test_alarms_stream_and_acknowledge_over_sign_and_encrypt(start_server: Server) -> None:
@@ -204,3 +210,30 @@ def test_alarms_stream_and_acknowledge_over_sign_and_encrypt(start_server: Serve
                                    username="hub", password="s3cret", security=security, timeout=scaled(10))
     assert detail == "acknowledged on the server"
     assert server.acknowledged()
+
+
+def test_the_listener_says_why_a_secured_connect_fails(start_server: Server) -> None:
+    server = start_server(policies=(P.Basic256Sha256_SignAndEncrypt,), trusted_clients=())
+    conn = connector(server, security_mode="SignAndEncrypt", trusted_servers=[pem_of(server.certificate)])
+    states: list[tuple[str, str]] = []
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+
+        async def on_event(event: ConditionEvent) -> None:
+            raise AssertionError("no event can arrive")
+
+        task = asyncio.create_task(stream_conditions(
+            server.url, security=ClientSecurity.from_config(conn.config), on_event=on_event, stop=stop,
+            on_state=lambda state, detail: states.append((state, detail)), reconnect_min=0.1, reconnect_max=0.5))
+        deadline = asyncio.get_running_loop().time() + scaled(20)
+        while not any(state == "error" for state, _ in states):
+            assert asyncio.get_running_loop().time() < deadline, states
+            await asyncio.sleep(0.02)
+        stop.set()
+        await asyncio.wait_for(task, scaled(10))
+
+    asyncio.run(scenario())
+    state, detail = next(item for item in states if item[0] == "error")
+    assert detail.startswith("The server refused the hub's certificate (BadCertificateUntrusted): its admin must "
+                             "trust the certificate shown on the instance's page; retrying in")
