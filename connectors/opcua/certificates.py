@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -68,7 +69,7 @@ def certificate_from_pem(text: str) -> x509.Certificate:
         if label == "CERTIFICATE":
             try:
                 return x509.load_der_x509_certificate(der)
-            except ValueError:
+            except (ValueError, UnsupportedAlgorithm):
                 raise CertificateProblem("The certificate cannot be read (damaged PEM?).") from None
     raise CertificateProblem("Not a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----).")
 
@@ -83,7 +84,7 @@ def private_key_from_pem(text: str) -> rsa.RSAPrivateKey:
             rebuilt = f"-----BEGIN {label}-----\n{base64.encodebytes(der).decode()}-----END {label}-----\n"
             try:
                 key = serialization.load_pem_private_key(rebuilt.encode(), password=None)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, UnsupportedAlgorithm):
                 raise CertificateProblem("The private key cannot be read (damaged PEM?).") from None
             if not isinstance(key, rsa.RSAPrivateKey):
                 raise CertificateProblem("OPC UA needs an RSA private key.")
