@@ -234,6 +234,6 @@ def test_the_listener_says_why_a_secured_connect_fails(start_server: Server) -> 
         await asyncio.wait_for(task, scaled(10))
 
     asyncio.run(scenario())
-    state, detail = next(item for item in states if item[0] == "error")
+    _state, detail = next(item for item in states if item[0] == "error")
     assert detail.startswith("The server refused the hub's certificate (BadCertificateUntrusted): its admin must "
                              "trust the certificate shown on the instance's page; retrying in")
