@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from asyncua import Client, Node, ua
 
 from connectors.opcua.events import standard_node
+from connectors.opcua.security import ClientSecurity, SecurityRefused, ServerNotTrusted, apply_security
 
 log = logging.getLogger("connectors.opcua.uaclient")
 
@@ -26,9 +27,22 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
+#: Status codes of a server that refused the hub's application certificate.
+REFUSED_CERTIFICATE = ("BadCertificateUntrusted", "BadSecurityChecksFailed", "BadCertificateInvalid",
+                       "BadCertificateRevoked", "BadCertificateTimeInvalid", "BadCertificateUriInvalid",
+                       "BadCertificateUseNotAllowed", "BadCertificateIssuerRevocationUnknown",
+                       "BadCertificateRevocationUnknown")
+
+
 def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, SecurityRefused | ServerNotTrusted):
+        return str(exc)  # already a sentence that says what to change
+    name = type(exc).__name__
+    if name in REFUSED_CERTIFICATE:
+        return (f"The server refused the hub's certificate ({name}): its admin must trust the certificate "
+                "shown on the instance's page")
     text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return f"{name}: {text}" if text else name
 
 
 def make_client(url: str, username: str | None, password: str | None, timeout: float) -> Client:
@@ -42,6 +56,13 @@ def make_client(url: str, username: str | None, password: str | None, timeout: f
         if password is not None:
             client.set_password(password)
     return client
+
+
+async def connect_client(client: Client, security: ClientSecurity | None, timeout: float) -> None:
+    """Connect ``client`` as ``security`` asks (checked against the server's endpoints first)."""
+    if security is not None:
+        await apply_security(client, security, timeout)
+    await client.connect()
 
 
 async def close_client(client: Client, timeout: float) -> None:
@@ -62,6 +83,7 @@ async def acknowledge(
     username: str | None = None,
     password: str | None = None,
     timeout: float = 10,
+    security: ClientSecurity | None = None,
 ) -> None:
     """Acknowledge the condition event ``event_id`` of ``condition_id`` with ``comment``.
 
@@ -74,7 +96,7 @@ async def acknowledge(
     node_id = ua.NodeId.from_string(condition_id)
     client = make_client(url, username, password, timeout)
     try:
-        await client.connect()
+        await connect_client(client, security, timeout)
     except asyncio.CancelledError:
         # A failed connect() cleans up after itself, a cancelled one does not.
         await close_client(client, timeout)

@@ -19,12 +19,15 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from connectors.opcua.ack import acknowledge_condition, check_reachable, open_session
 from connectors.opcua.conditions import ConditionTracker, condition_of_link, raw_condition_event, read_condition
+from connectors.opcua.security import ClientSecurity
+from connectors.opcua.security_settings import OpcUaSecuritySchema, application_credentials
 from connectors.opcua.uaclient import ConditionEvent, stream_conditions
 from hub.sdk import (
     EventInfo,
     EventSink,
     ListenerSource,
     OutboundMessage,
+    PublicCredential,
     Pusher,
     PushResult,
     RawEvent,
@@ -36,7 +39,7 @@ from hub.sdk.alarms import AlarmPolicySchema
 STORE_RETRY_MAX = 30.0
 
 
-class OpcUaConfig(AlarmPolicySchema):
+class OpcUaConfig(AlarmPolicySchema, OpcUaSecuritySchema):
     endpoint_url = fields.String(required=True, validate=validate.Regexp(r"^opc\.tcp://[^/\s:]+(:\d+)?(/\S*)?$",
                                                                          error="Use opc.tcp://host:port/path."),
                                  metadata={"title": "Endpoint URL", "description": "The server's endpoint, "
@@ -96,15 +99,26 @@ class OpcUaConnector(ListenerSource, Pusher):
     config_schema = OpcUaConfig
 
     @classmethod
+    def public_credentials(cls, config: Mapping[str, Any]) -> list[PublicCredential]:
+        """The application certificate, for the server's admin to trust."""
+        return application_credentials(config)
+
+    @classmethod
     def push_mode(cls, config: Mapping[str, Any]) -> str:
         return "links" if config.get("acknowledge_on_server") else "none"
 
     def _credentials(self) -> dict[str, Any]:
-        return {"username": self.config.get("username") or None, "password": self.config.get("password") or None}
+        security = ClientSecurity.from_config(self.config)
+        if security.login != "username":
+            return {"username": None, "password": None, "security": security}
+        return {"username": self.config.get("username") or None, "password": self.config.get("password") or None,
+                "security": security}
 
     def check_connection(self) -> str:
-        open_session(self.config["endpoint_url"], **self._credentials())
-        return f"session opened on {self.config['endpoint_url']}"
+        credentials = self._credentials()
+        open_session(self.config["endpoint_url"], **credentials)
+        security: ClientSecurity = credentials["security"]
+        return f"session opened on {self.config['endpoint_url']} ({security.describe()}, {security.login} login)"
 
     # -- listening ---------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from asyncua import Client, ua
 from asyncua.common.subscription import OpcEvent, OverflowPolicy, StatusChangeEvent, Subscription
 
 from connectors.opcua.client import acknowledge as acknowledge  # re-exported: its home before the split
-from connectors.opcua.client import close_client, describe_error, make_client, redact_url
+from connectors.opcua.client import close_client, connect_client, describe_error, make_client, redact_url
 from connectors.opcua.events import (
     REFRESH_END,
     REFRESH_NEEDED,
@@ -35,6 +35,7 @@ from connectors.opcua.events import (
     select_clauses,
     standard_node,
 )
+from connectors.opcua.security import ClientSecurity
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -85,8 +86,10 @@ class _ConditionStream:
         publishing_interval: float,
         max_pending: int,
         request_timeout: float,
+        security: ClientSecurity | None = None,
     ) -> None:
         self.url = url
+        self.security = security
         self.safe_url = redact_url(url)
         self.source_node = source_node
         self.username = username
@@ -186,7 +189,7 @@ class _ConditionStream:
 
     async def subscribe(self, client: Client) -> Subscription:
         try:
-            await client.connect()
+            await connect_client(client, self.security, self.request_timeout)
         except Exception:
             # A failed connect() has already closed what it opened; disconnecting
             # again would only log warnings. A *cancelled* connect has not, hence
@@ -325,6 +328,7 @@ async def stream_conditions(
     publishing_interval: float = 500,
     max_pending: int = 1000,
     request_timeout: float = 4,
+    security: ClientSecurity | None = None,
 ) -> None:
     """Stream condition events from ``url`` until ``stop`` is set.
 
@@ -335,6 +339,9 @@ async def stream_conditions(
     ``reconnect_min`` to ``reconnect_max`` seconds; ``on_state`` hears "connected",
     "disconnected" (an established connection ended) and "error" (a connect attempt or
     ConditionRefresh failed) with a human-readable detail.
+
+    ``security`` (connectors.opcua.security) secures the session: mode, policy,
+    certificates, trust list and login kind; None is an unsecured session.
 
     ``publishing_interval`` is in milliseconds. ``max_pending`` bounds the events held
     while ``on_event`` is busy; beyond it the connection is rebuilt (see module doc).
@@ -350,7 +357,8 @@ async def stream_conditions(
     # Parse now: a malformed NodeId is configuration, not something a retry will fix.
     source = ua.NodeId.from_string(source_node) if source_node else standard_node(ua.ObjectIds.Server)
     stream = _ConditionStream(
-        url, source, username, password, on_event, stop, on_state, publishing_interval, max_pending, request_timeout
+        url, source, username, password, on_event, stop, on_state, publishing_interval, max_pending, request_timeout,
+        security,
     )
     try:
         await stream.run(reconnect_min, reconnect_max)

@@ -20,7 +20,7 @@ from hub.models import ConnectorInstance, InboundEvent, SyncRun
 from hub.plugins import references
 from hub.sdk.connector import Connector, PollingSource
 from hub.sdk.errors import ConnectorError
-from hub.sdk.schema import SECRET_MASK, describe, secret_names
+from hub.sdk.schema import SECRET_MASK, describe, local_secret_names, secret_names
 from hub.sdk.tracker_errors import Conflict, NotFound, ValidationFailed
 from hub.sdk.values import InstanceInfo
 from hub.tracker.org import id_for, name_for
@@ -169,10 +169,11 @@ def _config_with_kept_secrets(cls: type[Connector], instance: ConnectorInstance,
     can read a "write-only" secret back by pointing the instance at their own server.
     """
     kept = []
+    local = local_secret_names(cls.config_schema)
     for name in secret_names(cls.config_schema):
         if given.get(name) in (None, SECRET_MASK) and name in stored:
             given[name] = stored[name]
-            if stored[name]:  # an empty value gives nothing away
+            if stored[name] and name not in local:  # an empty value, or one never sent, gives nothing away
                 kept.append(name)
         elif given.get(name) is None:
             given.pop(name, None)

@@ -29,7 +29,15 @@ from typing import Any, ClassVar
 
 from hub.sdk.http import HttpClient
 from hub.sdk.schema import ConfigSchema
-from hub.sdk.values import EventInfo, InstanceInfo, OutboundMessage, PushResult, RawEvent, TicketDraft
+from hub.sdk.values import (
+    EventInfo,
+    InstanceInfo,
+    OutboundMessage,
+    PublicCredential,
+    PushResult,
+    RawEvent,
+    TicketDraft,
+)
 
 
 @dataclass
@@ -135,6 +143,13 @@ class Connector:
         """An HttpClient that honours the hub's URL policy."""
         kwargs.setdefault("allow_private", self.allow_private_urls)
         return HttpClient(base_url, **kwargs)
+
+    @classmethod
+    def public_credentials(cls, config: Mapping[str, Any]) -> list[PublicCredential]:
+        """What the remote's admin must trust for this instance (a certificate the hub
+        presents), from its stored settings without the secrets; the instance's admin
+        page shows each with its facts and a download. None by default."""
+        return []
 
     def check_connection(self) -> str:
         """Reach the remote with the configured credentials; return what was reached.

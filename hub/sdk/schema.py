@@ -32,10 +32,17 @@ class ConfigSchema(ma.Schema):
         return []
 
 
-def secret(**kwargs: Any) -> fields.String:
-    """A secret string field (password, token, key)."""
+def secret(*, local: bool = False, **kwargs: Any) -> fields.String:
+    """A secret string field (password, token, key).
+
+    ``local`` marks a secret that never leaves the hub, such as a private key (it signs
+    and decrypts; only its certificate is sent): a stored one is kept when the instance
+    is pointed at another address, where a password must be entered again.
+    """
     metadata = dict(kwargs.pop("metadata", {}))
     metadata["secret"] = True
+    if local:
+        metadata["local"] = True
     for key in ("title", "description"):
         if key in kwargs:
             metadata[key] = kwargs.pop(key)
@@ -55,6 +62,8 @@ class FieldInfo:
     many: bool
     #: For a list, the type of its items ("object" for a list of nested settings); else "".
     item_type: str = ""
+    multiline: bool = False
+    """Text of several lines (a PEM certificate): a form shows a text area."""
 
 
 def _type_name(field: fields.Field) -> str:
@@ -90,12 +99,20 @@ def describe(schema: type[ma.Schema] | ma.Schema) -> list[FieldInfo]:
             choices=choices,
             many=isinstance(field, fields.List),
             item_type=_type_name(field.inner) if isinstance(field, fields.List) else "",
+            multiline=bool(metadata.get("multiline", False)),
         ))
     return out
 
 
 def secret_names(schema: type[ma.Schema] | ma.Schema) -> set[str]:
     return {info.name for info in describe(schema) if info.secret}
+
+
+def local_secret_names(schema: type[ma.Schema] | ma.Schema) -> set[str]:
+    """Secrets declared ``local`` (never sent anywhere): see :func:`secret`."""
+    instance = schema() if isinstance(schema, type) else schema
+    return {name for name, field in instance.fields.items()
+            if (field.metadata or {}).get("secret") and (field.metadata or {}).get("local")}
 
 
 def looks_secret(name: str) -> bool:

@@ -77,6 +77,24 @@ class IngestResult:
 
 
 @dataclass(frozen=True)
+class PublicCredential:
+    """Something of an instance that the remote side's admin must trust or install, such as
+    the certificate the hub presents: shown on the instance's admin page with its
+    ``facts`` (thumbprints, subject, expiry) and offered for download. Never a secret."""
+
+    name: str
+    """URL-safe, unique per instance: the download is ``<name>.pem`` (and ``.der``)."""
+    title: str
+    description: str
+    pem: str
+    """The PEM text (a certificate)."""
+    der: bytes
+    """The same in DER, which many servers want in their trust folder."""
+    facts: tuple[tuple[str, str], ...] = ()
+    """(label, value) pairs to compare before trusting, e.g. ("SHA-1 thumbprint", "AB:CD:...")."""
+
+
+@dataclass(frozen=True)
 class InstanceInfo:
     """A connector instance without its secrets."""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
@@ -22,9 +23,12 @@ from hub.plugins.instances import (
 )
 from hub.sdk.schema import describe
 from hub.sdk.tracker_errors import TrackerError, ValidationFailed
+from hub.sdk.values import PublicCredential
 from hub.ui.admin import bp
 from hub.ui.auth import login_required
 from hub.ui.forms import config_fields, config_from_form, describe_error, field_errors, flashing_errors, parse_int
+
+log = logging.getLogger(__name__)
 
 #: Fields of the instance itself (not of the connector's config) and their form names.
 OWN_FIELDS = ("slug", "name", "department", "poll_interval", "poll_cron")
@@ -72,6 +76,16 @@ def _render_form(*, cls: Any, instance: dict[str, Any] | None, errors: dict[str,
                            polls="poll" in cls.capabilities()), status
 
 
+def _credentials(cls: Any, config: dict[str, Any]) -> list[PublicCredential]:
+    """What the remote's admin must trust, as the connector says; a connector bug shows nothing
+    rather than breaking the page."""
+    try:
+        return list(cls.public_credentials(config))
+    except Exception:
+        log.exception("%s.public_credentials failed", cls.__name__)
+        return []
+
+
 @bp.route("/instances/new", methods=["GET", "POST"])
 @login_required("admin")
 def instance_new() -> Any:
@@ -114,8 +128,9 @@ def instance_page(slug: str) -> Any:
     cls = connector_class(runtime(), shown["connector"])
     stored = {name for name, value in shown["config"].items() if value is not None and name in
               {info.name for info in describe(cls.config_schema) if info.secret}}
+    credentials = _credentials(cls, shown["config"])
     if request.method == "GET":
-        return render_template("ui/admin/instance.html", instance=shown, runs=runs,
+        return render_template("ui/admin/instance.html", instance=shown, runs=runs, credentials=credentials,
                                form=_render_form(cls=cls, instance=shown, errors={}, problems=[], stored=stored,
                                                  submitted=None)[0])
     infos = describe(cls.config_schema)
@@ -136,7 +151,24 @@ def instance_page(slug: str) -> Any:
             problems.append(describe_error(exc))
     form = _render_form(cls=cls, instance=shown, errors=errors, problems=problems or ["Check the fields marked."],
                         stored=stored, submitted=request.form.to_dict())[0]
-    return render_template("ui/admin/instance.html", instance=shown, runs=runs, form=form), 422
+    return render_template("ui/admin/instance.html", instance=shown, runs=runs, credentials=credentials,
+                           form=form), 422
+
+
+@bp.get("/instances/<slug>/credentials/<name>.<fmt>")
+@login_required("admin")
+def instance_credential(slug: str, name: str, fmt: str) -> Any:
+    """Download a certificate the instance presents (PEM or DER), for the remote's admin."""
+    with reading() as session:
+        shown = present_instance(session, get_instance(session, slug))
+    cls = connector_class(runtime(), shown["connector"])
+    found = next((item for item in _credentials(cls, shown["config"]) if item.name == name), None)
+    if found is None or fmt not in ("pem", "der"):
+        abort(404)
+    body: str | bytes = found.pem if fmt == "pem" else found.der
+    kind = "application/x-pem-file" if fmt == "pem" else "application/pkix-cert"
+    return Response(body, mimetype=kind,
+                    headers={"Content-Disposition": f'attachment; filename="{slug}-{name}.{fmt}"'})
 
 
 @bp.post("/instances/<slug>/test")

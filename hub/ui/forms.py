@@ -82,7 +82,7 @@ def _widget(info: FieldInfo) -> str:
         return "select"
     if info.type in ("integer", "number"):
         return "number"
-    if info.type == "object" or info.many:
+    if info.type == "object" or info.many or info.multiline:
         return "textarea"
     if info.type in ("email", "url"):
         return info.type

@@ -46,6 +46,8 @@ from typing import Any, Self, TypeVar
 
 from asyncua import Server, ua
 from asyncua.common import event_objects
+from asyncua.common.utils import ServiceError
+from asyncua.crypto import cert_gen
 from asyncua.crypto.permission_rules import User, UserRole
 from asyncua.server.internal_server import InternalServer
 from asyncua.server.user_managers import UserManager
@@ -53,6 +55,7 @@ from asyncua.server.user_managers import UserManager
 from tests.support.waiting import scaled, wait_until
 
 NAMESPACE_URI = "urn:itsm-hub:tests:opcua-alarms"
+SERVER_URI = "urn:itsm-hub:tests:opcua-server"
 #: The machines with a condition each; the first is the default for every call.
 FILLER = "Line3/Filler2"
 LABELER = "Line4/Labeler1"
@@ -131,11 +134,13 @@ class _Condition:
 
 
 class _PasswordUserManager(UserManager):
-    """Accepts exactly one username/password; anything else is BadUserAccessDenied."""
+    """Accepts exactly one username/password, and the user certificates it was given;
+    anything else is BadUserAccessDenied."""
 
-    def __init__(self, username: str, password: str) -> None:
+    def __init__(self, username: str | None, password: str | None, certificates: tuple[bytes, ...] = ()) -> None:
         self._username = username
         self._password = password
+        self._certificates = certificates
 
     def get_user(
         self,
@@ -144,16 +149,48 @@ class _PasswordUserManager(UserManager):
         password: str | None = None,
         certificate: Any = None,
     ) -> User | None:
+        # asyncua passes the secure channel's client certificate with every login, so
+        # only a login without a user name is a certificate login.
+        if username is None and certificate is not None:
+            der = bytes(certificate)
+            if any(hmac.compare_digest(der, known) for known in self._certificates):
+                return User(role=UserRole.User, name="certificate user")
+            return None
         # compare_digest because this is the pattern a real check must follow; the
         # cost is nil and a test double should not model the timing-leak version.
         if (
-            username is not None
+            self._username is not None
+            and self._password is not None
+            and username is not None
             and password is not None
             and hmac.compare_digest(username.encode(), self._username.encode())
             and hmac.compare_digest(password.encode(), self._password.encode())
         ):
             return User(role=UserRole.User, name=username)
         return None
+
+
+def make_test_certificate(uri: str, *, server: bool) -> tuple[bytes, bytes]:
+    """A self-signed OPC UA application certificate and its key for ``uri``, both DER."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    key = cert_gen.generate_private_key()
+    usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
+    cert = cert_gen.generate_self_signed_app_certificate(
+        key, uri, {}, [x509.UniformResourceIdentifier(uri), x509.DNSName("localhost")], [usage])
+    return (cert.public_bytes(serialization.Encoding.DER),
+            key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()))
+
+
+def pem_of(der: bytes) -> str:
+    """A DER certificate as PEM text (what an admin pastes)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM).decode()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -194,9 +231,24 @@ class OpcUaAlarmServer:
         username: str | None = None,
         password: str | None = None,
         machines: tuple[str, ...] = (FILLER, LABELER),
+        policies: tuple[ua.SecurityPolicyType, ...] = (ua.SecurityPolicyType.NoSecurity,),
+        trusted_clients: tuple[bytes, ...] | None = None,
+        user_certificates: tuple[bytes, ...] = (),
+        anonymous: bool | None = None,
     ) -> None:
+        """``policies`` are the endpoints the server offers (asyncua's mode+policy pairs).
+        ``trusted_clients`` (DER) are the only application certificates it accepts, as a
+        plant server with a trust list would (None: any). ``user_certificates`` (DER) may
+        log in; ``anonymous`` defaults to "when neither a password nor a certificate is set".
+        """
         if (username is None) != (password is None):
             raise ValueError("give both username and password, or neither")
+        self.policies = policies
+        self.trusted_clients = trusted_clients
+        self.user_certificates = user_certificates
+        self.anonymous = anonymous if anonymous is not None else (username is None and not user_certificates)
+        # One certificate for the server's life, restarts included, as a PLC keeps its own.
+        self.certificate, self._private_key = make_test_certificate(SERVER_URI, server=True)
         self.host = host
         self.port = port or free_port(host)
         self.username = username
@@ -377,22 +429,38 @@ class OpcUaAlarmServer:
 
     async def _start_server(self) -> None:
         user_manager = None
-        if self.username is not None and self.password is not None:
-            user_manager = _PasswordUserManager(self.username, self.password)
+        if self.username is not None or self.user_certificates:
+            user_manager = _PasswordUserManager(self.username, self.password, self.user_certificates)
         server = Server(user_manager=user_manager)
         self._server = server
         await server.init()
         server.set_endpoint(self.url)
         server.set_server_name("itsm-hub test alarms")
-        server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
-        if user_manager is not None:
-            server.set_identity_tokens([ua.UserNameIdentityToken])
-        else:
-            server.set_identity_tokens([ua.AnonymousIdentityToken])
+        await server.set_application_uri(SERVER_URI)
+        await server.load_certificate(self.certificate)
+        await server.load_private_key(self._private_key)
+        server.set_security_policy(list(self.policies))
+        if self.trusted_clients is not None:
+            server.set_certificate_validator(self._validate_client)
+        tokens: list[type] = []
+        if self.anonymous:
+            tokens.append(ua.AnonymousIdentityToken)
+        if self.username is not None:
+            tokens.append(ua.UserNameIdentityToken)
+        if self.user_certificates:
+            tokens.append(ua.X509IdentityToken)
+        server.set_identity_tokens(tokens)
         self._ns = await server.register_namespace(NAMESPACE_URI)
         await self._build_address_space(server)
         self._bind_methods(server)
         await server.start()
+
+    async def _validate_client(self, certificate: Any, description: ua.ApplicationDescription) -> None:
+        from cryptography.hazmat.primitives import serialization
+
+        der = certificate.public_bytes(serialization.Encoding.DER)
+        if not any(hmac.compare_digest(der, known) for known in self.trusted_clients or ()):
+            raise ServiceError(ua.StatusCodes.BadCertificateUntrusted)
 
     async def _stop_server(self) -> None:
         server, self._server = self._server, None
