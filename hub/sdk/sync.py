@@ -29,17 +29,18 @@ from marshmallow import fields as mf
 from hub.sdk.connector import PollingSource, Pusher
 from hub.sdk.http import HttpClient
 from hub.sdk.schema import ConfigSchema
+from hub.sdk.sync_fields import HUB_FIELDS, SYNCED_FIELDS, field_problem, hub_text, hub_value, ticket_value, value_problem
 from hub.sdk.values import TicketDraft, TicketInfo
 from hub.sdk.write_effects import WriteEffect, effects_from
 
 DIRECTIONS = ("in", "out", "both")
 OWNERS = ("newest", "hub", "remote")
-SYNCED_FIELDS = ("title", "description", "status", "impact", "urgency", "category", "assignee", "group")
 
 
 class FieldRuleSchema(ConfigSchema):
-    field = mf.String(required=True, validate=validate.OneOf(SYNCED_FIELDS), metadata={
-        "title": "Hub field", "description": "The ticket field this rule keeps in step."})
+    field = mf.String(required=True, metadata={
+        "title": "Hub field", "description": "The ticket field this rule keeps in step: "
+        + ", ".join(SYNCED_FIELDS) + " (docs/connectors/itsm.md)."})
     remote = mf.String(required=True, validate=validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_.]{0,99}$"),
                        metadata={"title": "Remote field", "description": "Its name in the other system."})
     direction = mf.String(load_default="both", validate=validate.OneOf(DIRECTIONS), metadata={
@@ -58,6 +59,27 @@ class FieldRuleSchema(ConfigSchema):
     def check_status_maps(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("field") == "status" and data.get("direction") != "out" and not data.get("values_in"):
             raise ValidationError("A status rule needs the remote states mapped to hub states.", "values_in")
+
+    @validates_schema
+    def check_hub_values(self, data: dict[str, Any], **_: Any) -> None:
+        """The hub field exists, and each value map names hub values it can hold (names of
+        groups, categories, items and users are checked against the organisation on save:
+        hub.sdk.sync_settings.SyncSettings.org_references)."""
+        name = str(data.get("field") or "")
+        problem = field_problem(name)
+        if problem:
+            raise ValidationError(problem, "field")
+        errors: dict[str, list[str]] = {}
+        for remote, hub in (data.get("values_in") or {}).items():
+            if (problem := value_problem(name, hub, data.get("kind"))) is not None:
+                errors.setdefault("values_in", []).append(f"{remote!r} maps to {problem}")
+        for hub in data.get("values_out") or {}:
+            if hub != "*" and (problem := value_problem(name, hub, data.get("kind"))) is not None:
+                errors.setdefault("values_out", []).append(problem)
+        if HUB_FIELDS[name].changes_only and data.get("kind") == "incident":
+            errors.setdefault("kind", []).append(f"Only changes have a {name}.")
+        if errors:
+            raise ValidationError(errors)
 
 
 @dataclass(frozen=True)
@@ -92,10 +114,16 @@ class FieldRule:
         return self.kind is None or self.kind == kind
 
     def to_hub(self, remote_value: str) -> str:
+        """The remote's value in the hub's words, as text (hub.sdk.sync_fields)."""
         return self.values_in.get(remote_value, remote_value)
 
+    def hub_value(self, remote_value: str, kind: str | None = None) -> Any:
+        """The remote's value as the tracker takes it (a priority as a number, a planned
+        start as a datetime, None for empty); ValueError when the hub cannot hold it."""
+        return hub_value(self.field, self.to_hub(remote_value), kind)
+
     def to_remote(self, hub_value: Any) -> str:
-        text = "" if hub_value is None else str(hub_value)
+        text = hub_text(self.field, hub_value)
         if self.values_out:
             return self.values_out.get(text, text)
         reverse = {hub: remote for remote, hub in sorted(self.values_in.items(), reverse=True)}
@@ -111,7 +139,7 @@ def rules_from(config: Mapping[str, Any], defaults: Iterable[FieldRule], kind: s
 
 def outbound_values(rules: Iterable[FieldRule], ticket: TicketInfo) -> dict[str, str]:
     """The remote fields this ticket writes, in the remote's words."""
-    return {rule.remote: rule.to_remote(getattr(ticket, rule.field, None)) for rule in rules
+    return {rule.remote: rule.to_remote(ticket_value(ticket, rule.field)) for rule in rules
             if rule.writes and rule.applies_to(ticket.kind)}
 
 
@@ -206,10 +234,16 @@ def draft_for(record: RemoteRecord, rules: Iterable[FieldRule]) -> TicketDraft:
     """The draft a remote record becomes: the engine updates the linked ticket field by
     field (directions, conflicts, echoes), or opens one when the record is new to the hub."""
     values: dict[str, Any] = {}
+    notes: list[str] = []
     for rule in rules:
         if rule.reads and rule.applies_to(record.kind) and rule.remote in record.fields:
-            value = rule.to_hub(record.fields[rule.remote])
-            values[rule.field] = value if value != "" else None
+            if HUB_FIELDS[rule.field].changes_only and record.kind != "change":
+                continue
+            try:
+                values[rule.field] = rule.hub_value(record.fields[rule.remote], record.kind)
+            except ValueError as exc:
+                # The record still becomes a ticket; the field is left as it was, and said why.
+                notes.append(f"{rule.remote} not taken for {rule.field}: {exc}")
     title = values.pop("title", None) or f"{record.kind.title()} {record.external_id}"
     status = values.pop("status", None)
     extra = {"sync": {
@@ -221,8 +255,10 @@ def draft_for(record: RemoteRecord, rules: Iterable[FieldRule]) -> TicketDraft:
                        impact=values.pop("impact", None), urgency=values.pop("urgency", None),
                        category=values.pop("category", None), assignee=values.pop("assignee", None),
                        group=values.pop("group", None), status=status, external_id=record.external_id,
+                       priority=values.pop("priority", None), ci=values.pop("ci", None),
+                       planned_start=values.pop("planned_start", None), planned_end=values.pop("planned_end", None),
                        external_url=record.url, external_version=record.version, occurred_at=record.updated_at,
-                       extra=extra)
+                       extra=extra, notes=notes)
 
 
 class SyncConnector(PollingSource, Pusher):
