@@ -45,7 +45,11 @@ DEFAULT_RULES = (
     FieldRule("urgency", "urgency", values_in=LEVELS_IN),
     FieldRule("status", "state", kind="incident", values_in=INCIDENT_STATES_IN, values_out=INCIDENT_STATES_OUT),
     FieldRule("status", "state", kind="change", values_in=CHANGE_STATES_IN, values_out=CHANGE_STATES_OUT),
-    FieldRule("category", "category", direction="in"),
+    FieldRule("category", "category"),
+    FieldRule("group", "assignment_group"),
+    FieldRule("ci", "cmdb_ci"),
+    FieldRule("planned_start", "start_date", kind="change"),
+    FieldRule("planned_end", "end_date", kind="change"),
 )
 
 
