@@ -29,7 +29,15 @@ from marshmallow import fields as mf
 from hub.sdk.connector import PollingSource, Pusher
 from hub.sdk.http import HttpClient
 from hub.sdk.schema import ConfigSchema
-from hub.sdk.sync_fields import HUB_FIELDS, SYNCED_FIELDS, field_problem, hub_text, hub_value, ticket_value, value_problem
+from hub.sdk.sync_fields import (
+    HUB_FIELDS,
+    SYNCED_FIELDS,
+    field_problem,
+    hub_text,
+    hub_value,
+    ticket_value,
+    value_problem,
+)
 from hub.sdk.values import TicketDraft, TicketInfo
 from hub.sdk.write_effects import WriteEffect, effects_from
 
@@ -41,7 +49,7 @@ class FieldRuleSchema(ConfigSchema):
     field = mf.String(required=True, metadata={
         "title": "Hub field", "description": "The ticket field this rule keeps in step: "
         + ", ".join(SYNCED_FIELDS) + " (docs/connectors/itsm.md)."})
-    remote = mf.String(required=True, validate=validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_.]{0,99}$"),
+    remote = mf.String(required=True, validate=validate.Regexp(r"^[A-Za-z_][\w. -]{0,99}$"),
                        metadata={"title": "Remote field", "description": "Its name in the other system."})
     direction = mf.String(load_default="both", validate=validate.OneOf(DIRECTIONS), metadata={
         "title": "Direction", "description": "in: remote to hub; out: hub to remote; both."})
