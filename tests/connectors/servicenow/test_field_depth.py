@@ -205,3 +205,14 @@ def test_a_value_map_to_a_group_the_hub_lacks_is_a_field_error(api: Any, service
     response = api.post("/api/v1/admin/instances", json=body)
     assert response.status_code in (400, 422), response.json
     assert response.json["errors"] == {"config.field_map.0.values_in.Network": ["No group 'netwrk'."]}
+
+
+def test_renaming_a_group_rewrites_the_value_map_that_names_it(api: Any, sn: tuple[Server, int]) -> None:
+    refused = api.delete("/api/v1/groups/network")
+    assert refused.status_code == 409 and refused.json["in_use"] == {"settings": 1}
+
+    assert api.patch("/api/v1/groups/network", json={"slug": "net-ops"}).status_code == 200
+
+    rules = api.get("/api/v1/admin/instances/sn").json["config"]["field_map"]
+    (group,) = [rule for rule in rules if rule["field"] == "group"]
+    assert group["values_in"] == {"Network": "net-ops", "Service Desk": "desk"}
