@@ -53,6 +53,9 @@ class FieldInfo:
     default: Any
     choices: list[Any] | None
     many: bool
+    item_type: str = "string"
+    """For a list (``many``): its items' type; ``object`` items (field rules, write effects)
+    are edited as one JSON list."""
 
 
 def _type_name(field: fields.Field) -> str:
@@ -87,6 +90,7 @@ def describe(schema: type[ma.Schema] | ma.Schema) -> list[FieldInfo]:
             default=None if default is ma.missing or callable(default) else default,
             choices=choices,
             many=isinstance(field, fields.List),
+            item_type=_type_name(field.inner) if isinstance(field, fields.List) else "string",
         ))
     return out
 

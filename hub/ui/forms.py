@@ -57,6 +57,8 @@ class FormField:
     def _text(value: Any) -> str:
         if isinstance(value, dict):
             return json.dumps(value, indent=2, sort_keys=True)
+        if isinstance(value, list | tuple) and any(isinstance(item, dict) for item in value):
+            return json.dumps(list(value), indent=1, ensure_ascii=False)  # rules: one JSON list, as typed
         if isinstance(value, list | tuple):
             return "\n".join(str(item) for item in value)
         return "" if value is None else str(value)
@@ -119,6 +121,12 @@ def config_from_form(infos: list[FieldInfo], form: Any) -> tuple[dict[str, Any],
             parsed, problem = _object_from(text)
             if problem:
                 errors[info.name] = [problem]
+            else:
+                config[info.name] = parsed
+        elif info.many and info.item_type == "object":
+            parsed, problem = _object_from(text)
+            if problem or not isinstance(parsed, list):
+                errors[info.name] = [problem or "A JSON list ([...]) of objects."]
             else:
                 config[info.name] = parsed
         elif info.many:
