@@ -74,6 +74,14 @@ DEFAULT_RULES = (
 )
 
 
+RESERVED_FIELDS = {
+    "labels": "the hub keeps its reference label there (reference_label); map a component or a custom field "
+              "instead.",
+    "issuetype": "the instance's incident_types and change_types decide it.",
+    "project": "the instance's project decides it.",
+}
+"""Jira fields no rule may keep in step."""
+
 DEFAULT_EFFECTS = (
     WriteEffect(on=("status=Done",), field="resolution", to="Done"),
     WriteEffect(on=("status=To Do", "status=In Progress"), field="resolution", to=""),
@@ -119,6 +127,12 @@ class JiraConfig(SyncSettings):
                                       "by the hub's reference label, so a slow answer never makes two issues.")
     page_size = page_size_setting("Issues per search request (Jira may send fewer).", maximum=5000)
     field_map = field_map_setting("docs/connectors/itsm-jira.md")
+
+    @validates_schema
+    def check_rules(self, data: dict[str, Any], **_: Any) -> None:
+        for rule in data.get("field_map") or []:
+            if rule.get("remote") in RESERVED_FIELDS:
+                raise ValidationError(f"{rule['remote']}: {RESERVED_FIELDS[rule['remote']]}", "field_map")
 
     @validates_schema
     def check_types(self, data: dict[str, Any], **_: Any) -> None:

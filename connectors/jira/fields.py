@@ -9,6 +9,7 @@ from typing import Any
 from connectors.jira.adf import adf_to_text, normalize_text, text_to_adf
 from connectors.jira.config import OUR_REF, SUMMARY_MAX
 from hub.sdk.sync import FieldRule
+from hub.sdk.sync_fields import HUB_FIELDS, moment_text, parse_moment
 
 JIRA_TIME = "%Y-%m-%dT%H:%M:%S.%f%z"
 STATUS = "status"
@@ -51,6 +52,9 @@ def word(rule: FieldRule, raw: Any, fallback: Mapping[str, str]) -> str:
     not name is read by its category (``fallback``: category -> hub status).
     """
     text = flatten(raw)
+    if is_moment(rule) and text:
+        moment = parse_time(text)
+        return moment_text(moment) if moment else text
     if not rule.values_in:
         return text
     folded = text.casefold()
@@ -61,8 +65,22 @@ def word(rule: FieldRule, raw: Any, fallback: Mapping[str, str]) -> str:
     return rule.to_remote(meaning) if meaning else text
 
 
-def api_value(remote: str, text: str, current: Any = None) -> Any:
-    """A text value as the field takes it in a create or edit, shaped like its current value."""
+def is_moment(rule: FieldRule) -> bool:
+    return HUB_FIELDS[rule.field].kind == "moment"
+
+
+def api_value(remote: str, text: str, current: Any = None, *, moment: bool = False, schema: str = "") -> Any:
+    """A text value as the field takes it in a create or edit, shaped like its current value
+    or, for a field that holds none, by its ``schema`` type (``JiraRest.schema_of``).
+
+    ``components`` (and any list of named things) take ``[{"name": ...}]``, a moment an
+    ISO 8601 date-time with its offset (None clears it), an option ``{"value": ...}``."""
+    if moment or schema == "datetime":
+        return parse_moment(text).strftime("%Y-%m-%dT%H:%M:%S.000+0000") if text else None
+    if schema == "option":
+        return {"value": text} if text else None
+    if remote == "components" or (isinstance(current, list) and current and isinstance(current[0], Mapping)):
+        return [{"name": part.strip()} for part in text.split(",") if part.strip()]
     if remote == "description" or (isinstance(current, Mapping) and current.get("type") == "doc"):
         return text_to_adf(text)
     if remote == "priority" or (isinstance(current, Mapping) and "name" in current):
@@ -119,3 +137,12 @@ def from_millis(value: int) -> datetime:
 def jql_string(text: str) -> str:
     """A JQL string literal."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def refused_fields(fields: Mapping[str, Any], rules: list[FieldRule], said: str = "") -> str:
+    """The mapped fields of a refused write (those Jira's answer names, if it names any),
+    each with the hub field its rule keeps."""
+    named = {rule.remote: rule.field for rule in rules}
+    mapped = [remote for remote in fields if remote in named]
+    blamed = [remote for remote in mapped if f'"{remote}"' in said] or mapped
+    return ", ".join(f"{remote} (the hub's {named[remote]})" for remote in blamed) or "its fields"

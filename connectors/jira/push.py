@@ -9,7 +9,17 @@ from typing import Any
 
 from connectors.jira.adf import adf_to_text, normalize_text, text_to_adf
 from connectors.jira.config import STATUS_BY_CATEGORY
-from connectors.jira.fields import STATUS, api_value, flatten, jql_string, outgoing, parse_time, word
+from connectors.jira.fields import (
+    STATUS,
+    api_value,
+    flatten,
+    is_moment,
+    jql_string,
+    outgoing,
+    parse_time,
+    refused_fields,
+    word,
+)
 from connectors.jira.rest import (
     API,
     COMMENT_MAX,
@@ -22,6 +32,8 @@ from connectors.jira.rest import (
 from hub.sdk import Attachment, FatalError, OutboundMessage, PushResult, RetriableError, TicketInfo
 from hub.sdk.sync import FieldRule, earliest_copy, not_before, outbound_file, remote_visibility, values_hash
 from hub.sdk.write_effects import OWN_EFFECTS, changed_remotely
+
+CUSTOM = "customfield_"
 
 
 class JiraPush(JiraRest):
@@ -80,14 +92,18 @@ class JiraPush(JiraRest):
             else:
                 send[remote] = value
         edits: dict[str, Any] = {}
+        moments = {rule.remote for rule in rules if is_moment(rule)}
         for remote, value in send.items():
-            shaped = api_value(remote, value, fields.get(remote))
-            # Jira takes no value for a description (cleared), and refuses it for a priority or an option.
-            if remote != STATUS and (shaped is not None or remote == "description"):
+            shaped = api_value(remote, value, fields.get(remote), moment=remote in moments,
+                               schema=self.schema_of(remote) if remote.startswith(CUSTOM) else "")
+            # Jira takes no value for a description or a date-time (cleared), and refuses it
+            # for a priority or an option.
+            if remote != STATUS and (shaped is not None or remote == "description" or remote in moments
+                                     or remote.startswith(CUSTOM)):
                 edits[remote] = shaped
         notes: list[str] = []
         if edits:
-            self.client.put(f"{API}/issue/{issue_id}", json={"fields": edits})
+            self._edit(issue_id, edits, rules)
             synced.update({remote: send[remote] for remote in edits})
             notes.append(f"sent {', '.join(sorted(edits))}")
         if STATUS in send:
@@ -100,6 +116,18 @@ class JiraPush(JiraRest):
                 notes.append(f"moved to {reached}")
         return synced, "; ".join(notes) or "already in step", str(issue.get("key") or issue_id)
 
+
+    def _edit(self, issue_id: str, edits: dict[str, Any], rules: list[FieldRule]) -> None:
+        """Write the fields; a field Jira will not take (not on the edit screen, unknown, a
+        component the project lacks) fails the delivery naming it and the rule behind it."""
+        try:
+            self.client.put(f"{API}/issue/{issue_id}", json={"fields": edits})
+        except FatalError as exc:
+            if exc.status != 400:
+                raise
+            raise FatalError(f"Jira refused {refused_fields(edits, rules, exc.message)} on issue {issue_id}: "
+                             f"{exc.message}; "
+                             "fix the instance's field rules or the project's screens", status=400) from exc
 
     def _move(self, issue_id: str, wanted: str, rule: FieldRule, kind: str) -> str | None:
         """Take the transition to a status that means ``wanted``; the word reached, or None."""
@@ -130,11 +158,22 @@ class JiraPush(JiraRest):
             self._wait_for_index(message)
         fields: dict[str, Any] = {"project": {"key": str(self.config["project"]).upper()},
                                   "issuetype": {"name": issue_type}, "labels": [label]}
+        rules = self.rules(ticket.kind)
+        moments = {rule.remote for rule in rules if is_moment(rule)}
         for remote, value in wanted.items():
-            shaped = api_value(remote, value) if remote != STATUS else None
-            if shaped is not None:
+            shaped = api_value(remote, value, moment=remote in moments,
+                               schema=self.schema_of(remote) if remote.startswith(CUSTOM) else "") \
+                if remote != STATUS else None
+            if shaped is not None and shaped != []:
                 fields[remote] = shaped
-        created = self.client.post(f"{API}/issue", json={"fields": fields}).json()
+        try:
+            created = self.client.post(f"{API}/issue", json={"fields": fields}).json()
+        except FatalError as exc:
+            if exc.status != 400:
+                raise
+            raise FatalError(f"Jira refused to create the issue with {refused_fields(fields, rules, exc.message)}: "
+                             f"{exc.message}; fix the instance's field rules or the project's screens",
+                             status=400) from exc
         if not isinstance(created, dict) or not created.get("id"):
             raise FatalError("Jira answered a create without the issue's id")
         return str(created["id"]), "created"

@@ -39,6 +39,7 @@ class JiraRest(SyncConnector):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._myself: dict[str, Any] | None = None
+        self._schemas: dict[str, str] | None = None
 
     @property
     def site(self) -> str:
@@ -61,6 +62,15 @@ class JiraRest(SyncConnector):
             self._myself = answer
         return self._myself
 
+
+    def schema_of(self, remote: str) -> str:
+        """A field's schema type (``option``, ``datetime``, ``array``...), read once from
+        ``/field``: it says how to write a value to a field that holds none yet."""
+        if self._schemas is None:
+            answer = self.client.get(f"{API}/field").json()
+            self._schemas = {str(item.get("id")): str((item.get("schema") or {}).get("type") or "")
+                             for item in answer if isinstance(item, dict)} if isinstance(answer, list) else {}
+        return self._schemas.get(remote, "")
 
     def types_of(self, kind: str) -> list[str]:
         return list(self.config.get("incident_types" if kind == "incident" else "change_types") or [])

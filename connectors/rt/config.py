@@ -64,6 +64,8 @@ DEFAULT_RULES = (
     FieldRule("urgency", "Priority", values_in=PRIORITY_IN),
     FieldRule("status", "Status", kind="incident", values_in=INCIDENT_STATES_IN, values_out=INCIDENT_STATES_OUT),
     FieldRule("status", "Status", kind="change", values_in=CHANGE_STATES_IN, values_out=CHANGE_STATES_OUT),
+    FieldRule("planned_start", "Starts", kind="change"),
+    FieldRule("planned_end", "Due", kind="change"),
 )
 
 AUTO_OPEN = WriteEffect(on=(REPLY, PUBLIC_FILE), field="Status", to="open",
@@ -73,11 +75,14 @@ a reply to a ticket that is not active sets it to the first active status, open.
 file goes out as a reply when public, so it does the same."""
 DEFAULT_EFFECTS = (AUTO_OPEN,)
 
-# Ticket fields a rule may name besides Content; RT's PUT changes the writable ones.
+# Ticket fields a rule may name besides Content and custom fields; RT's PUT changes the writable ones.
 READABLE = frozenset({"Subject", "Status", "Priority", "InitialPriority", "FinalPriority", "Owner", "Queue",
-                      "Due", "Starts", "TimeEstimated", "TimeWorked", "TimeLeft", CONTENT})
+                      "Due", "Starts", "Started", "Resolved", "TimeEstimated", "TimeWorked", "TimeLeft", CONTENT})
 WRITABLE = frozenset({"Subject", "Status", "Priority", "InitialPriority", "FinalPriority", "Owner", "Queue",
-                      "Due", "TimeEstimated", "TimeWorked", "TimeLeft"})
+                      "Due", "Starts", "Started", "TimeEstimated", "TimeWorked", "TimeLeft"})
+CF_PREFIX = "CF."
+"""A rule's remote ``CF.Category`` is the ticket custom field named Category (read from the
+ticket's ``CustomFields``, written as ``{"CustomFields": {"Category": ...}}``)."""
 
 
 class RTConfig(LoginOrTokenSettings):
@@ -123,10 +128,12 @@ class RTConfig(LoginOrTokenSettings):
     @validates("field_map")
     def check_rules(self, value: list[dict[str, Any]], **_: Any) -> None:
         for rule in value:
-            remote = rule.get("remote")
+            remote = str(rule.get("remote") or "")
+            if remote.startswith(CF_PREFIX) and remote[len(CF_PREFIX):].strip():
+                continue
             if remote not in READABLE:
                 raise ValidationError(f"{remote!r} is not a ticket field the connector reads; use one of "
-                                      f"{', '.join(sorted(READABLE))}.")
+                                      f"{', '.join(sorted(READABLE))}, or CF.<name> for a custom field.")
             if remote not in WRITABLE and rule.get("direction", "both") != "in":
                 raise ValidationError(f"{remote} cannot be written through REST2: give it direction 'in'.")
 

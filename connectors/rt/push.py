@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from connectors.rt.config import CREATE_STATUSES, REF_TAG, ref_tag
+from connectors.rt.config import CF_PREFIX, CREATE_STATUSES, REF_TAG, ref_tag
 from connectors.rt.rest import (
     ENDPOINTS,
     OWN_MESSAGES_CHECKED,
@@ -21,8 +21,9 @@ from connectors.rt.rest import (
     aware,
     confirms_change,
     fit_subject,
-    outgoing,
+    has_custom_field,
     quote,
+    rt_body,
     rt_id,
     same_text,
     w3c_time,
@@ -106,9 +107,9 @@ class RTPush(RTRest):
             body.update(Content=ticket.description, ContentType="text/plain")
         if ticket.requester_email and remote_speaks(self.config, came_from_remote=False):
             body["Requestor"] = ticket.requester_email  # RT speaks to them: its scrips mail its requestors
-        for remote, value in wanted.items():
-            if remote != "Subject" and not (remote == "Status" and value not in CREATE_STATUSES):
-                body[remote] = outgoing(value)
+        body.update(rt_body(self.rules(ticket.kind), {
+            remote: value for remote, value in wanted.items()
+            if remote != "Subject" and not (remote == "Status" and value not in CREATE_STATUSES)}))
         ticket_id = rt_id(self._object(self.client.post("/ticket", json=body)).get("id"))
         if not ticket_id:
             raise FatalError("RT answered the create without a ticket id")
@@ -134,7 +135,7 @@ class RTPush(RTRest):
                     send[remote] = value
             if not send:
                 return []
-            body = {remote: outgoing(value) for remote, value in send.items()}
+            body = rt_body(rules, send)
             tag = REF_TAG.search(as_text(record.get("Subject")))
             if "Subject" in body and tag:
                 body["Subject"] = f"{body['Subject']}{ref_tag(tag.group(1))}"
@@ -161,8 +162,16 @@ class RTPush(RTRest):
         unconfirmed = [remote for remote in sent if not any(confirms_change(remote, text) for text in messages)]
         if not unconfirmed:
             return
-        now = self._fields(self._ticket(ticket_id)[0], rules, None)
+        record = self._ticket(ticket_id)[0]
+        now = self._fields(record, rules, None)
         refused = [remote for remote in unconfirmed if now.get(remote) != sent[remote]]
+        lacking = [remote for remote in refused if remote.startswith(CF_PREFIX)
+                   and not has_custom_field(record, remote[len(CF_PREFIX):])]
+        if lacking:
+            raise SkippableError(f"RT ticket {ticket_id} has no custom field "
+                                 f"{', '.join(remote[len(CF_PREFIX):] for remote in lacking)}: apply it to queue "
+                                 f"{self.config['queue']} in RT (and give the hub's RT user SeeCustomField and "
+                                 "ModifyCustomField), or change the instance's field rules")
         if refused:
             said = "; ".join(messages) or "no message"
             raise SkippableError(f"RT refused {', '.join(refused)} on ticket {ticket_id} (answered 200): {said}")

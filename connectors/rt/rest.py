@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.rt.config import CONTENT, REF_TAG, RT_TIME, SUBJECT_MAX, UNSET_DATE, W3C_TIME, ref_tag
+from connectors.rt.config import CF_PREFIX, CONTENT, REF_TAG, RT_TIME, SUBJECT_MAX, UNSET_DATE, W3C_TIME, ref_tag
 from hub.sdk import FatalError, HttpClient
 from hub.sdk.mailhtml import html_to_text
 from hub.sdk.sync import FieldRule, RemoteAttachment, SyncConnector
+from hub.sdk.sync_fields import HUB_FIELDS, parse_moment
 
 MESSAGES = {"Correspond": "public", "Comment": "internal"}
 ENDPOINTS = {"public": "correspond", "internal": "comment"}
@@ -177,6 +178,8 @@ class RTRest(SyncConnector):
                     fields[CONTENT] = content.strip()
             elif rule.remote == "Subject":
                 fields["Subject"] = REF_TAG.sub("", as_text(record.get("Subject")))
+            elif rule.remote.startswith(CF_PREFIX):
+                fields[rule.remote] = level_of(rule, custom_value(record, rule.remote[len(CF_PREFIX):]))
             else:
                 fields[rule.remote] = level_of(rule, as_text(record.get(rule.remote)))
         return fields
@@ -218,6 +221,40 @@ def level_of(rule: FieldRule, value: str) -> str:
 
 def outgoing(value: str) -> Any:
     return int(value) if value.isascii() and value.lstrip("-").isdigit() else value
+
+
+def custom_value(record: Mapping[str, Any], name: str) -> str:
+    """A custom field's values on a ticket (REST2's ``CustomFields`` list), joined; empty
+    when it has none (or the queue has no such field: see :func:`has_custom_field`)."""
+    for item in record.get("CustomFields") or []:
+        if isinstance(item, Mapping) and str(item.get("name") or "") == name:
+            return ", ".join(str(value) for value in item.get("values") or [] if value is not None)
+    return ""
+
+
+def has_custom_field(record: Mapping[str, Any], name: str) -> bool:
+    return any(isinstance(item, Mapping) and str(item.get("name") or "") == name
+               for item in record.get("CustomFields") or [])
+
+
+def rt_body(rules: list[FieldRule], values: Mapping[str, str]) -> dict[str, Any]:
+    """Values in the sync's words as REST2 takes them in a create or an update: custom
+    fields under ``CustomFields``, a moment as ``YYYY-MM-DD HH:MM:SS`` in UTC (how RT stores
+    dates; REST2 answers them as W3C UTC, the sync's own form), numbers as numbers."""
+    moments = {rule.remote for rule in rules if HUB_FIELDS[rule.field].kind == "moment"}
+    body: dict[str, Any] = {}
+    for remote, value in values.items():
+        if remote.startswith(CF_PREFIX):
+            body.setdefault("CustomFields", {})[remote[len(CF_PREFIX):]] = value
+        elif remote in moments:
+            body[remote] = parse_moment(value).strftime(RT_TIME) if value else UNSET_DATE_INPUT
+        else:
+            body[remote] = outgoing(value)
+    return body
+
+
+UNSET_DATE_INPUT = "1970-01-01 00:00:00"
+"""How a date is cleared: RT's "Not set"."""
 
 
 def fit_subject(subject: str) -> str:

@@ -45,7 +45,14 @@ DEFAULT_RULES = (
     FieldRule("urgency", "urgency", values_in=LEVELS_IN),
     FieldRule("status", "state", kind="incident", values_in=INCIDENT_STATES_IN, values_out=INCIDENT_STATES_OUT),
     FieldRule("status", "state", kind="change", values_in=CHANGE_STATES_IN, values_out=CHANGE_STATES_OUT),
+    # In only by default: the hub's slugs are seldom ServiceNow's names, and a group the
+    # hub routes to but ServiceNow lacks would hold the record's updates as dead letters.
+    # An instance's field_map turns them to "both" with a values_in map (docs/connectors/itsm.md).
     FieldRule("category", "category", direction="in"),
+    FieldRule("group", "assignment_group", direction="in"),
+    FieldRule("ci", "cmdb_ci", direction="in"),
+    FieldRule("planned_start", "start_date", kind="change"),
+    FieldRule("planned_end", "end_date", kind="change"),
 )
 
 

@@ -31,6 +31,7 @@ from connectors.servicenow.config import (
     TABLES,
     ServiceNowConfig,
 )
+from connectors.servicenow.values import api_values, missing, read_names, refuse_missing, words
 from connectors.servicenow.writes import ATTACHMENT_FIELDS, JOURNAL, add_entry, attach
 from hub.sdk import (
     Checkpoint,
@@ -85,7 +86,7 @@ class ServiceNowConnector(SyncConnector):
         return str(self.config.get("integration_user") or self.config.get("username") or "")
 
     def _fields(self) -> str:
-        mapped = {rule.remote for rule in self.rules()}
+        mapped = read_names(self.rules())
         return ",".join(sorted(mapped | {"sys_id", "number", "sys_mod_count", "sys_updated_on", "correlation_id"}))
 
     def _list(self, table: str, query: str, *, limit: int, offset: int = 0, fields: str | None = None) -> list[Any]:
@@ -255,7 +256,7 @@ class ServiceNowConnector(SyncConnector):
             raise SkippableError("not a ServiceNow record event")
         kind = TABLES[table]
         rules = self.rules(kind)
-        fields = {rule.remote: str(record.get(rule.remote) or "") for rule in rules if rule.reads}
+        fields = words(record, rules, reading=True)
         comments = [RemoteComment(id=str(row.get("sys_id")), body=str(row.get("value") or ""),
                                   visibility=VISIBILITY.get(str(row.get("element")), "internal"),
                                   author=str(row.get("sys_created_by") or ""),
@@ -289,9 +290,11 @@ class ServiceNowConnector(SyncConnector):
         wanted = outbound_values(rules, ticket)
         if message.link is None:
             record = self._find_ours(table, ticket.ref) or self._one(self.client.post(
-                f"/api/now/table/{table}", json={**wanted, "correlation_id": ticket.ref,
-                                                  "correlation_display": "itsm-hub"}))
-            synced = {rule.remote: str(record.get(rule.remote) or "") for rule in rules}
+                f"/api/now/table/{table}", params={"sysparm_fields": self._fields()},
+                json={**api_values(self, rules, {k: v for k, v in wanted.items() if v}),
+                      "correlation_id": ticket.ref, "correlation_display": "itsm-hub"}))
+            refuse_missing(table, missing(words(record, rules), wanted), rules)
+            synced = words(record, rules)
             detail = f"linked to {record.get('number')}"
             data: dict[str, Any] = {"synced": synced}
             if message.action == "comment":
@@ -308,11 +311,13 @@ class ServiceNowConnector(SyncConnector):
             return PushResult(detail=attach(self, table, sys_id, message))
         synced = dict((message.link.data or {}).get("synced") or {})
         own = (message.link.data or {}).get(OWN_EFFECTS)
-        current = self._one(self.client.get(f"/api/now/table/{table}/{sys_id}",
-                                            params={"sysparm_fields": self._fields()}))
+        record = self._one(self.client.get(f"/api/now/table/{table}/{sys_id}",
+                                           params={"sysparm_fields": self._fields()}))
+        current = words(record, rules)
+        refuse_missing(table, missing(current, wanted), rules)
         send: dict[str, str] = {}
         for remote, value in wanted.items():
-            now = str(current.get(remote) or "")
+            now = current[remote]
             if now == value:
                 synced[remote] = value
             elif changed_remotely(remote, now, synced, own):
@@ -320,7 +325,7 @@ class ServiceNowConnector(SyncConnector):
             else:
                 send[remote] = value
         if send:
-            self.client.patch(f"/api/now/table/{table}/{sys_id}", json=send)
+            self.client.patch(f"/api/now/table/{table}/{sys_id}", json=api_values(self, rules, send))
             synced.update(send)
         return PushResult(synced_hash=values_hash(synced), data={"synced": synced},
                           detail=f"sent {', '.join(sorted(send))}" if send else "already in step")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from connectors.servicenow.config import SN_TIME
+from connectors.servicenow.values import words
 from hub.sdk import OutboundMessage
 from hub.sdk.sync import earliest_copy, outbound_file, remote_visibility
 from hub.sdk.write_effects import OBSERVED
@@ -38,7 +39,7 @@ def add_entry(sn: ServiceNowConnector, table: str, sys_id: str, message: Outboun
         return f"{element} entry already there (an earlier answer was lost)"
     after = sn._one(sn.client.patch(f"/api/now/table/{table}/{sys_id}", json={element: body},
                                     params={"sysparm_fields": sn._fields()}))
-    data[OBSERVED] = {rule.remote: str(after.get(rule.remote) or "") for rule in sn.rules() if rule.remote in after}
+    data[OBSERVED] = words(after, sn.rules())
     return f"{element} entry added"
 
 

@@ -312,6 +312,10 @@ def _open_new(session: Session, draft: TicketDraft, event: Any, view: InstanceIn
         return Outcome("ignored", action="vetoed", correlation_key=key,
                        reason=f"Refused by plugin {veto.plugin}: {veto.reason}")
     status = draft.status if draft.status and draft.action == "update" else None
+    if draft.action == "update" and "sync" in draft.extra:
+        from hub.sync.inbound import drop_unknown_names
+
+        drop_unknown_names(session, draft)
     ticket = create_ticket(session=session, kind=draft.kind, values=values_from_draft(draft), actor=actor,
                            source=view.connector, instance_id=view.id, status=status, correlation_key=key,
                            create_loose=True, thread_key=draft.thread_key, notes=draft.notes)

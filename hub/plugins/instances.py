@@ -70,9 +70,26 @@ def _load_config(cls: type[Connector], config: dict[str, Any]) -> dict[str, Any]
         return dict(cls.config_schema().load(config))
     except ma.ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"config": exc.messages}
-        errors = {f"config.{name}": (value if isinstance(value, list) else [str(value)])
-                  for name, value in messages.items()}
+        errors: dict[str, list[str]] = {}
+        _flat_errors(messages, "config", errors)
         raise ValidationFailed(errors, "The connector's configuration is not valid.") from None
+
+
+def _flat_errors(messages: Any, path: str, out: dict[str, list[str]]) -> None:
+    """Nested schema errors (a list of rules, each with its fields) by dotted path:
+    ``config.field_map.2.values_in``, so a form can show each where it belongs."""
+    if isinstance(messages, dict):
+        for name, value in messages.items():
+            key = path if name == "_schema" else f"{path}.{name}"
+            _flat_errors(value, key, out)
+    elif isinstance(messages, list):
+        texts = [item for item in messages if not isinstance(item, dict | list)]
+        out.setdefault(path, []).extend(str(item) for item in texts)
+        for item in messages:
+            if isinstance(item, dict | list):
+                _flat_errors(item, path, out)
+    else:
+        out.setdefault(path, []).append(str(messages))
 
 
 def _split(cls: type[Connector], config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

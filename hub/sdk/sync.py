@@ -15,108 +15,32 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as mf
+from marshmallow import validate
 
 from hub.sdk.connector import PollingSource, Pusher
 from hub.sdk.http import HttpClient
 from hub.sdk.schema import ConfigSchema
-from hub.sdk.values import TicketDraft, TicketInfo
+from hub.sdk.sync_fields import (
+    HUB_FIELDS,
+)
+from hub.sdk.sync_rules import (  # noqa: F401 - the rules are part of this module's API
+    DIRECTIONS,
+    OWNERS,
+    FieldRule,
+    FieldRuleSchema,
+    outbound_values,
+    rules_from,
+    values_hash,
+)
+from hub.sdk.values import TicketDraft
 from hub.sdk.write_effects import WriteEffect, effects_from
-
-DIRECTIONS = ("in", "out", "both")
-OWNERS = ("newest", "hub", "remote")
-SYNCED_FIELDS = ("title", "description", "status", "impact", "urgency", "category", "assignee", "group")
-
-
-class FieldRuleSchema(ConfigSchema):
-    field = mf.String(required=True, validate=validate.OneOf(SYNCED_FIELDS), metadata={
-        "title": "Hub field", "description": "The ticket field this rule keeps in step."})
-    remote = mf.String(required=True, validate=validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_.]{0,99}$"),
-                       metadata={"title": "Remote field", "description": "Its name in the other system."})
-    direction = mf.String(load_default="both", validate=validate.OneOf(DIRECTIONS), metadata={
-        "title": "Direction", "description": "in: remote to hub; out: hub to remote; both."})
-    owner = mf.String(load_default="newest", validate=validate.OneOf(OWNERS), metadata={
-        "title": "On conflict", "description": "When both sides changed it: the newest change wins, or one "
-        "side always does. Every conflict is recorded in the ticket's audit."})
-    kind = mf.String(load_default=None, allow_none=True, validate=validate.OneOf(("incident", "change")),
-                     metadata={"title": "Only for", "description": "incident or change; empty for both."})
-    values_in = mf.Dict(keys=mf.String(), values=mf.String(), load_default=dict, metadata={
-        "title": "Remote to hub values", "description": "e.g. {\"1\": \"high\"}; unlisted values pass as they are."})
-    values_out = mf.Dict(keys=mf.String(), values=mf.String(), load_default=dict, metadata={
-        "title": "Hub to remote values", "description": "Defaults to the reverse of the values in."})
-
-    @validates_schema
-    def check_status_maps(self, data: dict[str, Any], **_: Any) -> None:
-        if data.get("field") == "status" and data.get("direction") != "out" and not data.get("values_in"):
-            raise ValidationError("A status rule needs the remote states mapped to hub states.", "values_in")
-
-
-@dataclass(frozen=True)
-class FieldRule:
-    field: str
-    remote: str
-    direction: str = "both"
-    owner: str = "newest"
-    kind: str | None = None
-    values_in: Mapping[str, str] = dataclass_field(default_factory=dict)
-    values_out: Mapping[str, str] = dataclass_field(default_factory=dict)
-
-    @classmethod
-    def load(cls, data: Mapping[str, Any]) -> FieldRule:
-        return cls(field=data["field"], remote=data["remote"], direction=data.get("direction") or "both",
-                   owner=data.get("owner") or "newest", kind=data.get("kind"),
-                   values_in=dict(data.get("values_in") or {}), values_out=dict(data.get("values_out") or {}))
-
-    def dump(self) -> dict[str, Any]:
-        return {"field": self.field, "remote": self.remote, "direction": self.direction, "owner": self.owner,
-                "kind": self.kind, "values_in": dict(self.values_in), "values_out": dict(self.values_out)}
-
-    @property
-    def reads(self) -> bool:
-        return self.direction in ("in", "both")
-
-    @property
-    def writes(self) -> bool:
-        return self.direction in ("out", "both")
-
-    def applies_to(self, kind: str) -> bool:
-        return self.kind is None or self.kind == kind
-
-    def to_hub(self, remote_value: str) -> str:
-        return self.values_in.get(remote_value, remote_value)
-
-    def to_remote(self, hub_value: Any) -> str:
-        text = "" if hub_value is None else str(hub_value)
-        if self.values_out:
-            return self.values_out.get(text, text)
-        reverse = {hub: remote for remote, hub in sorted(self.values_in.items(), reverse=True)}
-        return reverse.get(text, text)
-
-
-def rules_from(config: Mapping[str, Any], defaults: Iterable[FieldRule], kind: str | None = None) -> list[FieldRule]:
-    """The instance's rules (``config["field_map"]``), else the connector's defaults."""
-    configured = config.get("field_map")
-    rules = [FieldRule.load(item) for item in configured] if configured else list(defaults)
-    return [rule for rule in rules if kind is None or rule.applies_to(kind)]
-
-
-def outbound_values(rules: Iterable[FieldRule], ticket: TicketInfo) -> dict[str, str]:
-    """The remote fields this ticket writes, in the remote's words."""
-    return {rule.remote: rule.to_remote(getattr(ticket, rule.field, None)) for rule in rules
-            if rule.writes and rule.applies_to(ticket.kind)}
-
-
-def values_hash(values: Mapping[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
 @dataclass
@@ -206,10 +130,16 @@ def draft_for(record: RemoteRecord, rules: Iterable[FieldRule]) -> TicketDraft:
     """The draft a remote record becomes: the engine updates the linked ticket field by
     field (directions, conflicts, echoes), or opens one when the record is new to the hub."""
     values: dict[str, Any] = {}
+    notes: list[str] = []
     for rule in rules:
         if rule.reads and rule.applies_to(record.kind) and rule.remote in record.fields:
-            value = rule.to_hub(record.fields[rule.remote])
-            values[rule.field] = value if value != "" else None
+            if HUB_FIELDS[rule.field].changes_only and record.kind != "change":
+                continue
+            try:
+                values[rule.field] = rule.hub_value(record.fields[rule.remote], record.kind)
+            except ValueError as exc:
+                # The record still becomes a ticket; the field is left as it was, and said why.
+                notes.append(f"{rule.remote} not taken for {rule.field}: {exc}")
     title = values.pop("title", None) or f"{record.kind.title()} {record.external_id}"
     status = values.pop("status", None)
     extra = {"sync": {
@@ -221,8 +151,10 @@ def draft_for(record: RemoteRecord, rules: Iterable[FieldRule]) -> TicketDraft:
                        impact=values.pop("impact", None), urgency=values.pop("urgency", None),
                        category=values.pop("category", None), assignee=values.pop("assignee", None),
                        group=values.pop("group", None), status=status, external_id=record.external_id,
+                       priority=values.pop("priority", None), ci=values.pop("ci", None),
+                       planned_start=values.pop("planned_start", None), planned_end=values.pop("planned_end", None),
                        external_url=record.url, external_version=record.version, occurred_at=record.updated_at,
-                       extra=extra)
+                       extra=extra, notes=notes)
 
 
 class SyncConnector(PollingSource, Pusher):

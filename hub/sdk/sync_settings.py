@@ -26,7 +26,9 @@ from typing import Any
 from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as mf
 
+from hub.sdk.references import OrgReference
 from hub.sdk.sync import AttachmentSettings, ConversationSettings, FieldRuleSchema
+from hub.sdk.sync_fields import HUB_FIELDS
 from hub.sdk.write_effects import WriteEffectSettings
 
 
@@ -83,6 +85,22 @@ def field_map_setting(doc: str = "docs/connectors/itsm.md") -> mf.List:
 class SyncSettings(AttachmentSettings, ConversationSettings, WriteEffectSettings):
     """Files, who speaks to the requester and the remote's write effects; a subclass adds the
     shared settings with the functions above, and its own."""
+
+    @classmethod
+    def org_references(cls, values: dict[str, Any]) -> list[OrgReference]:
+        """The groups, categories, items and users the field rules' value maps name as hub
+        values: checked on save (an unknown one is a field error) and renamed with the item."""
+        found: list[OrgReference] = []
+        for index, rule in enumerate(values.get("field_map") or []):
+            field = HUB_FIELDS.get(str(rule.get("field") or "")) if isinstance(rule, dict) else None
+            if field is None or field.org is None:
+                continue
+            owner = f"field rule {index + 1} ({field.name} from {rule.get('remote')})"
+            for remote, hub in dict(rule.get("values_in") or {}).items():
+                if hub and "." not in str(remote):  # a dotted key would not be a path to rename it by
+                    found.append(OrgReference(kind=field.org, name=str(hub), owner=owner,
+                                              path=f"field_map.{index}.values_in.{remote}"))
+        return found
 
 
 class LoginOrTokenSettings(SyncSettings):

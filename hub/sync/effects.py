@@ -28,6 +28,7 @@ from hub.core.runtime import runtime_of
 from hub.delivery import outbox
 from hub.models import ConnectorInstance, ExternalLink, OutboxMessage, Ticket
 from hub.sdk.sync import values_hash
+from hub.sdk.sync_fields import ticket_value
 from hub.sdk.write_effects import OBSERVED, OWN_EFFECTS, WriteEffect, effects_from, field_writes, writes_of
 
 FIELD_WRITES_EXCLUDED = ("comment", "attachment")
@@ -107,8 +108,10 @@ def _apply(effects: list[WriteEffect], writes: set[str], synced: dict[str, str],
 def _hub_disagrees(session: Session, link: ExternalLink, ticket: Ticket, synced: dict[str, str],
                    moved: list[str]) -> bool:
     from hub.sync.inbound import rules_for
+    from hub.tracker.info import ticket_info
 
-    return any(rule.writes and rule.remote in moved and rule.to_remote(getattr(ticket, rule.field, None))
+    info = ticket_info(session, ticket)
+    return any(rule.writes and rule.remote in moved and rule.to_remote(ticket_value(info, rule.field))
                != synced[rule.remote] for rule in rules_for(session, link.instance_id, ticket.kind))
 
 

@@ -15,6 +15,7 @@ from hub.core.runtime import runtime_of
 from hub.models import ConnectorInstance, ExternalLink, Ticket
 from hub.sdk.actors import Actor
 from hub.sdk.sync import FieldRule, rules_from, values_hash
+from hub.sdk.sync_fields import HUB_FIELDS, ticket_value
 from hub.sdk.values import TicketDraft
 from hub.sync.effects import forget_seen, own_values, send_hub_values
 from hub.tracker import audit
@@ -125,14 +126,19 @@ def _take_fields(session: Session, ticket: Ticket, link: ExternalLink, record: d
                  synced: dict[str, str], remote_time: datetime | None, actor: Actor) -> _Taken:
     """Field by field: the remote's changes since the last agreed values, by the rules'
     directions and conflict policies; updates ``synced``."""
+    from hub.tracker.info import ticket_info
+
     assert actor.instance_id is not None
     taken = _Taken()
     ours = own_values(session, link, synced)
+    info = ticket_info(session, ticket)
     for rule in rules_for(session, actor.instance_id, ticket.kind):
         if not rule.reads or rule.remote not in record:
             continue
+        if HUB_FIELDS[rule.field].changes_only and ticket.kind != "change":
+            continue
         remote_value = record[rule.remote]
-        hub_value = rule.to_remote(getattr(ticket, rule.field, None))
+        hub_value = rule.to_remote(ticket_value(info, rule.field))
         if remote_value in ours.get(rule.remote, {}):
             # The remote shows what the hub's own write made of it: no edit, no conflict;
             # where the hub's ticket says otherwise, the hub's value goes out.
@@ -147,17 +153,48 @@ def _take_fields(session: Session, ticket: Ticket, link: ExternalLink, record: d
         if rule.writes and base is not None and hub_value != base:
             winner = _winner(rule, remote_time, ticket.updated_at)
             audit.record(session, ticket, "sync_conflict", actor,
-                         {rule.field: (getattr(ticket, rule.field, None), rule.to_hub(remote_value))},
+                         {rule.field: (ticket_value(info, rule.field), rule.to_hub(remote_value))},
                          note=_conflict_note(rule, winner))
             if winner == "hub":
                 taken.hub_kept[rule.remote] = hub_value
                 continue
-        value = rule.to_hub(remote_value)
         if rule.field == "status":
-            taken.status = value
-        else:
-            taken.changes[rule.field] = value if value != "" else None
+            taken.status = rule.to_hub(remote_value)
+            continue
+        try:
+            taken.changes[rule.field] = rule.hub_value(remote_value, ticket.kind)
+        except ValueError as exc:
+            _not_taken(session, ticket, actor, rule, remote_value, str(exc))
+    for name in unknown_names(session, taken.changes):
+        value = taken.changes.pop(name)
+        rule = next(rule for rule in rules_for(session, actor.instance_id, ticket.kind) if rule.field == name)
+        _not_taken(session, ticket, actor, rule, value, f"the hub has no {HUB_FIELDS[name].org} {value!r}; "
+                   "map it in the rule's values_in")
     return taken
+
+
+def _not_taken(session: Session, ticket: Ticket, actor: Actor, rule: FieldRule, remote_value: str, why: str) -> None:
+    """A remote value the hub cannot hold: the field stays as it was, and the audit says why."""
+    audit.record(session, ticket, "sync_skipped", actor, {rule.field: (None, remote_value)},
+                 note=f"{rule.remote} = {remote_value!r} was not taken for {rule.field}: {why}.")
+
+
+def unknown_names(session: Session, values: dict[str, Any]) -> list[str]:
+    """The group and assignee names in ``values`` that name nobody (categories and items are
+    made on first use, as for any source; a group or a user is not)."""
+    from hub.tracker.org import id_for
+
+    return [name for name, what in (("group", "group"), ("assignee", "user"))
+            if values.get(name) and id_for(session, what, str(values[name])) is None]
+
+
+def drop_unknown_names(session: Session, draft: TicketDraft) -> None:
+    """Before a remote record opens a ticket: a group or assignee the hub does not have is
+    left empty and noted in the new ticket's audit, rather than refusing the whole record."""
+    for name in unknown_names(session, {"group": draft.group, "assignee": draft.assignee}):
+        draft.notes.append(f"The remote's {name} {getattr(draft, name)!r} was not taken: the hub has no "
+                           f"{HUB_FIELDS[name].org} of that name (map it in the rule's values_in).")
+        setattr(draft, name, None)
 
 
 def _winner(rule: FieldRule, remote_time: datetime | None, hub_time: datetime | None) -> str:

@@ -21,15 +21,18 @@ from sqlalchemy.orm import Session
 from hub.delivery import outbox
 from hub.models import ExternalLink, OutboxMessage, Ticket
 from hub.sdk.sync import FieldRule
+from hub.sdk.sync_fields import ticket_value
+from hub.sdk.values import TicketInfo
 from hub.sync.inbound import rules_for
+from hub.tracker.info import ticket_info
 
 
-def drifted_fields(rules: list[FieldRule], link: ExternalLink, ticket: Ticket) -> list[str]:
+def drifted_fields(rules: list[FieldRule], link: ExternalLink, ticket: TicketInfo) -> list[str]:
     """Remote fields where the hub's value is not the last agreed one (in the remote's words)."""
     synced: dict[str, str] = dict((link.data or {}).get("synced") or {})
     return [rule.remote for rule in rules
             if rule.writes and rule.remote in synced
-            and rule.to_remote(getattr(ticket, rule.field, None)) != synced[rule.remote]]
+            and rule.to_remote(ticket_value(ticket, rule.field)) != synced[rule.remote]]
 
 
 def repair_outbound(session: Session, instance_id: int) -> int:
@@ -46,7 +49,7 @@ def repair_outbound(session: Session, instance_id: int) -> int:
             continue
         if ticket.kind not in rules:
             rules[ticket.kind] = rules_for(session, instance_id, ticket.kind)
-        fields = drifted_fields(rules[ticket.kind], link, ticket)
+        fields = drifted_fields(rules[ticket.kind], link, ticket_info(session, ticket))
         if not fields:
             continue
         link.sync_version += 1

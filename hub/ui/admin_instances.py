@@ -62,13 +62,24 @@ def _own_values(form: Any) -> dict[str, Any]:
     return values
 
 
+def _by_setting(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Config errors by the setting the form shows: one deeper in a list of rules
+    (``config.field_map.2.values_in``) is shown on its setting, saying where it is."""
+    out: dict[str, list[str]] = {}
+    for key, messages in errors.items():
+        if not key.startswith("config."):
+            continue
+        setting, _, inner = key[7:].partition(".")
+        out.setdefault(setting, []).extend(f"{inner}: {text}" if inner else text for text in messages)
+    return out
+
+
 def _render_form(*, cls: Any, instance: dict[str, Any] | None, errors: dict[str, list[str]], problems: list[str],
                  stored: set[str], submitted: dict[str, str] | None, status: int = 200) -> Any:
     with reading() as session:
         departments = list(session.execute(select(Department.slug, Department.name).order_by(Department.name)))
     config = instance["config"] if instance else {}
-    fields = config_fields(describe(cls.config_schema), config, {k[7:]: v for k, v in errors.items()
-                                                                   if k.startswith("config.")}, stored, submitted)
+    fields = config_fields(describe(cls.config_schema), config, _by_setting(errors), stored, submitted)
     own_errors = {k: v for k, v in errors.items() if not k.startswith("config.")}
     own = submitted if submitted is not None else (instance or {})
     return render_template("ui/admin/instance_form.html", connector=cls, instance=instance, fields=fields,

@@ -62,8 +62,19 @@ Wording not confirmed in the docs (the shape is): the create errors for project,
 type and priority, the 401 text, the invalid ``nextPageToken`` and ``reconcileIssues``
 messages, the JSM 404 text, the 413 and no-file upload messages.
 
-Left out: changelog/expand, users and assignees beyond the API accounts, custom fields,
-attachment metadata, thumbnails, deletes and Range downloads, attachments in JSM's
+* Components and custom fields (REST v3 "Issues": "Edit issue" and "Create issue" take
+  ``components`` as ``[{"name": ...}]`` or ``[{"id": ...}]`` and custom fields by id,
+  ``customfield_10050``; "Project components"; the field formats of "Issue fields"): an
+  issue answers ``components`` as ``[{"self", "id", "name"}]`` (a name the project does
+  not have is a 400 "Component name 'x' is not valid"), a ``datetime`` custom field as
+  ``2026-12-10T22:00:00.000+0100`` in the user's zone (written in ISO 8601 with any offset),
+  a ``string`` one as text, an ``option`` one as ``{"self", "value", "id"}`` (written as
+  ``{"value": ...}``; a value not among its options is a 400), unset as null. A custom
+  field the site has not made (or not put on the screen) is the same 400 as any field
+  that cannot be set. Setup: ``add_component``, ``add_custom_field``.
+
+Left out: changelog/expand, users and assignees beyond the API accounts, custom field
+contexts and schemes, attachment metadata, thumbnails, deletes and Range downloads, attachments in JSM's
 request API, workflows other than the simplified one, webhooks, v2 endpoints.
 """
 
@@ -157,10 +168,21 @@ class Project:
     name: str
     service_desk: bool
     next_number: int = 1
+    components: dict[str, str] = field(default_factory=dict)
+    """Component name -> id."""
 
     @property
     def issue_types(self) -> dict[str, str]:
         return SERVICE_TYPES if self.service_desk else SOFTWARE_TYPES
+
+
+@dataclass(frozen=True)
+class CustomField:
+    id: str
+    name: str
+    type: str
+    """``datetime``, ``string`` or ``option``."""
+    options: tuple[str, ...] = ()
 
 
 @dataclass
@@ -198,6 +220,7 @@ class JiraFake(FakeService):
         self.search_page_cap = search_page_cap
         self.accounts: dict[str, Account] = {}
         self.projects: dict[str, Project] = {}
+        self.custom_fields: dict[str, CustomField] = {}
         self._issues: dict[str, dict[str, Any]] = {}
         self._keys: dict[str, str] = {}
         self._index: dict[str, dict[str, Any]] = {}
@@ -230,6 +253,19 @@ class JiraFake(FakeService):
         ZoneInfo(timezone)
         with self.lock:
             self.accounts[email].timezone = timezone
+
+    def add_component(self, project: str, name: str) -> str:
+        with self.lock:
+            found = self.projects[project.upper()]
+            made = sum(len(p.components) for p in self.projects.values())
+            return found.components.setdefault(name, str(10100 + made))
+
+    def add_custom_field(self, name: str, kind: str = "string", options: Iterable[str] = ()) -> str:
+        """A custom field on every screen; returns its id (``customfield_10050``)."""
+        with self.lock:
+            ident = f"customfield_{10050 + len(self.custom_fields)}"
+            self.custom_fields[ident] = CustomField(ident, name, kind, tuple(options))
+            return ident
 
     def add_project(self, key: str, name: str | None = None, *, service_desk: bool = False) -> Project:
         with self.lock:
@@ -283,7 +319,8 @@ class JiraFake(FakeService):
                 name: adf(value) if name == "description" and isinstance(value, str) else value
                 for name, value in fields.items()
             }
-            unknown = set(changes) - {"summary", "description", "priority", "labels"}
+            unknown = {name for name in changes if name not in ("summary", "description", "priority", "labels",
+                                                                "components", "custom")}
             if unknown:
                 raise ValueError(f"update_issue cannot set {sorted(unknown)}")
             if self._change(issue, changes):
@@ -408,6 +445,8 @@ class JiraFake(FakeService):
             "updated": now,
             "comments": [],
             "attachments": [],
+            "components": [],
+            "custom": {},
         }
         self._issues[issue_id] = issue
         self._keys[key] = issue_id
@@ -417,7 +456,10 @@ class JiraFake(FakeService):
     def _change(self, issue: dict[str, Any], changes: Mapping[str, Any]) -> bool:
         changed = False
         for name, value in changes.items():
-            if name == "labels":
+            if name == "custom":
+                value = {**issue["custom"], **value}
+                value = {key: item for key, item in value.items() if item is not None}
+            if name in ("labels", "components"):
                 value = sorted(set(value))
             if issue[name] != value:
                 issue[name] = value

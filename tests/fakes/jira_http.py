@@ -10,6 +10,7 @@ import hashlib
 import json
 import mimetypes
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -32,9 +33,10 @@ from tests.fakes.jira import (
     jira_time,
 )
 
-EDITABLE = ("summary", "description", "priority", "labels")
+EDITABLE = ("summary", "description", "priority", "labels", "components")
 RENDERABLE = (
     "summary",
+    "components",
     "description",
     "priority",
     "labels",
@@ -95,6 +97,7 @@ def build_app(fake: JiraFake) -> Flask:
 
     rules: list[tuple[str, str, Any]] = [
         ("/rest/api/3/myself", "GET", views.myself),
+        ("/rest/api/3/field", "GET", views.fields),
         ("/rest/api/3/issue", "POST", views.create_issue),
         ("/rest/api/3/issue/<key>", "GET", views.get_issue),
         ("/rest/api/3/issue/<key>", "PUT", views.edit_issue),
@@ -167,6 +170,8 @@ class _Views:
                 "id": PRIORITIES[issue["priority"]],
             },
             "labels": list(issue["labels"]),
+            "components": [{"self": f"{base}/rest/api/3/component/{project.components.get(name, '0')}",
+                            "id": project.components.get(name, "0"), "name": name} for name in issue["components"]],
             "status": {
                 "self": f"{base}/rest/api/3/status/{status_id}",
                 "description": "",
@@ -197,7 +202,10 @@ class _Views:
             "comment": self.comment_page(issue, 0, 5000),
             "attachment": [self.render_attachment(a) for a in issue["attachments"]],
         }
-        names = RENDERABLE if wanted is None else [n for n in RENDERABLE if n in wanted]
+        for ident, custom in self.fake.custom_fields.items():
+            values[ident] = self.render_custom(custom, issue["custom"].get(ident))
+        renderable = (*RENDERABLE, *self.fake.custom_fields)
+        names = renderable if wanted is None else [n for n in renderable if n in wanted]
         return {
             "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
             "id": issue["id"],
@@ -205,6 +213,16 @@ class _Views:
             "key": issue["key"],
             "fields": {name: values[name] for name in names},
         }
+
+    def render_custom(self, custom: Any, value: Any) -> Any:
+        if value is None:
+            return None
+        if custom.type == "datetime":
+            return jira_time(datetime.fromisoformat(value), self.tz)
+        if custom.type == "option":
+            return {"self": f"{self.base()}/rest/api/3/customFieldOption/{custom.options.index(value) + 10200}",
+                    "value": value, "id": str(custom.options.index(value) + 10200)}
+        return value
 
     def render_comment(
         self, issue: Mapping[str, Any], comment: Mapping[str, Any], properties: bool = False
@@ -265,12 +283,15 @@ class _Views:
         return body, None
 
     def validate_fields(
-        self, fields: Mapping[str, Any], project_types: Mapping[str, str] | None, errors: dict[str, str]
+        self, fields: Mapping[str, Any], project_types: Mapping[str, str] | None, errors: dict[str, str],
+        project_key: str | None = None,
     ) -> dict[str, Any]:
         """Check editable fields; returns them in stored form, putting problems in ``errors``."""
         clean: dict[str, Any] = {}
         for name, value in fields.items():
             if name in ("project", "issuetype") and project_types is not None:
+                continue
+            if self.validate_extra(name, value, project_key, clean, errors):
                 continue
             if name not in EDITABLE:
                 errors[name] = NOT_SETTABLE.format(name)
@@ -301,6 +322,57 @@ class _Views:
                     clean[name] = value
         return clean
 
+    def validate_extra(self, name: str, value: Any, project_key: str | None, clean: dict[str, Any],
+                       errors: dict[str, str]) -> bool:
+        """Components and custom fields; whether ``name`` was one."""
+        if name in self.fake.custom_fields:
+            self.validate_custom(self.fake.custom_fields[name], value, clean, errors)
+        elif name == "components":
+            self.validate_components(value, project_key, clean, errors)
+        else:
+            return False
+        return True
+
+    def validate_components(self, value: Any, project_key: str | None, clean: dict[str, Any],
+                            errors: dict[str, str]) -> None:
+        project = self.fake.projects.get(str(project_key or ""))
+        known = project.components if project else {}
+        by_id = {ident: name for name, ident in known.items()}
+        names = []
+        for item in value if isinstance(value, list) else [None]:
+            name = (item.get("name") if "name" in item else by_id.get(str(item.get("id")))) \
+                if isinstance(item, dict) else None
+            if not isinstance(name, str) or name not in known:
+                shown = item.get("name", item.get("id")) if isinstance(item, dict) else item
+                errors["components"] = f"Component name '{shown}' is not valid"
+                return
+            names.append(name)
+        clean["components"] = names
+
+    def validate_custom(self, custom: Any, value: Any, clean: dict[str, Any], errors: dict[str, str]) -> None:
+        stored = clean.setdefault("custom", {})
+        if value is None:
+            stored[custom.id] = None
+        elif custom.type == "datetime":
+            try:
+                moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            except ValueError:
+                errors[custom.id] = f"Operation value must be a date-time ({custom.name})"
+                return
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=self.tz)
+            stored[custom.id] = moment.isoformat()
+        elif custom.type == "option":
+            chosen = value.get("value") if isinstance(value, dict) else None
+            if chosen not in custom.options:
+                errors[custom.id] = f"Option value '{chosen}' is not valid"
+                return
+            stored[custom.id] = chosen
+        elif isinstance(value, str):
+            stored[custom.id] = value
+        else:
+            errors[custom.id] = f"Operation value must be a string ({custom.name})"
+
     def issue_or_404(self, key: str) -> tuple[dict[str, Any] | None, Response | None]:
         issue = self.fake.find(key)
         if issue is None:
@@ -308,6 +380,23 @@ class _Views:
         return issue, None
 
     # -- views --------------------------------------------------------------------------
+
+    def fields(self) -> Response:
+        """``GET /rest/api/3/field``: every field with its ``schema`` (REST v3 "Issue fields")."""
+        system = [("summary", "Summary", {"type": "string", "system": "summary"}),
+                  ("description", "Description", {"type": "string", "system": "description"}),
+                  ("priority", "Priority", {"type": "priority", "system": "priority"}),
+                  ("labels", "Labels", {"type": "array", "items": "string", "system": "labels"}),
+                  ("components", "Components", {"type": "array", "items": "component", "system": "components"}),
+                  ("status", "Status", {"type": "status", "system": "status"})]
+        out = [{"id": ident, "key": ident, "name": name, "custom": False, "schema": schema}
+               for ident, name, schema in system]
+        for custom in self.fake.custom_fields.values():
+            out.append({"id": custom.id, "key": custom.id, "name": custom.name, "custom": True,
+                        "schema": {"type": custom.type, "custom": f"com.atlassian.jira.plugin.system.customfieldtypes:"
+                                   f"{ {'datetime': 'datetime', 'option': 'select'}.get(custom.type, 'textfield') }",
+                                   "customId": int(custom.id.rsplit("_", 1)[1])}})
+        return json_response(out)
 
     def myself(self) -> Response:
         return json_response(self.user(self.account.email))
@@ -333,7 +422,8 @@ class _Views:
                 errors["issuetype"] = "Specify an issue type"
             if "summary" not in fields:
                 errors["summary"] = "You must specify a summary of the issue."
-            clean = self.validate_fields(fields, project.issue_types if project else {}, errors)
+            clean = self.validate_fields(fields, project.issue_types if project else {}, errors,
+                                         project.key if project else None)
             if errors:
                 return error(400, [], errors)
             assert project is not None
@@ -347,6 +437,7 @@ class _Views:
                 clean.get("labels", []),
                 self.account.email,
             )
+            self.fake._change(issue, {k: v for k, v in clean.items() if k in ("components", "custom")})
         return json_response(
             {"id": issue["id"], "key": issue["key"], "self": f"{self.base()}/rest/api/3/issue/{issue['id']}"}, 201
         )
@@ -370,7 +461,7 @@ class _Views:
             if problem:
                 return problem
             assert issue is not None
-            changes = self.validate_fields(body.get("fields") or {}, None, errors)
+            changes = self.validate_fields(body.get("fields") or {}, None, errors, issue["project"])
             comments: list[dict[str, Any]] = []
             for name, operations in (body.get("update") or {}).items():
                 self.apply_verbs(issue, name, operations, changes, comments, errors)

@@ -42,8 +42,21 @@ the 400 for a body that is not JSON, the 403 for writing ``sys_journal_field``.
 * Business rules that move the state when a work note or comment is added, as a site
   configures them: ``add_state_rule`` (tests.fakes.sn_rules). None by default.
 
-Left out: reference fields and their links, ``sysparm_view``, ``sysparm_input_display_value``,
-business rules beyond the ones above, data policies, ACLs, XML.
+* Reference fields ``assignment_group`` (sys_user_group), ``assigned_to`` (sys_user) and
+  ``cmdb_ci`` (cmdb_ci) hold the referenced record's sys_id, as the Table API stores and
+  answers them with ``sysparm_display_value=false``; their display value is the referenced
+  record's name. A write stores the value as given ("The REST API inserts and updates
+  values as given in requests", KB0534905), so a client must send a sys_id. Dot-walked
+  names in ``sysparm_fields`` (``assignment_group.name``) answer the referenced record's
+  field (developer.servicenow.com, "Dot-walking in the REST Table API"); the referenced
+  tables are readable and searchable like any other (``name=Network``). Setup:
+  ``add_group``, ``add_ci``, ``add_sys_user``.
+* A field the table does not have is left out of an answer, even when ``sysparm_fields``
+  names it, and ignored in a write (Table API docs).
+
+Left out: reference links (the client asks ``sysparm_exclude_reference_link=true``),
+``sysparm_view``, ``sysparm_input_display_value``, business rules beyond the ones above,
+data policies, ACLs, XML.
 """
 
 from __future__ import annotations
@@ -142,6 +155,8 @@ COMMON_FIELDS = (
     "correlation_display",
     "active",
     "category",
+    "subcategory",
+    "cmdb_ci",
     "assignment_group",
     "assigned_to",
     "opened_at",
@@ -172,6 +187,10 @@ JOURNAL_COLUMNS = (
     "sys_updated_by",
     "sys_mod_count",
 )
+REFERENCE_TABLES = {"sys_user_group": ("sys_id", "name"), "cmdb_ci": ("sys_id", "name", "sys_class_name"),
+                    "sys_user": ("sys_id", "user_name", "name")}
+REFERENCES = {"assignment_group": "sys_user_group", "assigned_to": "sys_user", "cmdb_ci": "cmdb_ci"}
+"""Reference fields of the task tables and the table each one points at."""
 READ_ONLY = frozenset({"sys_id", "number", "priority", "active", "sys_class_name", "opened_at", "opened_by"})
 
 
@@ -196,7 +215,8 @@ class ServiceNowFake(FakeService):
         self.invalid_query_returns_no_rows = False
         self.users: dict[str, str] = {"admin": "admin"}
         self.tokens: dict[str, str] = {"sn-token": "admin"}
-        self._tables: dict[str, dict[str, dict[str, str]]] = {name: {} for name in (*TABLES, JOURNAL)}
+        self._tables: dict[str, dict[str, dict[str, str]]] = {
+            name: {} for name in (*TABLES, JOURNAL, *REFERENCE_TABLES)}
         self._counters = {name: spec.first_number for name, spec in TABLES.items()}
         #: The Attachment API (tests.fakes.sn_attachments): ``fake.attachments.attach(...)``.
         self.attachments = AttachmentStore(self)
@@ -246,6 +266,29 @@ class ServiceNowFake(FakeService):
         with self.lock:
             self.state_rules.append(StateRule(table, on, from_states, to_state))
 
+    def add_group(self, name: str) -> str:
+        """A sys_user_group; returns its sys_id."""
+        return self._add_referenced("sys_user_group", name=name)
+
+    def add_ci(self, name: str, ci_class: str = "cmdb_ci_server") -> str:
+        """A configuration item; returns its sys_id."""
+        return self._add_referenced("cmdb_ci", name=name, sys_class_name=ci_class)
+
+    def add_sys_user(self, user_name: str, name: str = "") -> str:
+        return self._add_referenced("sys_user", user_name=user_name, name=name or user_name)
+
+    def _add_referenced(self, table: str, **values: str) -> str:
+        with self.lock:
+            row = {**dict.fromkeys(REFERENCE_TABLES[table], ""), **values, "sys_id": uuid.uuid4().hex}
+            self._tables[table][row["sys_id"]] = row
+            return row["sys_id"]
+
+    def referenced(self, field: str, sys_id: str) -> dict[str, str] | None:
+        """The record a reference field's sys_id points at, or None."""
+        with self.lock:
+            found = self._tables[REFERENCES[field]].get(sys_id)
+            return dict(found) if found else None
+
     def record(self, table: str, sys_id: str) -> dict[str, str]:
         with self.lock:
             return dict(self._tables[self._table(table)][sys_id])
@@ -280,6 +323,8 @@ class ServiceNowFake(FakeService):
     def _fields(self, table: str) -> tuple[str, ...]:
         if table == JOURNAL:
             return JOURNAL_COLUMNS
+        if table in REFERENCE_TABLES:
+            return REFERENCE_TABLES[table]
         return COMMON_FIELDS + EXTRA_FIELDS[table]
 
     def _insert(self, table: str, values: Mapping[str, Any], user: str) -> dict[str, str]:
@@ -497,9 +542,14 @@ class ServiceNowFake(FakeService):
         return str(g.get("fake_user", "admin"))
 
     def _present(self, table: str, record: Mapping[str, str], mode: str, fields: list[str] | None) -> dict[str, Any]:
-        names = [f for f in fields if f in record] if fields else list(record)
+        names = [f for f in fields if f in record or self._dot_walks(record, f)] if fields else list(record)
         out: dict[str, Any] = {}
         for name in names:
+            if name not in record:
+                reference, _, column = name.partition(".")
+                target = self._tables[REFERENCES[reference]].get(record[reference]) or {}
+                out[name] = str(target.get(column) or "")
+                continue
             value = "" if name in JOURNAL_FIELDS else record[name]
             if mode == "true":
                 out[name] = self._display(table, record, name)
@@ -509,8 +559,17 @@ class ServiceNowFake(FakeService):
                 out[name] = value
         return out
 
+    @staticmethod
+    def _dot_walks(record: Mapping[str, str], name: str) -> bool:
+        reference, dot, column = name.partition(".")
+        return bool(dot) and reference in record and reference in REFERENCES \
+            and column in REFERENCE_TABLES[REFERENCES[reference]]
+
     def _display(self, table: str, record: Mapping[str, str], name: str) -> str:
         value = record[name]
+        if name in REFERENCES and value:
+            target = self._tables[REFERENCES[name]].get(value) or {}
+            return str(target.get("name") or "")
         if name in JOURNAL_FIELDS:
             entries = sorted(self.journal(record["sys_id"], name), key=lambda e: e["sys_created_on"], reverse=True)
             return "".join(

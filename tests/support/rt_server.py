@@ -39,7 +39,7 @@ SITE_TIMEZONE = "Europe/Berlin"
 """RT's $Timezone: not UTC, so a connector that sends TicketSQL dates in the wrong zone shows."""
 HUB_USER = "hub"
 HUB_RIGHTS = ("SeeQueue", "ShowTicket", "ShowTicketComments", "ModifyTicket", "ReplyToTicket",
-              "CommentOnTicket", "CreateTicket")
+              "CommentOnTicket", "CreateTicket", "SeeCustomField", "ModifyCustomField")
 """The rights docs/connectors/itsm-rt.md tells an admin to grant. Granted on the system
 rather than per queue, so every test's fresh queue is usable; RT answers REST2 the same
 way for both (ticket searches check rights in SQL, $UseSQLForACLChecks)."""
@@ -106,6 +106,25 @@ for my $name ($ARGV[1], 'root') {
 }
 print JSON::encode_json(\%tokens), "\n";
 """
+CUSTOM_FIELD = r"""
+use strict; use warnings;
+use lib '/usr/share/request-tracker5/lib';
+use RT;
+RT::LoadConfig(); RT::Init();
+my ($name, $queue_name) = @ARGV;
+my $queue = RT::Queue->new(RT->SystemUser);
+$queue->Load($queue_name) or die "no queue $queue_name\n";
+my $cf = RT::CustomField->new(RT->SystemUser);
+$cf->LoadByName(Name => $name, LookupType => RT::Ticket->CustomFieldLookupType);
+unless ($cf->id) {
+    my ($ok, $msg) = $cf->Create(Name => $name, Type => 'Freeform', MaxValues => 1,
+                                 LookupType => RT::Ticket->CustomFieldLookupType);
+    die "custom field $name: $msg\n" unless $ok;
+}
+my ($ok, $msg) = $cf->AddToObject($queue);
+die "apply $name to $queue_name: $msg\n" unless $ok;
+print $cf->id, "\n";
+"""
 
 
 def rt_installed() -> bool:
@@ -151,6 +170,11 @@ class RealRT:
         except BaseException:
             self.stop()
             raise
+
+    def add_custom_field(self, name: str, queue: str) -> None:
+        """A one-value free-form ticket custom field, applied to ``queue`` (as an RT admin
+        would in Admin > Custom Fields; REST2 in RT 5.0 cannot apply one to a queue)."""
+        self._run(["perl", "-e", CUSTOM_FIELD, name, queue], "custom field")
 
     def _configure(self) -> None:
         for folder in ("site.d", "mason", "sessions", "mail"):
