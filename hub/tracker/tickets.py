@@ -19,6 +19,7 @@ from hub.models.base import EARLIEST, LATEST, storable_moment
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFailed
 from hub.tracker import audit
+from hub.tracker.field_values import check_custom_values, field_key, index_custom_values, store_custom_values
 from hub.tracker.fresh import mark_fresh
 from hub.tracker.info import ticket_info
 from hub.tracker.languages import language_problems, usable_language
@@ -125,6 +126,10 @@ def create_ticket(
     if "ci" in named:
         named.update(ci_name=values.get("ci_name"), ci_kind=values.get("ci_kind"))
     ids = resolve_names(session, named, create_loose=create_loose)
+    custom = check_custom_values(session, kind=kind, department_id=ids.get("department_id"),
+                                 given=values.get("custom_fields"), creating=True, lenient=create_loose)
+    if custom.errors:
+        raise ValidationFailed(custom.errors)
     now = runtime.now()
     impact = values.get("impact") or "medium"
     urgency = values.get("urgency") or "medium"
@@ -143,7 +148,7 @@ def create_ticket(
         requester_email=normal_email(values.get("requester_email")),
         language=usable_language(session, values.get("language")),
         tags=list(values.get("tags") or []),
-        custom_fields=dict(values.get("custom_fields") or {}),
+        custom_fields={name: value for name, value in custom.values.items() if value is not None},
         change_type=(values.get("change_type") or "normal") if kind == "change" else None,
         risk=(values.get("risk") or "medium") if kind == "change" else None,
         planned_start=values.get("planned_start"),
@@ -160,7 +165,9 @@ def create_ticket(
     _stamp(ticket, ticket.status, now, actor)
     session.add(ticket)
     session.flush()
+    index_custom_values(session, ticket, custom.values, fresh=True)
     mark_fresh(session, ticket.id)
+    notes = [*notes, *custom.notes]
     note = " ".join([f"Created in state {ticket.status}."] * (status not in (None, machine.initial)) + [*notes]) or None
     audit.record(session, ticket, "created", actor, {"ref": ticket.ref, "title": ticket.title}, note)
     if thread_key:
@@ -278,8 +285,35 @@ def update_ticket(
         raise ValidationFailed({"language": language_errors})
     runtime = runtime_of(session)
     ids = resolve_names(session, {k: values[k] for k in _NAMED if k in values}, create_loose=create_loose)
+    custom = _checked_custom(session, ticket, values, ids, lenient=create_loose)
+    changes = _apply_values(session, ticket, values, ids)
+    for name, moved in store_custom_values(session, ticket, custom.values).items():
+        changes[field_key(name)] = moved
+    follows_matrix = values.get("priority") is None
+    if follows_matrix and ("impact" in changes or "urgency" in changes or "priority" in values):
+        priority = runtime.matrix.priority(ticket.impact, ticket.urgency)
+        if priority != ticket.priority:
+            changes["priority"] = (ticket.priority, priority)
+            ticket.priority = priority
+    if not changes:
+        return changes
+    ticket.updated_at = runtime.now()
+    if "assignee" in changes and ticket.kind == "incident" and actor.type in PEOPLE:
+        # A person giving it to someone responds; a routing rule's assignment does not.
+        ticket.first_response_at = ticket.first_response_at or ticket.updated_at
+    audit.record(session, ticket, "updated", actor, dict(changes), " ".join(custom.notes) or None)
+    session.flush()
+    notify(session, "ticket_updated", ticket=ticket, changes=changes, actor=actor)
+    return changes
+
+
+def _apply_values(session: Session, ticket: Ticket, values: Mapping[str, Any],
+                  ids: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Set the ticket's own fields (not its custom ones); returns ``{field: (old, new)}``."""
     changes: dict[str, tuple[Any, Any]] = {}
     for name, new in values.items():
+        if name == "custom_fields":
+            continue  # stored below, field by field
         if name in _NAME_COLUMNS:
             column = _NAME_COLUMNS[name]
             old_id, new_id = getattr(ticket, column), ids.get(column)
@@ -299,22 +333,21 @@ def update_ticket(
         if old != new:
             changes[name] = (old, new)
             setattr(ticket, name, new)
-    follows_matrix = values.get("priority") is None
-    if follows_matrix and ("impact" in changes or "urgency" in changes or "priority" in values):
-        priority = runtime.matrix.priority(ticket.impact, ticket.urgency)
-        if priority != ticket.priority:
-            changes["priority"] = (ticket.priority, priority)
-            ticket.priority = priority
-    if not changes:
-        return changes
-    ticket.updated_at = runtime.now()
-    if "assignee" in changes and ticket.kind == "incident" and actor.type in PEOPLE:
-        # A person giving it to someone responds; a routing rule's assignment does not.
-        ticket.first_response_at = ticket.first_response_at or ticket.updated_at
-    audit.record(session, ticket, "updated", actor, dict(changes))
-    session.flush()
-    notify(session, "ticket_updated", ticket=ticket, changes=changes, actor=actor)
     return changes
+
+
+def _checked_custom(session: Session, ticket: Ticket, values: Mapping[str, Any], ids: Mapping[str, Any], *,
+                    lenient: bool) -> Any:
+    """The custom field values of an update, checked against the fields of the department the
+    ticket will be in (ValidationFailed for a person's bad value)."""
+    if "custom_fields" in values and not isinstance(values["custom_fields"], Mapping):
+        raise ValidationFailed({"custom_fields": ["An object of field names and values."]})
+    department_id = ids.get("department_id") if "department" in values else ticket.department_id
+    custom = check_custom_values(session, kind=ticket.kind, department_id=department_id,
+                                 given=values.get("custom_fields"), creating=False, lenient=lenient)
+    if custom.errors:
+        raise ValidationFailed(custom.errors)
+    return custom
 
 
 def normal_email(address: Any) -> Any:
