@@ -106,3 +106,25 @@ def test_deleting_a_field_in_use_is_refused_unless_its_values_go_too(examples: A
     assert api.delete("/api/v1/custom-fields/defect_code?with_values=true").status_code == 204
     assert api.get(f"/api/v1/incidents/{ref}").json["custom_fields"] == {"defect_code": "D1"}
     assert api.get("/api/v1/custom-fields/defect_code").status_code == 404
+
+
+def test_lists_filter_on_values_by_index(examples: Any) -> None:
+    api = examples
+    made = {}
+    for lot, batch, day in (("L-1", 5, "2026-11-01"), ("L-2", 12, "2026-11-15"), ("L-2", 20, "2026-12-01")):
+        made[(lot, batch)] = api.post("/api/v1/incidents", json={
+            "title": f"Scratches {lot}/{batch}", "department": "quality",
+            "custom_fields": {"lot": lot, "batch": batch, "found_on": day}}).json["ref"]
+
+    def refs(query: str) -> set[str]:
+        response = api.get(f"/api/v1/incidents?{query}")
+        assert response.status_code == 200, response.json
+        return {item["ref"] for item in response.json["items"]}
+
+    assert refs("custom=lot:L-2") == {made[("L-2", 12)], made[("L-2", 20)]}
+    assert refs("custom=lot:L-2&custom=batch:20") == {made[("L-2", 20)]}
+    assert refs("custom=batch:..12") == {made[("L-1", 5)], made[("L-2", 12)]}
+    assert refs("custom=found_on:2026-11-10..2026-11-30") == {made[("L-2", 12)]}
+    assert refs("custom=batch:many") == set() and refs("custom=nothing:1") == set()
+    bad = api.get("/api/v1/incidents?custom=lot")
+    assert bad.status_code == 422 and "name:value" in bad.json["errors"]["custom"][0]
