@@ -102,6 +102,7 @@ def _register_pages(app: Flask) -> None:
         admin,
         admin_cis,
         admin_events,
+        admin_fields,
         admin_groups,
         admin_instances,
         admin_org,
