@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests.hub.ui.conftest import as_role  # noqa: F401 - the pages' signed-in browsers
+
 
 def define_examples(api: Any) -> None:
     """Guest services ask for the cabin and whether the guest is a VIP; quality for lot, batch, defect code."""
@@ -33,3 +35,4 @@ def define_examples(api: Any) -> None:
 def examples(api: Any) -> Any:
     define_examples(api)
     return api
+
