@@ -113,6 +113,7 @@ def _register_pages(app: Flask) -> None:
         ticket_links_page,
         tickets,
         tickets_bulk,
+        tickets_export,
         tickets_new,
         tickets_page,
     )

@@ -85,3 +85,25 @@ def test_lists_filter_show_columns_and_views_keep_them(app: Flask, api: Any, as_
     view = re.search(r'href="(/tickets\?[^"]*)"[^>]*>Lot L-2<', listed).group(1).replace("&amp;", "&")
     again = agent.text(view)
     assert "Scratches L-2 D7" in again and "Scratches L-1" not in again and "c-custom" in again
+
+
+def test_the_csv_export_has_a_column_per_field_and_no_formulas(app: Flask, api: Any, as_role: Any) -> None:
+    import csv
+    import io
+
+    define_examples(api)
+    for lot in ("L-1", "=HYPERLINK(\"http://evil.example\")"):
+        api.post("/api/v1/incidents", json={"title": f"Scratches {lot}", "department": "quality",
+                                            "custom_fields": {"lot": lot, "batch": 7, "defect_code": "D2"}})
+    api.post("/api/v1/incidents", json={"title": "Cabin", "department": "guest-services",
+                                        "custom_fields": {"cabin_number": "7104"}})
+    agent = as_role("agent")
+    assert 'href="/tickets/export.csv?department=quality"' in agent.text("/tickets?department=quality")
+    response = agent.client.get("/tickets/export.csv?department=quality")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [row["custom:lot"] for row in rows] == ["'=HYPERLINK(\"http://evil.example\")", "L-1"]
+    assert {row["custom:batch"] for row in rows} == {"7"} and "custom:cabin_number" not in rows[0]
+    every = list(csv.DictReader(io.StringIO(agent.client.get("/tickets/export.csv?cf.lot=L-1").get_data(
+        as_text=True))))
+    assert len(every) == 1 and every[0]["custom:cabin_number"] == "" and every[0]["custom:defect_code"] == "D2"
