@@ -128,3 +128,23 @@ def test_lists_filter_on_values_by_index(examples: Any) -> None:
     assert refs("custom=batch:many") == set() and refs("custom=nothing:1") == set()
     bad = api.get("/api/v1/incidents?custom=lot")
     assert bad.status_code == 422 and "name:value" in bad.json["errors"]["custom"][0]
+
+
+def test_a_renamed_item_is_followed_and_a_department_merge_keeps_its_fields(examples: Any) -> None:
+    api = examples
+    ref = api.post("/api/v1/incidents", json={"title": "Scratches", "department": "quality",
+                                              "custom_fields": {"line": "plant-a/line-3"}}).json["ref"]
+    item = next(row for row in api.get("/api/v1/configuration-items").json if row["key"] == "plant-a/line-3")
+    assert api.patch(f"/api/v1/configuration-items/{item['id']}", json={"key": "plant-a/l3"}).status_code == 200
+    assert api.get(f"/api/v1/incidents/{ref}").json["custom_fields"] == {"line": "plant-a/l3"}
+    assert [row["ref"] for row in api.get("/api/v1/incidents?custom=line:plant-a/l3").json["items"]] == [ref]
+    assert api.post("/api/v1/departments", json={"slug": "qa", "name": "QA"}).status_code == 201
+    assert api.post("/api/v1/departments", json={"slug": "spare", "name": "Spare"}).status_code == 201
+    assert api.post("/api/v1/custom-fields", json={"name": "shift", "label": "Shift", "type": "text",
+                                                   "department": "spare"}).status_code == 201
+    refused = api.delete("/api/v1/departments/spare")
+    assert refused.status_code == 409 and refused.json["in_use"] == {"fields": 1}
+    merged = api.post("/api/v1/departments/quality/merge", json={"into": "qa"})
+    assert merged.status_code == 200 and merged.json["moved"]["fields"] == 5
+    assert api.get("/api/v1/custom-fields/lot").json["department"] == "qa"
+    assert api.get(f"/api/v1/incidents/{ref}").json["department"] == "qa"
