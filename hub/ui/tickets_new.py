@@ -204,6 +204,7 @@ def _render(form: TicketForm, status: int = 200) -> Any:
     with reading() as session:
         choices = _choices(session)
         choices["custom"] = _custom_choices(session, form.kind)
+        choices["custom_labels"] = {item["key"]: item["info"].label for item in choices["custom"]}
     # A browser never sends chosen files twice: say so when a refused form had some.
     files_dropped = bool(form.errors) and request.method == "POST" and bool(_uploads())
     return render_template("ui/tickets/new.html", form=form, max_files=MAX_FILES, files_dropped=files_dropped,
