@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import hook_session, runtime_of
 from hub.models import CorrelationKey, Ticket
-from hub.models.base import EARLIEST, LATEST, storable_moment
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFailed
 from hub.tracker import audit
@@ -25,11 +24,10 @@ from hub.tracker.info import ticket_info
 from hub.tracker.languages import language_problems, usable_language
 from hub.tracker.numbering import next_number
 from hub.tracker.org import resolve_names
-from hub.tracker.priority import LEVELS
 from hub.tracker.states import MACHINES, RESOLVED_STATES, format_ref, kind_of_ref
-
-CHANGE_TYPES = ("standard", "normal", "emergency")
-RISKS = ("low", "medium", "high")
+from hub.tracker.ticket_rules import CHANGE_TYPES as CHANGE_TYPES  # re-exported: schemas and pages list them
+from hub.tracker.ticket_rules import RISKS as RISKS
+from hub.tracker.ticket_rules import validate_values
 
 #: Fields a caller may set directly. Status moves only through transitions.
 EDITABLE = (
@@ -57,40 +55,6 @@ def notify(session: Session, hook_name: str, **kwargs: Any) -> Any:
         return getattr(runtime.plugins.hook, hook_name)(session=session, **kwargs)
 
 
-def _validate(kind: str, values: Mapping[str, Any], *, creating: bool) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if creating or "title" in values:
-        title = values.get("title")
-        if not isinstance(title, str) or not title.strip():
-            errors["title"] = ["A title is required."]
-        elif len(title) > 500:
-            errors["title"] = ["At most 500 characters."]
-    for name in ("impact", "urgency"):
-        if name in values and values[name] not in LEVELS:
-            errors[name] = [f"Must be one of: {', '.join(LEVELS)}."]
-    if values.get("priority") is not None and values["priority"] not in (1, 2, 3, 4, 5):
-        errors["priority"] = ["Must be 1 to 5."]
-    if kind == "change":
-        if "change_type" in values and values["change_type"] not in CHANGE_TYPES:
-            errors["change_type"] = [f"Must be one of: {', '.join(CHANGE_TYPES)}."]
-        if "risk" in values and values["risk"] not in RISKS:
-            errors["risk"] = [f"Must be one of: {', '.join(RISKS)}."]
-        for name in ("planned_start", "planned_end"):
-            moment = values.get(name)
-            if moment is not None and not (isinstance(moment, datetime) and storable_moment(moment)):
-                errors[name] = [f"Must be a date-time with a time zone, between {EARLIEST.date()} and "
-                                f"{LATEST.date()}."]
-    else:
-        for name in ("change_type", "risk", "planned_start", "planned_end"):
-            if values.get(name) is not None:
-                errors[name] = ["Only changes have this field."]
-    start, end = values.get("planned_start"), values.get("planned_end")
-    readable = "planned_start" not in errors and "planned_end" not in errors
-    if readable and isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
-        errors["planned_end"] = ["Must be after planned_start."]
-    return errors
-
-
 def create_ticket(
     *,
     session: Session,
@@ -114,7 +78,7 @@ def create_ticket(
     if kind not in MACHINES:
         raise ValidationFailed({"kind": ["Must be incident or change."]})
     machine = MACHINES[kind]
-    errors = _validate(kind, values, creating=True)
+    errors = validate_values(kind, values, creating=True)
     if status is not None and status not in machine.states:
         errors["status"] = [f"Not a {kind} state."]
     if language_errors := language_problems(session, values.get("language")):
@@ -259,7 +223,7 @@ def _check_update(ticket: Ticket, values: Mapping[str, Any]) -> None:
     if unknown:
         hint = " Use a transition to change the status." if "status" in unknown else ""
         raise ValidationFailed({name: [f"Cannot be changed here.{hint}"] for name in unknown})
-    errors = _validate(ticket.kind, values, creating=False)
+    errors = validate_values(ticket.kind, values, creating=False)
     if not errors and ("planned_start" in values) != ("planned_end" in values):
         # One end of the window moved: it must still lie on the right side of the other.
         start, end = values.get("planned_start", ticket.planned_start), values.get("planned_end", ticket.planned_end)
