@@ -148,3 +148,25 @@ def test_a_renamed_item_is_followed_and_a_department_merge_keeps_its_fields(exam
     assert merged.status_code == 200 and merged.json["moved"]["fields"] == 5
     assert api.get("/api/v1/custom-fields/lot").json["department"] == "qa"
     assert api.get(f"/api/v1/incidents/{ref}").json["department"] == "qa"
+
+
+def test_a_filter_reads_the_value_index_on_either_database(app: Any, examples: Any) -> None:
+    from sqlalchemy import select, text
+
+    from hub.models import Ticket
+    from hub.tracker.queries import TicketFilter, apply_filter
+
+    examples.post("/api/v1/incidents", json={"title": "Scratches", "department": "quality",
+                                             "custom_fields": {"lot": "L-1", "batch": 3}})
+    with app.extensions["hub"].db.transaction() as session:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        for name, wanted, index in (("lot", "L-1", "ix_ticket_field_values_text"),
+                                    ("batch", "1..5", "ix_ticket_field_values_number")):
+            query = apply_filter(session, select(Ticket.id), TicketFilter(kind="incident", custom=[(name, wanted)]))
+            sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+            if postgres:
+                session.execute(text("SET LOCAL enable_seqscan = off"))  # a handful of rows: make the planner show
+                plan = str(session.execute(text("EXPLAIN " + sql)).all())
+            else:
+                plan = str(session.execute(text("EXPLAIN QUERY PLAN " + sql)).all())
+            assert index in plan, plan
