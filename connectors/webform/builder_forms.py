@@ -11,7 +11,8 @@ FIELD_LABELS = {"label": "Label", "name": "Name", "type": "Type", "required": "R
                 "options": "Options", "max_length": "Maximum length", "maps_to": "Fills in"}
 FORM_LABELS = {"title": "Form title", "intro": "Introduction", "kind": "Ticket kind", "fields": "Fields"}
 TYPE_TITLES = {"text": "Short text", "textarea": "Long text", "email": "Email address",
-               "select": "Choice list (select)", "checkbox": "Checkbox", "date": "Date", "file": "File upload"}
+               "select": "Choice list (select)", "checkbox": "Checkbox", "date": "Date", "number": "Number",
+               "file": "File upload"}
 TARGET_TITLES = {"title": "Ticket title", "description": "Description", "requester_name": "Requester's name",
                  "requester_email": "Requester's email", "department": "Department", "category": "Category",
                  "impact": "Impact", "urgency": "Urgency", "ci": "Configuration item",

@@ -11,7 +11,7 @@ from marshmallow import fields as mf
 from hub.sdk import ConfigSchema
 from hub.sdk.references import OrgReference, named
 
-FIELD_TYPES = ("text", "textarea", "email", "select", "checkbox", "date", "file")
+FIELD_TYPES = ("text", "textarea", "email", "select", "checkbox", "date", "number", "file")
 TARGETS = ("title", "description", "requester_name", "requester_email", "department", "category", "impact",
            "urgency", "ci", "custom")
 LEVELS = ("low", "medium", "high")
@@ -71,6 +71,10 @@ class WebformConfig(ConfigSchema):
     # Named as admins write it; marshmallow keeps declared fields apart from Schema.fields.
     fields = mf.List(mf.Nested(FieldSpec), required=True,  # type: ignore[assignment]  # see above validate=validate.Length(min=1, max=40),
                          metadata={"title": "Fields", "description": "In the order they are shown."})
+    ask_custom_fields = mf.Boolean(load_default=False, metadata={
+        "title": "Ask the department's custom fields", "description": "Add the custom fields of the instance's "
+        "department and the form's ticket kind (Admin > Custom fields) after the fields above, with their labels, "
+        "help, options and required flags; the ticket gets the answers as its custom fields."})
     allowed_origins = mf.List(mf.String(validate=validate.Regexp(r"^https?://[^/\s]+$")),
                                   load_default=list, metadata={
         "title": "Allowed origins", "description": "Sites that may post to the JSON endpoint from a browser, "

@@ -41,6 +41,10 @@ class WebformConnector(Connector):
                 draft.custom_fields[name] = value
                 if isinstance(value, str) and value:
                     extra.append(f"{spec['label']}: {value}")
+        # The department's custom fields the form asked (views.with_custom_fields), by name.
+        asked = payload.get("custom_fields")
+        if isinstance(asked, dict):
+            draft.custom_fields.update({str(name): value for name, value in asked.items()})
         if not draft.title:
             first_line = (draft.description or "").strip().splitlines()[0] if draft.description.strip() else ""
             draft.title = (first_line[:120] or self.config["title"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,7 @@ from hub.sdk.i18n import gettext
 from hub.sdk.storable import first_unstorable
 
 EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
-DEFAULT_MAX = {"text": 500, "textarea": 10_000, "email": 320, "select": 100, "date": 10, "checkbox": 5}
+DEFAULT_MAX = {"text": 500, "textarea": 10_000, "email": 320, "select": 100, "date": 10, "checkbox": 5, "number": 40}
 HONEYPOT = "website"
 
 
@@ -89,6 +90,8 @@ def _check_text(spec: dict[str, Any], value: Any, out: Checked) -> None:
         out.errors[name] = gettext("Choose one of the options.")
     elif kind == "date" and not _is_date(text):
         out.errors[name] = gettext("Enter a date like 2026-11-23.")
+    elif kind == "number" and not _is_number(text):
+        out.errors[name] = gettext("Enter a number, like 42 or 3.5.")
     else:
         out.values[name] = text
 
@@ -97,6 +100,13 @@ def _is_date(text: str) -> bool:
     try:
         dt.date.fromisoformat(text)
         return True
+    except ValueError:
+        return False
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text.replace(",", ".")))
     except ValueError:
         return False
 

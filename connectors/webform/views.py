@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, g, jsonify, make_response, render_template, request
 
+from connectors.webform.custom_fields import split_answers, with_custom_fields
 from connectors.webform.submit import Checked, Upload, check, is_spam
 from connectors.webform.wording import worded
 from hub.sdk import RawEvent, hub_services
@@ -49,7 +50,7 @@ def _form(session: Any, slug: str) -> tuple[InstanceInfo, dict[str, Any]]:
     plugin = hub.plugins.plugin_of_connector("webform")
     if instance is None or not instance.enabled or (plugin and not hub.plugins.is_enabled(plugin)):
         abort(404, gettext("There is no such form, or it is closed."))
-    return instance, dict(instance.config)
+    return instance, with_custom_fields(session, instance, dict(instance.config))
 
 
 def _limit_config() -> dict[str, Any]:
@@ -104,17 +105,20 @@ def _file_ref(data: Any) -> Upload | None:
                   data=data.get("bytes", b""))
 
 
-def _submit(session: Any, instance: InstanceInfo, checked: Checked, submission: str, language: str) -> dict[str, Any]:
+def _submit(session: Any, instance: InstanceInfo, config: dict[str, Any], checked: Checked, submission: str,
+            language: str) -> dict[str, Any]:
     """Store and apply; returns the reference and status link (or the reason it was not filed).
 
     The submission id comes from the client: the status link is handed out again only for
     the very same content (a double click, a retry). The same id with other content is a
     conflict, never the first ticket's link.
     """
+    own, custom = split_answers(config, checked.values)
     try:
         result = hub_services.ingest(session, instance, RawEvent(
             idempotency_key=f"submission:{submission}",
-            payload={"values": checked.values, "files": checked.files, "language": language},
+            payload={"values": own, "files": checked.files, "language": language, **(
+                {"custom_fields": custom} if custom else {})},
             meta={"remote_addr": request.remote_addr, "user_agent": request.headers.get("User-Agent", "")[:300]}),
             refuse_changed=True)
     except Conflict:
@@ -147,7 +151,7 @@ def form_page(slug: str) -> Any:
         if checked.errors:
             return render_template("webform/form.html", form=shown, slug=slug, values=values,
                                    errors=checked.errors, submission=submission), 422
-        outcome = _submit(session, instance, checked, submission[:64], current_language())
+        outcome = _submit(session, instance, config, checked, submission[:64], current_language())
         if outcome.get("conflict"):
             # The page was sent before with other answers (back, edit, send): say so, and
             # give the form a new id so that sending it again files it.
@@ -207,7 +211,7 @@ def _form_json(slug: str, body: Any, language: str) -> Any:
                                  kind="validation-failed",
                                  errors={name: [message] for name, message in checked.errors.items()}), config)
         submission = str(body.get("submission") or uuid.uuid4().hex)[:64]
-        outcome = _submit(session, instance, checked, submission, language)
+        outcome = _submit(session, instance, config, checked, submission, language)
         if outcome.get("conflict"):
             return _cors(problem(409, "Conflict", outcome["reason"], kind="submission-conflict"), config)
         status = 200 if outcome.get("duplicate") else 201 if outcome["ticket"] else 202

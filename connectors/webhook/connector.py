@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,12 +39,21 @@ MAPPABLE = (
     "title", "description", "impact", "urgency", "priority", "requester_name", "requester_email", "category",
     "ci", "tags", "external_id", "external_url", "action", "status", "kind", "comment", "change_type", "risk",
 )
+#: ``custom:<name>`` fills in the ticket's custom field ``<name>`` (Admin > Custom fields).
+CUSTOM_TARGET = re.compile(r"^custom:[a-z][a-z0-9_]{0,39}$")
 DEFAULT_MAPPING = {name: name for name in MAPPABLE} | {
     "requester_name": "requester.name", "requester_email": "requester.email", "external_id": "id"}
 LEVELS = ("low", "medium", "high")
 MAX_EVENTS_PER_REQUEST = 500
 MAX_BULK_EVENTS = 10_000
 MAX_TIMESTAMP_DIGITS = 12
+
+
+def mappable(key: str) -> bool:
+    """A mapping's target: a ticket field, or ``custom:<name>``; raises ValidationError otherwise."""
+    if key in MAPPABLE or CUSTOM_TARGET.match(key):
+        return True
+    raise ValidationError(f"Must be one of: {', '.join(MAPPABLE)}, or custom:<field name>.")
 
 
 class WebhookConfig(ConfigSchema):
@@ -63,9 +73,10 @@ class WebhookConfig(ConfigSchema):
     idempotency_field = fields.String(load_default=None, allow_none=True, metadata={
         "title": "Idempotency field", "description": "Path of the field that identifies an event (e.g. "
         "'delivery.id'). Without it the Idempotency-Key header is used, else the body's hash."})
-    mapping = fields.Dict(keys=fields.String(validate=validate.OneOf(MAPPABLE)), load_default=None, metadata={
+    mapping = fields.Dict(keys=fields.String(validate=lambda key: mappable(key)), load_default=None, metadata={
         "title": "Field mapping", "description": "Ticket field to a path in the JSON, or to "
-        "{path, default, map}. Empty uses the fields' own names."})
+        "{path, default, map}. Empty uses the fields' own names. custom:<name> fills in a custom field "
+        "(custom:lot); a value the field cannot hold is left out and the ticket's history says why."})
     push_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False, metadata={
         "title": "Push URL", "description": "Where ticket changes are posted back (signed like incoming posts). "
         "Empty: this instance only receives."})
@@ -214,6 +225,7 @@ class WebhookConnector(WebhookSource, Pusher):
         payload = event.payload or {}
         mapping = self.config.get("mapping") or DEFAULT_MAPPING
         values = apply_mapping(mapping, payload)
+        custom = {key.removeprefix("custom:"): values.pop(key) for key in list(values) if key.startswith("custom:")}
         problems = []
         for level in ("impact", "urgency"):
             if level in values and values[level] not in LEVELS:
@@ -236,7 +248,7 @@ class WebhookConnector(WebhookSource, Pusher):
             problems.append("no title (map one, or give it a default)")
         if problems:
             raise SkippableError("; ".join(problems))
-        draft = TicketDraft(action=action, kind=kind, **values)
+        draft = TicketDraft(action=action, kind=kind, custom_fields=custom, **values)
         if self.config.get("dedup_key"):
             try:
                 draft.correlation_key = render(self.config["dedup_key"], payload)

@@ -39,7 +39,7 @@ from hub.ingest.pipeline import open_ticket
 from hub.models import Ticket
 from hub.sdk.tracker_errors import NotFound, ValidationFailed
 from hub.tracker import approvals, attachments, audit, comments, tickets
-from hub.tracker.queries import TicketFilter, list_tickets
+from hub.tracker.queries import TicketFilter, custom_filters, list_tickets
 
 SCHEMAS = {
     "incident": (IncidentCreateSchema, IncidentPatchSchema),
@@ -106,6 +106,7 @@ def _add_list_routes(bp: Blueprint, kind: str) -> None:
                 updated_since=args.get("updated_since"),
                 open_only=bool(args.get("open")),
                 sla=args.get("sla"),
+                custom=custom_filters(args.get("custom") or []),
             )
             if not caller.can("tickets:read"):
                 if not caller.email:

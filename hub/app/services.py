@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hub.sdk.actors import Actor
-from hub.sdk.values import CommentInfo, LinkInfo, TicketFigures, TicketInfo
+from hub.sdk.values import CommentInfo, CustomFieldInfo, LinkInfo, TicketFigures, TicketInfo
 from hub.tracker import comments as _comments
 from hub.tracker import correlate as _correlate
+from hub.tracker import custom_fields as _custom_fields
 from hub.tracker import figures as _figures
 from hub.tracker import links as _links
 from hub.tracker import org as _org
@@ -32,9 +33,11 @@ __all__ = [
     "Actor",
     "add_comment",
     "cancel_timers",
+    "custom_field_definitions",
     "departments",
     "emit",
     "find_tickets",
+    "get_custom_fields",
     "get_plugin_data",
     "get_ticket",
     "links_of",
@@ -44,6 +47,7 @@ __all__ = [
     "record_breach",
     "remember_thread_key",
     "send_mail",
+    "set_custom_fields",
     "set_due_times",
     "set_plugin_data",
     "set_sla_paused",
@@ -226,3 +230,24 @@ def ticket_figures(session: Session, *, start: datetime, end: datetime,
 def departments(session: Session) -> list[tuple[str, str]]:
     """Every department as ``(slug, name)``, by slug."""
     return _org.departments(session)
+
+
+def custom_field_definitions(session: Session, *, department: str | None = None,
+                             kind: str | None = None) -> list[CustomFieldInfo]:
+    """The custom fields, in form order; with ``department`` or ``kind``, those such a ticket has."""
+    return _custom_fields.list_fields(session, department=department, kind=kind)
+
+
+def get_custom_fields(session: Session, ref: str) -> dict[str, Any]:
+    """The ticket's custom fields by name."""
+    return dict(_tickets.get_ticket(session, ref).custom_fields or {})
+
+
+def set_custom_fields(session: Session, ref: str, values: dict[str, Any], actor: Actor, *,
+                      strict: bool = True) -> dict[str, tuple[Any, Any]]:
+    """Set the named custom fields (None clears); returns ``{name: (old, new)}``."""
+    ticket = _tickets.get_ticket(session, ref, for_update=True)
+    changes = _tickets.update_ticket(session=session, ticket=ticket, values={"custom_fields": dict(values)},
+                                     actor=actor, create_loose=not strict)
+    prefix = "custom_fields."
+    return {name.removeprefix(prefix): moved for name, moved in changes.items() if name.startswith(prefix)}

@@ -2,6 +2,7 @@
 
 from hub.models.base import Base, utcnow
 from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPluginData, TicketTimer
+from hub.models.fields import FIELD_TYPES, CustomField, TicketFieldValue
 from hub.models.inbox import Notification
 from hub.models.integration import ConnectorInstance, HubProcess, InboundEvent, PluginState
 from hub.models.jobs import OutboxMessage, SyncRun
@@ -25,6 +26,7 @@ from hub.models.users import ROLES, ApiToken, User
 __all__ = [
     "CI_KINDS",
     "CRITICALITIES",
+    "FIELD_TYPES",
     "LINK_KINDS",
     "ROLES",
     "ApiToken",
@@ -39,6 +41,7 @@ __all__ = [
     "ConfigurationItem",
     "ConnectorInstance",
     "CorrelationKey",
+    "CustomField",
     "Department",
     "ExternalLink",
     "Group",
@@ -56,6 +59,7 @@ __all__ = [
     "ThreadKey",
     "Ticket",
     "TicketCounter",
+    "TicketFieldValue",
     "TicketLink",
     "TicketPluginData",
     "TicketTimer",

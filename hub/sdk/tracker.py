@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hub.sdk.actors import Actor
-from hub.sdk.values import CommentInfo, LinkInfo, TicketFigures, TicketInfo
+from hub.sdk.values import CommentInfo, CustomFieldInfo, LinkInfo, TicketFigures, TicketInfo
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -24,9 +24,11 @@ __all__ = [
     "TrackerServices",
     "add_comment",
     "cancel_timers",
+    "custom_field_definitions",
     "departments",
     "emit",
     "find_tickets",
+    "get_custom_fields",
     "get_plugin_data",
     "get_ticket",
     "links_of",
@@ -36,6 +38,7 @@ __all__ = [
     "record_breach",
     "remember_thread_key",
     "send_mail",
+    "set_custom_fields",
     "set_due_times",
     "set_plugin_data",
     "set_sla_paused",
@@ -129,6 +132,16 @@ class TrackerServices(Protocol):
     ) -> TicketFigures: ...
 
     def departments(self, session: Session) -> list[tuple[str, str]]: ...
+
+    def custom_field_definitions(
+        self, session: Session, *, department: str | None = None, kind: str | None = None
+    ) -> list[CustomFieldInfo]: ...
+
+    def get_custom_fields(self, session: Session, ref: str) -> dict[str, Any]: ...
+
+    def set_custom_fields(
+        self, session: Session, ref: str, values: dict[str, Any], actor: Actor, *, strict: bool = True
+    ) -> dict[str, tuple[Any, Any]]: ...
 
 
 def _core(session: Session) -> TrackerServices:
@@ -291,3 +304,29 @@ def ticket_figures(
 def departments(session: Session) -> list[tuple[str, str]]:
     """Every department as ``(slug, name)``, by slug."""
     return _core(session).departments(session)
+
+
+def custom_field_definitions(
+    session: Session, *, department: str | None = None, kind: str | None = None
+) -> list[CustomFieldInfo]:
+    """The custom fields an admin defined, in form order; with ``department`` (slug) or
+    ``kind``, those a ticket there has. A sync mapping offers these as ``custom:<name>``."""
+    return _core(session).custom_field_definitions(session, department=department, kind=kind)
+
+
+def get_custom_fields(session: Session, ref: str) -> dict[str, Any]:
+    """The ticket's custom fields by name: the defined ones typed (a number stays a number, a
+    date is ``YYYY-MM-DD``, an item its key) and any plain data a source left."""
+    return _core(session).get_custom_fields(session, ref)
+
+
+def set_custom_fields(
+    session: Session, ref: str, values: dict[str, Any], actor: Actor, *, strict: bool = True
+) -> dict[str, tuple[Any, Any]]:
+    """Set the custom fields named (None clears one; the rest stay); returns ``{name: (old, new)}``.
+
+    ``strict``: a value the field cannot hold raises ValidationFailed with one message per
+    field (``custom_fields.<name>``). With ``strict=False`` (a sync from a remote system) such
+    a value is left out and the ticket's audit says why, so one bad field never stops a sync.
+    """
+    return _core(session).set_custom_fields(session, ref, values, actor, strict=strict)

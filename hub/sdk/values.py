@@ -262,6 +262,27 @@ class TicketInfo:
 
 
 @dataclass(frozen=True)
+class CustomFieldInfo:
+    """A custom field an admin defined (``itsm-hub fields``, Admin > Custom fields)."""
+
+    name: str
+    """The key in ``custom_fields`` (``cabin_number``) and in mappings (``custom:cabin_number``)."""
+    label: str
+    type: str
+    """``text``, ``number``, ``choice``, ``date`` (``YYYY-MM-DD``) or ``ci`` (an item's key)."""
+    required: bool = False
+    help: str = ""
+    options: tuple[str, ...] = ()
+    """The values a ``choice`` field takes."""
+    department: str | None = None
+    """The department (slug) whose tickets have it; None for every department's."""
+    kind: str | None = None
+    """``incident`` or ``change``; None for both."""
+    position: int = 0
+    id: int = 0
+
+
+@dataclass(frozen=True)
 class CommentInfo:
     id: int
     ticket_id: int

@@ -16,6 +16,7 @@ from hub.models import CI_KINDS, CRITICALITIES, ConfigurationItem, Ticket, User
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import Conflict, NotFound
 from hub.tracker.catalog import Changes, Checks, set_value
+from hub.tracker.field_values import follow_renamed_ci
 from hub.tracker.org import announce_rename, forget, id_for, name_for
 from hub.tracker.org_log import record_change
 from hub.tracker.sla_clock import OPEN_STATES
@@ -157,8 +158,9 @@ def update_ci(*, session: Session, item: ConfigurationItem, changes: dict[str, A
         forget(session)
         record_change(session, item_type="ci", item_id=item.id, item_name=old_key, action="updated", actor=actor,
                       changes=done)
-        if "key" in done:  # settings naming the old key follow it
+        if "key" in done:  # settings naming the old key follow it, and so do custom fields naming the item
             announce_rename(session, "ci", old_key, item.key)
+            follow_renamed_ci(session, item.id, item.key)
     return done
 
 

@@ -13,7 +13,8 @@ from hub.models import OrgChange
 from hub.sdk.actors import Actor
 
 #: The kinds of organisation items, as the log, the API errors and the pages name them.
-ITEM_LABELS = {"department": "department", "group": "group", "category": "category", "ci": "configuration item"}
+ITEM_LABELS = {"department": "department", "group": "group", "category": "category", "ci": "configuration item",
+               "field": "custom field"}
 
 
 def _plain(value: Any) -> Any:

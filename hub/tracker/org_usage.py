@@ -16,7 +16,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
-from hub.models import Category, ConfigurationItem, ConnectorInstance, Department, Group, Ticket, User
+from hub.models import Category, ConfigurationItem, ConnectorInstance, CustomField, Department, Group, Ticket, User
 from hub.models.org import group_members
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import Conflict, ValidationFailed
@@ -38,6 +38,7 @@ NOUNS = {
     "items": ("configuration item", "configuration items"),
     "users": ("user", "users"),
     "instances": ("connector instance", "connector instances"),
+    "fields": ("custom field", "custom fields"),
     "children": ("item below it", "items below it"),
     "members": ("member", "members"),
     "settings": ("setting that names it", "settings that name it"),
@@ -88,7 +89,7 @@ def usage_of(session: Session, item_type: str, item: Any) -> Usage:
     counts = {"open_tickets": int(open_count), "finished_tickets": int(total) - int(open_count)}
     if item_type == "department":
         for name, model in (("groups", Group), ("categories", Category), ("items", ConfigurationItem),
-                            ("users", User), ("instances", ConnectorInstance)):
+                            ("users", User), ("instances", ConnectorInstance), ("fields", CustomField)):
             counts[name] = _count(session, model, model.department_id, item.id)
     elif item_type == "ci":
         counts["children"] = _count(session, ConfigurationItem, ConfigurationItem.parent_id, item.id)
@@ -171,7 +172,8 @@ def merge_item(*, session: Session, item_type: str, item: Any, into: Any, actor:
 
 def _merge_department(session: Session, item: Department, into: Department, actor: Actor | None) -> dict[str, int]:
     moved = {name: move_rows(session, model, "department_id", item.id, into.id) for name, model in (
-        ("groups", Group), ("items", ConfigurationItem), ("users", User), ("instances", ConnectorInstance))}
+        ("groups", Group), ("items", ConfigurationItem), ("users", User), ("instances", ConnectorInstance),
+        ("fields", CustomField))}
     # A category's slug is unique within its department: one the target has already merges into its twin.
     moved["categories"] = 0
     for category in list(session.scalars(select(Category).where(Category.department_id == item.id))):
@@ -198,7 +200,8 @@ def _merge_members(session: Session, item: Group, into: Group) -> int:
 MOVED_NOUNS = {"tickets": ("ticket", "tickets"), "children": ("item below it", "items below it"),
                "members": ("member", "members"), "groups": ("group", "groups"),
                "categories": ("category", "categories"), "items": ("configuration item", "configuration items"),
-               "users": ("user", "users"), "instances": ("connector instance", "connector instances")}
+               "users": ("user", "users"), "instances": ("connector instance", "connector instances"),
+               "fields": ("custom field", "custom fields")}
 
 
 def moved_sentence(moved: dict[str, int]) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from hub.models import Ticket
 from hub.sdk.safe_json import parse_json
 from hub.sdk.tracker_errors import ValidationFailed
+from hub.tracker.field_values import custom_condition
 from hub.tracker.org import category_id, id_for
 from hub.tracker.tickets import normal_email
 
@@ -53,6 +54,8 @@ class TicketFilter:
     ids: list[int] | None = None
     sla: str | None = None
     """``breached`` or ``due_soon`` (hub.tracker.sla_clock), at the session's clock."""
+    custom: list[tuple[str, str]] = field(default_factory=list)
+    """Custom field values, ``(name, value)``: equal, or for numbers and dates a range ``low..high``."""
 
 
 @dataclass
@@ -127,6 +130,8 @@ def apply_filter(session: Session, query: Select[Any], flt: TicketFilter) -> Sel
         conditions.append(text_match(session, flt.q))
     if flt.sla:
         conditions.append(_sla_condition(session, flt.sla))
+    for name, wanted in flt.custom:
+        conditions.append(custom_condition(session, name, wanted))
     return query.where(and_(*conditions)) if conditions else query
 
 
@@ -225,6 +230,18 @@ def list_tickets(
         last = rows[-1]
         next_cursor = encode_cursor(sort, getattr(last, column.key), last.id)
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def custom_filters(pairs: list[str]) -> list[tuple[str, str]]:
+    """``name:value`` texts (the ``custom`` query parameter) as pairs; ValidationFailed for a
+    text without a name."""
+    out = []
+    for pair in pairs:
+        name, colon, value = pair.partition(":")
+        if not colon or not name.strip():
+            raise ValidationFailed({"custom": [f"Write name:value, as lot:L-77 or batch:10..20, not {pair[:40]!r}."]})
+        out.append((name.strip(), value.strip()))
+    return out
 
 
 def count_tickets(session: Session, flt: TicketFilter) -> int:

@@ -15,20 +15,19 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import hook_session, runtime_of
 from hub.models import CorrelationKey, Ticket
-from hub.models.base import EARLIEST, LATEST, storable_moment
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFailed
 from hub.tracker import audit
+from hub.tracker.field_values import check_custom_values, field_key, index_custom_values, store_custom_values
 from hub.tracker.fresh import mark_fresh
 from hub.tracker.info import ticket_info
 from hub.tracker.languages import language_problems, usable_language
 from hub.tracker.numbering import next_number
 from hub.tracker.org import resolve_names
-from hub.tracker.priority import LEVELS
 from hub.tracker.states import MACHINES, RESOLVED_STATES, format_ref, kind_of_ref
-
-CHANGE_TYPES = ("standard", "normal", "emergency")
-RISKS = ("low", "medium", "high")
+from hub.tracker.ticket_rules import CHANGE_TYPES as CHANGE_TYPES  # re-exported: schemas and pages list them
+from hub.tracker.ticket_rules import RISKS as RISKS
+from hub.tracker.ticket_rules import validate_values
 
 #: Fields a caller may set directly. Status moves only through transitions.
 EDITABLE = (
@@ -56,40 +55,6 @@ def notify(session: Session, hook_name: str, **kwargs: Any) -> Any:
         return getattr(runtime.plugins.hook, hook_name)(session=session, **kwargs)
 
 
-def _validate(kind: str, values: Mapping[str, Any], *, creating: bool) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if creating or "title" in values:
-        title = values.get("title")
-        if not isinstance(title, str) or not title.strip():
-            errors["title"] = ["A title is required."]
-        elif len(title) > 500:
-            errors["title"] = ["At most 500 characters."]
-    for name in ("impact", "urgency"):
-        if name in values and values[name] not in LEVELS:
-            errors[name] = [f"Must be one of: {', '.join(LEVELS)}."]
-    if values.get("priority") is not None and values["priority"] not in (1, 2, 3, 4, 5):
-        errors["priority"] = ["Must be 1 to 5."]
-    if kind == "change":
-        if "change_type" in values and values["change_type"] not in CHANGE_TYPES:
-            errors["change_type"] = [f"Must be one of: {', '.join(CHANGE_TYPES)}."]
-        if "risk" in values and values["risk"] not in RISKS:
-            errors["risk"] = [f"Must be one of: {', '.join(RISKS)}."]
-        for name in ("planned_start", "planned_end"):
-            moment = values.get(name)
-            if moment is not None and not (isinstance(moment, datetime) and storable_moment(moment)):
-                errors[name] = [f"Must be a date-time with a time zone, between {EARLIEST.date()} and "
-                                f"{LATEST.date()}."]
-    else:
-        for name in ("change_type", "risk", "planned_start", "planned_end"):
-            if values.get(name) is not None:
-                errors[name] = ["Only changes have this field."]
-    start, end = values.get("planned_start"), values.get("planned_end")
-    readable = "planned_start" not in errors and "planned_end" not in errors
-    if readable and isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
-        errors["planned_end"] = ["Must be after planned_start."]
-    return errors
-
-
 def create_ticket(
     *,
     session: Session,
@@ -113,7 +78,7 @@ def create_ticket(
     if kind not in MACHINES:
         raise ValidationFailed({"kind": ["Must be incident or change."]})
     machine = MACHINES[kind]
-    errors = _validate(kind, values, creating=True)
+    errors = validate_values(kind, values, creating=True)
     if status is not None and status not in machine.states:
         errors["status"] = [f"Not a {kind} state."]
     if language_errors := language_problems(session, values.get("language")):
@@ -125,6 +90,10 @@ def create_ticket(
     if "ci" in named:
         named.update(ci_name=values.get("ci_name"), ci_kind=values.get("ci_kind"))
     ids = resolve_names(session, named, create_loose=create_loose)
+    custom = check_custom_values(session, kind=kind, department_id=ids.get("department_id"),
+                                 given=values.get("custom_fields"), creating=True, lenient=create_loose)
+    if custom.errors:
+        raise ValidationFailed(custom.errors)
     now = runtime.now()
     impact = values.get("impact") or "medium"
     urgency = values.get("urgency") or "medium"
@@ -143,7 +112,7 @@ def create_ticket(
         requester_email=normal_email(values.get("requester_email")),
         language=usable_language(session, values.get("language")),
         tags=list(values.get("tags") or []),
-        custom_fields=dict(values.get("custom_fields") or {}),
+        custom_fields={name: value for name, value in custom.values.items() if value is not None},
         change_type=(values.get("change_type") or "normal") if kind == "change" else None,
         risk=(values.get("risk") or "medium") if kind == "change" else None,
         planned_start=values.get("planned_start"),
@@ -160,7 +129,9 @@ def create_ticket(
     _stamp(ticket, ticket.status, now, actor)
     session.add(ticket)
     session.flush()
+    index_custom_values(session, ticket, custom.values, fresh=True)
     mark_fresh(session, ticket.id)
+    notes = [*notes, *custom.notes]
     note = " ".join([f"Created in state {ticket.status}."] * (status not in (None, machine.initial)) + [*notes]) or None
     audit.record(session, ticket, "created", actor, {"ref": ticket.ref, "title": ticket.title}, note)
     if thread_key:
@@ -252,7 +223,7 @@ def _check_update(ticket: Ticket, values: Mapping[str, Any]) -> None:
     if unknown:
         hint = " Use a transition to change the status." if "status" in unknown else ""
         raise ValidationFailed({name: [f"Cannot be changed here.{hint}"] for name in unknown})
-    errors = _validate(ticket.kind, values, creating=False)
+    errors = validate_values(ticket.kind, values, creating=False)
     if not errors and ("planned_start" in values) != ("planned_end" in values):
         # One end of the window moved: it must still lie on the right side of the other.
         start, end = values.get("planned_start", ticket.planned_start), values.get("planned_end", ticket.planned_end)
@@ -278,8 +249,35 @@ def update_ticket(
         raise ValidationFailed({"language": language_errors})
     runtime = runtime_of(session)
     ids = resolve_names(session, {k: values[k] for k in _NAMED if k in values}, create_loose=create_loose)
+    custom = _checked_custom(session, ticket, values, ids, lenient=create_loose)
+    changes = _apply_values(session, ticket, values, ids)
+    for name, moved in store_custom_values(session, ticket, custom.values).items():
+        changes[field_key(name)] = moved
+    follows_matrix = values.get("priority") is None
+    if follows_matrix and ("impact" in changes or "urgency" in changes or "priority" in values):
+        priority = runtime.matrix.priority(ticket.impact, ticket.urgency)
+        if priority != ticket.priority:
+            changes["priority"] = (ticket.priority, priority)
+            ticket.priority = priority
+    if not changes:
+        return changes
+    ticket.updated_at = runtime.now()
+    if "assignee" in changes and ticket.kind == "incident" and actor.type in PEOPLE:
+        # A person giving it to someone responds; a routing rule's assignment does not.
+        ticket.first_response_at = ticket.first_response_at or ticket.updated_at
+    audit.record(session, ticket, "updated", actor, dict(changes), " ".join(custom.notes) or None)
+    session.flush()
+    notify(session, "ticket_updated", ticket=ticket, changes=changes, actor=actor)
+    return changes
+
+
+def _apply_values(session: Session, ticket: Ticket, values: Mapping[str, Any],
+                  ids: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Set the ticket's own fields (not its custom ones); returns ``{field: (old, new)}``."""
     changes: dict[str, tuple[Any, Any]] = {}
     for name, new in values.items():
+        if name == "custom_fields":
+            continue  # stored below, field by field
         if name in _NAME_COLUMNS:
             column = _NAME_COLUMNS[name]
             old_id, new_id = getattr(ticket, column), ids.get(column)
@@ -299,22 +297,21 @@ def update_ticket(
         if old != new:
             changes[name] = (old, new)
             setattr(ticket, name, new)
-    follows_matrix = values.get("priority") is None
-    if follows_matrix and ("impact" in changes or "urgency" in changes or "priority" in values):
-        priority = runtime.matrix.priority(ticket.impact, ticket.urgency)
-        if priority != ticket.priority:
-            changes["priority"] = (ticket.priority, priority)
-            ticket.priority = priority
-    if not changes:
-        return changes
-    ticket.updated_at = runtime.now()
-    if "assignee" in changes and ticket.kind == "incident" and actor.type in PEOPLE:
-        # A person giving it to someone responds; a routing rule's assignment does not.
-        ticket.first_response_at = ticket.first_response_at or ticket.updated_at
-    audit.record(session, ticket, "updated", actor, dict(changes))
-    session.flush()
-    notify(session, "ticket_updated", ticket=ticket, changes=changes, actor=actor)
     return changes
+
+
+def _checked_custom(session: Session, ticket: Ticket, values: Mapping[str, Any], ids: Mapping[str, Any], *,
+                    lenient: bool) -> Any:
+    """The custom field values of an update, checked against the fields of the department the
+    ticket will be in (ValidationFailed for a person's bad value)."""
+    if "custom_fields" in values and not isinstance(values["custom_fields"], Mapping):
+        raise ValidationFailed({"custom_fields": ["An object of field names and values."]})
+    department_id = ids.get("department_id") if "department" in values else ticket.department_id
+    custom = check_custom_values(session, kind=ticket.kind, department_id=department_id,
+                                 given=values.get("custom_fields"), creating=False, lenient=lenient)
+    if custom.errors:
+        raise ValidationFailed(custom.errors)
+    return custom
 
 
 def normal_email(address: Any) -> Any:

@@ -103,6 +103,7 @@ def _register_pages(app: Flask) -> None:
         admin,
         admin_cis,
         admin_events,
+        admin_fields,
         admin_groups,
         admin_instances,
         admin_org,
@@ -113,6 +114,7 @@ def _register_pages(app: Flask) -> None:
         ticket_links_page,
         tickets,
         tickets_bulk,
+        tickets_export,
         tickets_new,
         tickets_page,
     )

@@ -12,7 +12,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from hub.api.context import actor, reading, unit_of_work
-from hub.models import Category, ConfigurationItem, Department, Group, OrgChange, Ticket, User
+from hub.models import Category, ConfigurationItem, CustomField, Department, Group, OrgChange, Ticket, User
 from hub.sdk.tracker_errors import TrackerError, ValidationFailed
 from hub.tracker import org_usage
 from hub.tracker.org import slugify
@@ -94,7 +94,8 @@ def describe_change(row: OrgChange) -> str:
 def org_index() -> Any:
     with reading() as session:
         counts = {name: int(session.scalar(select(func.count()).select_from(model)) or 0) for name, model in (
-            ("departments", Department), ("groups", Group), ("categories", Category), ("items", ConfigurationItem))}
+            ("departments", Department), ("groups", Group), ("categories", Category), ("items", ConfigurationItem),
+            ("fields", CustomField))}
         log = list(session.scalars(select(OrgChange).order_by(OrgChange.id.desc()).limit(30)))
     return render_template("ui/admin/org/index.html", counts=counts, log=log, labels=ITEM_LABELS,
                            describe=describe_change)

@@ -26,7 +26,9 @@ from hub.models import Ticket
 from hub.sdk.actors import Actor
 from hub.sdk.safe_json import parse_json
 from hub.sdk.tracker_errors import ValidationFailed
+from hub.sdk.values import CustomFieldInfo
 from hub.tracker import tickets
+from hub.tracker.custom_fields import fields_for
 from hub.tracker.org import name_for
 from hub.ui.moments import local_input, parse_local
 
@@ -41,8 +43,32 @@ _NAMES = {"department": ("department", "department_id"), "group": ("group", "gro
           "assignee": ("user", "assignee_id"), "category": ("category", "category_id"), "ci": ("ci", "ci_id")}
 
 
-def fields_of(kind: str) -> tuple[str, ...]:
-    return COMMON_FIELDS + (CHANGE_FIELDS if kind == "change" else ())
+def fields_of(kind: str, custom: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The form's inputs: the ticket's own fields, then one ``cf.<name>`` per custom field it has."""
+    return COMMON_FIELDS + (CHANGE_FIELDS if kind == "change" else ()) + tuple(f"cf.{name}" for name in custom)
+
+
+def custom_of(session: Session, ticket: Ticket) -> list[CustomFieldInfo]:
+    """The custom fields of the ticket's department and kind, in form order."""
+    return [item.info for item in fields_for(session, ticket.kind, ticket.department_id)]
+
+
+def custom_labels(custom: list[CustomFieldInfo]) -> dict[str, str]:
+    return {f"cf.{info.name}": info.label for info in custom}
+
+
+def custom_shown(ticket: Ticket, custom: list[CustomFieldInfo]) -> dict[str, list[tuple[str, Any]]]:
+    """The Details list's custom fields: the department's (by label, filled in or not), then
+    any other data the ticket holds (by its name), the requester's phone apart."""
+    stored = ticket.custom_fields or {}
+    names = {info.name for info in custom}
+    return {"defined": [(info.label, stored.get(info.name)) for info in custom],
+            "extras": [(name.replace("_", " ").capitalize(), value) for name, value in stored.items()
+                       if name not in names and name != "requester_phone"]}
+
+
+def _as_text(value: Any) -> str:
+    return "" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
 @dataclass
@@ -60,10 +86,14 @@ class EditState:
 
 def form_values(session: Session, ticket: Ticket, zone: ZoneInfo) -> dict[str, str]:
     """The ticket's editable fields as the form's inputs hold them (text)."""
+    custom = {info.name for info in custom_of(session, ticket)}
+    # Fields the department defines have inputs of their own; the JSON holds the rest (a
+    # source's plain data such as jira_key).
+    extras = {name: value for name, value in (ticket.custom_fields or {}).items() if name not in custom}
     values = {"title": ticket.title, "description": ticket.description or "", "impact": ticket.impact,
               "urgency": ticket.urgency, "tags": ", ".join(ticket.tags or []),
-              "custom_fields": json.dumps(ticket.custom_fields, indent=2, sort_keys=True, ensure_ascii=False)
-              if ticket.custom_fields else ""}
+              "custom_fields": json.dumps(extras, indent=2, sort_keys=True, ensure_ascii=False) if extras else ""}
+    values.update({f"cf.{name}": _as_text((ticket.custom_fields or {}).get(name)) for name in custom})
     follows = runtime_of(session).matrix.priority(ticket.impact, ticket.urgency) == ticket.priority
     values["priority"] = "" if follows else str(ticket.priority)
     for name, (what, column) in _NAMES.items():
@@ -80,9 +110,9 @@ def fresh_state(session: Session, ticket: Ticket, zone: ZoneInfo) -> EditState:
     return EditState(values=values, orig=dict(values), version=ticket.version)
 
 
-def submitted(form: Any, kind: str) -> tuple[dict[str, str], dict[str, str]]:
+def submitted(form: Any, kind: str, custom: tuple[str, ...] = ()) -> tuple[dict[str, str], dict[str, str]]:
     """The values and the originals (``orig.<field>``) a posted form carries."""
-    names = fields_of(kind)
+    names = fields_of(kind, custom)
     values = {name: str(form.get(name, "")).replace("\r\n", "\n") for name in names}
     orig = {name: str(form.get(f"orig.{name}", "")).replace("\r\n", "\n") for name in names}
     values["title"] = values["title"].strip()
@@ -120,10 +150,14 @@ def _api_value(name: str, text: str, zone: ZoneInfo, errors: dict[str, list[str]
     return text
 
 
-def to_patch(kind: str, changed: dict[str, str], zone: ZoneInfo) -> dict[str, Any]:
+def to_patch(kind: str, changed: dict[str, str], zone: ZoneInfo, orig: dict[str, str] | None = None) -> dict[str, Any]:
     """The tracker's values for the changed fields, through the API PATCH's schema."""
     errors: dict[str, list[str]] = {}
-    body = {name: _api_value(name, text, zone, errors) for name, text in changed.items()}
+    body = {name: _api_value(name, text, zone, errors) for name, text in changed.items()
+            if not name.startswith("cf.") and name != "custom_fields"}
+    custom = _custom_patch(changed, orig or {}, zone, errors)
+    if custom is not None:
+        body["custom_fields"] = custom
     if errors:
         raise ValidationFailed(errors)
     schema = ChangePatchSchema() if kind == "change" else IncidentPatchSchema()
@@ -133,6 +167,24 @@ def to_patch(kind: str, changed: dict[str, str], zone: ZoneInfo) -> dict[str, An
         messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
         raise ValidationFailed({str(name): _flat(value) for name, value in messages.items()}) from None
     return ticket_values(loaded)
+
+
+def _custom_patch(changed: dict[str, str], orig: dict[str, str], zone: ZoneInfo,
+                  errors: dict[str, list[str]]) -> dict[str, Any] | None:
+    """The custom fields the agent changed, as a merge: each ``cf.<name>`` input typed (empty
+    clears it), and a key taken out of the JSON sent as null."""
+    custom: dict[str, Any] = {name[3:]: text.strip() or None for name, text in changed.items()
+                              if name.startswith("cf.")}
+    if "custom_fields" in changed:
+        new = _api_value("custom_fields", changed["custom_fields"], zone, errors)
+        try:
+            old = parse_json(orig.get("custom_fields") or "{}")
+        except ValueError:
+            old = {}
+        if isinstance(new, dict):
+            custom.update({name: None for name in (old if isinstance(old, dict) else {}) if name not in new})
+            custom.update(new)
+    return custom if custom or "custom_fields" in changed else None
 
 
 def _flat(messages: Any) -> list[str]:
@@ -148,7 +200,9 @@ def save_edit(session: Session, ticket: Ticket, form: Any, actor: Actor, zone: Z
 
     Raises ValidationFailed for bad values (the state is attached as ``exc.edit_state``).
     """
-    values, orig = submitted(form, ticket.kind)
+    custom = custom_of(session, ticket)
+    labels = {**LABELS, **custom_labels(custom)}
+    values, orig = submitted(form, ticket.kind, tuple(info.name for info in custom))
     version = _int(form.get("version"))
     changed = {name: text for name, text in values.items() if text != orig.get(name, "")}
     current = form_values(session, ticket, zone)
@@ -156,15 +210,15 @@ def save_edit(session: Session, ticket: Ticket, form: Any, actor: Actor, zone: Z
         theirs = {name for name in values if current.get(name, "") != orig.get(name, "")}
         if theirs:
             shown = {**current, **changed}  # their values, with the agent's own edits on top
-            conflicts = [{"field": name, "label": LABELS[name], "theirs": current.get(name, ""),
+            conflicts = [{"field": name, "label": labels.get(name, name), "theirs": current.get(name, ""),
                           "yours": values[name] if name in changed else "", "you_changed": "1" if name in changed
-                          else ""} for name in fields_of(ticket.kind) if name in theirs]
+                          else ""} for name in values if name in theirs]
             return EditState(values=shown, orig=current, version=ticket.version, conflicts=conflicts,
                              open=True), {}
     if not changed:
         return EditState(values=current, orig=dict(current), version=ticket.version), {}
     try:
-        patch = to_patch(ticket.kind, changed, zone)
+        patch = to_patch(ticket.kind, changed, zone, orig)
         changes = tickets.update_ticket(session=session, ticket=ticket, values=patch, actor=actor,
                                         expected_version=ticket.version)
     except ValidationFailed as exc:
@@ -176,6 +230,8 @@ def save_edit(session: Session, ticket: Ticket, form: Any, actor: Actor, zone: Z
 
 
 def _field_name(name: str) -> str:
+    if name.startswith("custom_fields."):
+        return "cf." + name.removeprefix("custom_fields.")
     return {"change_type": "type"}.get(name, name)
 
 

@@ -16,6 +16,7 @@ from hub.core.runtime import runtime_of
 from hub.models import Department, Group, SavedView, Ticket, User
 from hub.sdk.i18n import N_, gettext
 from hub.sdk.tracker_errors import NotFound, TrackerError
+from hub.tracker import custom_fields
 from hub.tracker.org import name_for
 from hub.tracker.queries import SORTS, Page, TicketFilter, encode_cursor, list_tickets
 from hub.tracker.states import MACHINES
@@ -31,7 +32,7 @@ SORT_LABELS = {
     "created_at": N_("Oldest"), "priority": N_("Most urgent first"), "-priority": N_("Least urgent first"),
 }
 #: Query parameters a list (and so a saved view) keeps; anything else is dropped.
-LIST_PARAMS = ("kind", "status", "priority", "department", "assignee", "group", "q", "sort", "open", "sla")
+LIST_PARAMS = ("kind", "status", "priority", "department", "assignee", "group", "q", "sort", "open", "sla", "col")
 SLA_CHOICES = {"breached": N_("Breached"), "due_soon": N_("Due within 1 h")}
 ALL_STATES = sorted({state for machine in MACHINES.values() for state in machine.states})
 
@@ -65,9 +66,12 @@ def _filter_from(args: Any, *, kind: str | None = None) -> tuple[TicketFilter, d
                        department=(args.get("department") or "").strip() or None, assignee=assignee,
                        group=(args.get("group") or "").strip() or None, q=(args.get("q") or "").strip()[:200] or None,
                        open_only=args.get("open") in ("1", "on", "true"), sla=sla)
+    custom = {key[3:]: value.strip()[:200] for key, value in args.items() if key.startswith("cf.") and value.strip()}
+    flt.custom = list(custom.items())
     shown = {"sla": sla or "", "kind": chosen_kind or "", "status": statuses, "priority": [str(p) for p in priorities],
              "department": flt.department or "", "assignee": args.get("assignee", "") or "",
-             "group": flt.group or "", "q": flt.q or "", "open": flt.open_only}
+             "group": flt.group or "", "q": flt.q or "", "open": flt.open_only, "cf": custom,
+             "columns": [name for name in args.getlist("col") if name][:10]}
     return flt, shown, problems
 
 
@@ -78,7 +82,7 @@ def row_of(session: Session, ticket: Ticket, now: datetime | None = None) -> dic
         "priority": ticket.priority, "updated_at": ticket.updated_at, "flapping": ticket.flapping,
         "occurrences": ticket.occurrence_count, "department": name_for(session, "department", ticket.department_id),
         "assignee": name_for(session, "user", ticket.assignee_id), "source": ticket.source,
-        "duplicate": ticket.duplicate_of_id is not None,
+        "duplicate": ticket.duplicate_of_id is not None, "custom": ticket.custom_fields or {},
     }
 
 
@@ -100,7 +104,9 @@ def agents(session: Session) -> list[str]:
 
 
 def _query_string(args: Any) -> str:
+    """The list's parameters (a saved view keeps them): the fixed ones, then custom field filters."""
     pairs = [(key, value) for key in LIST_PARAMS for value in args.getlist(key) if value not in ("", None)]
+    pairs += [(key, value) for key in sorted(args) if key.startswith("cf.") for value in args.getlist(key) if value]
     return urlencode(pairs)
 
 
@@ -152,6 +158,13 @@ def _render_list(*, title: str, endpoint: str, kind: str | None = None, fixed: d
         rows = [row_of(session, ticket, now) for ticket in page.items]
         next_cursor = page.next_cursor
         choices = _choices(session)
+        fields = custom_fields.list_fields(session)
+        known = {info.name for info in fields}
+        for name, _ in flt.custom:
+            if name not in known:
+                problems.append(f"No custom field {name[:40]!r}; that filter matches nothing.")
+        choices["custom_fields"] = fields
+        choices["columns"] = [info for info in fields if info.name in shown["columns"]]
         views = list(session.scalars(select(SavedView).where(
             or_(SavedView.user_id == user.user_id, SavedView.shared.is_(True))).order_by(SavedView.name)))
         saved = [{"id": v.id, "name": v.name, "query": v.query, "shared": v.shared, "mine": v.user_id == user.user_id}

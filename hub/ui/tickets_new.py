@@ -25,7 +25,8 @@ from hub.ingest.pipeline import open_ticket
 from hub.models import AuditEvent, Category, ConfigurationItem, Department, Group, Ticket
 from hub.sdk.tracker_errors import PreconditionFailed, TrackerError, ValidationFailed
 from hub.tracker import attachments, tickets
-from hub.tracker.org import name_for
+from hub.tracker.custom_fields import definitions, fields_for
+from hub.tracker.org import id_for, name_for
 from hub.tracker.priority import LEVELS
 from hub.ui.auth import login_required
 from hub.ui.forms import describe_error, parse_int
@@ -66,7 +67,24 @@ class TicketForm:
 def _typed(form: Any) -> dict[str, str]:
     typed = {name: (form.get(name) or "").strip() for name in FIELDS}
     typed["description"] = (form.get("description") or "").rstrip()
+    # The department's custom fields, one input each (``cf.<name>``); which apply is decided
+    # with the department chosen (custom_typed).
+    typed.update({name: str(form.get(name) or "").strip() for name in form if name.startswith("cf.")
+                  and len(name) <= 43})
     return typed
+
+
+def custom_typed(session: Session, kind: str, typed: dict[str, str], *, clearing: bool = False) -> dict[str, Any]:
+    """The ``cf.<name>`` inputs of the fields a ticket in the chosen department has: the form
+    shows every department's fields (a script hides the others), only these are sent."""
+    department = typed.get("department") or None
+    department_id = id_for(session, "department", department) if department else None
+    out: dict[str, Any] = {}
+    for item in fields_for(session, kind, department_id):
+        text = typed.get(f"cf.{item.info.name}", "")
+        if text or clearing:
+            out[item.info.name] = text or None
+    return out
 
 
 def _moment(text: str) -> str:
@@ -76,7 +94,8 @@ def _moment(text: str) -> str:
     return text
 
 
-def api_body(kind: str, typed: dict[str, str], *, clearing: bool = False) -> dict[str, Any]:
+def api_body(kind: str, typed: dict[str, str], *, clearing: bool = False,
+             custom: dict[str, Any] | None = None) -> dict[str, Any]:
     """The typed values as the API's JSON body: empty inputs are left out so defaults apply
     (or, with ``clearing``, the named fields are emptied)."""
     data: dict[str, Any] = {}
@@ -92,6 +111,8 @@ def api_body(kind: str, typed: dict[str, str], *, clearing: bool = False) -> dic
         data["tags"] = [tag.strip() for tag in typed["tags"].split(",") if tag.strip()]
     if typed.get("requester_phone"):
         data["custom_fields"] = {"requester_phone": typed["requester_phone"]}
+    if custom:
+        data["custom_fields"] = {**data.get("custom_fields", {}), **custom}
     if kind == "change":
         for name in ("type", "risk"):
             if typed.get(name):
@@ -127,8 +148,10 @@ def _form_errors(messages: Any) -> dict[str, list[str]]:
     for key, value in (messages.items() if isinstance(messages, dict) else [("", messages)]):
         name = {"change_type": "type", "requester_name": "requester_name", "custom_fields": "requester_phone",
                 "_schema": ""}.get(str(key), str(key))
+        if name.startswith("custom_fields."):
+            name = "cf." + name.removeprefix("custom_fields.")
         add(name, value)
-    return {name if name in (*FIELDS, "file") else "": texts for name, texts in out.items()}
+    return {name if name in (*FIELDS, "file") or name.startswith("cf.") else "": texts for name, texts in out.items()}
 
 
 def _check_extra(form: TicketForm, uploads: list[FileStorage]) -> None:
@@ -170,9 +193,18 @@ def _choices(session: Session) -> dict[str, Any]:
     }
 
 
+def _custom_choices(session: Session, kind: str) -> list[dict[str, Any]]:
+    """Every custom field a ticket of this kind may have, with the department it belongs to
+    (the page shows those of the department chosen)."""
+    return [{"info": item.info, "key": f"cf.{item.info.name}", "department": item.info.department or ""}
+            for item in definitions(session) if item.info.kind in (None, kind)]
+
+
 def _render(form: TicketForm, status: int = 200) -> Any:
     with reading() as session:
         choices = _choices(session)
+        choices["custom"] = _custom_choices(session, form.kind)
+        choices["custom_labels"] = {item["key"]: item["info"].label for item in choices["custom"]}
     # A browser never sends chosen files twice: say so when a refused form had some.
     files_dropped = bool(form.errors) and request.method == "POST" and bool(_uploads())
     return render_template("ui/tickets/new.html", form=form, max_files=MAX_FILES, files_dropped=files_dropped,
@@ -185,8 +217,10 @@ def _create(kind: str, mode: str, *, source: str) -> Any:
     uploads = _uploads()
     _check_extra(form, uploads)
     schema = IncidentCreateSchema() if kind == "incident" else ChangeCreateSchema()
+    with reading() as session:
+        custom = custom_typed(session, kind, form.typed)
     try:
-        data = schema.load(api_body(kind, form.typed))
+        data = schema.load(api_body(kind, form.typed, custom=custom))
     except ma.ValidationError as exc:
         for name, texts in _form_errors(exc.messages).items():
             form.errors.setdefault(name, []).extend(texts)
@@ -257,6 +291,8 @@ def _typed_from(session: Session, ticket: Ticket) -> dict[str, str]:
         "assignee": name_for(session, "user", ticket.assignee_id) or "", "tags": ", ".join(ticket.tags or []),
         "requester_name": ticket.requester_name or "", "requester_email": ticket.requester_email or "",
         "planned_start": moment(ticket.planned_start), "planned_end": moment(ticket.planned_end),
+        **{f"cf.{name}": value if isinstance(value, str) else str(value)
+           for name, value in (ticket.custom_fields or {}).items() if value is not None},
     }
 
 
@@ -277,8 +313,10 @@ def edit_draft(ref: str) -> Any:
                       version=parse_int(request.form.get("version")))
     uploads = _uploads()
     _check_extra(form, uploads)
+    with reading() as session:
+        custom = custom_typed(session, "change", form.typed, clearing=True)
     try:
-        data = ChangePatchSchema().load(api_body("change", form.typed, clearing=True))
+        data = ChangePatchSchema().load(api_body("change", form.typed, clearing=True, custom=custom))
     except ma.ValidationError as exc:
         form.errors.update(_form_errors(exc.messages))
     if not form.typed.get("title"):

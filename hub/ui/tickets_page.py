@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hub.api.context import actor, principal, reading, unit_of_work
 from hub.core.runtime import runtime_of
-from hub.models import Category, Department, Group
+from hub.models import Category, ConfigurationItem, Department, Group
 from hub.sdk.tracker_errors import TrackerError, ValidationFailed
 from hub.tracker import approvals, canned, comments, merge, tickets
 from hub.tracker.org import name_for
@@ -21,7 +21,16 @@ from hub.ui.auth import login_required
 from hub.ui.forms import flashing_errors, parse_int
 from hub.ui.moments import viewer_zone, zone_label
 from hub.ui.sla_view import sla_lines
-from hub.ui.ticket_edit import LABELS, EditState, fields_of, fresh_state, save_edit
+from hub.ui.ticket_edit import (
+    LABELS,
+    EditState,
+    custom_labels,
+    custom_of,
+    custom_shown,
+    fields_of,
+    fresh_state,
+    save_edit,
+)
 from hub.ui.ticket_links_page import CHOICES as LINK_CHOICES
 from hub.ui.tickets import agents, bp
 from hub.ui.tickets_timeline import build_timeline, external_links
@@ -58,6 +67,7 @@ def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200,
         machine = MACHINES[ticket.kind]
         moves = machine.allowed(ticket.status, ticket)
         decisions = [d for d in approvals.DECISIONS if d in moves] if ticket.kind == "change" else []
+        custom = custom_of(session, ticket)
         context = {
             "ticket": ticket, "names": names, "timeline": build_timeline(session, ticket),
             "links": external_links(session, ticket), "moves": [m for m in moves if m not in decisions],
@@ -65,8 +75,11 @@ def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200,
             "approvals": approvals.list_approvals(session, ticket.id) if ticket.kind == "change" else [],
             "can_write": principal().can("tickets:write"),
             "sla": sla_lines(ticket, runtime_of(session).now()),
-            "edit": edit or fresh_state(session, ticket, viewer_zone()), "edit_labels": LABELS,
-            "edit_fields": fields_of(ticket.kind), "levels": LEVELS, "change_types": CHANGE_TYPES, "risks": RISKS,
+            "edit": edit or fresh_state(session, ticket, viewer_zone()),
+            "edit_labels": {**LABELS, **custom_labels(custom)}, "custom": custom,
+            "custom_shown": custom_shown(ticket, custom),
+            "edit_fields": fields_of(ticket.kind, tuple(info.name for info in custom)),
+            "levels": LEVELS, "change_types": CHANGE_TYPES, "risks": RISKS,
             "zone": zone_label(), "comment_draft": comment_draft,
             "main": merge.main_of(session, ticket), "duplicates": merge.duplicates_of(session, ticket),
             "related": [view for view in links_of(session, ticket) if view.id is not None],
@@ -74,6 +87,9 @@ def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200,
             "can_merge": ticket.kind in merge.MERGEABLE_KINDS and ticket.status not in machine.final_states,
         }
         context.update(_edit_choices(session))
+        if any(info.type == "ci" for info in custom):  # suggestions for a field naming an item
+            context["ci_choices"] = list(session.execute(select(ConfigurationItem.key, ConfigurationItem.name)
+                                                         .order_by(ConfigurationItem.key).limit(500)))
         return render_template("ui/tickets/page.html", **context), status
 
 
@@ -94,6 +110,7 @@ def edit(ref: str) -> Any:
             ticket = tickets.get_ticket(session, ref, for_update=True)
             state, changes = save_edit(session, ticket, request.form, actor("ui"), zone)
             ticket_ref = ticket.ref
+            labels = {**LABELS, **{f"custom_fields.{info.name}": info.label for info in custom_of(session, ticket)}}
     except ValidationFailed as exc:
         refused: EditState | None = getattr(exc, "edit_state", None)
         if refused is None:
@@ -101,7 +118,7 @@ def edit(ref: str) -> Any:
         return _render_ticket(ref, refused, 422)
     if state.conflicts:
         return _render_ticket(ref, state, 409)
-    flash(f"Saved {ticket_ref}: {', '.join(LABELS.get(_shown(n), n) for n in changes)}." if changes
+    flash(f"Saved {ticket_ref}: {', '.join(labels.get(_shown(n), n) for n in changes)}." if changes
           else "Nothing changed: the form had no edits.", "success")
     return _back(ticket_ref, "details")
 

@@ -54,6 +54,8 @@ API_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/api/v1/((departments|groups)/<slug>|categories/<int:category_id>|configuration-items/<int:item_id>)$",
      "GET", SIGNED_IN),
     (r"^/api/v1/(departments|groups|categories|configuration-items)", "*", ADMIN),
+    (r"^/api/v1/custom-fields(/<name>)?$", "GET", SIGNED_IN),  # forms need the definitions
+    (r"^/api/v1/custom-fields", "*", ADMIN),
 ]
 PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/log(in|out)$", "*", OWN_CHECK),

@@ -156,6 +156,9 @@ class TicketListArgs(Strict):
     open = fields.Boolean(metadata={"description": "Only tickets whose work is not finished."})
     sla = fields.String(validate=validate.OneOf(SLA_FILTERS), metadata={
         "description": "breached: a target missed; due_soon: a running target due within the hour."})
+    custom = fields.List(fields.String(validate=validate.Length(max=600)), validate=validate.Length(max=20), metadata={
+        "description": "A custom field's value, as name:value (repeat for more): lot:L-77, vip:gold; a number or "
+                       "date field also takes a range, batch:10..20 or found_on:2026-11-01..2026-11-30."})
     sort = fields.String(load_default="-updated_at", validate=validate.OneOf(list(SORTS)))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_LIMIT))
     cursor = fields.String()

@@ -224,6 +224,27 @@
     bulkShow(document.querySelector("[data-bulk-action]"));
     if (picks().length) bulkUpdate();  // a page restored from history keeps its ticks
   });
+  // A create form shows every department's custom fields; with a department chosen, only
+  // those of that department (and of every department) stay, and only they are sent.
+  function customFieldsFollow(form) {
+    var department = form.querySelector("select[name=department]");
+    var fields = form.querySelectorAll("[data-custom-fields] [data-department]");
+    if (!department || !fields.length) return;
+    fields.forEach(function (field) {
+      var own = field.getAttribute("data-department");
+      var shown = !own || own === department.value;
+      field.hidden = !shown;
+      field.querySelectorAll("input, select").forEach(function (input) { input.disabled = !shown; });
+      var note = field.querySelector(".dept-note");
+      if (note) note.hidden = true;  // the department is the one chosen above
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "department" && event.target.form) customFieldsFollow(event.target.form);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form.ticket-form").forEach(customFieldsFollow);
+  });
   // Move focus to an error summary so screen readers announce it.
   document.addEventListener("DOMContentLoaded", function () {
     // Filter panels stay folded on a phone (the tickets come first) and open where there is room.
