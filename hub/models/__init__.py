@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models. Only hub/ imports these; connectors and plugins use the services."""
 
 from hub.models.base import Base, utcnow
+from hub.models.changes import ApprovalLink, ApprovalPolicy, ChangeTemplate, FreezeWindow
 from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPluginData, TicketTimer
 from hub.models.inbox import Notification
 from hub.models.integration import ConnectorInstance, HubProcess, InboundEvent, PluginState
@@ -29,11 +30,14 @@ __all__ = [
     "ROLES",
     "ApiToken",
     "Approval",
+    "ApprovalLink",
+    "ApprovalPolicy",
     "Attachment",
     "AttachmentBlob",
     "AuditEvent",
     "Base",
     "CannedReply",
+    "ChangeTemplate",
     "Category",
     "Comment",
     "ConfigurationItem",
@@ -41,6 +45,7 @@ __all__ = [
     "CorrelationKey",
     "Department",
     "ExternalLink",
+    "FreezeWindow",
     "Group",
     "HubProcess",
     "InboundEvent",
