@@ -4,13 +4,17 @@ its collisions, and make standard changes from templates."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hub.api.context import actor, etag_for, reading, unit_of_work
+from werkzeug.exceptions import Forbidden
+
+from hub.api.context import actor, etag_for, principal, reading, unit_of_work
 from hub.api.presenters import present_ticket, ticket_values
 from hub.api.schemas.changes import (
     ApprovalStatusSchema,
@@ -30,6 +34,20 @@ from hub.api.schemas.changes import (
 from hub.api.schemas.tickets import TicketSchema
 from hub.auth.web import requires
 from hub.tracker import cab, change_calendar, change_templates, tickets
+
+def staff_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The calendar and a change's board and collisions name agents, items and other changes:
+    staff only (a requester's ``tickets:read:own`` passes ``requires`` for their own tickets).
+    Checked before the query is read, so a requester learns nothing from a 422 either."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not principal().can("tickets:read"):
+            raise Forbidden("The change calendar and approval details are for staff.")
+        return view(*args, **kwargs)
+
+    return checked
+
 
 bp = Blueprint("change_governance", __name__, url_prefix="/api/v1",
                description="Change governance: approval boards, standard-change templates, freezes, the calendar.")
@@ -178,6 +196,7 @@ def from_template(data: dict[str, Any]) -> Any:
 
 @bp.route("/changes/calendar", methods=["GET"])
 @requires("tickets:read")
+@staff_only
 @bp.arguments(CalendarArgs, location="query", unknown=ma.RAISE)
 @bp.response(200, CalendarSchema)
 def calendar(args: dict[str, Any]) -> Any:
@@ -191,6 +210,7 @@ def calendar(args: dict[str, Any]) -> Any:
 
 @bp.route("/changes/<ref>/collisions", methods=["GET"])
 @requires("tickets:read")
+@staff_only
 @bp.response(200, ScheduleCheckSchema)
 def collisions(ref: str) -> Any:
     """Other changes at overlapping times on the change's item (or its parent or child), and the
@@ -201,6 +221,7 @@ def collisions(ref: str) -> Any:
 
 @bp.route("/changes/<ref>/approval-status", methods=["GET"])
 @requires("tickets:read")
+@staff_only
 @bp.response(200, ApprovalStatusSchema)
 def approval_status(ref: str) -> Any:
     """Who decides, who approved and rejected in this round, and how many more approvals it needs."""

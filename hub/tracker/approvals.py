@@ -71,12 +71,14 @@ def decide(
     moved = None if after_the_fact else _outcome(decision, status.state)
     if moved == "approved":
         enforce_schedule(session, ticket, actor=actor, step="approval", override_reason=override_reason)
+    if moved:
+        # The move first, then the decision that made it: the history reads as before quorums
+        # (assessment -> approved, "Change approved").
+        transition_ticket(session=session, ticket=ticket, to=moved, actor=actor, note=comment or None)
     audit.record(session, ticket, "approval", actor,
                  {"decision": decision, "approval_id": approval.id, "approved": len(status.approved_by),
                   "quorum": status.quorum, "after_the_fact": after_the_fact, "channel": approval.channel},
                  _note(decision, comment, status.needed, after_the_fact))
-    if moved:
-        transition_ticket(session=session, ticket=ticket, to=moved, actor=actor, note=comment or None)
     return approval
 
 
