@@ -104,7 +104,7 @@ def change_calendar() -> Any:
     title = anchor.strftime("%B %Y") if view == "month" else (
         f"Week of {first:%d %B %Y}")
     query = {"view": view, "site": site or "", "line": line or ""}
-    return render_template("ui/changes/calendar.html", view=view, days=days, title=title, sites=sites, lines=lines,
+    return render_template("ui/changes/calendar.html", view=view, days=days, anchor=anchor, title=title, sites=sites, lines=lines,
                            site=site, line=line, problem=problem, count=len(entries),
                            previous=url_for("ui_tickets.change_calendar", **query, date=previous.isoformat()),
                            following=url_for("ui_tickets.change_calendar", **query, date=following.isoformat()),

@@ -62,6 +62,10 @@ def _audit_entry(event: AuditEvent) -> dict[str, Any] | None:
         lines = _change_text({k: v for k, v in changes.items() if k != "status"})
     elif event.action == "approval":
         title, lines = _approval_title(changes), []
+    elif event.action == "schedule_override":
+        held = [f"collides with {', '.join(changes.get('collisions') or [])}"] if changes.get("collisions") else []
+        held += [f"{len(changes['freezes'])} freeze window(s)"] if changes.get("freezes") else []
+        title, lines = f"Schedule override at {changes.get('step', 'a step')}", ["; ".join(held)] if held else []
     elif event.action == "merged":
         title = f"Merged into {(changes.get('duplicate_of') or [None, '?'])[1]} as a duplicate"
         lines = _change_text({k: v for k, v in changes.items() if k != "duplicate_of"})

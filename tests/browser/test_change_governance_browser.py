@@ -189,7 +189,8 @@ def test_a_normal_change_on_line_3_needs_two_of_three_and_shows_its_collision(
     says(tab, f"{mine} approved.")
     standing = tab.locator("#approval").inner_text()
     assert "carol, dave" in standing and "approved" in standing
-    assert "Schedule override" in tab.locator(".timeline").inner_text()
+    timeline = tab.locator(".timeline").inner_text()
+    assert "Schedule override at approval" in timeline and f"collides with {other}" in timeline
     tab.shot("change-approved-by-quorum")
 
     # The calendar: month at Plant A, then the week at Line 3.
