@@ -11,7 +11,6 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
-
 from werkzeug.exceptions import Forbidden
 
 from hub.api.context import actor, etag_for, principal, reading, unit_of_work
@@ -34,6 +33,7 @@ from hub.api.schemas.changes import (
 from hub.api.schemas.tickets import TicketSchema
 from hub.auth.web import requires
 from hub.tracker import cab, change_calendar, change_templates, tickets
+
 
 def staff_only(view: Callable[..., Any]) -> Callable[..., Any]:
     """The calendar and a change's board and collisions name agents, items and other changes:

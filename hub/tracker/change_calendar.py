@@ -75,7 +75,8 @@ class _Tree:
                 self.children.setdefault(row.parent_id, []).append(row.id)
 
     def ancestors(self, item_id: int) -> list[int]:
-        found, current = [], self.parent.get(item_id)
+        found: list[int] = []
+        current = self.parent.get(item_id)
         while current is not None and current not in found and len(found) < MAX_DEPTH:
             found.append(current)
             current = self.parent.get(current)
@@ -109,7 +110,8 @@ def _find_item(session: Session, key: str, field_name: str) -> int:
 
 
 def _entry(ticket: Ticket, tree: _Tree) -> CalendarEntry:
-    assert ticket.planned_start is not None and ticket.planned_end is not None
+    assert ticket.planned_start is not None
+    assert ticket.planned_end is not None
     site, line = tree.up_to(ticket.ci_id, "site"), tree.up_to(ticket.ci_id, "line")
     return CalendarEntry(
         ref=ticket.ref, title=ticket.title, status=ticket.status, change_type=ticket.change_type, risk=ticket.risk,
@@ -196,7 +198,7 @@ def check_schedule(session: Session, ticket: Ticket) -> ScheduleCheck:
         others = session.scalars(select(Ticket).where(
             Ticket.kind == "change", Ticket.id != ticket.id, Ticket.ci_id.in_(branch),
             Ticket.planned_start < ticket.planned_end, Ticket.planned_end > ticket.planned_start,
-            Ticket.status.not_in(NOT_HAPPENING + ("closed", "failed", "backed_out")))
+            Ticket.status.not_in((*NOT_HAPPENING, "closed", "failed", "backed_out")))
             .order_by(Ticket.planned_start, Ticket.id).limit(50))
         collisions = [_entry(other, tree) for other in others]
     if ticket.ci_id is not None:

@@ -67,7 +67,7 @@ def decide(token: str) -> Any:
         with unit_of_work() as session:
             approval = use_link(session, token, decision=form["decision"], comment=form["comment"],
                                 override_reason=form["override_reason"] or None)
-            ticket = session.get(Ticket, approval.ticket_id)
+            ticket = session.get_one(Ticket, approval.ticket_id)
             return render_template("ui/changes/approval_link.html", done=True, decision=approval.decision,
                                    ticket=ticket, standing=approval_status(session, ticket))
     except LinkRefused as refused:

@@ -87,7 +87,8 @@ def _places(session: Any) -> tuple[list[Any], list[Any]]:
 def change_calendar() -> Any:
     """Planned windows on a month or week, at one site or line, with the freezes."""
     zone = viewer_zone()
-    view = request.args.get("view") if request.args.get("view") in VIEWS else "month"
+    asked = request.args.get("view") or ""
+    view = asked if asked in VIEWS else "month"
     anchor = _anchor(request.args.get("date"), zone)
     site, line = (request.args.get("site") or "").strip() or None, (request.args.get("line") or "").strip() or None
     first, end, previous, following = _period(view, anchor)
@@ -101,11 +102,10 @@ def change_calendar() -> Any:
             problem = " ".join(message for messages in exc.errors.values() for message in messages)
             entries, freezes = [], []
     days = _days(first, end, anchor, view, zone, entries, freezes)
-    title = anchor.strftime("%B %Y") if view == "month" else (
-        f"Week of {first:%d %B %Y}")
-    query = {"view": view, "site": site or "", "line": line or ""}
-    return render_template("ui/changes/calendar.html", view=view, days=days, anchor=anchor, title=title, sites=sites, lines=lines,
-                           site=site, line=line, problem=problem, count=len(entries),
+    title = anchor.strftime("%B %Y") if view == "month" else f"Week of {first:%d %B %Y}"
+    query: dict[str, Any] = {"view": view, "site": site or "", "line": line or ""}
+    return render_template("ui/changes/calendar.html", view=view, days=days, anchor=anchor, title=title,
+                           sites=sites, lines=lines, site=site, line=line, problem=problem, count=len(entries),
                            previous=url_for("ui_tickets.change_calendar", **query, date=previous.isoformat()),
                            following=url_for("ui_tickets.change_calendar", **query, date=following.isoformat()),
                            today=url_for("ui_tickets.change_calendar", **query),

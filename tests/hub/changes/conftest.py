@@ -34,7 +34,7 @@ class Estate:
 
     def change(self, author: str = "bob", *, ci: str | None = "plant-a/line-3", start: str = START,
                end: str = END, **fields: Any) -> str:
-        client = self.people[author] if author in self.people else self.api
+        client = self.people.get(author, self.api)
         body = {"title": "Switch line 3 to 330 ml format", "type": "normal", "risk": "medium", "ci": ci,
                 "planned_start": start, "planned_end": end, **fields}
         made = client.post("/api/v1/changes", json=body)
@@ -47,7 +47,7 @@ class Estate:
             assert moved.status_code == 200, moved.json
 
     def client(self, who: str) -> ApiClient:
-        return self.people[who] if who in self.people else self.api
+        return self.people.get(who, self.api)
 
     def decide(self, who: str, ref: str, decision: str = "approved", **extra: Any) -> Any:
         return self.client(who).post(f"/api/v1/changes/{ref}/approvals", json={"decision": decision, **extra})

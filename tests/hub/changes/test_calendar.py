@@ -26,7 +26,7 @@ def test_a_collision_on_line_3_is_shown_and_enforced(estate: Estate) -> None:
     assert overridden.status_code == 201
     assert estate.api.get(f"/api/v1/changes/{second}").json["status"] == "approved"
     trail = estate.api.get(f"/api/v1/changes/{second}/audit").json
-    override = [e for e in trail if e["action"] == "schedule_override"][0]
+    override = next(e for e in trail if e["action"] == "schedule_override")
     assert override["note"] == "The valve is leaking; the changeover waits"
     assert override["changes"] == {"step": "approval", "collisions": [first], "freezes": []}
     assert override["actor"]["name"] == "dave"

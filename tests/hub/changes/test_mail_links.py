@@ -37,7 +37,8 @@ def mailing(estate: Estate) -> Estate:
 def mailed_links(app: Flask, ref: str) -> dict[str, str]:
     """Each recipient's approval link for the change, from the mails in the outbox."""
     with app.extensions["hub"].db.Session() as session:
-        mails = [m.payload for m in session.scalars(select(OutboxMessage).where(OutboxMessage.action == "mail").order_by(OutboxMessage.id))
+        query = select(OutboxMessage).where(OutboxMessage.action == "mail").order_by(OutboxMessage.id)
+        mails = [m.payload for m in session.scalars(query)
                  if m.payload["subject"].startswith(f"Approval needed: {ref}")]
     found = {}
     for mail in mails:

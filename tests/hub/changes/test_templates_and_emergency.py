@@ -70,7 +70,7 @@ def test_an_emergency_change_is_implemented_first_and_approved_after_the_fact(es
     assert body["status"] == "implementing"  # the decision moves it nowhere: the work is done or under way
     standing = api.get(f"/api/v1/changes/{ref}/approval-status").json
     assert (standing["state"], standing["after_the_fact"]) == ("approved", True)
-    note = [e for e in api.get(f"/api/v1/changes/{ref}/audit").json if e["action"] == "approval"][0]["note"]
+    note = next(e for e in api.get(f"/api/v1/changes/{ref}/audit").json if e["action"] == "approval")["note"]
     assert "after the fact" in note
 
 
