@@ -345,11 +345,8 @@ def transition_ticket(
     expected_version: int | None = None,
     override_reason: str | None = None,
 ) -> Ticket:
-    """Move a ticket to state ``to``; IllegalTransition (409) names the allowed moves.
-
-    Scheduling a change that collides with another or falls in a freeze is refused (409)
-    unless ``override_reason`` says why it goes ahead (hub.tracker.change_calendar).
-    """
+    """Move a ticket to state ``to``; IllegalTransition (409) names the allowed moves. Scheduling a
+    change that collides or falls in a freeze needs ``override_reason`` (hub.tracker.change_calendar)."""
     check_version(ticket, expected_version)
     machine = MACHINES[ticket.kind]
     machine.check(ticket.status, to, ticket)
