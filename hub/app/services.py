@@ -32,6 +32,7 @@ __all__ = [
     "Actor",
     "add_comment",
     "cancel_timers",
+    "change_approvers",
     "departments",
     "emit",
     "find_tickets",
@@ -226,3 +227,10 @@ def ticket_figures(session: Session, *, start: datetime, end: datetime,
 def departments(session: Session) -> list[tuple[str, str]]:
     """Every department as ``(slug, name)``, by slug."""
     return _org.departments(session)
+
+
+def change_approvers(session: Session, ref: str) -> list[str] | None:
+    """The board members who may still decide on the change (hub.tracker.cab), or None with no board."""
+    from hub.tracker.approval_links import undecided_approvers
+
+    return undecided_approvers(session, _tickets.get_ticket(session, ref, kind="change"))

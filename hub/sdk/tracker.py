@@ -24,6 +24,7 @@ __all__ = [
     "TrackerServices",
     "add_comment",
     "cancel_timers",
+    "change_approvers",
     "departments",
     "emit",
     "find_tickets",
@@ -129,6 +130,8 @@ class TrackerServices(Protocol):
     ) -> TicketFigures: ...
 
     def departments(self, session: Session) -> list[tuple[str, str]]: ...
+
+    def change_approvers(self, session: Session, ref: str) -> list[str] | None: ...
 
 
 def _core(session: Session) -> TrackerServices:
@@ -291,3 +294,10 @@ def ticket_figures(
 def departments(session: Session) -> list[tuple[str, str]]:
     """Every department as ``(slug, name)``, by slug."""
     return _core(session).departments(session)
+
+
+def change_approvers(session: Session, ref: str) -> list[str] | None:
+    """The usernames who may still decide on change ``ref`` in its current round: its board's
+    members but its author and those who decided already. None when no board is named for
+    its type and risk (then any agent but its author decides). Since SDK 1.3."""
+    return _core(session).change_approvers(session, ref)

@@ -24,7 +24,7 @@ from hub.models import Approval, ApprovalLink, Ticket, User
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import Conflict
 from hub.tracker.approvals import _is_author, decide
-from hub.tracker.cab import IMPLEMENTED, current_cycle, member_ids, policy_for
+from hub.tracker.cab import IMPLEMENTED, current_cycle, member_ids, policy_for, round_approvals
 
 MAX_TOKEN = 1000
 
@@ -60,6 +60,19 @@ def approvers_to_ask(session: Session, ticket: Ticket) -> list[User]:
     ids = member_ids(session, policy.group_id)
     people = session.scalars(select(User).where(User.id.in_(ids), User.active.is_(True)).order_by(User.username))
     return [user for user in people if user.email and not _is_author(session, ticket, _actor(user))]
+
+
+def undecided_approvers(session: Session, ticket: Ticket) -> list[str] | None:
+    """Board members (but the author) who have not decided in this round; None with no board."""
+    if policy_for(session, ticket.change_type, ticket.risk) is None:
+        return None
+    decided = {a.approver_user_id for a in round_approvals(session, ticket, current_cycle(session, ticket))}
+    policy = policy_for(session, ticket.change_type, ticket.risk)
+    assert policy is not None
+    people = session.scalars(select(User).where(User.id.in_(member_ids(session, policy.group_id)),
+                                                User.active.is_(True)).order_by(User.username))
+    return [user.username for user in people
+            if user.id not in decided and not _is_author(session, ticket, _actor(user))]
 
 
 def issue_link(session: Session, ticket: Ticket, user: User) -> str:
