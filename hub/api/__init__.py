@@ -15,7 +15,7 @@ from webargs.flaskparser import is_json_request
 from werkzeug.exceptions import BadRequest, RequestURITooLarge
 
 from hub import __version__
-from hub.api import admin, canned, docs, fields, health, hooks, metrics, org, people, tickets
+from hub.api import admin, canned, change_governance, docs, fields, health, hooks, metrics, org, people, tickets
 from hub.api.problems import register_problem_handlers
 from hub.auth.web import public
 from hub.sdk.safe_json import NestedTooDeep, parse_json
@@ -112,6 +112,7 @@ def init_api(app: Flask) -> Api:
             app.view_functions[view_name] = public(app.view_functions[view_name])
     api.register_blueprint(tickets.make_blueprint("incident"))
     api.register_blueprint(tickets.make_blueprint("change"))
+    api.register_blueprint(change_governance.bp)
     api.register_blueprint(org.bp)
     api.register_blueprint(fields.bp)
     api.register_blueprint(admin.bp)

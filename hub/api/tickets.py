@@ -176,11 +176,13 @@ def _add_item_routes(bp: Blueprint, kind: str) -> None:
             ticket = tickets.get_ticket(session, ref, kind=kind, for_update=True)
             if kind == "change" and data["to"] in approvals.DECISIONS:
                 approvals.decide(session=session, ticket=ticket, decision=data["to"], actor=actor(),
-                                 comment=data.get("note", ""), expected_version=expected_version())
+                                 comment=data.get("note", ""), expected_version=expected_version(),
+                                 override_reason=data.get("override_reason"))
             else:
                 tickets.transition_ticket(session=session, ticket=ticket, to=data["to"], actor=actor(),
                                           note=data.get("note"), resolution=data.get("resolution"),
-                                          expected_version=expected_version())
+                                          expected_version=expected_version(),
+                                          override_reason=data.get("override_reason"))
             return _with_etag(session, ticket)
 
 
@@ -279,9 +281,14 @@ def _add_approval_routes(bp: Blueprint, kind: str) -> None:
         @bp.arguments(ApprovalInSchema)
         @bp.response(201, ApprovalSchema)
         def post(self, data: dict[str, Any], ref: str) -> Any:
-            """Approve or reject a change in assessment; the change moves accordingly."""
+            """Approve or reject a change in assessment (or an emergency change after the fact).
+
+            With a board for its type and risk, only members decide and the change is approved
+            once the quorum approves; one rejection, with its reason, rejects it. The author's
+            own decision on a normal change is refused (409)."""
             with unit_of_work() as session:
                 ticket = tickets.get_ticket(session, ref, kind=kind, for_update=True)
                 return approvals.decide(session=session, ticket=ticket, decision=data["decision"],
                                         comment=data["comment"], actor=actor(),
-                                        expected_version=expected_version())
+                                        expected_version=expected_version(), channel="api",
+                                        override_reason=data.get("override_reason"))

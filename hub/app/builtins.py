@@ -66,6 +66,16 @@ def ticket_updated(ticket: Any, changes: dict[str, Any], actor: Any, session: An
 @hookimpl
 def status_changed(ticket: Any, old: str, new: str, actor: Any, session: Any) -> None:
     _fan_out(session, ticket, "transition", {"old": old, "new": new}, actor)
+    if ticket.kind == "change" and new == "assessment":
+        _request_approvals(session, ticket.ref)
+
+
+def _request_approvals(session: Any, ref: str) -> None:
+    """A change entering assessment: its board's members get one-click approval links by mail."""
+    from hub.delivery.approval_requests import request_approvals
+    from hub.tracker.tickets import get_ticket
+
+    request_approvals(session, get_ticket(session, ref))
 
 
 @hookimpl

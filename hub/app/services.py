@@ -33,6 +33,7 @@ __all__ = [
     "Actor",
     "add_comment",
     "cancel_timers",
+    "change_approvers",
     "custom_field_definitions",
     "departments",
     "emit",
@@ -251,3 +252,8 @@ def set_custom_fields(session: Session, ref: str, values: dict[str, Any], actor:
                                      actor=actor, create_loose=not strict)
     prefix = "custom_fields."
     return {name.removeprefix(prefix): moved for name, moved in changes.items() if name.startswith(prefix)}
+def change_approvers(session: Session, ref: str) -> list[str] | None:
+    """The board members who may still decide on the change (hub.tracker.cab), or None with no board."""
+    from hub.tracker.approval_links import undecided_approvers
+
+    return undecided_approvers(session, _tickets.get_ticket(session, ref, kind="change"))

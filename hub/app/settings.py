@@ -242,6 +242,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STATUS_LINK_DAYS", _parse_int, 90, "Days a requester's status link keeps opening after the ticket "
             "reached a final state (closed, cancelled, ...); 0 keeps it for ever. An admin can revoke a link "
             "at any time.", group="Tracker"),
+    Setting("APPROVAL_LINK_HOURS", _parse_int, 72, "Hours a one-click approval link mailed to a change's "
+            "approvers keeps working; each link decides once, and only while the change awaits it.",
+            group="Tracker"),
     Setting("ATTACHMENT_TYPES", _parse_list, [], "Allowed attachment types (e.g. image/*,application/pdf,text/csv). "
             "Empty allows every type; files are always served as downloads, never rendered.", group="Tracker",
             example="image/*,application/pdf,text/csv,text/plain"),

@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models. Only hub/ imports these; connectors and plugins use the services."""
 
 from hub.models.base import Base, utcnow
+from hub.models.changes import ApprovalLink, ApprovalPolicy, ChangeTemplate, FreezeWindow
 from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPluginData, TicketTimer
 from hub.models.fields import FIELD_TYPES, CustomField, TicketFieldValue
 from hub.models.inbox import Notification
@@ -31,12 +32,15 @@ __all__ = [
     "ROLES",
     "ApiToken",
     "Approval",
+    "ApprovalLink",
+    "ApprovalPolicy",
     "Attachment",
     "AttachmentBlob",
     "AuditEvent",
     "Base",
     "CannedReply",
     "Category",
+    "ChangeTemplate",
     "Comment",
     "ConfigurationItem",
     "ConnectorInstance",
@@ -44,6 +48,7 @@ __all__ = [
     "CustomField",
     "Department",
     "ExternalLink",
+    "FreezeWindow",
     "Group",
     "HubProcess",
     "InboundEvent",

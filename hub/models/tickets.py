@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -219,6 +220,13 @@ class Approval(Base):
     approver_name: Mapped[str] = mapped_column(String(200))
     decision: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(Text, default="")
+    cycle: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """The change's approval round: reworked after a rejection, it is assessed afresh and the
+    decisions of earlier rounds no longer count towards the quorum."""
+    after_the_fact: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Given after the change was implemented (an emergency change)."""
+    channel: Mapped[str] = mapped_column(String(16), default="api", server_default="api")
+    """``ui``, ``api`` or ``mail`` (the one-click link)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

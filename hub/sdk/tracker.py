@@ -24,6 +24,7 @@ __all__ = [
     "TrackerServices",
     "add_comment",
     "cancel_timers",
+    "change_approvers",
     "custom_field_definitions",
     "departments",
     "emit",
@@ -142,6 +143,7 @@ class TrackerServices(Protocol):
     def set_custom_fields(
         self, session: Session, ref: str, values: dict[str, Any], actor: Actor, *, strict: bool = True
     ) -> dict[str, tuple[Any, Any]]: ...
+    def change_approvers(self, session: Session, ref: str) -> list[str] | None: ...
 
 
 def _core(session: Session) -> TrackerServices:
@@ -330,3 +332,8 @@ def set_custom_fields(
     a value is left out and the ticket's audit says why, so one bad field never stops a sync.
     """
     return _core(session).set_custom_fields(session, ref, values, actor, strict=strict)
+def change_approvers(session: Session, ref: str) -> list[str] | None:
+    """The usernames who may still decide on change ``ref`` in its current round: its board's
+    members but its author and those who decided already. None when no board is named for
+    its type and risk (then any agent but its author decides). Since SDK 1.3."""
+    return _core(session).change_approvers(session, ref)

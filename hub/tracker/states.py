@@ -81,13 +81,19 @@ def _needs_standard_type(ticket: Any) -> str | None:
     return "Only a standard (pre-approved) change skips assessment; send it to 'assessment'."
 
 
+def _needs_emergency_type(ticket: Any) -> str | None:
+    if getattr(ticket, "change_type", None) == "emergency":
+        return None
+    return "Only an emergency change is implemented before it is approved; it is approved after the fact."
+
+
 CHANGE = StateMachine(
     kind="change",
     initial="draft",
     moves={
         "draft": ("submitted", "cancelled"),
-        "submitted": ("assessment", "approved", "draft", "cancelled"),
-        "assessment": ("approved", "rejected", "draft", "cancelled"),
+        "submitted": ("assessment", "approved", "implementing", "draft", "cancelled"),
+        "assessment": ("approved", "rejected", "implementing", "draft", "cancelled"),
         "approved": ("scheduled", "cancelled"),
         "rejected": ("draft",),  # a rejected change may be reworked and submitted again
         "scheduled": ("implementing", "cancelled"),
@@ -98,7 +104,9 @@ CHANGE = StateMachine(
         "closed": (),
         "cancelled": (),
     },
-    guards={("submitted", "approved"): _needs_standard_type},
+    # An emergency change may be carried out at once and approved after the fact (hub.tracker.approvals).
+    guards={("submitted", "approved"): _needs_standard_type, ("submitted", "implementing"): _needs_emergency_type,
+            ("assessment", "implementing"): _needs_emergency_type},
     open_states=frozenset(
         {"draft", "submitted", "assessment", "approved", "rejected", "scheduled", "implementing", "review"}
     ),

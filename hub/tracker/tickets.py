@@ -18,6 +18,7 @@ from hub.models import CorrelationKey, Ticket
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFailed
 from hub.tracker import audit
+from hub.tracker.change_calendar import enforce_schedule
 from hub.tracker.field_values import check_custom_values, field_key, index_custom_values, store_custom_values
 from hub.tracker.fresh import mark_fresh
 from hub.tracker.info import ticket_info
@@ -339,11 +340,15 @@ def transition_ticket(
     note: str | None = None,
     resolution: str | None = None,
     expected_version: int | None = None,
+    override_reason: str | None = None,
 ) -> Ticket:
-    """Move a ticket to state ``to``; IllegalTransition (409) names the allowed moves."""
+    """Move a ticket to state ``to``; IllegalTransition (409) names the allowed moves. Scheduling a
+    change that collides or falls in a freeze needs ``override_reason`` (hub.tracker.change_calendar)."""
     check_version(ticket, expected_version)
     machine = MACHINES[ticket.kind]
     machine.check(ticket.status, to, ticket)
+    if ticket.kind == "change" and to == "scheduled":
+        enforce_schedule(session, ticket, actor=actor, step="scheduling", override_reason=override_reason)
     runtime = runtime_of(session)
     old = ticket.status
     now = runtime.now()

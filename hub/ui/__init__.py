@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from hub import __version__
 from hub.sdk.i18n import gettext
+from hub.ui.approval_links import bp as approval_links_bp
 from hub.ui.auth import bp as auth_bp
 from hub.ui.auth import current_user, login_required
 from hub.ui.csrf import init_csrf
@@ -76,6 +77,7 @@ def init_ui(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(status_bp)
+    app.register_blueprint(approval_links_bp)
     _register_pages(app)
     app.extensions["ui_error"] = _error_page
     app.jinja_env.globals.update(hub_version=__version__, current_user=current_user, nav_items=nav_items)
@@ -101,6 +103,7 @@ def _register_pages(app: Flask) -> None:
     # blueprints.
     from hub.ui import (  # noqa: F401
         admin,
+        admin_changes,
         admin_cis,
         admin_events,
         admin_fields,
@@ -110,6 +113,7 @@ def _register_pages(app: Flask) -> None:
         admin_org_pages,
         admin_plugins,
         admin_users,
+        change_calendar,
         ticket_files,
         ticket_links_page,
         tickets,

@@ -196,7 +196,8 @@ def _create_links(endpoint: str) -> list[dict[str, Any]]:
         return []
     change = {"label": "New change", "url": url_for("ui_tickets.new_change"), "key": None}
     if endpoint == "ui_tickets.change_list":
-        return [{**change, "key": "c"}, {"label": "My drafts", "url": url_for("ui_tickets.my_drafts"), "key": None}]
+        return [{**change, "key": "c"}, {"label": "My drafts", "url": url_for("ui_tickets.my_drafts"), "key": None},
+                {"label": "Standard changes", "url": url_for("ui_tickets.change_templates_page"), "key": None}]
     return [{"label": "New incident", "url": url_for("ui_tickets.new_incident"), "key": "c"},
             {"label": "Log a call", "url": url_for("ui_tickets.log_call"), "key": None}, change]
 

@@ -12,6 +12,8 @@ from hub.core.runtime import runtime_of
 from hub.models import Category, ConfigurationItem, Department, Group
 from hub.sdk.tracker_errors import TrackerError, ValidationFailed
 from hub.tracker import approvals, canned, comments, merge, tickets
+from hub.tracker.cab import approval_status
+from hub.tracker.change_calendar import check_schedule
 from hub.tracker.org import name_for
 from hub.tracker.priority import LEVELS
 from hub.tracker.states import MACHINES, RESOLVED_STATES
@@ -68,11 +70,16 @@ def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200,
         moves = machine.allowed(ticket.status, ticket)
         decisions = [d for d in approvals.DECISIONS if d in moves] if ticket.kind == "change" else []
         custom = custom_of(session, ticket)
+        standing = approval_status(session, ticket) if ticket.kind == "change" else None
+        if standing is not None and standing.after_the_fact and standing.state == "pending":
+            decisions = list(approvals.DECISIONS)  # an emergency change carried out first is approved after
         context = {
             "ticket": ticket, "names": names, "timeline": build_timeline(session, ticket),
             "links": external_links(session, ticket), "moves": [m for m in moves if m not in decisions],
             "decisions": decisions, "agents": agents(session), "resolved_states": RESOLVED_STATES,
             "approvals": approvals.list_approvals(session, ticket.id) if ticket.kind == "change" else [],
+            "standing": standing,
+            "schedule": check_schedule(session, ticket) if ticket.kind == "change" else None,
             "can_write": principal().can("tickets:write"),
             "sla": sla_lines(ticket, runtime_of(session).now()),
             "edit": edit or fresh_state(session, ticket, viewer_zone()),
@@ -138,12 +145,13 @@ def transition(ref: str) -> Any:
         ticket = tickets.get_ticket(session, ref, for_update=True)
         if not to:
             raise ValidationFailed({"to": ["Choose the state to move to."]})
+        override = (request.form.get("override_reason") or "").strip() or None
         if ticket.kind == "change" and to in approvals.DECISIONS:
             approvals.decide(session=session, ticket=ticket, decision=to, actor=actor("ui"), comment=note or "",
-                             expected_version=_version())
+                             expected_version=_version(), channel="ui", override_reason=override)
         else:
             tickets.transition_ticket(session=session, ticket=ticket, to=to, actor=actor("ui"), note=note,
-                                      resolution=resolution, expected_version=_version())
+                                      resolution=resolution, expected_version=_version(), override_reason=override)
         done = f"{ticket.ref} is now {to.replace('_', ' ')}."
     _flash_done(done)
     return _back(ref)
@@ -201,7 +209,12 @@ def approval(ref: str) -> Any:
     with flashing_errors(), unit_of_work() as session:
         ticket = tickets.get_ticket(session, ref, kind="change", for_update=True)
         approvals.decide(session=session, ticket=ticket, decision=decision, actor=actor("ui"),
-                         comment=(request.form.get("comment") or "").strip(), expected_version=_version())
-        done = f"{ticket.ref} {decision}."
+                         comment=(request.form.get("comment") or "").strip(), expected_version=_version(),
+                         channel="ui", override_reason=(request.form.get("override_reason") or "").strip() or None)
+        standing = approval_status(session, ticket)
+        done = (f"{ticket.ref} {ticket.status}." if ticket.status in approvals.DECISIONS else
+                f"Your {decision} decision on {ticket.ref} is recorded; {standing.needed} more approval"
+                f"{'s' if standing.needed != 1 else ''} needed.") if standing.needed or ticket.status != "assessment" \
+            else f"{ticket.ref} {decision}."
     _flash_done(done)
     return _back(ref)

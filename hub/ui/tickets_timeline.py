@@ -61,7 +61,11 @@ def _audit_entry(event: AuditEvent) -> dict[str, Any] | None:
             f"{_shown('status', new)}"
         lines = _change_text({k: v for k, v in changes.items() if k != "status"})
     elif event.action == "approval":
-        title, lines = f"Change {changes.get('decision', 'decided')}", []
+        title, lines = _approval_title(changes), []
+    elif event.action == "schedule_override":
+        held = [f"collides with {', '.join(changes.get('collisions') or [])}"] if changes.get("collisions") else []
+        held += [f"{len(changes['freezes'])} freeze window(s)"] if changes.get("freezes") else []
+        title, lines = f"Schedule override at {changes.get('step', 'a step')}", ["; ".join(held)] if held else []
     elif event.action == "merged":
         title = f"Merged into {(changes.get('duplicate_of') or [None, '?'])[1]} as a duplicate"
         lines = _change_text({k: v for k, v in changes.items() if k != "duplicate_of"})
@@ -73,6 +77,19 @@ def _audit_entry(event: AuditEvent) -> dict[str, Any] | None:
         title, lines = event.action.replace("_", " ").capitalize(), _change_text(changes)
     return {"at": event.at, "type": "audit", "css": "audit", "title": title, "lines": lines, "body": event.note,
             "who": event.actor_name, "via": event.origin, "order": 1}
+
+
+def _approval_title(changes: dict[str, Any]) -> str:
+    """A decision as the timeline says it: pre-approved, after the fact, or one of a quorum."""
+    decision = changes.get("decision", "decided")
+    if changes.get("template"):
+        return f"Change pre-approved by the template {changes['template']}"
+    if decision == "approved" and changes.get("after_the_fact"):
+        return "Change approved after the fact"
+    approved, quorum = changes.get("approved"), changes.get("quorum")
+    if decision == "approved" and isinstance(approved, int) and isinstance(quorum, int) and approved < quorum:
+        return f"Approval {approved} of {quorum}"
+    return f"Change {decision}"
 
 
 def _comment_entry(comment: Comment) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub.sdk import hub_services
+from hub.sdk import hub_services, tracker
 from hub.sdk.actors import Actor
 from hub.sdk.values import CommentInfo, TicketInfo
 
@@ -113,8 +113,12 @@ def commented(session: Session, ticket: TicketInfo, comment: CommentInfo, actor:
 
 
 def approvers(session: Session, ticket: TicketInfo) -> list[str]:
-    """Who decides on a change: its group's agents, but not whoever asked for it (a normal
-    change is not approved by its own requester); with no group, the admins."""
+    """Who decides on a change: its board's members who may still decide (issue 22's approval
+    boards; the hub leaves out its author); with no board, its group's agents but not whoever
+    asked for it; with no group either, the admins."""
+    board = tracker.change_approvers(session, ticket.ref)
+    if board is not None:
+        return board
     if ticket.group:
         people = hub_services.people(session, group=ticket.group, roles=AGENT_ROLES)
     else:

@@ -43,10 +43,12 @@ API_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/api/v1/insights", "GET", AGENTS | {"admin"}),
     (r"^/api/v1/(incidents|changes)$", "GET POST", SIGNED_IN),  # a requester sees and raises their own
     (r"^/api/v1/(incidents|changes)/<ref>/audit$", "GET", STAFF),
+    (r"^/api/v1/changes/(calendar|<ref>/collisions|<ref>/approval-status)$", "GET", STAFF),
     (r"^/api/v1/(incidents|changes)/<ref>(/comments|/attachments|/attachments/<int:attachment_id>"
      r"|/approvals)?$", "GET", SIGNED_IN),
     (r"^/api/v1/(incidents|changes)/(bulk|<ref>/merge)$", "POST", STAFF),  # bulk actions, merges: tickets:write
     (r"^/api/v1/(incidents|changes)/", "*", STAFF),
+    (r"^/api/v1/change-templates$", "GET", STAFF),  # the standard-change catalogue: tickets:write
     (r"^/api/v1/canned-replies", "*", STAFF),  # tickets:write; a token without a user sees shared ones only
     (r"^/api/v1/(departments|groups|categories|configuration-items)$", "GET", SIGNED_IN),
     # One item is read like the lists; an item's history lists every ticket on it: staff only.
@@ -61,6 +63,7 @@ PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/log(in|out)$", "*", OWN_CHECK),
     (r"^/static/", "GET", EVERYONE),
     (r"^/s/", "*", EVERYONE),  # the requester's status page: the token is the credential
+    (r"^/approve/", "*", EVERYONE),  # a change's one-click approval link: the signed token is the credential
     (r"^/f/", "*", EVERYONE),  # public web forms
     (r"^/(ui/whoami)?$", "GET", SIGNED_IN),
     (r"^/profile$", "*", SIGNED_IN),

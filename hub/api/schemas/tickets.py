@@ -164,10 +164,16 @@ class TicketListArgs(Strict):
     cursor = fields.String()
 
 
+OVERRIDE = {"description": "Why the change goes ahead although it collides with another change on its item "
+                           "(or its parent or child) or falls in a freeze window; audited. Without it such an "
+                           "approval or scheduling is refused with 409."}
+
+
 class TransitionSchema(Strict):
     to = fields.String(required=True, metadata={"description": "The target state."})
     note = fields.String(validate=validate.Length(max=10_000))
     resolution = fields.String(validate=validate.Length(max=100_000))
+    override_reason = fields.String(validate=validate.Length(max=2000), metadata=OVERRIDE)
 
 
 class CommentInSchema(Strict):
@@ -186,7 +192,9 @@ class CommentSchema(ma.Schema):
 
 class ApprovalInSchema(Strict):
     decision = fields.String(required=True, validate=validate.OneOf(("approved", "rejected")))
-    comment = fields.String(load_default="", validate=validate.Length(max=10_000))
+    comment = fields.String(load_default="", validate=validate.Length(max=10_000),
+                            metadata={"description": "Required to reject: the author needs the reason."})
+    override_reason = fields.String(validate=validate.Length(max=2000), metadata=OVERRIDE)
 
 
 class ApprovalSchema(ma.Schema):
@@ -194,6 +202,9 @@ class ApprovalSchema(ma.Schema):
     approver = fields.String(attribute="approver_name")
     decision = fields.String()
     comment = fields.String()
+    cycle = fields.Integer(metadata={"description": "The approval round (a reworked change starts a new one)."})
+    after_the_fact = fields.Boolean(metadata={"description": "Given after an emergency change was implemented."})
+    channel = fields.String(metadata={"description": "ui, api or mail (the one-click link)."})
     created_at = fields.AwareDateTime()
 
 

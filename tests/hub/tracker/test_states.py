@@ -24,6 +24,7 @@ CHANGE_ALLOWED = {
     ("submitted", "assessment"), ("submitted", "approved"), ("submitted", "draft"), ("submitted", "cancelled"),
     ("assessment", "approved"), ("assessment", "rejected"), ("assessment", "draft"), ("assessment", "cancelled"),
     ("approved", "scheduled"), ("approved", "cancelled"),
+    ("submitted", "implementing"), ("assessment", "implementing"),  # emergency changes only
     ("rejected", "draft"),
     ("scheduled", "implementing"), ("scheduled", "cancelled"),
     ("implementing", "review"), ("implementing", "failed"), ("implementing", "backed_out"),
@@ -31,6 +32,8 @@ CHANGE_ALLOWED = {
 }
 STANDARD = SimpleNamespace(change_type="standard")
 NORMAL = SimpleNamespace(change_type="normal")
+EMERGENCY = SimpleNamespace(change_type="emergency")
+IMPLEMENTED_FIRST = {("submitted", "implementing"), ("assessment", "implementing")}
 
 
 @pytest.mark.parametrize(("current", "target"), list(itertools.product(INCIDENT.states, repeat=2)))
@@ -47,6 +50,7 @@ def test_incident_pair(current: str, target: str) -> None:
 @pytest.mark.parametrize(("current", "target"), list(itertools.product(CHANGE.states, repeat=2)))
 def test_change_pair(current: str, target: str) -> None:
     ticket = STANDARD if (current, target) == ("submitted", "approved") else NORMAL
+    ticket = EMERGENCY if (current, target) in IMPLEMENTED_FIRST else ticket
     if (current, target) in CHANGE_ALLOWED:
         CHANGE.check(current, target, ticket)
     else:
@@ -96,3 +100,12 @@ def test_refs_round_trip() -> None:
     assert kind_of_ref("CHG-7") == "change"
     assert kind_of_ref("XYZ-1") is None
     assert kind_of_ref("INC-abc") is None
+
+
+def test_only_an_emergency_change_is_implemented_before_approval() -> None:
+    for current in ("submitted", "assessment"):
+        with pytest.raises(IllegalTransition) as caught:
+            CHANGE.check(current, "implementing", NORMAL)
+        assert "approved after the fact" in caught.value.detail
+        assert "implementing" not in CHANGE.allowed(current, NORMAL)
+        assert "implementing" in CHANGE.allowed(current, EMERGENCY)

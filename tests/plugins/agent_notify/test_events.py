@@ -106,6 +106,24 @@ def test_a_change_in_assessment_reaches_its_approvers(team: Any) -> None:
     assert team.kinds("carol") == [("new_in_group", ref)]  # she asked for it: she cannot approve it
 
 
+def test_a_change_with_an_approval_board_asks_its_members_but_the_author(team: Any, app: Any) -> None:
+    from tests.plugins.agent_notify.conftest import add_person
+
+    add_person(app, "erin")
+    assert team.api.post("/api/v1/groups", json={"slug": "cab", "name": "CAB",
+                                                 "members": ["dave", "erin", "carol"]}).status_code == 201
+    assert team.api.post("/api/v1/admin/approval-policies", json={"change_type": "normal", "group": "cab",
+                                                                  "quorum": 2}).status_code == 201
+    carol = team.client("carol")
+    ref = carol.post("/api/v1/changes", json={"title": "Replace the filler's valve", "type": "normal",
+                                              "group": "quality"}).json["ref"]
+    for state in ("submitted", "assessment"):
+        assert carol.post(f"/api/v1/changes/{ref}/transitions", json={"to": state}).status_code == 200
+    # The board hears it awaits them, not the change's group (bob) nor its author (carol, on the board).
+    assert ("approval_needed", ref) in team.kinds("dave") and ("approval_needed", ref) in team.kinds("erin")
+    assert ("approval_needed", ref) not in team.kinds("bob") + team.kinds("carol")
+
+
 def test_a_change_with_no_group_asks_the_admins(team: Any, app: Any) -> None:
     from tests.plugins.agent_notify.conftest import add_person
 
