@@ -2,6 +2,7 @@
 
 from hub.models.base import Base, utcnow
 from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPluginData, TicketTimer
+from hub.models.customers import IDENTITY_KINDS, Customer, CustomerEvent, CustomerIdentity, CustomerOrganisation
 from hub.models.inbox import Notification
 from hub.models.integration import ConnectorInstance, HubProcess, InboundEvent, PluginState
 from hub.models.jobs import OutboxMessage, SyncRun
@@ -25,6 +26,7 @@ from hub.models.users import ROLES, ApiToken, User
 __all__ = [
     "CI_KINDS",
     "CRITICALITIES",
+    "IDENTITY_KINDS",
     "LINK_KINDS",
     "ROLES",
     "ApiToken",
@@ -39,6 +41,10 @@ __all__ = [
     "ConfigurationItem",
     "ConnectorInstance",
     "CorrelationKey",
+    "Customer",
+    "CustomerEvent",
+    "CustomerIdentity",
+    "CustomerOrganisation",
     "Department",
     "ExternalLink",
     "Group",
