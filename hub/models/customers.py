@@ -56,6 +56,9 @@ class Customer(Base):
     """Set while this record is merged into another: its identities and tickets moved there.
     Unmerging moves them back and clears it."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]
+    """When the person's data was erased (hub.tracker.privacy): the row stays, empty, so its id
+    is never given to someone else and the audit's entry keeps pointing at no one."""
 
 
 class CustomerIdentity(Base):

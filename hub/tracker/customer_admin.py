@@ -37,13 +37,15 @@ def get_customer(session: Session, customer_id: int, *, for_update: bool = False
     customer = session.scalar(query.with_for_update() if for_update else query)
     if customer is None:
         raise NotFound(f"No customer {customer_id}.")
+    if customer.erased_at is not None:
+        raise NotFound(f"Customer {customer_id} was erased.")
     return customer
 
 
 def list_customers(session: Session, *, q: str | None = None, organisation_id: int | None = None,
                    vip: bool | None = None, after: int | None = None, limit: int = PAGE) -> list[Customer]:
     """Customers newest first (keyset by id), merged records left out; ``q`` searches names and identities."""
-    query = select(Customer).where(Customer.merged_into_id.is_(None))
+    query = select(Customer).where(Customer.merged_into_id.is_(None), Customer.erased_at.is_(None))
     if q:
         pattern = f"%{q.strip().lower()}%"
         ids = select(CustomerIdentity.customer_id).where(CustomerIdentity.value.like(pattern))

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("merged_into_id", ID, nullable=True),
         sa.Column("created_at", MOMENT, nullable=False),
+        sa.Column("erased_at", MOMENT, nullable=True),
         sa.ForeignKeyConstraint(["organisation_id"], ["customer_organisations.id"],
                                 name=op.f("fk_customers_organisation_id_customer_organisations"),
                                 ondelete="SET NULL"),

@@ -112,7 +112,8 @@ def test_merge_and_unmerge_with_an_audit(session: Any) -> None:
     session.refresh(call)
     assert call.customer_id == phone.id and phone.merged_into_id is None
     assert session.query(CustomerIdentity).filter_by(customer_id=phone.id).one().value == "+34600111222"
-    actions = [e.action for e in session.query(CustomerEvent).filter_by(customer_id=phone.id).order_by(CustomerEvent.id)]
+    events = session.query(CustomerEvent).filter_by(customer_id=phone.id).order_by(CustomerEvent.id)
+    actions = [e.action for e in events]
     assert actions == ["merged", "unmerged"]
     with pytest.raises(Conflict):
         unmerge_customer(session=session, customer=phone, actor=AGENT)
