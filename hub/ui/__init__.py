@@ -108,6 +108,7 @@ def _register_pages(app: Flask) -> None:
         admin_org_pages,
         admin_plugins,
         admin_users,
+        customers,
         ticket_files,
         ticket_links_page,
         tickets,
