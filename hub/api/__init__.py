@@ -81,6 +81,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(admin.bp)
     api.register_blueprint(canned.bp)
     api.register_blueprint(customers.bp)
+    app.register_blueprint(customers.csv_bp)
     app.register_blueprint(docs.bp)
     api.register_blueprint(people.bp)
     app.register_blueprint(health.bp)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+import marshmallow as ma
+from flask import Blueprint as FlaskBlueprint
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -33,6 +35,7 @@ from hub.api.schemas.customers import (
     CustomerTicketSchema,
 )
 from hub.auth.web import requires
+from hub.sdk.tracker_errors import ValidationFailed
 from hub.tracker import customer_admin as admin
 from hub.tracker.customer_history import customer_view, ticket_lines
 from hub.tracker.customer_present import (
@@ -49,27 +52,32 @@ bp = Blueprint("customers", __name__, url_prefix="/api/v1",
                description="Customers: one record per person across every channel, with history and privacy.")
 
 
+#: The CSV downloads under their own paths, outside the OpenAPI document (which describes JSON).
+csv_bp = FlaskBlueprint("customers_csv", __name__, url_prefix="/api/v1")
+
+
 def _csv(text: str, filename: str) -> Response:
     response = Response(text, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
+def _listed(args: dict[str, Any]) -> tuple[list[Any], list[dict[str, Any]]]:
+    with reading() as session:
+        found = admin.list_customers(session, q=args.get("q"), organisation_id=args.get("organisation"),
+                                     vip=args.get("vip"), after=args.get("after"), limit=args["limit"])
+        return found, present_customers(session, found)
+
+
 @bp.route("/customers", methods=["GET"])
 @requires("customers:read")
 @bp.arguments(CustomerListArgs, location="query")
 @bp.response(200, CustomerListSchema)
-@bp.alt_response(200, description="CSV with ?format=csv", content_type="text/csv", success=True)
 def list_customers(args: dict[str, Any]) -> Any:
-    """Customers newest first; ``q`` searches names and identities; ``?format=csv`` for a spreadsheet."""
-    with reading() as session:
-        found = admin.list_customers(session, q=args.get("q"), organisation_id=args.get("organisation"),
-                                     vip=args.get("vip"), after=args.get("after"), limit=args["limit"])
-        items = present_customers(session, found)
-    if args["format"] == "csv":
-        return _csv(csv_text(CUSTOMER_COLUMNS, items), "customers.csv")
-    cursor = found[-1].id if len(found) == args["limit"] else None
-    return {"items": items, "next_cursor": cursor}
+    """Customers newest first; ``q`` searches names and identities. /api/v1/customers.csv takes
+    the same query and answers a spreadsheet."""
+    found, items = _listed(args)
+    return {"items": items, "next_cursor": found[-1].id if len(found) == args["limit"] else None}
 
 
 @bp.route("/customers/<int:customer_id>")
@@ -97,15 +105,16 @@ class CustomerItem(MethodView):
 @requires("customers:read")
 @bp.arguments(CustomerTicketsArgs, location="query")
 @bp.response(200, CustomerTicketSchema(many=True))
-@bp.alt_response(200, description="CSV with ?format=csv", content_type="text/csv", success=True)
 def customer_tickets(args: dict[str, Any], customer_id: int) -> Any:
-    """The customer's tickets across channels, newest first, 200 a page (``before``: the last id seen)."""
+    """The customer's tickets across channels, newest first, 200 a page (``before``: the last id
+    seen); /api/v1/customers/<id>/tickets.csv answers the same as a spreadsheet."""
+    return ticket_rows(_tickets(customer_id, args.get("before")))
+
+
+def _tickets(customer_id: int, before: int | None) -> list[Any]:
     with reading() as session:
         admin.get_customer(session, customer_id)
-        lines = ticket_lines(session, customer_id, before=args.get("before"))
-    if args["format"] == "csv":
-        return _csv(csv_text(TICKET_COLUMNS, ticket_rows(lines)), f"customer-{customer_id}-tickets.csv")
-    return ticket_rows(lines)
+        return ticket_lines(session, customer_id, before=before)
 
 
 @bp.route("/customers/<int:customer_id>/identities", methods=["POST"])
@@ -229,3 +238,28 @@ class Organisation(MethodView):
                                                    organisation=admin.get_organisation(session, organisation_id))
             return {"id": organisation.id, "name": organisation.name, "notes": organisation.notes,
                     "vip": organisation.vip, "people": admin.people_of(session, organisation_id)}
+
+
+def _query(schema: Any, args: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return dict(schema.load(args))
+    except ma.ValidationError as exc:
+        raise ValidationFailed({f"query.{name}": messages for name, messages in exc.normalized_messages().items()}
+                               ) from None
+
+
+@csv_bp.get("/customers.csv")
+@requires("customers:read")
+def customers_csv() -> Any:
+    """The customer list as CSV; the query is the JSON list's."""
+    args = _query(CustomerListArgs(), {**request.args.to_dict(), "limit": request.args.get("limit", "200")})
+    return _csv(csv_text(CUSTOMER_COLUMNS, _listed(args)[1]), "customers.csv")
+
+
+@csv_bp.get("/customers/<int:customer_id>/tickets.csv")
+@requires("customers:read")
+def customer_tickets_csv(customer_id: int) -> Any:
+    """The customer's tickets as CSV."""
+    before = _query(CustomerTicketsArgs(), request.args.to_dict()).get("before")
+    return _csv(csv_text(TICKET_COLUMNS, ticket_rows(_tickets(customer_id, before))),
+                f"customer-{customer_id}-tickets.csv")

@@ -185,8 +185,8 @@ def unmerge_customer(*, session: Session, customer: Customer, actor: Actor, note
     session.execute(update(CustomerIdentity).where(CustomerIdentity.id.in_(identity_ids))
                     .values(customer_id=customer.id))
     later = update(Ticket).where(or_(Ticket.id.in_(ticket_ids), Ticket.requester_email.in_(emails)))
-    moved = session.execute(later.where(Ticket.customer_id == customer.merged_into_id)
-                            .values(customer_id=customer.id)).rowcount
+    moved = getattr(session.execute(later.where(Ticket.customer_id == customer.merged_into_id)
+                                    .values(customer_id=customer.id)), "rowcount", 0)
     details = {"from": customer.merged_into_id, "identities": identity_ids, "tickets": moved}
     record(session, customer.merged_into_id, "unmerged", actor, {**details, "customer": customer.id}, note)
     customer.merged_into_id = None

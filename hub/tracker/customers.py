@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
@@ -104,7 +104,7 @@ def match_customer(session: Session, identity: tuple[str, str], *, name: str | N
         row = session.execute(_FIND_OR_CREATE, {"kind": kind, "value": value, "name": display, "now": now}).one()
         if row.hit is not None or row.named is not None:
             return int(row.hit if row.hit is not None else row.named)
-        session.execute(Customer.__table__.delete().where(Customer.id == row.made))  # lost a race
+        session.execute(delete(Customer).where(Customer.id == row.made))  # lost a race
         return int(session.scalars(select(CustomerIdentity.customer_id).where(
             CustomerIdentity.kind == kind, CustomerIdentity.value == value)).one())
     found = session.scalar(select(CustomerIdentity.customer_id).where(

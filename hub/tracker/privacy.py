@@ -48,6 +48,11 @@ _TICKET_FIELDS = ("ref", "kind", "title", "description", "status", "priority", "
                   "csat_comment", "created_at", "updated_at", "resolved_at", "closed_at")
 
 
+def changed(result: Any) -> int:
+    """The rows an UPDATE or DELETE touched."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
@@ -116,8 +121,8 @@ def erase_customer(*, session: Session, customer: Customer, actor: Actor, note: 
     counts = {"tickets": len(ids), "comments": 0, "attachments": 0, "raw_events": 0}
     if ids:
         counts.update(_anonymise_tickets(session, ids, now))
-    counts["identities"] = int(session.execute(delete(CustomerIdentity).where(
-        CustomerIdentity.customer_id.in_(records))).rowcount or 0)
+    counts["identities"] = changed(session.execute(delete(CustomerIdentity).where(
+        CustomerIdentity.customer_id.in_(records))))
     session.execute(delete(CustomerEvent).where(CustomerEvent.customer_id.in_(records)))
     session.execute(update(Customer).where(Customer.id.in_(records)).values(
         display_name=ERASED, notes="", vip=False, organisation_id=None, owner_user_id=None, owner_group_id=None,
@@ -132,19 +137,19 @@ def _anonymise_tickets(session: Session, ids: list[int], now: datetime) -> dict[
     session.execute(update(Ticket).where(Ticket.id.in_(ids)).values(
         title=ERASED, description="", requester_name=None, requester_email=None, requester_user_id=None,
         customer_id=None, custom_fields={}, csat_comment=None, resolution=None).execution_options(**plain))
-    comments = session.execute(update(Comment).where(Comment.ticket_id.in_(ids)).values(body=ERASED).where(
-        Comment.body != ERASED).execution_options(**plain)).rowcount
+    comments = changed(session.execute(update(Comment).where(Comment.ticket_id.in_(ids)).values(body=ERASED).where(
+        Comment.body != ERASED).execution_options(**plain)))
     session.execute(update(Comment).where(Comment.ticket_id.in_(ids), Comment.author_type == "requester")
                     .values(author_name=ERASED).execution_options(**plain))
     shas = set(session.scalars(select(Attachment.sha256).where(Attachment.ticket_id.in_(ids))))
-    files = session.execute(delete(Attachment).where(Attachment.ticket_id.in_(ids))).rowcount
+    files = changed(session.execute(delete(Attachment).where(Attachment.ticket_id.in_(ids))))
     if shas:  # a file another ticket still holds stays for that ticket
         still = set(session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(shas))))
         session.execute(delete(AttachmentBlob).where(AttachmentBlob.sha256.in_(shas - still)))
-    raw = session.execute(update(InboundEvent).where(
+    raw = changed(session.execute(update(InboundEvent).where(
         InboundEvent.ticket_id.in_(ids), or_(InboundEvent.payload.is_not(None), InboundEvent.body.is_not(None)))
         .values(payload=None, body=None, meta={PRUNED: now.isoformat(), "erased": True})
-        .execution_options(**plain)).rowcount
+        .execution_options(**plain)))
     session.execute(delete(StatusToken).where(StatusToken.ticket_id.in_(ids)))
     session.execute(delete(ThreadKey).where(ThreadKey.ticket_id.in_(ids)))
     session.execute(delete(Notification).where(Notification.ticket_id.in_(ids)))
@@ -154,4 +159,4 @@ def _anonymise_tickets(session: Session, ids: list[int], now: datetime) -> dict[
     for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(ids))):
         audit.record(session, ticket, "erased", Actor.system("privacy", "privacy"),
                      note="The requester's personal data was erased.")
-    return {"comments": int(comments or 0), "attachments": int(files or 0), "raw_events": int(raw or 0)}
+    return {"comments": comments, "attachments": files, "raw_events": raw}

@@ -44,7 +44,6 @@ class CustomerListArgs(Strict):
     vip = fields.Boolean()
     after = fields.Integer(validate=validate.Range(min=1, max=2**62))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
 class CustomerPatchSchema(Strict):
@@ -80,7 +79,6 @@ class CustomerDetailSchema(CustomerSchema):
 
 class CustomerTicketsArgs(Strict):
     before = fields.Integer(validate=validate.Range(min=1, max=2**62))
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
 class CustomerMergeSchema(Strict):

@@ -49,10 +49,12 @@ def test_one_person_across_channels_is_one_customer(api: Any, hook: Any) -> None
     assert {t["source"] for t in detail["tickets"]} == {"api", "webhook"}
     assert detail["open_count"] == 2 and detail["ticket_count"] == 2 and detail["last_contact_at"]
     assert detail["identities"] == [{"id": detail["identities"][0]["id"], "kind": "email", "value": "ana@example.com"}]
-    assert api.get("/api/v1/customers?format=csv").headers["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(api.get(f"/api/v1/customers/{listed[0]['id']}/tickets?format=csv")
+    assert api.get("/api/v1/customers.csv").headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(api.get(f"/api/v1/customers/{listed[0]['id']}/tickets.csv")
                                            .get_data(as_text=True))))
     assert [row["title"] for row in rows] == ["Called about cabin 4", "Cabin 4 is cold"] and rows[0]["sla"]
+    bad = api.get("/api/v1/customers.csv?limit=0")
+    assert bad.status_code == 422 and bad.headers["Content-Type"] == "application/problem+json"
 
 
 def test_edit_link_merge_unmerge(api: Any, hook: Any) -> None:
