@@ -11,7 +11,8 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from hub.api.context import actor, principal, reading, unit_of_work
 from hub.sdk.tracker_errors import TrackerError
 from hub.tracker import customer_admin as admin
-from hub.tracker.customer_history import customer_view
+from hub.tracker.customer_history import customer_view, ticket_lines
+from hub.tracker.customer_present import CUSTOMER_COLUMNS, TICKET_COLUMNS, csv_text, present_customers, ticket_rows
 from hub.tracker.privacy import erase_customer, export_customer
 from hub.ui.auth import login_required
 from hub.ui.forms import describe_error
@@ -25,6 +26,30 @@ def customer_list() -> Any:
     with reading() as session:
         customers = admin.list_customers(session, q=q or None, limit=100)
     return render_template("ui/customers/list.html", customers=customers, q=q)
+
+
+def _csv(text: str, filename: str) -> Response:
+    response = Response(text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/customers.csv")
+@login_required("customers:read")
+def customer_list_csv() -> Any:
+    q = request.args.get("q", "").strip()[:200]
+    with reading() as session:
+        rows = present_customers(session, admin.list_customers(session, q=q or None, limit=200))
+    return _csv(csv_text(CUSTOMER_COLUMNS, rows), "customers.csv")
+
+
+@bp.get("/customers/<int:customer_id>/tickets.csv")
+@login_required("customers:read")
+def customer_tickets_csv(customer_id: int) -> Any:
+    with reading() as session:
+        admin.get_customer(session, customer_id)
+        lines = ticket_lines(session, customer_id)
+    return _csv(csv_text(TICKET_COLUMNS, ticket_rows(lines)), f"customer-{customer_id}-tickets.csv")
 
 
 @bp.get("/customers/<int:customer_id>")

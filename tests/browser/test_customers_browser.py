@@ -70,6 +70,9 @@ def test_an_agent_sees_one_customer_across_channels(chromium: Any, app: Flask, h
         tab.get_by_role("button", name="Save").click()
         expect(tab.locator("#c-notes")).to_have_value("Prefers a call after 6 pm")
         assert tab.locator("#export-link").count() == 0  # privacy is an admin's
+        with tab.expect_download() as download:
+            tab.get_by_role("link", name="Tickets as CSV").click()
+        assert "Cabin 4 heating broken" in Path(download.value.path()).read_text()
         assert not errors, errors
     finally:
         context.close()
