@@ -127,3 +127,11 @@ def customer_for(session: Session, values: Mapping[str, Any], *, source: str) ->
     if identity is None:
         return None
     return match_customer(session, identity, name=values.get("requester_name"), now=runtime.now())
+
+
+def rematch_customer(session: Session, ticket: Any) -> None:
+    """A ticket given a new requester address becomes that person's (a cleared address leaves
+    it as it was: the customer may be known by phone or account)."""
+    if ticket.requester_email:
+        values = {"requester_email": ticket.requester_email, "requester_name": ticket.requester_name}
+        ticket.customer_id = customer_for(session, values, source=ticket.source) or ticket.customer_id

@@ -19,7 +19,7 @@ from hub.models.base import EARLIEST, LATEST, storable_moment
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFailed
 from hub.tracker import audit
-from hub.tracker.customers import customer_for
+from hub.tracker.customers import customer_for, rematch_customer
 from hub.tracker.fresh import mark_fresh
 from hub.tracker.info import ticket_info
 from hub.tracker.languages import language_problems, usable_language
@@ -311,7 +311,7 @@ def update_ticket(
     if not changes:
         return changes
     if "requester_email" in changes:
-        _rematch_customer(session, ticket)
+        rematch_customer(session, ticket)
     ticket.updated_at = runtime.now()
     if "assignee" in changes and ticket.kind == "incident" and actor.type in PEOPLE:
         # A person giving it to someone responds; a routing rule's assignment does not.
@@ -320,14 +320,6 @@ def update_ticket(
     session.flush()
     notify(session, "ticket_updated", ticket=ticket, changes=changes, actor=actor)
     return changes
-
-
-def _rematch_customer(session: Session, ticket: Ticket) -> None:
-    """A new requester address makes the ticket that person's (a cleared one leaves it as it was:
-    the customer may be known by phone or account)."""
-    if ticket.requester_email:
-        values = {"requester_email": ticket.requester_email, "requester_name": ticket.requester_name}
-        ticket.customer_id = customer_for(session, values, source=ticket.source) or ticket.customer_id
 
 
 def normal_email(address: Any) -> Any:
