@@ -177,4 +177,6 @@ class RTPull(RTRest):
         draft.custom_fields["rt_ticket"] = ticket_id
         requestors = [as_text(who) for who in record.get("Requestor") or []]
         draft.requester_email = next((who for who in requestors if "@" in who), None)
+        if draft.requester_email is None:  # an RT user without an address: the hub knows them as rt:<name>
+            draft.requester_account = next((who for who in requestors if who.strip()), None)
         return draft

@@ -15,7 +15,20 @@ from webargs.flaskparser import is_json_request
 from werkzeug.exceptions import BadRequest, RequestURITooLarge
 
 from hub import __version__
-from hub.api import admin, canned, change_governance, docs, fields, health, hooks, metrics, org, people, tickets
+from hub.api import (
+    admin,
+    canned,
+    change_governance,
+    customers,
+    docs,
+    fields,
+    health,
+    hooks,
+    metrics,
+    org,
+    people,
+    tickets,
+)
 from hub.api.problems import register_problem_handlers
 from hub.auth.web import public
 from hub.sdk.safe_json import NestedTooDeep, parse_json
@@ -117,6 +130,8 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(fields.bp)
     api.register_blueprint(admin.bp)
     api.register_blueprint(canned.bp)
+    api.register_blueprint(customers.bp)
+    app.register_blueprint(customers.csv_bp)
     app.register_blueprint(docs.bp)
     api.register_blueprint(people.bp)
     app.register_blueprint(health.bp)

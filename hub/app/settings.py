@@ -239,6 +239,9 @@ SETTINGS: tuple[Setting, ...] = (
             "event keeps only its key, outcome and ticket (so a late re-delivery is still recognised). "
             "Quarantined events are kept until an admin deals with them. 0 keeps everything for ever.",
             group="Tracker"),
+    Setting("CUSTOMERS", _parse_bool, True, "Match each new ticket's requester to a customer by their address, "
+            "phone number or account in the source system (one statement per ticket), so the customer page "
+            "shows every ticket of one person. Off: tickets are made without a customer.", group="Tracker"),
     Setting("STATUS_LINK_DAYS", _parse_int, 90, "Days a requester's status link keeps opening after the ticket "
             "reached a final state (closed, cancelled, ...); 0 keeps it for ever. An admin can revoke a link "
             "at any time.", group="Tracker"),

@@ -10,11 +10,14 @@ from hub.sdk.actors import Actor
 #: without touching views; tests/hub/api/test_authorization.py checks the whole matrix.
 #: Every permission here is checked by some view (tests/hub/test_permissions.py). Events
 #: from other systems need none: a webhook carries its instance's own signature or token.
-#: ``profile`` is one's own display name, time zone and language (a user's token or session).
+#: ``customers:*`` is the people tickets come from (not a connector's: it needs tickets only);
+#: ``privacy`` exports and erases a person's data. ``profile`` is one's own display name,
+#: time zone and language (a user's token or session).
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"tickets:read", "tickets:create", "tickets:write", "org:read", "org:write", "admin",
-                        "profile"}),
-    "agent": frozenset({"tickets:read", "tickets:create", "tickets:write", "org:read", "profile"}),
+                        "profile", "customers:read", "customers:write", "privacy"}),
+    "agent": frozenset({"tickets:read", "tickets:create", "tickets:write", "org:read", "profile",
+                        "customers:read", "customers:write"}),
     "connector": frozenset({"tickets:read", "tickets:create", "tickets:write", "org:read", "profile"}),
     "requester": frozenset({"tickets:create", "tickets:read:own", "org:read", "profile"}),
 }

@@ -73,6 +73,7 @@ def _register_builtin_commands() -> None:
     from hub.cli import (
         config_cmd,
         connectors_cmd,
+        customers_cmd,
         db_cmd,
         fields_cmd,
         jobs_cmd,
@@ -86,7 +87,7 @@ def _register_builtin_commands() -> None:
     )
 
     for module in (run_cmd, db_cmd, users_cmd, plugins_cmd, connectors_cmd, config_cmd, jobs_cmd, status_links_cmd,
-                   new_connector_cmd, org_cmd, fields_cmd):
+                   new_connector_cmd, org_cmd, fields_cmd, customers_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
     for subcommands in (jobs_cmd.SUBCOMMANDS, org_items_cmd.SUBCOMMANDS):

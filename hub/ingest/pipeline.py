@@ -42,8 +42,8 @@ log = logging.getLogger("hub.ingest.pipeline")
 
 #: TicketDraft fields that are ticket values of the same name.
 _VALUE_FIELDS = (
-    "title", "description", "impact", "urgency", "priority", "requester_name", "requester_email", "language",
-    "department", "category", "ci", "ci_name", "ci_kind", "group", "assignee", "tags", "custom_fields",
+    "title", "description", "impact", "urgency", "priority", "requester_name", "requester_email", "requester_account",
+    "language", "department", "category", "ci", "ci_name", "ci_kind", "group", "assignee", "tags", "custom_fields",
     "change_type", "risk", "planned_start", "planned_end",
 )
 _DRAFT_FIELDS = {f.name for f in fields(TicketDraft)}

@@ -3,6 +3,7 @@
 from hub.models.base import Base, utcnow
 from hub.models.changes import ApprovalLink, ApprovalPolicy, ChangeTemplate, FreezeWindow
 from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPluginData, TicketTimer
+from hub.models.customers import IDENTITY_KINDS, Customer, CustomerEvent, CustomerIdentity, CustomerOrganisation
 from hub.models.fields import FIELD_TYPES, CustomField, TicketFieldValue
 from hub.models.inbox import Notification
 from hub.models.integration import ConnectorInstance, HubProcess, InboundEvent, PluginState
@@ -28,6 +29,7 @@ __all__ = [
     "CI_KINDS",
     "CRITICALITIES",
     "FIELD_TYPES",
+    "IDENTITY_KINDS",
     "LINK_KINDS",
     "ROLES",
     "ApiToken",
@@ -46,6 +48,10 @@ __all__ = [
     "ConnectorInstance",
     "CorrelationKey",
     "CustomField",
+    "Customer",
+    "CustomerEvent",
+    "CustomerIdentity",
+    "CustomerOrganisation",
     "Department",
     "ExternalLink",
     "FreezeWindow",

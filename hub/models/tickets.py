@@ -54,6 +54,7 @@ class Ticket(Base):
         Index("ix_tickets_ci", "ci_id"),
         Index("ix_tickets_source_updated", "source", "updated_at"),
         Index("ix_tickets_requester_email", "requester_email"),
+        Index("ix_tickets_customer_created", "customer_id", "created_at", "id"),
         Index("ix_tickets_kind_resolved", "kind", "resolved_at"),
         # The SLA filters (sla=breached, sla=due_soon) look tickets up by their due times.
         Index("ix_tickets_response_due", "response_due_at"),
@@ -95,6 +96,8 @@ class Ticket(Base):
     requester_name: Mapped[str | None] = mapped_column(String(200))
     requester_email: Mapped[str | None] = mapped_column(String(320))
     requester_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    """The customer the requester is (hub.tracker.customers), matched when the ticket is made."""
     language: Mapped[str | None] = mapped_column(String(16))
     """The requester's language (``es``), one of HUB_LANGUAGES: mails and the status page speak
     it. None when it is not known (a mail): they speak HUB_DEFAULT_LANGUAGE."""

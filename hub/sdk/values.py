@@ -142,6 +142,9 @@ class TicketDraft:
     priority: int | None = None
     requester_name: str | None = None
     requester_email: str | None = None
+    requester_account: str | None = None
+    """The requester's account in the source system (an RT user name, a Jira account id, a
+    ServiceNow user's sys_id) when no address is known: the hub knows them as that customer."""
     language: str | None = None
     """The language the requester wrote in (``es``; a web form records the one it was filled
     in). Mails and the status page speak it when the hub does (HUB_LANGUAGES); else None."""

@@ -19,6 +19,7 @@ from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFailed
 from hub.tracker import audit
 from hub.tracker.change_calendar import enforce_schedule
+from hub.tracker.customers import customer_for, rematch_customer
 from hub.tracker.field_values import check_custom_values, field_key, index_custom_values, store_custom_values
 from hub.tracker.fresh import mark_fresh
 from hub.tracker.info import ticket_info
@@ -98,6 +99,7 @@ def create_ticket(
     now = runtime.now()
     impact = values.get("impact") or "medium"
     urgency = values.get("urgency") or "medium"
+    customer_id = customer_for(session, values, source=source)
     number = next_number(session, kind)
     ticket = Ticket(
         kind=kind,
@@ -111,6 +113,7 @@ def create_ticket(
         priority=values.get("priority") or runtime.matrix.priority(impact, urgency),
         requester_name=values.get("requester_name"),
         requester_email=normal_email(values.get("requester_email")),
+        customer_id=customer_id,
         language=usable_language(session, values.get("language")),
         tags=list(values.get("tags") or []),
         custom_fields={name: value for name, value in custom.values.items() if value is not None},
@@ -262,6 +265,8 @@ def update_ticket(
             ticket.priority = priority
     if not changes:
         return changes
+    if "requester_email" in changes:
+        rematch_customer(session, ticket)
     ticket.updated_at = runtime.now()
     if "assignee" in changes and ticket.kind == "incident" and actor.type in PEOPLE:
         # A person giving it to someone responds; a routing rule's assignment does not.

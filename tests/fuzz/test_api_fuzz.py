@@ -52,6 +52,8 @@ def _build_app() -> tuple[Any, dict[str, str]]:
     with runtime.db.transaction() as session:  # something for the item routes to find
         create_ticket(session=session, kind="incident", values={"title": "Fuzz target"}, actor=Actor.system())
         create_ticket(session=session, kind="change", values={"title": "Fuzz change"}, actor=Actor.system())
+        create_ticket(session=session, kind="incident", actor=Actor.system(),  # customer 1
+                      values={"title": "Fuzz customer", "requester_email": "fuzz-customer@example.com"})
     return app, tokens
 
 

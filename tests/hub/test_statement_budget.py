@@ -66,6 +66,33 @@ def test_an_event_that_opens_a_ticket(app: Flask, statements: list[str]) -> None
     assert not [line for line in statements if line.startswith("SELECT tickets.")], "a ticket read back by ref"
 
 
+#: Matching the requester to a customer (hub.tracker.customers) costs one statement on
+#: PostgreSQL whether the person is known or new; SQLite looks up, and inserts the customer
+#: and its identity the first time a person writes.
+CUSTOMER_MATCH = {"postgresql": (1, 1), "sqlite": (1, 3)}
+
+
+def test_a_requester_costs_one_statement(app: Flask, statements: list[str]) -> None:
+    """The same two events (a person's first ticket, then their second) with customers off
+    and on: the difference is the matching."""
+    settings = app.extensions["hub"].settings
+    post(app, {"id": "warm-up", "title": "Warm up", "requester": {"email": "warm@example.com"}})
+    counts: dict[bool, list[int]] = {}
+    for enabled in (False, True):
+        settings["CUSTOMERS"] = enabled
+        counts[enabled] = []
+        for repeat in ("first", "second"):
+            statements.clear()
+            body = {"id": f"{enabled}-{repeat}", "title": "Boiler in hall 4 is down",
+                    "requester": {"email": f"Person-{enabled}@example.com"}}
+            assert post(app, body).status_code == 201
+            counts[enabled].append(len(statements))
+    known, first = CUSTOMER_MATCH[app.extensions["hub"].db.engine.dialect.name]
+    assert counts[True][0] - counts[False][0] <= first, counts
+    assert counts[True][1] - counts[False][1] <= known, counts
+    assert counts[True][1] - counts[False][1] >= 1, "the customer was not matched"
+
+
 def test_a_replayed_event(app: Flask, statements: list[str]) -> None:
     body = {"id": "boiler-2", "title": "Boiler in hall 3 is down"}
     assert post(app, body).status_code == 201

@@ -49,6 +49,8 @@ API_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/api/v1/(incidents|changes)/(bulk|<ref>/merge)$", "POST", STAFF),  # bulk actions, merges: tickets:write
     (r"^/api/v1/(incidents|changes)/", "*", STAFF),
     (r"^/api/v1/change-templates$", "GET", STAFF),  # the standard-change catalogue: tickets:write
+    (r"^/api/v1/customers/<int:customer_id>/(export|erase)$", "*", ADMIN),  # privacy
+    (r"^/api/v1/customer(s|-organisations)", "*", AGENTS),  # people's data: not a connector's
     (r"^/api/v1/canned-replies", "*", STAFF),  # tickets:write; a token without a user sees shared ones only
     (r"^/api/v1/(departments|groups|categories|configuration-items)$", "GET", SIGNED_IN),
     # One item is read like the lists; an item's history lists every ticket on it: staff only.
@@ -70,7 +72,8 @@ PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/admin", "*", ADMIN),
     (r"^/tickets/<ref>/status-links/", "*", ADMIN),
     (r"^/tickets/(bulk|<ref>/merge)$", "POST", AGENTS),  # the lists' bulk bar and the ticket page's merge
-    (r"^/(tickets|my|views|insights|canned-replies|notifications)", "*", AGENTS),
+    (r"^/customers/<int:customer_id>/(export|erase)$", "*", ADMIN),
+    (r"^/(tickets|my|views|insights|canned-replies|notifications|customers)", "*", AGENTS),
 ]
 
 FEED_SECRET = "feed-token-xxxxxxxxxx"

@@ -454,3 +454,16 @@ def test_5xx_and_429_for_half_the_calls_lose_and_repeat_nothing(api: Any, app: A
         ours = [text for kind, who, text in messages(server.fake, ticket["id"]) if who == "hub"]
         assert ours == ([f"Answer to {ticket['Subject']}"] if ticket["Subject"] in
                         {i["title"] for i in items[:6]} else [])
+
+
+def test_the_requester_of_an_rt_ticket_is_a_customer(api: Any, runtime: Any, rt: tuple[Server, int]) -> None:
+    """By address when RT knows one (the same customer as their mails), else as rt:<user>."""
+    server, instance = rt
+    api.post("/api/v1/incidents", json={"title": "Mailed first", "requester": {"email": "alice@example.com"}})
+    server.fake.create_ticket("General", "Printer jams", requestor=["alice@example.com"])
+    server.fake.create_ticket("General", "Scanner jams", requestor=["bob"])
+    assert run_poll(runtime, instance)["status"] == "ok"
+    alice = api.get("/api/v1/customers?q=alice@example.com").json["items"]
+    assert len(alice) == 1 and api.get(f"/api/v1/customers/{alice[0]['id']}").json["ticket_count"] == 2
+    bob = api.get("/api/v1/customers?q=bob").json["items"]
+    assert [identity["value"] for identity in bob[0]["identities"]] == ["rt:bob"]
