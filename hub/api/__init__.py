@@ -77,6 +77,7 @@ def init_api(app: Flask) -> Api:
             app.view_functions[view_name] = public(app.view_functions[view_name])
     api.register_blueprint(tickets.make_blueprint("incident"))
     api.register_blueprint(tickets.make_blueprint("change"))
+    api.register_blueprint(tickets.make_blueprint("problem"))
     api.register_blueprint(org.bp)
     api.register_blueprint(admin.bp)
     api.register_blueprint(canned.bp)

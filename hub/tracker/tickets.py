@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import hook_session, runtime_of
 from hub.models import CorrelationKey, Ticket
-from hub.models.base import EARLIEST, LATEST, storable_moment
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFailed
 from hub.tracker import audit
@@ -24,18 +23,18 @@ from hub.tracker.info import ticket_info
 from hub.tracker.languages import language_problems, usable_language
 from hub.tracker.numbering import next_number
 from hub.tracker.org import resolve_names
-from hub.tracker.priority import LEVELS
 from hub.tracker.states import MACHINES, RESOLVED_STATES, format_ref, kind_of_ref
-
-CHANGE_TYPES = ("standard", "normal", "emergency")
-RISKS = ("low", "medium", "high")
+from hub.tracker.ticket_rules import CHANGE_TYPES as CHANGE_TYPES
+from hub.tracker.ticket_rules import PROBLEM_FIELDS, stored_text, validate_values
+from hub.tracker.ticket_rules import RISKS as RISKS
 
 #: Fields a caller may set directly. Status moves only through transitions.
 EDITABLE = (
     "title", "description", "impact", "urgency", "priority", "department", "category", "ci", "group",
     "assignee", "requester_name", "requester_email", "language", "tags", "custom_fields", "change_type", "risk",
-    "planned_start", "planned_end", "resolution",
+    "planned_start", "planned_end", "resolution", "root_cause", "workaround", "incident_key",
 )
+
 _NAMED = ("department", "category", "ci", "group", "assignee")
 _NAME_COLUMNS = {"department": "department_id", "category": "category_id", "ci": "ci_id",
                  "group": "group_id", "assignee": "assignee_id"}
@@ -56,40 +55,6 @@ def notify(session: Session, hook_name: str, **kwargs: Any) -> Any:
         return getattr(runtime.plugins.hook, hook_name)(session=session, **kwargs)
 
 
-def _validate(kind: str, values: Mapping[str, Any], *, creating: bool) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if creating or "title" in values:
-        title = values.get("title")
-        if not isinstance(title, str) or not title.strip():
-            errors["title"] = ["A title is required."]
-        elif len(title) > 500:
-            errors["title"] = ["At most 500 characters."]
-    for name in ("impact", "urgency"):
-        if name in values and values[name] not in LEVELS:
-            errors[name] = [f"Must be one of: {', '.join(LEVELS)}."]
-    if values.get("priority") is not None and values["priority"] not in (1, 2, 3, 4, 5):
-        errors["priority"] = ["Must be 1 to 5."]
-    if kind == "change":
-        if "change_type" in values and values["change_type"] not in CHANGE_TYPES:
-            errors["change_type"] = [f"Must be one of: {', '.join(CHANGE_TYPES)}."]
-        if "risk" in values and values["risk"] not in RISKS:
-            errors["risk"] = [f"Must be one of: {', '.join(RISKS)}."]
-        for name in ("planned_start", "planned_end"):
-            moment = values.get(name)
-            if moment is not None and not (isinstance(moment, datetime) and storable_moment(moment)):
-                errors[name] = [f"Must be a date-time with a time zone, between {EARLIEST.date()} and "
-                                f"{LATEST.date()}."]
-    else:
-        for name in ("change_type", "risk", "planned_start", "planned_end"):
-            if values.get(name) is not None:
-                errors[name] = ["Only changes have this field."]
-    start, end = values.get("planned_start"), values.get("planned_end")
-    readable = "planned_start" not in errors and "planned_end" not in errors
-    if readable and isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
-        errors["planned_end"] = ["Must be after planned_start."]
-    return errors
-
-
 def create_ticket(
     *,
     session: Session,
@@ -104,16 +69,16 @@ def create_ticket(
     thread_key: str | None = None,
     notes: Sequence[str] = (),
 ) -> Ticket:
-    """Make an incident or change from ``values`` (names, not ids, for related records).
+    """Make an incident, change or problem from ``values`` (names, not ids, for related records).
 
     ``thread_key`` (the message id of the mail that opened it) is remembered before the
     ``ticket_created`` hooks run, so an acknowledgement can thread onto that mail.
     ``notes`` (a draft's, from plugins) go into the audit entry of the creation.
     """
     if kind not in MACHINES:
-        raise ValidationFailed({"kind": ["Must be incident or change."]})
+        raise ValidationFailed({"kind": [f"Must be one of: {', '.join(MACHINES)}."]})
     machine = MACHINES[kind]
-    errors = _validate(kind, values, creating=True)
+    errors = validate_values(kind, values, creating=True)
     if status is not None and status not in machine.states:
         errors["status"] = [f"Not a {kind} state."]
     if language_errors := language_problems(session, values.get("language")):
@@ -148,6 +113,9 @@ def create_ticket(
         risk=(values.get("risk") or "medium") if kind == "change" else None,
         planned_start=values.get("planned_start"),
         planned_end=values.get("planned_end"),
+        root_cause=stored_text(values.get("root_cause")),
+        workaround=stored_text(values.get("workaround")),
+        incident_key=stored_text(values.get("incident_key")),
         source=source,
         source_instance_id=instance_id,
         correlation_key=correlation_key,
@@ -189,19 +157,23 @@ def acknowledges(actor: Actor, status: str) -> bool:
     return status != "new" and (actor.type in PEOPLE or status in TAKEN_ON)
 
 
+#: Kinds with a ``resolved`` state, whose resolution time MTTR and the problem figures read.
+RESOLVING_KINDS = frozenset({"incident", "problem"})
+
+
 def _stamp(ticket: Ticket, status: str, now: datetime, actor: Actor) -> None:
     """Keep the lifecycle timestamps true to the state the ticket is now in."""
-    if ticket.kind == "incident":
-        if ticket.acknowledged_at is None and acknowledges(actor, status):
-            ticket.acknowledged_at = now
-            ticket.first_response_at = ticket.first_response_at or now
+    if ticket.kind == "incident" and ticket.acknowledged_at is None and acknowledges(actor, status):
+        ticket.acknowledged_at = now
+        ticket.first_response_at = ticket.first_response_at or now
+    if ticket.kind in RESOLVING_KINDS:
         if status == "resolved":
             ticket.resolved_at = now
-        elif status in ("in_progress", "on_hold", "acknowledged", "new"):
-            ticket.resolved_at = None
+        elif status in MACHINES[ticket.kind].open_states:
+            ticket.resolved_at = None  # reopened
     if status in MACHINES[ticket.kind].final_states:
         ticket.closed_at = now
-        if status == "closed" and ticket.resolved_at is None and ticket.kind == "incident":
+        if status == "closed" and ticket.resolved_at is None and ticket.kind in RESOLVING_KINDS:
             ticket.resolved_at = now
 
 
@@ -252,7 +224,7 @@ def _check_update(ticket: Ticket, values: Mapping[str, Any]) -> None:
     if unknown:
         hint = " Use a transition to change the status." if "status" in unknown else ""
         raise ValidationFailed({name: [f"Cannot be changed here.{hint}"] for name in unknown})
-    errors = _validate(ticket.kind, values, creating=False)
+    errors = validate_values(ticket.kind, values, creating=False)
     if not errors and ("planned_start" in values) != ("planned_end" in values):
         # One end of the window moved: it must still lie on the right side of the other.
         start, end = values.get("planned_start", ticket.planned_start), values.get("planned_end", ticket.planned_end)
@@ -294,6 +266,8 @@ def update_ticket(
             new = normal_email(new)
         elif name == "language":
             new = usable_language(session, new)
+        elif name in PROBLEM_FIELDS:
+            new = stored_text(new)
         elif name == "priority" and new is None:
             continue  # cleared: follows impact x urgency, set below once both are known
         if old != new:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from hub.app import migrate
 from hub.core.db import Database
 from hub.models import Base
+from hub.tracker.states import MACHINES
 
 PG_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
 
@@ -55,9 +56,10 @@ class PostgresDatabase:
     def fresh(self, _folder: Path) -> str:
         with self._engine.begin() as connection:
             connection.execute(text(self._truncate))
-            connection.execute(text("INSERT INTO ticket_counters (kind, value) VALUES ('incident', 0), ('change', 0)"))
-            connection.execute(text("ALTER SEQUENCE incident_number_seq RESTART WITH 1"))
-            connection.execute(text("ALTER SEQUENCE change_number_seq RESTART WITH 1"))
+            # Every kind's counter and sequence, as the migrations left them.
+            for kind in MACHINES:
+                connection.execute(text("INSERT INTO ticket_counters (kind, value) VALUES (:kind, 0)"), {"kind": kind})
+                connection.execute(text(f"ALTER SEQUENCE {kind}_number_seq RESTART WITH 1"))
         return self.url
 
     def close(self, *, drop: bool = True) -> None:
