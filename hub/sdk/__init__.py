@@ -8,7 +8,7 @@ removed or changes incompatibly; the minor number when one is added; the patch n
 for fixes. A connector package can require it (``hub.sdk.require("1.2")`` at import).
 """
 
-__version__ = "1.2.0"
+__version__ = "1.3.0"
 
 from hub.sdk.connector import (
     Checkpoint,

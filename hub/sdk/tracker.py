@@ -31,9 +31,11 @@ __all__ = [
     "get_ticket",
     "links_of",
     "now",
+    "open_problem",
     "plugin_settings",
     "rate_limit_hit",
     "record_breach",
+    "recurring_incidents",
     "remember_thread_key",
     "send_mail",
     "set_due_times",
@@ -129,6 +131,15 @@ class TrackerServices(Protocol):
     ) -> TicketFigures: ...
 
     def departments(self, session: Session) -> list[tuple[str, str]]: ...
+
+    def recurring_incidents(
+        self, session: Session, *, start: datetime, end: datetime, department: str | None = None,
+        ci_name: str | None = None, key: str | None = None,
+    ) -> list[str]: ...
+
+    def open_problem(
+        self, session: Session, incidents: list[str], actor: Actor, values: dict[str, Any] | None = None
+    ) -> TicketInfo: ...
 
 
 def _core(session: Session) -> TrackerServices:
@@ -291,3 +302,22 @@ def ticket_figures(
 def departments(session: Session) -> list[tuple[str, str]]:
     """Every department as ``(slug, name)``, by slug."""
     return _core(session).departments(session)
+
+
+def recurring_incidents(
+    session: Session, *, start: datetime, end: datetime, department: str | None = None,
+    ci_name: str | None = None, key: str | None = None,
+) -> list[str]:
+    """The references of the incidents created in [start, end) with a configuration item of
+    this name or this correlation key (one of the two), newest first, at most 200: what a
+    row of TicketFigures' recurring items or keys counts. ValidationFailed when none has it."""
+    return _core(session).recurring_incidents(session, start=start, end=end, department=department,
+                                              ci_name=ci_name, key=key)
+
+
+def open_problem(session: Session, incidents: list[str], actor: Actor,
+                 values: dict[str, Any] | None = None) -> TicketInfo:
+    """Open a problem linked to each of these incidents (``problem_of``), with the item, key and
+    department they share unless ``values`` sets them (and a title from theirs unless it
+    does); raises ValidationFailed, making nothing, for a reference that is no incident."""
+    return _core(session).open_problem(session, incidents, actor, values)

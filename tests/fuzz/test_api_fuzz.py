@@ -52,6 +52,7 @@ def _build_app() -> tuple[Any, dict[str, str]]:
     with runtime.db.transaction() as session:  # something for the item routes to find
         create_ticket(session=session, kind="incident", values={"title": "Fuzz target"}, actor=Actor.system())
         create_ticket(session=session, kind="change", values={"title": "Fuzz change"}, actor=Actor.system())
+        create_ticket(session=session, kind="problem", values={"title": "Fuzz problem"}, actor=Actor.system())
     return app, tokens
 
 

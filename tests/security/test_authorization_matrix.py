@@ -42,11 +42,15 @@ API_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/api/v1/me$", "*", SIGNED_IN),  # one's own profile (a token made for no user gets a 409)
     (r"^/api/v1/insights", "GET", AGENTS | {"admin"}),
     (r"^/api/v1/(incidents|changes)$", "GET POST", SIGNED_IN),  # a requester sees and raises their own
-    (r"^/api/v1/(incidents|changes)/<ref>/audit$", "GET", STAFF),
-    (r"^/api/v1/(incidents|changes)/<ref>(/comments|/attachments|/attachments/<int:attachment_id>"
+    # Problems are the agents' own: a requester's list is empty, and opening one is for staff.
+    (r"^/api/v1/problems$", "GET", SIGNED_IN),
+    (r"^/api/v1/problems$", "POST", STAFF),
+    (r"^/api/v1/incidents/<ref>/known-errors$", "GET", STAFF),
+    (r"^/api/v1/(incidents|changes|problems)/<ref>/audit$", "GET", STAFF),
+    (r"^/api/v1/(incidents|changes|problems)/<ref>(/comments|/attachments|/attachments/<int:attachment_id>"
      r"|/approvals)?$", "GET", SIGNED_IN),
-    (r"^/api/v1/(incidents|changes)/(bulk|<ref>/merge)$", "POST", STAFF),  # bulk actions, merges: tickets:write
-    (r"^/api/v1/(incidents|changes)/", "*", STAFF),
+    (r"^/api/v1/(incidents|changes|problems)/(bulk|<ref>/merge)$", "POST", STAFF),  # tickets:write
+    (r"^/api/v1/(incidents|changes|problems)/", "*", STAFF),
     (r"^/api/v1/canned-replies", "*", STAFF),  # tickets:write; a token without a user sees shared ones only
     (r"^/api/v1/(departments|groups|categories|configuration-items)$", "GET", SIGNED_IN),
     # One item is read like the lists; an item's history lists every ticket on it: staff only.
