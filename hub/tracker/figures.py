@@ -54,17 +54,18 @@ def ticket_figures(session: Session, *, start: dt.datetime, end: dt.datetime, de
     volumes = found.pop("volumes")
     period = and_(kinds, in_period, *in_department)
     items, keys = _recurring(session, period)
+    opened, resolved, known = _problem_counts(session, in_department, start, end)
     return TicketFigures(
         start=start, end=end, department=department, **found,
         by_day=sorted(volumes["day"].items()), by_source=_ranked(volumes["source"]),
         by_department=_ranked(_named(session, Department, volumes["department"])),
         by_category=_ranked(_named(session, Category, volumes["category"])),
         csat_comments=_comments(session, period), recurring_items=items, recurring_keys=keys,
-        **_problem_counts(session, in_department, start, end))
+        problems_opened=opened, problems_resolved=resolved, known_errors=known)
 
 
 def _problem_counts(session: Session, in_department: list[Any], start: dt.datetime,
-                    end: dt.datetime) -> dict[str, int]:
+                    end: dt.datetime) -> tuple[int, int, int]:
     """Problems opened and resolved in the period, and known errors now, in one small read
     (the (kind, created_at), (kind, resolved_at) and (kind, status) indexes lead with kind)."""
     opened, resolved, known = session.execute(select(
@@ -72,7 +73,7 @@ def _problem_counts(session: Session, in_department: list[Any], start: dt.dateti
         func.count(case((and_(Ticket.resolved_at >= start, Ticket.resolved_at < end), 1))),
         func.count(case((Ticket.status == "known_error", 1))),
     ).where(Ticket.kind == "problem", *in_department)).one()
-    return {"problems_opened": int(opened), "problems_resolved": int(resolved), "known_errors": int(known)}
+    return int(opened), int(resolved), int(known)
 
 
 def _in_department(slug: str | None) -> list[Any]:

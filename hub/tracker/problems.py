@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from hub.models import ConfigurationItem, Ticket, TicketLink
@@ -128,7 +128,7 @@ def known_errors_for(session: Session, incident: Ticket) -> list[KnownError]:
     if incident.kind != "incident":
         return []
     linked = select(TicketLink.source_id).where(TicketLink.kind == "problem_of", TicketLink.target_id == incident.id)
-    matches = [Ticket.id.in_(linked)]
+    matches: list[ColumnElement[bool]] = [Ticket.id.in_(linked)]
     if incident.ci_id is not None or incident.correlation_key is not None:
         same_item = Ticket.ci_id.is_(None) if incident.ci_id is None else or_(
             Ticket.ci_id.is_(None), Ticket.ci_id == incident.ci_id)

@@ -34,7 +34,9 @@ def open_problem() -> Any:
             made = problem.ref
     except TrackerError as exc:
         flash(describe_error(exc), "error")
-        return redirect(url_for("insights.dashboard", **request.args) + "#recurring-heading")
+        back = url_for("insights.dashboard")
+        query = request.query_string.decode("latin-1")
+        return redirect(back + (f"?{query}" if query else "") + "#recurring-heading")
     flash(f"Opened {made} from {len(refs)} incident{'s' if len(refs) != 1 else ''}; each is linked to it.",
           "success")
     return redirect(url_for("ui_tickets.ticket_page", ref=made), code=303)
