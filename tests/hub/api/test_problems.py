@@ -122,3 +122,16 @@ def test_known_errors_and_problems_are_for_staff(api: Any, client_for: Any) -> N
     api.post("/api/v1/problems", json={"title": "Boilers trip"})
     assert requester.get("/api/v1/problems").json["items"] == []
     assert requester.get("/api/v1/problems/PRB-000001").status_code == 404
+
+
+def test_a_problem_that_comes_back_is_reopened(api: Any) -> None:
+    ref = api.post("/api/v1/problems", json={"title": "Boilers trip", "root_cause": "Sticky valve"}).json["ref"]
+    move(api, ref, "investigating")
+    assert move(api, ref, "resolved").json["resolved_at"] is not None
+    reopened = move(api, ref, "investigating")
+    assert reopened.json["status"] == "investigating" and reopened.json["resolved_at"] is None
+    assert api.get(f"/api/v1/problems/{ref}/audit").json[-1]["action"] == "reopened"
+    assert [t["ref"] for t in api.get("/api/v1/problems?open=1").json["items"]] == [ref]
+    moved = api.post("/api/v1/problems/bulk", json={"refs": [ref], "action": "tag", "tag": "boilers"})
+    assert moved.status_code == 200 and moved.json["changed"] == 1
+    assert api.post("/api/v1/problems/bulk", json={"refs": [ref], "action": "merge", "into": ref}).status_code == 422
