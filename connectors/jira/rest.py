@@ -73,7 +73,10 @@ class JiraRest(SyncConnector):
         return self._schemas.get(remote, "")
 
     def types_of(self, kind: str) -> list[str]:
-        return list(self.config.get("incident_types" if kind == "incident" else "change_types") or [])
+        """The issue types a hub kind is synced as; none for a kind the project does not take
+        (a problem is the hub's own: it must not become a Jira change)."""
+        setting = {"incident": "incident_types", "change": "change_types"}.get(kind)
+        return list(self.config.get(setting) or []) if setting else []
 
 
     def kind_of(self, fields: Mapping[str, Any]) -> str | None:

@@ -126,6 +126,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(tickets.make_blueprint("incident"))
     api.register_blueprint(tickets.make_blueprint("change"))
     api.register_blueprint(change_governance.bp)
+    api.register_blueprint(tickets.make_blueprint("problem"))
     api.register_blueprint(org.bp)
     api.register_blueprint(fields.bp)
     api.register_blueprint(admin.bp)

@@ -22,6 +22,7 @@ from flask import Blueprint, jsonify, request, url_for
 from werkzeug.exceptions import NotFound
 
 from hub.api.context import runtime, unit_of_work
+from hub.api.presenters import PLURAL
 from hub.api.problems import problem
 from hub.auth.web import public
 from hub.ingest.pipeline import IngestResult, ingest, store_events
@@ -32,6 +33,7 @@ from hub.sdk.connector import WebhookRequest, WebhookSource
 from hub.sdk.errors import AuthenticationError, ConnectorError
 from hub.sdk.tracker_errors import NotFound as TrackerNotFound
 from hub.sdk.values import InstanceInfo
+from hub.tracker.states import kind_of_ref
 
 bp = Blueprint("hooks", __name__, url_prefix="/api/v1/hooks")
 BULK_JOB_SIZE = 500
@@ -153,6 +155,6 @@ def receive(slug: str) -> Any:
     response = jsonify(body)
     response.status_code = _status(results)
     if response.status_code == 201 and results[0].ticket_ref:
-        kind = "incidents" if results[0].ticket_ref.startswith("INC") else "changes"
-        response.headers["Location"] = url_for(f"{kind}.TicketItem", ref=results[0].ticket_ref)
+        kind = kind_of_ref(results[0].ticket_ref) or "incident"
+        response.headers["Location"] = url_for(f"{PLURAL[kind]}.TicketItem", ref=results[0].ticket_ref)
     return response

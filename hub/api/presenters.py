@@ -13,7 +13,7 @@ from hub.tracker.org import name_for
 from hub.tracker.sla_clock import present_sla
 from hub.tracker.states import MACHINES
 
-PLURAL = {"incident": "incidents", "change": "changes"}
+PLURAL = {"incident": "incidents", "change": "changes", "problem": "problems"}
 
 
 def present_ticket(session: Session, ticket: Ticket) -> dict[str, Any]:
@@ -47,6 +47,9 @@ def present_ticket(session: Session, ticket: Ticket) -> dict[str, Any]:
         "planned_start": ticket.planned_start,
         "planned_end": ticket.planned_end,
         "resolution": ticket.resolution,
+        "root_cause": ticket.root_cause,
+        "workaround": ticket.workaround,
+        "incident_key": ticket.incident_key,
         "duplicate_of": duplicate_ref(session, ticket),
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,

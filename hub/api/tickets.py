@@ -1,7 +1,9 @@
-"""/api/v1/incidents and /api/v1/changes: one blueprint factory, the same routes for both."""
+"""/api/v1/incidents, /api/v1/changes and /api/v1/problems: one blueprint factory, the same routes
+for each kind, and each kind's own (a change's approvals, a problem's incidents, an incident's known errors)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +31,9 @@ from hub.api.schemas.tickets import (
     CommentSchema,
     IncidentCreateSchema,
     IncidentPatchSchema,
+    KnownErrorSchema,
+    ProblemCreateSchema,
+    ProblemPatchSchema,
     TicketListArgs,
     TicketPageSchema,
     TicketSchema,
@@ -38,12 +43,13 @@ from hub.auth.web import requires
 from hub.ingest.pipeline import open_ticket
 from hub.models import Ticket
 from hub.sdk.tracker_errors import NotFound, ValidationFailed
-from hub.tracker import approvals, attachments, audit, comments, tickets
+from hub.tracker import approvals, attachments, audit, comments, problems, tickets
 from hub.tracker.queries import TicketFilter, custom_filters, list_tickets
 
 SCHEMAS = {
     "incident": (IncidentCreateSchema, IncidentPatchSchema),
     "change": (ChangeCreateSchema, ChangePatchSchema),
+    "problem": (ProblemCreateSchema, ProblemPatchSchema),
 }
 
 
@@ -75,6 +81,8 @@ def make_blueprint(kind: str) -> Blueprint:
     _add_file_routes(bp, kind)
     if kind == "change":
         _add_approval_routes(bp, kind)
+    if kind == "incident":
+        _add_known_error_route(bp, kind)
     return bp
 
 
@@ -128,13 +136,22 @@ def _add_list_routes(bp: Blueprint, kind: str) -> None:
             """Open a new one. Priority follows impact x urgency unless given."""
             caller = principal()
             values = ticket_values(data)
+            incidents = values.pop("incidents", None)
+            if kind == "problem" and not caller.can("tickets:write"):
+                raise Forbidden("Problems are opened by agents.")
+            if kind == "problem" and not incidents and not (values.get("title") or "").strip():
+                raise ValidationFailed({"title": ["A title is required (or name the incidents to open it from)."]})
             if not caller.can("tickets:write"):
                 # Requesters open tickets for themselves only.
                 values.update(requester_name=caller.name, requester_email=caller.email)
                 for name in ("assignee", "group", "priority"):
                     values.pop(name, None)
             with unit_of_work() as session:
-                ticket = open_ticket(session=session, kind=kind, values=values, actor=actor(), source="api")
+                if incidents:
+                    ticket = problems.open_problem(session=session, incident_refs=incidents, values=values,
+                                                   actor=actor())
+                else:
+                    ticket = open_ticket(session=session, kind=kind, values=values, actor=actor(), source="api")
                 if not caller.can("tickets:write"):
                     ticket.requester_user_id = caller.user_id
                 body, _, headers = _with_etag(session, ticket)
@@ -292,3 +309,19 @@ def _add_approval_routes(bp: Blueprint, kind: str) -> None:
                                         comment=data["comment"], actor=actor(),
                                         expected_version=expected_version(), channel="api",
                                         override_reason=data.get("override_reason"))
+
+
+def _add_known_error_route(bp: Blueprint, kind: str) -> None:
+    """An incident's known errors: the workarounds of the problems behind it."""
+
+    @bp.route("/<ref>/known-errors", methods=["GET"])
+    @requires("tickets:read")
+    @bp.response(200, KnownErrorSchema(many=True))
+    def known_errors(ref: str) -> Any:
+        """The known errors whose workaround applies to this incident: problems in state known_error linked to
+        it, or with its configuration item and correlation key (newest first, at most five). For staff."""
+        if not principal().can("tickets:read"):
+            raise Forbidden("Known errors name problems: they are for staff.")
+        with reading() as session:
+            ticket = tickets.get_ticket(session, ref, kind=kind)
+            return [asdict(known) for known in problems.known_errors_for(session, ticket)]

@@ -24,6 +24,7 @@ from hub.tracker import figures as _figures
 from hub.tracker import links as _links
 from hub.tracker import org as _org
 from hub.tracker import plugin_data as _plugin_data
+from hub.tracker import problems as _problems
 from hub.tracker import tickets as _tickets
 from hub.tracker import timers as _timers
 from hub.tracker.info import comment_info, link_info, ticket_info
@@ -43,9 +44,11 @@ __all__ = [
     "get_ticket",
     "links_of",
     "now",
+    "open_problem",
     "plugin_settings",
     "rate_limit_hit",
     "record_breach",
+    "recurring_incidents",
     "remember_thread_key",
     "send_mail",
     "set_custom_fields",
@@ -252,8 +255,25 @@ def set_custom_fields(session: Session, ref: str, values: dict[str, Any], actor:
                                      actor=actor, create_loose=not strict)
     prefix = "custom_fields."
     return {name.removeprefix(prefix): moved for name, moved in changes.items() if name.startswith(prefix)}
+
+
 def change_approvers(session: Session, ref: str) -> list[str] | None:
     """The board members who may still decide on the change (hub.tracker.cab), or None with no board."""
     from hub.tracker.approval_links import undecided_approvers
 
     return undecided_approvers(session, _tickets.get_ticket(session, ref, kind="change"))
+
+
+def recurring_incidents(session: Session, *, start: datetime, end: datetime, department: str | None = None,
+                        ci_name: str | None = None, key: str | None = None) -> list[str]:
+    """The incidents one row of the recurring faults counts (hub.tracker.problems)."""
+    return _problems.recurring_incidents(session, start=start, end=end, department=department, ci_name=ci_name,
+                                         key=key)
+
+
+def open_problem(session: Session, incidents: list[str], actor: Actor,
+                 values: dict[str, Any] | None = None) -> TicketInfo:
+    """A problem linked to these incidents (hub.tracker.problems.open_problem)."""
+    problem = _problems.open_problem(session=session, incident_refs=incidents, values=values or {}, actor=actor,
+                                     source="ui" if actor.type == "user" else "api")
+    return ticket_info(session, problem)

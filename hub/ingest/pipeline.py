@@ -36,6 +36,7 @@ from hub.sdk.values import DRAFT_ACTIONS, EventInfo, InstanceInfo, RawEvent, Tic
 from hub.sdk.values import IngestResult as IngestResult  # re-exported: the API, jobs and listeners answer with it
 from hub.tracker import correlate, links
 from hub.tracker.languages import usable_language
+from hub.tracker.ticket_rules import PROBLEM_FIELDS
 from hub.tracker.tickets import create_ticket
 
 log = logging.getLogger("hub.ingest.pipeline")
@@ -102,8 +103,12 @@ def open_ticket(
     veto = first_veto(session, draft, None)
     if veto is not None:
         raise Vetoed(veto.plugin, veto.reason)
-    return create_ticket(session=session, kind=draft.kind, values=values_from_draft(draft), actor=actor,
-                         source=source, notes=draft.notes)
+    created = values_from_draft(draft)
+    if draft.kind == "problem":
+        # A problem's own fields are no draft's (sources never send them): they pass as given.
+        created.update({name: values[name] for name in PROBLEM_FIELDS if name in values})
+    return create_ticket(session=session, kind=draft.kind, values=created, actor=actor, source=source,
+                         notes=draft.notes)
 
 
 def ticket_by_id(session: Session, ticket_id: int) -> Ticket | None:

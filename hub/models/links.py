@@ -1,4 +1,5 @@
-"""Links between tickets: related, parent and child, caused by (an incident a change caused)."""
+"""Links between tickets: related, parent and child, caused by (an incident a change caused),
+problem of (a problem behind an incident)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from hub.models.base import Base, IdType, utcnow
 
 #: What a link says, read from its source: ``source <kind> target``.
-LINK_KINDS = ("related", "parent_of", "caused_by")
+LINK_KINDS = ("related", "parent_of", "caused_by", "problem_of")
 
 
 class TicketLink(Base):
-    """``source`` is related to / the parent of / caused by ``target``."""
+    """``source`` is related to / the parent of / caused by / the problem behind ``target``."""
 
     __tablename__ = "ticket_links"
     __table_args__ = (

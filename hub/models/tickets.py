@@ -1,4 +1,4 @@
-"""The tracker's records: tickets (incidents and changes) and what hangs off them."""
+"""The tracker's records: tickets (incidents, changes and problems) and what hangs off them."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from hub.models.base import Base, IdType, JSONType, utcnow
 # row; SQLite serialises writers anyway and uses the ticket_counters table.
 INCIDENT_NUMBER_SEQ = Sequence("incident_number_seq", metadata=Base.metadata)
 CHANGE_NUMBER_SEQ = Sequence("change_number_seq", metadata=Base.metadata)
+PROBLEM_NUMBER_SEQ = Sequence("problem_number_seq", metadata=Base.metadata)
 
 
 class TicketCounter(Base):
@@ -37,7 +38,7 @@ class TicketCounter(Base):
 
 
 class Ticket(Base):
-    """One real-world problem (an incident) or planned change (a change)."""
+    """One fault or request (an incident), planned change (a change) or cause behind incidents (a problem)."""
 
     __tablename__ = "tickets"
     __table_args__ = (
@@ -75,10 +76,10 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    """``incident`` or ``change``."""
+    """``incident``, ``change`` or ``problem``."""
     number: Mapped[int] = mapped_column(Integer)
     ref: Mapped[str] = mapped_column(String(24), unique=True)
-    """``INC-000042`` or ``CHG-000007``: the number people quote."""
+    """``INC-000042``, ``CHG-000007`` or ``PRB-000003``: the number people quote."""
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(32))
@@ -121,6 +122,16 @@ class Ticket(Base):
     risk: Mapped[str | None] = mapped_column(String(8))
     planned_start: Mapped[datetime | None]
     planned_end: Mapped[datetime | None]
+
+    # Problems only.
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    """Why the problem's incidents happen, once found; a problem resolves only with one."""
+    workaround: Mapped[str | None] = mapped_column(Text)
+    """How to restore service meanwhile; a known error has one, and agents see it on each new
+    incident with the problem's configuration item and incident key."""
+    incident_key: Mapped[str | None] = mapped_column(String(255))
+    """The correlation key the problem's incidents share (an alarm's site/line/machine/code).
+    Kept apart from ``correlation_key``, which ingest reads to attach, reopen and damp alarms."""
 
     resolution: Mapped[str | None] = mapped_column(Text)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))

@@ -56,3 +56,10 @@ class TicketFigures:
     occurrences)``, most occurrences first."""
     recurring_keys: list[tuple[str, int, int]]
     """The same for correlation keys (an alarm's site/line/machine/code)."""
+    problems_opened: int = 0
+    """Problems opened in the period. Problems are counted here only: the figures above are
+    of incidents and changes, the work requesters and sources open."""
+    problems_resolved: int = 0
+    """Problems resolved in the period (whenever opened), by their resolution time."""
+    known_errors: int = 0
+    """Problems in state known_error now: a workaround is shown, the fix is still due."""

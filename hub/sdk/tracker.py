@@ -34,9 +34,11 @@ __all__ = [
     "get_ticket",
     "links_of",
     "now",
+    "open_problem",
     "plugin_settings",
     "rate_limit_hit",
     "record_breach",
+    "recurring_incidents",
     "remember_thread_key",
     "send_mail",
     "set_custom_fields",
@@ -143,7 +145,17 @@ class TrackerServices(Protocol):
     def set_custom_fields(
         self, session: Session, ref: str, values: dict[str, Any], actor: Actor, *, strict: bool = True
     ) -> dict[str, tuple[Any, Any]]: ...
+
     def change_approvers(self, session: Session, ref: str) -> list[str] | None: ...
+
+    def recurring_incidents(
+        self, session: Session, *, start: datetime, end: datetime, department: str | None = None,
+        ci_name: str | None = None, key: str | None = None,
+    ) -> list[str]: ...
+
+    def open_problem(
+        self, session: Session, incidents: list[str], actor: Actor, values: dict[str, Any] | None = None
+    ) -> TicketInfo: ...
 
 
 def _core(session: Session) -> TrackerServices:
@@ -332,8 +344,29 @@ def set_custom_fields(
     a value is left out and the ticket's audit says why, so one bad field never stops a sync.
     """
     return _core(session).set_custom_fields(session, ref, values, actor, strict=strict)
+
+
 def change_approvers(session: Session, ref: str) -> list[str] | None:
     """The usernames who may still decide on change ``ref`` in its current round: its board's
     members but its author and those who decided already. None when no board is named for
     its type and risk (then any agent but its author decides). Since SDK 1.3."""
     return _core(session).change_approvers(session, ref)
+
+
+def recurring_incidents(
+    session: Session, *, start: datetime, end: datetime, department: str | None = None,
+    ci_name: str | None = None, key: str | None = None,
+) -> list[str]:
+    """The references of the incidents created in [start, end) with a configuration item of
+    this name or this correlation key (one of the two), newest first, at most 200: what a
+    row of TicketFigures' recurring items or keys counts. ValidationFailed when none has it."""
+    return _core(session).recurring_incidents(session, start=start, end=end, department=department,
+                                              ci_name=ci_name, key=key)
+
+
+def open_problem(session: Session, incidents: list[str], actor: Actor,
+                 values: dict[str, Any] | None = None) -> TicketInfo:
+    """Open a problem linked to each of these incidents (``problem_of``), with the item, key and
+    department they share unless ``values`` sets them (and a title from theirs unless it
+    does); raises ValidationFailed, making nothing, for a reference that is no incident."""
+    return _core(session).open_problem(session, incidents, actor, values)

@@ -14,6 +14,7 @@ from hub.models import ConfigurationItem, OrgChange, Ticket
 from hub.tracker.ci_items import path_of, subtree_ids
 from hub.tracker.org_log import changes_of
 from hub.tracker.sla_clock import OPEN_STATES
+from hub.tracker.states import MACHINES
 
 #: Tickets listed at most on one history page; the counts above them cover all.
 DEFAULT_LIMIT = 100
@@ -43,7 +44,7 @@ class CiHistory:
     tickets: list[tuple[Ticket, str]]
     """(ticket, key of its item), newest first, at most the limit asked for."""
     totals: dict[str, int] = field(default_factory=dict)
-    """incidents, changes, open, occurrences: over every ticket, not only those listed."""
+    """incidents, changes, problems, open, occurrences: over every ticket, not only those listed."""
     recurring: list[Recurring] = field(default_factory=list)
     log: list[OrgChange] = field(default_factory=list)
 
@@ -51,13 +52,13 @@ class CiHistory:
 def _totals(session: Session, scope: Any) -> dict[str, int]:
     row = session.execute(select(
         func.count(),
-        func.coalesce(func.sum(case((Ticket.kind == "incident", 1), else_=0)), 0),
+        *[func.coalesce(func.sum(case((Ticket.kind == kind, 1), else_=0)), 0) for kind in MACHINES],
         func.coalesce(func.sum(case((Ticket.status.in_(sorted(OPEN_STATES)), 1), else_=0)), 0),
         func.coalesce(func.sum(Ticket.occurrence_count), 0),
     ).where(scope)).one()
-    total, incidents, open_count, occurrences = (int(value) for value in row)
-    return {"tickets": total, "incidents": incidents, "changes": total - incidents, "open": open_count,
-            "occurrences": occurrences}
+    total, *per_kind, open_count, occurrences = (int(value) for value in row)
+    return {"tickets": total, **{f"{kind}s": count for kind, count in zip(MACHINES, per_kind, strict=True)},
+            "open": open_count, "occurrences": occurrences}
 
 
 def _recurring(session: Session, scope: Any, limit: int = 20) -> list[Recurring]:

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from hub.models import Category, ConfigurationItem, Department, Ticket
 from hub.sdk.values import TicketFigures
-from hub.tracker.states import MACHINES
+from hub.tracker.states import SERVICE_KINDS
 
-#: What the backlog counts as open work, of either kind.
+#: What the backlog counts as open work, of either service kind.
 BACKLOG_STATUSES = ("new", "acknowledged", "in_progress", "on_hold", "draft", "submitted", "assessment", "approved",
                     "scheduled", "implementing", "review")
 #: The backlog's age limits in days: under 1, 1-7, 7-30, and 30 or more.
@@ -47,18 +47,33 @@ def ticket_figures(session: Session, *, start: dt.datetime, end: dt.datetime, de
     # Every ticket has a kind; naming them all lets PostgreSQL range-scan the (kind,
     # created_at) and (kind, status, ...) indexes when the period and the open tickets are
     # small parts of the table.
-    kinds = Ticket.kind.in_(list(MACHINES))
+    # Problems are the agents' own records of causes: counted apart (_problem_counts).
+    kinds = Ticket.kind.in_(list(SERVICE_KINDS))
     in_period = and_(Ticket.created_at >= start, Ticket.created_at < end)
     found = _one_pass(session, and_(kinds, *in_department), in_period, now)
     volumes = found.pop("volumes")
     period = and_(kinds, in_period, *in_department)
     items, keys = _recurring(session, period)
+    opened, resolved, known = _problem_counts(session, in_department, start, end)
     return TicketFigures(
         start=start, end=end, department=department, **found,
         by_day=sorted(volumes["day"].items()), by_source=_ranked(volumes["source"]),
         by_department=_ranked(_named(session, Department, volumes["department"])),
         by_category=_ranked(_named(session, Category, volumes["category"])),
-        csat_comments=_comments(session, period), recurring_items=items, recurring_keys=keys)
+        csat_comments=_comments(session, period), recurring_items=items, recurring_keys=keys,
+        problems_opened=opened, problems_resolved=resolved, known_errors=known)
+
+
+def _problem_counts(session: Session, in_department: list[Any], start: dt.datetime,
+                    end: dt.datetime) -> tuple[int, int, int]:
+    """Problems opened and resolved in the period, and known errors now, in one small read
+    (the (kind, created_at), (kind, resolved_at) and (kind, status) indexes lead with kind)."""
+    opened, resolved, known = session.execute(select(
+        func.count(case((and_(Ticket.created_at >= start, Ticket.created_at < end), 1))),
+        func.count(case((and_(Ticket.resolved_at >= start, Ticket.resolved_at < end), 1))),
+        func.count(case((Ticket.status == "known_error", 1))),
+    ).where(Ticket.kind == "problem", *in_department)).one()
+    return int(opened), int(resolved), int(known)
 
 
 def _in_department(slug: str | None) -> list[Any]:

@@ -1,4 +1,4 @@
-"""Ticket numbers: INC-000042 and CHG-000007 count up per kind, without a gap or a repeat."""
+"""Ticket numbers: INC-000042, CHG-000007 and PRB-000003 count up per kind, without a gap or a repeat."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The lifecycles of incidents and changes, as data, checked by one mechanism."""
+"""The lifecycles of incidents, changes and problems, as data, checked by one mechanism."""
 
 from __future__ import annotations
 
@@ -112,9 +112,43 @@ CHANGE = StateMachine(
     ),
 )
 
-MACHINES: dict[str, StateMachine] = {"incident": INCIDENT, "change": CHANGE}
+def _needs_workaround(ticket: Any) -> str | None:
+    if (getattr(ticket, "workaround", None) or "").strip():
+        return None
+    return "A known error needs its workaround: write it first (agents are shown it on each matching incident)."
 
-REF_PREFIX = {"incident": "INC", "change": "CHG"}
+
+def _needs_root_cause(ticket: Any) -> str | None:
+    if (getattr(ticket, "root_cause", None) or "").strip():
+        return None
+    return "Name the root cause before resolving the problem."
+
+
+PROBLEM = StateMachine(
+    kind="problem",
+    initial="new",
+    moves={
+        "new": ("investigating", "cancelled"),
+        "investigating": ("known_error", "resolved", "cancelled"),
+        # A known error is understood and has a workaround; its fix may still be under way.
+        "known_error": ("resolved", "investigating"),
+        "resolved": ("closed", "investigating"),  # investigating here is a reopen: the fault came back
+        "closed": (),
+        "cancelled": (),
+    },
+    guards={("investigating", "known_error"): _needs_workaround,
+            ("investigating", "resolved"): _needs_root_cause,
+            ("known_error", "resolved"): _needs_root_cause},
+    open_states=frozenset({"new", "investigating", "known_error"}),
+)
+
+MACHINES: dict[str, StateMachine] = {"incident": INCIDENT, "change": CHANGE, "problem": PROBLEM}
+
+#: The kinds requesters and sources open, which service reports count (volume, MTTA, SLA, backlog).
+#: A problem is the agents' own record of a cause behind incidents: reported on its own.
+SERVICE_KINDS = ("incident", "change")
+
+REF_PREFIX = {"incident": "INC", "change": "CHG", "problem": "PRB"}
 KIND_BY_PREFIX = {prefix: kind for kind, prefix in REF_PREFIX.items()}
 
 #: States in which a ticket counts as resolved for SLA and reporting.

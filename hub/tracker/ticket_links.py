@@ -1,4 +1,5 @@
-"""Links between tickets: what belongs together, what is part of what, what caused what.
+"""Links between tickets: what belongs together, what is part of what, what caused what, and
+which problem is behind which incidents.
 
 A link is stored once, from its source (``source parent_of target``); each ticket shows it
 in its own words (the target is the source's child). Links are the hub's own: they are
@@ -23,10 +24,16 @@ from hub.tracker.tickets import get_ticket
 
 #: How each ticket of a link reads it: (from the source, from the target).
 WORDS = {"related": ("related to", "related to"), "parent_of": ("parent of", "child of"),
-         "caused_by": ("caused by", "caused")}
+         "caused_by": ("caused by", "caused"), "problem_of": ("problem behind", "symptom of")}
 #: The kinds a link is made with, as API and pages name them, from the ticket it is made on.
 AS_SEEN = {"related": ("related", False), "parent_of": ("parent_of", False), "child_of": ("parent_of", True),
-           "caused_by": ("caused_by", False), "caused": ("caused_by", True)}
+           "caused_by": ("caused_by", False), "caused": ("caused_by", True),
+           "problem_of": ("problem_of", False), "symptom_of": ("problem_of", True)}
+#: The kind each stored link has when read from its target.
+FROM_TARGET = {"related": "related", "parent_of": "child_of", "caused_by": "caused", "problem_of": "symptom_of"}
+#: Links only some kinds of ticket make: (source kind, target kind) and why, when it is wrong.
+PAIRS = {"caused_by": (("incident", "change"), "'Caused by' links an incident to the change that caused it."),
+         "problem_of": (("problem", "incident"), "'Problem of' links a problem to an incident it is behind.")}
 #: How deep a parent/child chain may go before a loop check gives up (and refuses).
 MAX_DEPTH = 50
 
@@ -91,7 +98,7 @@ def links_of(session: Session, ticket: Ticket) -> list[LinkView]:
         .where(or_(TicketLink.source_id == ticket.id, TicketLink.target_id == ticket.id)).order_by(TicketLink.id))
     for link, other in rows:
         mine = link.source_id == ticket.id
-        kind = link.kind if mine else {"related": "related", "parent_of": "child_of", "caused_by": "caused"}[link.kind]
+        kind = link.kind if mine else FROM_TARGET[link.kind]
         views.append(LinkView(link.id, kind, WORDS[link.kind][0 if mine else 1], other.ref, other.title,
                               other.status))
     return views
@@ -105,8 +112,8 @@ def _other(session: Session, ref: str) -> Ticket:
 
 
 def _check(session: Session, source: Ticket, target: Ticket, kind: str) -> None:
-    if kind == "caused_by" and (source.kind, target.kind) != ("incident", "change"):
-        raise ValidationFailed({"kind": ["'Caused by' links an incident to the change that caused it."]})
+    if kind in PAIRS and (source.kind, target.kind) != PAIRS[kind][0]:
+        raise ValidationFailed({"kind": [PAIRS[kind][1]]})
     pair = or_((TicketLink.source_id == source.id) & (TicketLink.target_id == target.id),
                (TicketLink.source_id == target.id) & (TicketLink.target_id == source.id))
     existing = session.scalar(select(TicketLink.kind).where(pair).limit(1))

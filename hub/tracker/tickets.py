@@ -28,15 +28,16 @@ from hub.tracker.numbering import next_number
 from hub.tracker.org import resolve_names
 from hub.tracker.states import MACHINES, RESOLVED_STATES, format_ref, kind_of_ref
 from hub.tracker.ticket_rules import CHANGE_TYPES as CHANGE_TYPES  # re-exported: schemas and pages list them
+from hub.tracker.ticket_rules import PROBLEM_FIELDS, stored_text, validate_values
 from hub.tracker.ticket_rules import RISKS as RISKS
-from hub.tracker.ticket_rules import validate_values
 
 #: Fields a caller may set directly. Status moves only through transitions.
 EDITABLE = (
     "title", "description", "impact", "urgency", "priority", "department", "category", "ci", "group",
     "assignee", "requester_name", "requester_email", "language", "tags", "custom_fields", "change_type", "risk",
-    "planned_start", "planned_end", "resolution",
+    "planned_start", "planned_end", "resolution", "root_cause", "workaround", "incident_key",
 )
+
 _NAMED = ("department", "category", "ci", "group", "assignee")
 _NAME_COLUMNS = {"department": "department_id", "category": "category_id", "ci": "ci_id",
                  "group": "group_id", "assignee": "assignee_id"}
@@ -71,14 +72,14 @@ def create_ticket(
     thread_key: str | None = None,
     notes: Sequence[str] = (),
 ) -> Ticket:
-    """Make an incident or change from ``values`` (names, not ids, for related records).
+    """Make an incident, change or problem from ``values`` (names, not ids, for related records).
 
     ``thread_key`` (the message id of the mail that opened it) is remembered before the
     ``ticket_created`` hooks run, so an acknowledgement can thread onto that mail.
     ``notes`` (a draft's, from plugins) go into the audit entry of the creation.
     """
     if kind not in MACHINES:
-        raise ValidationFailed({"kind": ["Must be incident or change."]})
+        raise ValidationFailed({"kind": [f"Must be one of: {', '.join(MACHINES)}."]})
     machine = MACHINES[kind]
     errors = validate_values(kind, values, creating=True)
     if status is not None and status not in machine.states:
@@ -121,6 +122,9 @@ def create_ticket(
         risk=(values.get("risk") or "medium") if kind == "change" else None,
         planned_start=values.get("planned_start"),
         planned_end=values.get("planned_end"),
+        root_cause=stored_text(values.get("root_cause")),
+        workaround=stored_text(values.get("workaround")),
+        incident_key=stored_text(values.get("incident_key")),
         source=source,
         source_instance_id=instance_id,
         correlation_key=correlation_key,
@@ -164,19 +168,23 @@ def acknowledges(actor: Actor, status: str) -> bool:
     return status != "new" and (actor.type in PEOPLE or status in TAKEN_ON)
 
 
+#: Kinds with a ``resolved`` state, whose resolution time MTTR and the problem figures read.
+RESOLVING_KINDS = frozenset({"incident", "problem"})
+
+
 def _stamp(ticket: Ticket, status: str, now: datetime, actor: Actor) -> None:
     """Keep the lifecycle timestamps true to the state the ticket is now in."""
-    if ticket.kind == "incident":
-        if ticket.acknowledged_at is None and acknowledges(actor, status):
-            ticket.acknowledged_at = now
-            ticket.first_response_at = ticket.first_response_at or now
+    if ticket.kind == "incident" and ticket.acknowledged_at is None and acknowledges(actor, status):
+        ticket.acknowledged_at = now
+        ticket.first_response_at = ticket.first_response_at or now
+    if ticket.kind in RESOLVING_KINDS:
         if status == "resolved":
             ticket.resolved_at = now
-        elif status in ("in_progress", "on_hold", "acknowledged", "new"):
-            ticket.resolved_at = None
+        elif status in MACHINES[ticket.kind].open_states:
+            ticket.resolved_at = None  # reopened
     if status in MACHINES[ticket.kind].final_states:
         ticket.closed_at = now
-        if status == "closed" and ticket.resolved_at is None and ticket.kind == "incident":
+        if status == "closed" and ticket.resolved_at is None and ticket.kind in RESOLVING_KINDS:
             ticket.resolved_at = now
 
 
@@ -298,6 +306,8 @@ def _apply_values(session: Session, ticket: Ticket, values: Mapping[str, Any],
             new = normal_email(new)
         elif name == "language":
             new = usable_language(session, new)
+        elif name in PROBLEM_FIELDS:
+            new = stored_text(new)
         elif name == "priority" and new is None:
             continue  # cleared: follows impact x urgency, set below once both are known
         if old != new:

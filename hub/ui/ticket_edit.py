@@ -20,7 +20,7 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from hub.api.presenters import ticket_values
-from hub.api.schemas.tickets import ChangePatchSchema, IncidentPatchSchema
+from hub.api.schemas.tickets import ChangePatchSchema, IncidentPatchSchema, ProblemPatchSchema
 from hub.core.runtime import runtime_of
 from hub.models import Ticket
 from hub.sdk.actors import Actor
@@ -35,17 +35,22 @@ from hub.ui.moments import local_input, parse_local
 COMMON_FIELDS = ("title", "description", "impact", "urgency", "priority", "department", "group", "assignee",
                  "category", "ci", "tags", "custom_fields")
 CHANGE_FIELDS = ("type", "risk", "planned_start", "planned_end")
+PROBLEM_FIELDS = ("root_cause", "workaround", "incident_key")
+#: The fields each kind adds to the common ones.
+KIND_FIELDS = {"change": CHANGE_FIELDS, "problem": PROBLEM_FIELDS}
 LABELS = {"title": "Title", "description": "Description", "impact": "Impact", "urgency": "Urgency",
           "priority": "Priority", "department": "Department", "group": "Group", "assignee": "Assignee",
           "category": "Category", "ci": "Configuration item", "tags": "Tags", "custom_fields": "Custom fields",
-          "type": "Change type", "risk": "Risk", "planned_start": "Planned start", "planned_end": "Planned end"}
+          "type": "Change type", "risk": "Risk", "planned_start": "Planned start", "planned_end": "Planned end",
+          "root_cause": "Root cause", "workaround": "Workaround", "incident_key": "Incident key"}
+PATCH_SCHEMAS = {"change": ChangePatchSchema, "problem": ProblemPatchSchema}
 _NAMES = {"department": ("department", "department_id"), "group": ("group", "group_id"),
           "assignee": ("user", "assignee_id"), "category": ("category", "category_id"), "ci": ("ci", "ci_id")}
 
 
 def fields_of(kind: str, custom: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The form's inputs: the ticket's own fields, then one ``cf.<name>`` per custom field it has."""
-    return COMMON_FIELDS + (CHANGE_FIELDS if kind == "change" else ()) + tuple(f"cf.{name}" for name in custom)
+    return COMMON_FIELDS + KIND_FIELDS.get(kind, ()) + tuple(f"cf.{name}" for name in custom)
 
 
 def custom_of(session: Session, ticket: Ticket) -> list[CustomFieldInfo]:
@@ -102,6 +107,9 @@ def form_values(session: Session, ticket: Ticket, zone: ZoneInfo) -> dict[str, s
         values.update(type=ticket.change_type or "", risk=ticket.risk or "",
                       planned_start=local_input(ticket.planned_start, zone),
                       planned_end=local_input(ticket.planned_end, zone))
+    if ticket.kind == "problem":
+        values.update(root_cause=ticket.root_cause or "", workaround=ticket.workaround or "",
+                      incident_key=ticket.incident_key or "")
     return values
 
 
@@ -121,7 +129,7 @@ def submitted(form: Any, kind: str, custom: tuple[str, ...] = ()) -> tuple[dict[
 
 def _api_value(name: str, text: str, zone: ZoneInfo, errors: dict[str, list[str]]) -> Any:
     """A form input as the API's PATCH body would carry it."""
-    text = text.strip() if name not in ("description",) else text
+    text = text.strip() if name not in ("description", "root_cause", "workaround") else text
     if name == "priority":
         return int(text) if text.isdigit() else (text or None)  # a non-number: the schema names it
     if name in _NAMES:
@@ -160,7 +168,7 @@ def to_patch(kind: str, changed: dict[str, str], zone: ZoneInfo, orig: dict[str,
         body["custom_fields"] = custom
     if errors:
         raise ValidationFailed(errors)
-    schema = ChangePatchSchema() if kind == "change" else IncidentPatchSchema()
+    schema = PATCH_SCHEMAS.get(kind, IncidentPatchSchema)()
     try:
         loaded = schema.load(body)
     except ValidationError as exc:

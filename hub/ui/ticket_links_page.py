@@ -15,7 +15,8 @@ from hub.ui.tickets import bp
 
 #: The choices of the page's form, in the words of the ticket it is on.
 CHOICES = (("related", "Related to"), ("child_of", "Child of"), ("parent_of", "Parent of"),
-           ("caused_by", "Caused by (a change)"), ("caused", "Caused (an incident)"))
+           ("caused_by", "Caused by (a change)"), ("caused", "Caused (an incident)"),
+           ("symptom_of", "Symptom of (a problem)"), ("problem_of", "Problem behind (an incident)"))
 
 
 def _back(ref: str) -> Any:

@@ -34,6 +34,8 @@ SORT_LABELS = {
 #: Query parameters a list (and so a saved view) keeps; anything else is dropped.
 LIST_PARAMS = ("kind", "status", "priority", "department", "assignee", "group", "q", "sort", "open", "sla", "col")
 SLA_CHOICES = {"breached": N_("Breached"), "due_soon": N_("Due within 1 h")}
+#: The lists of one kind each (their own create buttons, and bulk actions without merge).
+KIND_LISTS = ("ui_tickets.change_list", "ui_tickets.problem_list")
 ALL_STATES = sorted({state for machine in MACHINES.values() for state in machine.states})
 
 
@@ -94,7 +96,7 @@ def _choices(session: Session) -> dict[str, Any]:
         "agents": agents(session),
         # In the user's language where the agents' catalogue has it.
         "states": ALL_STATES, "sorts": {key: gettext(label) for key, label in SORT_LABELS.items()},
-        "sla_choices": {key: gettext(label) for key, label in SLA_CHOICES.items()},
+        "sla_choices": {key: gettext(label) for key, label in SLA_CHOICES.items()}, "kinds": tuple(MACHINES),
     }
 
 
@@ -185,8 +187,9 @@ def _bulk_bar(endpoint: str) -> dict[str, Any] | None:
     if not principal().can("tickets:write"):
         return None
     actions = {"assign": "Assign to", "move": "Move to", "tag": "Add a tag"}
-    if endpoint != "ui_tickets.change_list":
-        actions["merge"] = "Merge into"  # only incidents merge; a list of changes has none
+    if endpoint not in KIND_LISTS:
+        actions["merge"] = "Merge into"  # only incidents merge; a list of changes or problems has none
+        actions["problem"] = "Open a problem from them"  # from incidents only
     return {"actions": actions, "back": request.full_path.rstrip("?")}
 
 
@@ -195,6 +198,8 @@ def _create_links(endpoint: str) -> list[dict[str, Any]]:
     if not principal().can("tickets:write"):
         return []
     change = {"label": "New change", "url": url_for("ui_tickets.new_change"), "key": None}
+    if endpoint == "ui_tickets.problem_list":
+        return [{"label": "New problem", "url": url_for("ui_tickets.new_problem"), "key": "c"}]
     if endpoint == "ui_tickets.change_list":
         return [{**change, "key": "c"}, {"label": "My drafts", "url": url_for("ui_tickets.my_drafts"), "key": None},
                 {"label": "Standard changes", "url": url_for("ui_tickets.change_templates_page"), "key": None}]
@@ -212,6 +217,12 @@ def ticket_list() -> Any:
 @login_required("tickets:read")
 def change_list() -> Any:
     return _render_list(title="Changes", endpoint="ui_tickets.change_list", kind="change")
+
+
+@bp.get("/tickets/problems")
+@login_required("tickets:read")
+def problem_list() -> Any:
+    return _render_list(title="Problems", endpoint="ui_tickets.problem_list", kind="problem")
 
 
 @bp.get("/my-work")

@@ -17,14 +17,14 @@ from flask import flash, redirect, request, url_for
 from hub.api.context import actor, unit_of_work
 from hub.sdk.storable import unstorable
 from hub.sdk.tracker_errors import TrackerError, ValidationFailed
-from hub.tracker import merge, tickets
+from hub.tracker import merge, problems, tickets
 from hub.tracker.bulk import BulkResult, apply_bulk
 from hub.ui.auth import login_required
 from hub.ui.forms import describe_error, flashing_errors, parse_int
 from hub.ui.tickets import bp
 
 #: The lists a bulk action may return to (with their filters); anything else goes to Tickets.
-LISTS = ("/tickets", "/tickets/changes", "/my-work")
+LISTS = ("/tickets", "/tickets/changes", "/tickets/problems", "/my-work")
 #: Refused tickets named one by one in the flash; the rest are counted.
 SHOWN_REFUSALS = 10
 
@@ -86,6 +86,8 @@ def bulk() -> Any:
     """The lists' bar: one action on the ticked rows."""
     form = request.form
     action = (form.get("action") or "").strip()
+    if action == "problem":
+        return _open_problem(form)
     params = _params(action, form)
     back = _back_to(form.get("back"))
     found = unstorable(params)
@@ -101,6 +103,22 @@ def bulk() -> Any:
         return redirect(back)
     flash_results(action, params, results)
     return redirect(back)
+
+
+def _open_problem(form: Any) -> Any:
+    """The bar's "open a problem from them": one problem linked to every ticked incident."""
+    title = str(form.get("problem_title") or "").strip()
+    made: str | None = None
+    with flashing_errors(), unit_of_work() as session:
+        if (found := unstorable({"title": title})):
+            raise ValidationFailed({"title": [found[1]]})
+        problem = problems.open_problem(session=session, incident_refs=form.getlist("refs"),
+                                        values={"title": title} if title else {}, actor=actor("ui"), source="ui")
+        made, count = problem.ref, len(form.getlist("refs"))
+    if made is None:
+        return redirect(_back_to(form.get("back")))
+    flash(f"Opened {made} from {count} incident{'s' if count != 1 else ''}; each is linked to it.", "success")
+    return redirect(url_for("ui_tickets.ticket_page", ref=made), code=303)
 
 
 @bp.post("/tickets/<ref>/merge")

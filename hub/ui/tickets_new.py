@@ -1,4 +1,5 @@
-"""Making tickets from the pages: "New incident", "Log a call", "New change" and change drafts.
+"""Making tickets from the pages: "New incident", "Log a call", "New change", change drafts and
+"New problem".
 
 Every form goes through the API's own input schemas and the same service the API calls
 (``pipeline.open_ticket``), so a ticket made here is validated, enriched, vetoed and audited
@@ -20,7 +21,7 @@ from werkzeug.datastructures import FileStorage
 
 from hub.api.context import actor, principal, reading, unit_of_work
 from hub.api.presenters import ticket_values
-from hub.api.schemas.tickets import ChangeCreateSchema, ChangePatchSchema, IncidentCreateSchema
+from hub.api.schemas.tickets import ChangeCreateSchema, ChangePatchSchema, IncidentCreateSchema, ProblemCreateSchema
 from hub.ingest.pipeline import open_ticket
 from hub.models import AuditEvent, Category, ConfigurationItem, Department, Group, Ticket
 from hub.sdk.tracker_errors import PreconditionFailed, TrackerError, ValidationFailed
@@ -36,6 +37,7 @@ from hub.ui.tickets import agents, bp
 FIELDS = (
     "title", "description", "impact", "urgency", "priority", "department", "category", "ci", "group", "assignee",
     "requester_name", "requester_email", "requester_phone", "tags", "type", "risk", "planned_start", "planned_end",
+    "incident_key", "workaround",
 )
 #: Named fields a draft's form may empty again (left out, they would keep their old value).
 CLEARABLE = ("priority", "department", "category", "ci", "group", "assignee", "planned_start", "planned_end")
@@ -43,6 +45,8 @@ PHONE = re.compile(r"^\+?[0-9 ()./-]{3,40}$")
 #: The browser's datetime-local value: a wall-clock time without an offset (the form says UTC).
 LOCAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 MAX_FILES = 10
+CREATE_SCHEMAS: dict[str, type[ma.Schema]] = {"incident": IncidentCreateSchema, "change": ChangeCreateSchema,
+                                              "problem": ProblemCreateSchema}
 
 
 @dataclass
@@ -51,7 +55,7 @@ class TicketForm:
 
     kind: str
     mode: str
-    """``incident``, ``call``, ``change`` or ``draft`` (completing a saved draft)."""
+    """``incident``, ``call``, ``change``, ``draft`` (completing a saved draft) or ``problem``."""
     typed: dict[str, str] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
     ref: str | None = None
@@ -113,17 +117,27 @@ def api_body(kind: str, typed: dict[str, str], *, clearing: bool = False,
         data["custom_fields"] = {"requester_phone": typed["requester_phone"]}
     if custom:
         data["custom_fields"] = {**data.get("custom_fields", {}), **custom}
-    if kind == "change":
-        for name in ("type", "risk"):
-            if typed.get(name):
-                data[name] = typed[name]
-        for name in ("planned_start", "planned_end"):
-            if typed.get(name):
-                data[name] = _moment(typed[name])
+    data.update(_kind_fields(kind, typed))
+    if kind == "problem":
+        data.pop("requester", None)  # a problem is the agents' own: it has no requester
     if clearing:
         for name in CLEARABLE:
             data.setdefault(name, None)
         data.setdefault("description", "")
+    return data
+
+
+def _kind_fields(kind: str, typed: dict[str, str]) -> dict[str, Any]:
+    """The typed fields only this kind has (a change's type and window, a problem's key)."""
+    data: dict[str, Any] = {}
+    texts = {"change": ("type", "risk"), "problem": ("incident_key", "workaround")}.get(kind, ())
+    for name in texts:
+        if typed.get(name):
+            data[name] = typed[name]
+    if kind == "change":
+        for name in ("planned_start", "planned_end"):
+            if typed.get(name):
+                data[name] = _moment(typed[name])
     return data
 
 
@@ -216,7 +230,7 @@ def _create(kind: str, mode: str, *, source: str) -> Any:
     form = TicketForm(kind=kind, mode=mode, typed=_typed(request.form))
     uploads = _uploads()
     _check_extra(form, uploads)
-    schema = IncidentCreateSchema() if kind == "incident" else ChangeCreateSchema()
+    schema = CREATE_SCHEMAS[kind]()
     with reading() as session:
         custom = custom_typed(session, kind, form.typed)
     try:
@@ -266,6 +280,15 @@ def log_call() -> Any:
     if request.method == "GET":
         return _render(TicketForm(kind="incident", mode="call", typed=_typed(request.args)))
     return _create("incident", "call", source="phone")
+
+
+@bp.route("/tickets/problems/new", methods=["GET", "POST"])
+@login_required("tickets:write")
+def new_problem() -> Any:
+    """A problem opened by hand (one opened from incidents comes from a list or Insights)."""
+    if request.method == "GET":
+        return _render(TicketForm(kind="problem", mode="problem", typed=_typed(request.args)))
+    return _create("problem", "problem", source="ui")
 
 
 @bp.route("/tickets/changes/new", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from hub.api.context import actor, principal, reading, unit_of_work
 from hub.core.runtime import runtime_of
 from hub.models import Category, ConfigurationItem, Department, Group
 from hub.sdk.tracker_errors import TrackerError, ValidationFailed
-from hub.tracker import approvals, canned, comments, merge, tickets
+from hub.tracker import approvals, canned, comments, merge, problems, tickets
 from hub.tracker.cab import approval_status
 from hub.tracker.change_calendar import check_schedule
 from hub.tracker.org import name_for
@@ -92,6 +92,7 @@ def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200,
             "related": [view for view in links_of(session, ticket) if view.id is not None],
             "link_choices": LINK_CHOICES,
             "can_merge": ticket.kind in merge.MERGEABLE_KINDS and ticket.status not in machine.final_states,
+            "known_errors": problems.known_errors_for(session, ticket),
         }
         context.update(_edit_choices(session))
         if any(info.type == "ci" for info in custom):  # suggestions for a field naming an item

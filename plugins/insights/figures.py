@@ -40,6 +40,8 @@ def shown(found: TicketFigures) -> dict[str, Any]:
                  "comments": [{"ref": ref, "score": score, "comment": text}
                               for ref, score, text in found.csat_comments]},
         "recurring": {"configuration_items": found.recurring_items, "alarm_keys": found.recurring_keys},
+        "problems": {"opened": found.problems_opened, "resolved": found.problems_resolved,
+                     "known_errors": found.known_errors},
     }
 
 

@@ -38,7 +38,7 @@ def _day(name: str, default: dt.date) -> dt.date:
     return day
 
 
-def _period() -> tuple[dt.datetime, dt.datetime, str | None]:
+def period() -> tuple[dt.datetime, dt.datetime, str | None]:
     end_day = _day("to", runtime().now().date())
     start_day = _day("from", max(FIRST_DAY, end_day - dt.timedelta(days=29)))
     if start_day > end_day or (end_day - start_day).days > MAX_DAYS:
@@ -63,7 +63,7 @@ def inert_cell(value: Any) -> Any:
 
 
 def _figures() -> dict[str, Any]:
-    start, end, department = _period()
+    start, end, department = period()
     with runtime().db.reading() as session:
         return figures(session, start=start, end=end, department=department)
 
@@ -118,6 +118,8 @@ def dashboard_csv() -> Any:
             rows.append([f"volume_{group}", key, count])
     for key, _tickets, occurrences in data["recurring"]["configuration_items"]:
         rows.append(["recurring_ci_occurrences", key, occurrences])
+    for name, count in data["problems"].items():
+        rows.append([f"problems_{name}", "", count])
     writer.writerows([[inert_cell(cell) for cell in row] for row in rows])
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="insights.csv"'
@@ -135,4 +137,7 @@ def make_blueprint() -> Blueprint:
     bp.add_url_rule("/insights", view_func=dashboard)
     bp.add_url_rule("/insights.csv", view_func=dashboard_csv)
     bp.add_url_rule("/api/v1/insights", view_func=dashboard_json)
+    from plugins.insights.problems import open_problem
+
+    bp.add_url_rule("/insights/problem", view_func=open_problem, methods=["POST"])
     return bp

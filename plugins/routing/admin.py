@@ -28,7 +28,7 @@ LABELS = {"name": "Name", "when.departments": "Department is one of", "when.cate
           "default_group": "Default group"}
 LISTS = ("departments", "categories", "sources", "cis", "keywords")
 TEXTS = ("group", "assignee", "department")
-KINDS = ("incident", "change")
+KINDS = ("incident", "change", "problem")
 PRIORITIES = (1, 2, 3, 4, 5)
 
 

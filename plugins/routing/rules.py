@@ -18,7 +18,7 @@ class WhenSchema(ConfigSchema):
     sources = fields.List(fields.String(), load_default=list, metadata={
         "title": "Came through", "description": "Connector instance slugs, or 'api' for the API and pages."})
     cis = fields.List(fields.String(), load_default=list, metadata={"title": "Configuration item is one of"})
-    kinds = fields.List(fields.String(validate=validate.OneOf(("incident", "change"))), load_default=list)
+    kinds = fields.List(fields.String(validate=validate.OneOf(("incident", "change", "problem"))), load_default=list)
     keywords = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list, metadata={
         "title": "Mentions any of", "description": "Words looked for in the title and description (any case)."})
     fields_ = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict, data_key="fields",

@@ -27,7 +27,7 @@ LABELS = {"name": "Name", "priorities": "Priorities", "departments": "Department
           "warn_at": "Warn at", "escalation.mail_to": "Mail these people",
           "escalation.raise_priority": "Raise the priority", "escalation.reassign_group": "Reassign to group",
           "escalation.on_warning": "Also mail on the warning", "escalation": "Escalation"}
-KINDS = ("incident", "change")
+KINDS = ("incident", "change", "problem")
 PRIORITIES = (1, 2, 3, 4, 5)
 
 

@@ -27,6 +27,9 @@ from plugins.sla.calendar import BusinessCalendar
 NAME = "sla"
 TARGETS = ("response", "resolution")
 DONE_STATES = frozenset({"resolved", "closed", "cancelled", "rejected", "failed", "backed_out"})
+#: The kinds a policy naming none covers: what requesters open. A problem is the agents' own
+#: investigation; it runs against a clock only where a policy names it.
+UNNAMED_KINDS = ("incident", "change")
 
 
 def matching_policy(settings: dict[str, Any], ticket: TicketInfo) -> dict[str, Any] | None:
@@ -35,7 +38,7 @@ def matching_policy(settings: dict[str, Any], ticket: TicketInfo) -> dict[str, A
             continue
         if policy["departments"] and ticket.department not in policy["departments"]:
             continue
-        if policy["kinds"] and ticket.kind not in policy["kinds"]:
+        if ticket.kind not in (policy["kinds"] or UNNAMED_KINDS):
             continue
         return dict(policy)
     return None

@@ -47,8 +47,9 @@ class PolicySchema(ConfigSchema):
     priorities = fields.List(fields.Integer(validate=validate.Range(1, 5)), load_default=list,
                              metadata={"title": "Priorities (empty: any)"})
     departments = fields.List(fields.String(), load_default=list, metadata={"title": "Departments (empty: any)"})
-    kinds = fields.List(fields.String(validate=validate.OneOf(("incident", "change"))), load_default=list,
-                        metadata={"title": "Kinds (empty: any)"})
+    kinds = fields.List(fields.String(validate=validate.OneOf(("incident", "change", "problem"))), load_default=list,
+                        metadata={"title": "Kinds (empty: incidents and changes)", "description":
+                                  "A problem is measured only by a policy that names it."})
     response_minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 525_600))
     resolution_minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 5_256_000))
     calendar = fields.String(load_default="always", metadata={"title": "Calendar"})

@@ -54,6 +54,7 @@ def _build_app() -> tuple[Any, dict[str, str]]:
         create_ticket(session=session, kind="change", values={"title": "Fuzz change"}, actor=Actor.system())
         create_ticket(session=session, kind="incident", actor=Actor.system(),  # customer 1
                       values={"title": "Fuzz customer", "requester_email": "fuzz-customer@example.com"})
+        create_ticket(session=session, kind="problem", values={"title": "Fuzz problem"}, actor=Actor.system())
     return app, tokens
 
 

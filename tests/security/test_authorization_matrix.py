@@ -42,12 +42,16 @@ API_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/api/v1/me$", "*", SIGNED_IN),  # one's own profile (a token made for no user gets a 409)
     (r"^/api/v1/insights", "GET", AGENTS | {"admin"}),
     (r"^/api/v1/(incidents|changes)$", "GET POST", SIGNED_IN),  # a requester sees and raises their own
-    (r"^/api/v1/(incidents|changes)/<ref>/audit$", "GET", STAFF),
+    # Problems are the agents' own: a requester's list is empty, and opening one is for staff.
+    (r"^/api/v1/problems$", "GET", SIGNED_IN),
+    (r"^/api/v1/problems$", "POST", STAFF),
+    (r"^/api/v1/incidents/<ref>/known-errors$", "GET", STAFF),
+    (r"^/api/v1/(incidents|changes|problems)/<ref>/audit$", "GET", STAFF),
     (r"^/api/v1/changes/(calendar|<ref>/collisions|<ref>/approval-status)$", "GET", STAFF),
-    (r"^/api/v1/(incidents|changes)/<ref>(/comments|/attachments|/attachments/<int:attachment_id>"
+    (r"^/api/v1/(incidents|changes|problems)/<ref>(/comments|/attachments|/attachments/<int:attachment_id>"
      r"|/approvals)?$", "GET", SIGNED_IN),
-    (r"^/api/v1/(incidents|changes)/(bulk|<ref>/merge)$", "POST", STAFF),  # bulk actions, merges: tickets:write
-    (r"^/api/v1/(incidents|changes)/", "*", STAFF),
+    (r"^/api/v1/(incidents|changes|problems)/(bulk|<ref>/merge)$", "POST", STAFF),  # tickets:write
+    (r"^/api/v1/(incidents|changes|problems)/", "*", STAFF),
     (r"^/api/v1/change-templates$", "GET", STAFF),  # the standard-change catalogue: tickets:write
     (r"^/api/v1/customers/<int:customer_id>/(export|erase)$", "*", ADMIN),  # privacy
     (r"^/api/v1/customer(s|-organisations)", "*", AGENTS),  # people's data: not a connector's

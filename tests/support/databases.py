@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from hub.app import migrate
 from hub.core.db import Database
 from hub.models import Base
+from hub.tracker.states import MACHINES
 
 PG_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
 
@@ -64,7 +65,9 @@ class PostgresDatabase:
         # Every id and reference number starts at 1 again, as after RESTART IDENTITY.
         if sequences:
             statements.append("SELECT " + ", ".join(f"setval('{name}', 1, false)" for name in sequences))
-        statements.append("INSERT INTO ticket_counters (kind, value) VALUES ('incident', 0), ('change', 0)")
+        # Every kind's counter, as the migrations left them (sequences restart above).
+        statements.append("INSERT INTO ticket_counters (kind, value) VALUES "
+                          + ", ".join(f"('{kind}', 0)" for kind in MACHINES))
         # One round trip: psycopg sends a parameterless script as one simple query.
         self._reset = "; ".join(statements)
 

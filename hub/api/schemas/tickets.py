@@ -1,4 +1,4 @@
-"""Schemas of incidents, changes and what hangs off them, for input and output."""
+"""Schemas of incidents, changes, problems and what hangs off them, for input and output."""
 
 from __future__ import annotations
 
@@ -72,6 +72,38 @@ class ChangePatchSchema(ChangeWriteFields):
     resolution = fields.String(allow_none=True, validate=validate.Length(max=100_000))
 
 
+class ProblemWriteFields(TicketWriteFields):
+    root_cause = fields.String(allow_none=True, validate=validate.Length(max=100_000), metadata={
+        "description": "Why its incidents happen; required before the problem is resolved."})
+    workaround = fields.String(allow_none=True, validate=validate.Length(max=100_000), metadata={
+        "description": "How to restore service meanwhile; required to make it a known error, and then shown on "
+                       "each incident it is linked to or that has its configuration item and incident key."})
+    incident_key = fields.String(allow_none=True, validate=validate.Length(max=255), metadata={
+        "description": "The correlation key its incidents share (an alarm's site/line/machine/code)."})
+
+
+class ProblemCreateSchema(ProblemWriteFields):
+    title = fields.String(validate=validate.Length(min=1, max=500), metadata={
+        "description": "One line; required unless opened from incidents (then taken from them)."})
+    incidents = fields.List(fields.String(validate=validate.Length(min=1, max=24)),
+                            validate=validate.Length(min=1, max=200), metadata={
+        "description": "Incidents to open it from (INC-000042, up to 200): each is linked to it (problem_of), and "
+                       "the item, key and department they share are its own unless given."})
+
+
+class ProblemPatchSchema(ProblemWriteFields):
+    resolution = fields.String(allow_none=True, validate=validate.Length(max=100_000))
+
+
+class KnownErrorSchema(ma.Schema):
+    ref = fields.String(metadata={"description": "The problem: PRB-000003."})
+    title = fields.String()
+    workaround = fields.String()
+    root_cause = fields.String(allow_none=True)
+    matched_by = fields.String(metadata={"description": "link (the incident is linked to the problem) or "
+                                                        "ci_and_key (it has the problem's item and key)."})
+
+
 class SlaTargetSchema(ma.Schema):
     due_at = fields.AwareDateTime(allow_none=True)
     state = fields.String(metadata={"description": "running, paused, met or breached (a breach stays once met)."})
@@ -119,6 +151,10 @@ class TicketSchema(ma.Schema):
     planned_start = fields.AwareDateTime(allow_none=True)
     planned_end = fields.AwareDateTime(allow_none=True)
     resolution = fields.String(allow_none=True)
+    root_cause = fields.String(allow_none=True, metadata={"description": "Problems only."})
+    workaround = fields.String(allow_none=True, metadata={"description": "Problems only."})
+    incident_key = fields.String(allow_none=True, metadata={"description": "Problems only: the correlation key "
+                                                                          "its incidents share."})
     duplicate_of = fields.String(allow_none=True, metadata={
         "description": "The main incident this one was merged into as a duplicate (it is closed); null otherwise."})
     created_at = fields.AwareDateTime()

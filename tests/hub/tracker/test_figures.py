@@ -187,10 +187,11 @@ def test_one_pass_over_the_tickets_and_a_few_index_lookups(hub: Any, org: dict[s
                 category_id=org["food"], status="new")
     with hub.db.reading() as session, statements(hub.db.read_engine) as seen:
         tracker.ticket_figures(session, start=START, end=END)
-    # The pass, department and category names, recurring items, alarm keys, comments: however
-    # many tickets (eleven scans of the period before).
-    assert len(seen) == 6, seen
-    assert sum("FROM tickets" in statement for statement in seen) == 4
+    # The pass, department and category names, recurring items, alarm keys, comments, and the
+    # problems' counts (an index range over kind = 'problem'): however many tickets (eleven
+    # scans of the period before).
+    assert len(seen) == 7, seen
+    assert sum("FROM tickets" in statement for statement in seen) == 5
 
 
 def test_departments_by_slug(hub: Any, org: dict[str, Any]) -> None:

@@ -241,7 +241,8 @@ def test_the_history_lists_tickets_newest_first_and_counts_recurring_faults(runt
         history = ci_history(session, items["filler"])
         assert [t.title for t, _key in history.tickets] == [
             "Replace the filler valve", "Filler E7 once", "Filler E101 again", "Filler E101"]
-        assert history.totals == {"tickets": 4, "incidents": 3, "changes": 1, "open": 4, "occurrences": 8}
+        assert history.totals == {"tickets": 4, "incidents": 3, "changes": 1, "problems": 0, "open": 4,
+                                  "occurrences": 8}
         assert [(r.key, r.tickets, r.occurrences) for r in history.recurring] == [("plant-a/filler/E101", 2, 6)]
         assert [row.action for row in history.log] == ["updated", "created"]
         assert [item.key for item in history.path] == ["plant-a", "plant-a/line-3", "plant-a/line-3/filler"]

@@ -1,4 +1,4 @@
-"""Every pair of states of both lifecycles: allowed exactly where DESIGN.md says."""
+"""Every pair of states of each lifecycle: allowed exactly where DESIGN.md and issue 22 say."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from hub.sdk.tracker_errors import IllegalTransition
-from hub.tracker.states import CHANGE, INCIDENT, MACHINES, format_ref, kind_of_ref
+from hub.tracker.states import CHANGE, INCIDENT, MACHINES, PROBLEM, format_ref, kind_of_ref
 
 # The lifecycles written out independently of the code, as the design describes them.
 INCIDENT_ALLOWED = {
@@ -29,6 +29,13 @@ CHANGE_ALLOWED = {
     ("scheduled", "implementing"), ("scheduled", "cancelled"),
     ("implementing", "review"), ("implementing", "failed"), ("implementing", "backed_out"),
     ("review", "closed"), ("review", "failed"), ("review", "backed_out"),
+}
+# Issue 22 point 2: new -> investigating -> known error -> resolved -> closed.
+PROBLEM_ALLOWED = {
+    ("new", "investigating"), ("new", "cancelled"),
+    ("investigating", "known_error"), ("investigating", "resolved"), ("investigating", "cancelled"),
+    ("known_error", "resolved"), ("known_error", "investigating"),
+    ("resolved", "closed"), ("resolved", "investigating"),
 }
 STANDARD = SimpleNamespace(change_type="standard")
 NORMAL = SimpleNamespace(change_type="normal")
@@ -59,6 +66,29 @@ def test_change_pair(current: str, target: str) -> None:
         assert set(caught.value.allowed) <= {to for frm, to in CHANGE_ALLOWED if frm == current}
 
 
+@pytest.mark.parametrize(("current", "target"), list(itertools.product(PROBLEM.states, repeat=2)))
+def test_problem_pair(current: str, target: str) -> None:
+    understood = SimpleNamespace(workaround="Reset it.", root_cause="A worn belt.")
+    if (current, target) in PROBLEM_ALLOWED:
+        PROBLEM.check(current, target, understood)
+    else:
+        with pytest.raises(IllegalTransition) as caught:
+            PROBLEM.check(current, target, understood)
+        assert set(caught.value.allowed) == {to for frm, to in PROBLEM_ALLOWED if frm == current}
+
+
+def test_a_known_error_needs_a_workaround_and_a_resolution_a_root_cause() -> None:
+    blank = SimpleNamespace(workaround="  ", root_cause=None)
+    with pytest.raises(IllegalTransition) as caught:
+        PROBLEM.check("investigating", "known_error", blank)
+    assert "workaround" in caught.value.detail
+    for current in ("investigating", "known_error"):
+        with pytest.raises(IllegalTransition) as caught:
+            PROBLEM.check(current, "resolved", blank)
+        assert "root cause" in caught.value.detail
+    assert PROBLEM.allowed("investigating", blank) == ["cancelled"]
+
+
 def test_a_normal_change_cannot_skip_assessment() -> None:
     with pytest.raises(IllegalTransition) as caught:
         CHANGE.check("submitted", "approved", NORMAL)
@@ -77,6 +107,7 @@ def test_unknown_state_names_the_states() -> None:
 def test_final_states_allow_nothing() -> None:
     assert set(INCIDENT.final_states) == {"closed", "cancelled"}
     assert set(CHANGE.final_states) == {"closed", "failed", "backed_out", "cancelled"}
+    assert set(PROBLEM.final_states) == {"closed", "cancelled"}
     with pytest.raises(IllegalTransition) as caught:
         INCIDENT.check("closed", "new", SimpleNamespace())
     assert "none (final state)" in caught.value.detail
@@ -98,6 +129,7 @@ def test_refs_round_trip() -> None:
     assert format_ref("change", 1234567) == "CHG-1234567"
     assert kind_of_ref("inc-000042") == "incident"
     assert kind_of_ref("CHG-7") == "change"
+    assert format_ref("problem", 3) == "PRB-000003" and kind_of_ref("prb-000003") == "problem"
     assert kind_of_ref("XYZ-1") is None
     assert kind_of_ref("INC-abc") is None
 

@@ -39,7 +39,7 @@ def test_the_list_shows_tickets_and_filters_them(app: Flask, as_role: Any) -> No
     ("priority=9", "Priority must be 1 to 5"),
     ("status=bogus", "Unknown status bogus"),
     ("sort=sideways", "Unknown sort"),
-    ("kind=problem", "Unknown kind"),
+    ("kind=puzzle", "Unknown kind"),
     ("cursor=%%%not-a-cursor", "Not a cursor"),
 ])
 def test_bad_filters_are_explained_not_500(app: Flask, as_role: Any, query: str, message: str) -> None:

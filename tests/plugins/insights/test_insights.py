@@ -120,3 +120,43 @@ def test_who_may_see_it(app: Any, client_for: Any, anonymous: Any, month: list[d
     assert client_for("connector").get("/api/v1/insights").status_code == 403
     assert anonymous.get("/api/v1/insights").status_code == 401
     assert client_for("agent").get("/api/v1/insights?from=2026-13-01").status_code == 400
+
+
+def test_problems_are_counted_apart_and_opened_from_a_recurring_row(app: Any, api: Any, client_for: Any,
+                                                                      runtime: Any,
+                                                                      month: list[dict[str, Any]]) -> None:
+    """Issue 22 points 2 and 8: a problem is no service ticket (the figures above stay those of
+    the incidents); it is counted as opened, resolved and known error; a row of "What fails
+    most" opens one linked to the incidents that row counts."""
+    from tests.hub.ui.conftest import Browser, add_user
+
+    before = api.get("/api/v1/insights?from=2026-11-01&to=2026-11-30").json
+    assert before["problems"] == {"opened": 0, "resolved": 0, "known_errors": 0}
+    add_user(app, "ines", "agent")
+    agent = Browser(app, "ines")
+    dashboard = agent.text("/insights?from=2026-11-01&to=2026-11-30")
+    assert 'name="ci" value="Filler 1"' in dashboard and 'id="kpi-problems-opened"' in dashboard
+    made = agent.post("/insights/problem?from=2026-11-01&to=2026-11-30", {"ci": "Filler 1"})
+    assert made.status_code == 303, made.get_data(as_text=True)[:2000]
+    assert made.headers["Location"].endswith("/tickets/PRB-000001")
+    filler_1 = sorted(f"INC-{n:06d}" for n, row in enumerate(month, 1) if row["ci"] and row["ci"].name == "Filler 1")
+    links = api.get("/api/v1/problems/PRB-000001/links").json
+    assert sorted(link["ref"] for link in links) == filler_1 and {link["kind"] for link in links} == {"problem_of"}
+    problem = api.get("/api/v1/problems/PRB-000001").json
+    assert problem["ci"] == "filler-1" and problem["title"] == f"Filler 1 fails again and again ({len(filler_1)} " \
+                                                               "incidents)"
+    api.patch("/api/v1/problems/PRB-000001", json={"workaround": "Reset it.", "root_cause": "Worn belt."})
+    api.post("/api/v1/problems/PRB-000001/transitions", json={"to": "investigating"})
+    api.post("/api/v1/problems/PRB-000001/transitions", json={"to": "known_error"})
+    api.post("/api/v1/problems", json={"title": "Another"})
+    after = api.get("/api/v1/insights?from=2026-11-01&to=2026-11-30").json
+    assert after["problems"] == {"opened": 2, "resolved": 0, "known_errors": 1}  # the clock says November 30
+    assert {k: v for k, v in after.items() if k != "problems"} == {k: v for k, v in before.items() if k != "problems"}
+    api.post("/api/v1/problems/PRB-000001/transitions", json={"to": "resolved"})
+    today = api.get("/api/v1/insights").json["problems"]
+    assert today == {"opened": 2, "resolved": 1, "known_errors": 0}
+
+    nothing = agent.post("/insights/problem?from=2026-11-01&to=2026-11-30", {"key": "no/such/key"}, follow=True)
+    assert "No incident of the period has it." in nothing.get_data(as_text=True)
+    both = agent.post("/insights/problem", {"ci": "Filler 1", "key": "x"}, follow=True)
+    assert "one of them" in both.get_data(as_text=True)
