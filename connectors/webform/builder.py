@@ -189,7 +189,9 @@ def _edit_field(slug: str, name: str | None) -> Any:
         errors = _save(slug, draft)
     if errors:
         return _field_page(shown, draft, index=index, original=name, errors=errors, status=422)
-    flash(f"{'Added' if name is None else 'Saved'} the field {spec['label']}.", "success")
+    # A label that is a question ends the sentence itself: "Added the field Which machine?"
+    stop = "" if spec["label"].rstrip()[-1:] in ".?!" else "."
+    flash(f"{'Added' if name is None else 'Saved'} the field {spec['label']}{stop}", "success")
     return redirect(url_for("webform_admin.builder", slug=slug) + "#fields")
 
 

@@ -20,10 +20,8 @@ from __future__ import annotations
 import os
 import re
 import struct
-import subprocess
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +29,13 @@ import pytest
 import requests
 
 from tests.browser.test_workspace_browser import SIZES
+from tests.support.fresh_hub import *  # noqa: F403 - the fresh_hub fixture
+from tests.support.fresh_hub import FreshHub, wait_ms
 from tests.support.mail_fixtures import *  # noqa: F403
-from tests.support.processes import free_port, hub_command, hub_env, interrupt, wait_http
-from tests.support.waiting import scaled
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "correct horse battery"
-
-
-def wait_ms() -> float:
-    """How long a step may take: a whole hub (web, worker, scheduler) shares the machine with the
-    browser, so the base of 20 s is stretched by the machine's load (tests.support.waiting)."""
-    return scaled(20) * 1000
 
 
 def photo_png(width: int = 160, height: int = 120) -> bytes:
@@ -56,45 +48,6 @@ def photo_png(width: int = 160, height: int = 120) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
-@dataclass
-class FreshHub:
-    url: str
-    admin_password: str
-    env: dict[str, str]
-
-    def admin_token(self) -> str:
-        """What an operator does on the server: ``itsm-hub tokens create --role admin``."""
-        made = subprocess.run(hub_command("tokens", "create", "--role", "admin"), env=self.env, capture_output=True,
-                              text=True, timeout=60, check=True)
-        return made.stdout.strip().splitlines()[-1]
-
-
-@pytest.fixture
-def fresh_hub(tmp_path: Path) -> Iterator[FreshHub]:
-    """``itsm-hub run`` (README), on a port of its own, in an empty instance folder."""
-    port = free_port()
-    env = hub_env(tmp_path / "instance")
-    log_path = tmp_path / "run.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(hub_command("run", "--port", str(port)), env=env, stdout=subprocess.PIPE, stderr=log,
-                               text=True)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_http(f"{url}/healthz", log=lambda: log_path.read_text()[-3000:])
-        assert process.stdout is not None
-        banner = [process.stdout.readline() for _ in range(2)]
-        found = re.search(r"Sign in as admin with password (\S+) ", banner[1])
-        assert banner[0].strip() == f"itsm-hub is running at {url}" and found, banner
-        yield FreshHub(url=url, admin_password=found.group(1), env=env)
-    finally:
-        code = interrupt(process)
-        log.close()
-        if process.stdout is not None:
-            process.stdout.close()
-    output = log_path.read_text()
-    assert code == 0 and "Traceback" not in output, output[-3000:]
 
 
 @pytest.fixture(params=list(SIZES))

@@ -230,3 +230,12 @@ def test_names_are_made_from_labels() -> None:
     assert name_from_label("Café (près)") == "cafe_pres"
     assert name_from_label("1st choice") == "f_1st_choice"
     assert name_from_label("?!") == ""
+
+
+def test_the_saved_message_does_not_stop_twice_after_a_question(app: Flask, as_role: Any, forms: Any) -> None:
+    admin = as_role("admin")
+    admin.post(f"/admin/forms/{FORM}/fields/new", field(label="Which floor?"))
+    page = admin.get(f"/admin/forms/{FORM}").get_data(as_text=True)
+    assert "Added the field Which floor?<" in page and "Which floor?." not in page
+    admin.post(f"/admin/forms/{FORM}/fields/new", field(label="Floor"))
+    assert "Added the field Floor.<" in admin.get(f"/admin/forms/{FORM}").get_data(as_text=True)

@@ -296,9 +296,10 @@ def test_every_admin_form_carries_csrf_and_every_input_a_label(app: Flask, as_ro
 
 
 @pytest.mark.parametrize(("title", "said"), [
-    ("Email (IMAP and SMTP)", "an Email (IMAP and SMTP)"), ("Outbound mail (SMTP only)", "an Outbound mail (SMTP only)"),
-    ("MQTT (manufacturing lines)", "an MQTT (manufacturing lines)"), ("OPC UA Alarms & Conditions",
-                                                                      "an OPC UA Alarms & Conditions"),
+    ("Email (IMAP and SMTP)", "an Email (IMAP and SMTP)"),
+    ("Outbound mail (SMTP only)", "an Outbound mail (SMTP only)"),
+    ("MQTT (manufacturing lines)", "an MQTT (manufacturing lines)"),
+    ("OPC UA Alarms & Conditions", "an OPC UA Alarms & Conditions"),
     ("Webhook", "a Webhook"), ("ServiceNow", "a ServiceNow"), ("Jira Service Management", "a Jira Service Management"),
 ])
 def test_a_connector_is_named_with_the_article_it_is_said_with(title: str, said: str) -> None:
