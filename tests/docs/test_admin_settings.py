@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from markupsafe import escape
 
 from tests.hub.ui.conftest import Browser, add_user
 
@@ -58,7 +59,8 @@ def test_every_setting_has_a_labelled_input_on_its_form(app: Flask, page: str, s
     add_user(app, "admin1", "admin")
     html = Browser(app, "admin1").get(page).get_data(as_text=True)
     for info in fields_of(schema):
-        assert re.search(rf'<label for="config-{info.name}">\s*{re.escape(info.title)}', html), \
+        # The page escapes the title as Jinja does (an apostrophe is &#39;).
+        assert re.search(rf'<label for="config-{info.name}">\s*{re.escape(str(escape(info.title)))}', html), \
             f"{page} has no labelled input for {info.name} ({info.title})"
         assert re.search(rf'<(input|select|textarea)[^>]*\bid="config-{info.name}"', html), \
             f"{page} has no input for {info.name}"
