@@ -45,7 +45,10 @@ class TicketWriteFields(Strict):
         "description": "The requester's language (es, de-CH, ...): mails and the status page speak it. One of "
                        "HUB_LANGUAGES (a regional tag counts as its language); null: the hub's default."})
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50))
-    custom_fields = fields.Dict(keys=fields.String(validate=validate.Length(max=100)))
+    custom_fields = fields.Dict(keys=fields.String(validate=validate.Length(max=100)), metadata={
+        "description": "Custom field values by name (GET /api/v1/custom-fields lists the fields). A merge: the names "
+                       "sent are set, null clears one, the rest stay. A bad value answers 422 under "
+                       "custom_fields.<name>; a name that is no defined field is kept as plain data."})
 
 
 class IncidentCreateSchema(TicketWriteFields):
