@@ -1,6 +1,7 @@
 """Problems in a real browser, at desktop (1280x800) and phone (390x844) widths (issue 22 point 2):
 tick two recurring incidents and open a problem from them, write its workaround and make it a
-known error, then see the workaround on the next incident from the same machine and alarm.
+known error, then see the workaround on the next incident from the same machine and alarm, and
+open a second problem from the machine's row of Insights' recurring faults.
 
 Screenshots go to $SCREENSHOT_DIR (else the test's tmp dir); UPDATE_SCREENSHOTS=1 writes the
 docs' copies (docs/screenshots/problem-*.png) too.
@@ -27,6 +28,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 KEY = "plant-a/line3/filler-3/E42"
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    app_config["PLUGINS"] = [*app_config.get("PLUGINS", []), ("insights", "plugins.insights")]
+    return app_config
 
 
 @pytest.fixture
@@ -126,6 +133,17 @@ def test_open_a_problem_from_two_incidents_and_see_its_workaround_on_the_next(ch
     assert card.is_visible()
     assert "clear the star wheel" in card.inner_text() and "same item and alarm key" in card.inner_text()
     shoot(tab, shots, "known-error", size)
+
+    # Insights: the machine's row of "What fails most" opens a problem from its three incidents.
+    tab.goto(f"{hub_url}/insights")
+    row = tab.locator("tr", has_text="Filler 3").first
+    row.scroll_into_view_if_needed()
+    assert tab.locator("#kpi-known-errors").inner_text() == "1"
+    shoot(tab, shots, "insights", size)
+    row.get_by_role("button", name="Open a problem").click()
+    tab.wait_for_url(re.compile(r".*/tickets/PRB-000002$"))
+    assert "Filler 3 fails again and again (3 incidents)" in tab.locator("h1").inner_text()
+    assert all(ref in tab.locator("#related").inner_text() for ref in (first, second, third))
 
     tab.goto(f"{hub_url}/tickets/problems")
     assert "PRB-000001" in tab.locator("table").inner_text()

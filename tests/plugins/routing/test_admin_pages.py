@@ -156,7 +156,7 @@ def test_a_stale_page_changes_nothing(app: Flask, as_role: Any, stored_rules: No
     ({"name": "line-critical"}, "name", "Another rule is called line-critical already"),
     ({"set.priority": "7"}, "set-priority", "Must be greater than or equal to 1 and less than or equal to 5."),
     ({"when.fields": "labels.area = spa\nno equals sign"}, "when-fields", "Line 2: write path = value"),
-    ({"when.kinds": ["problem"]}, "when-kinds", "Must be one of: incident, change."),
+    ({"when.kinds": ["puzzle"]}, "when-kinds", "Must be one of: incident, change, problem."),
 ])
 def test_bad_input_is_explained_on_the_page(app: Flask, as_role: Any, stored_rules: None, values: dict[str, Any],
                                             input_id: str, message: str) -> None:
