@@ -9,7 +9,7 @@ from typing import Any
 from connectors.jira.adf import adf_to_text, normalize_text, text_to_adf
 from connectors.jira.config import OUR_REF, SUMMARY_MAX
 from hub.sdk.sync import FieldRule
-from hub.sdk.sync_fields import HUB_FIELDS, moment_text, parse_moment
+from hub.sdk.sync_fields import hub_field, moment_text, parse_moment
 
 JIRA_TIME = "%Y-%m-%dT%H:%M:%S.%f%z"
 STATUS = "status"
@@ -66,7 +66,7 @@ def word(rule: FieldRule, raw: Any, fallback: Mapping[str, str]) -> str:
 
 
 def is_moment(rule: FieldRule) -> bool:
-    return HUB_FIELDS[rule.field].kind == "moment"
+    return hub_field(rule.field).kind == "moment"
 
 
 def api_value(remote: str, text: str, current: Any = None, *, moment: bool = False, schema: str = "") -> Any:

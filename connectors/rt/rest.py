@@ -21,7 +21,7 @@ from connectors.rt.config import CF_PREFIX, CONTENT, REF_TAG, RT_TIME, SUBJECT_M
 from hub.sdk import FatalError, HttpClient
 from hub.sdk.mailhtml import html_to_text
 from hub.sdk.sync import FieldRule, RemoteAttachment, SyncConnector
-from hub.sdk.sync_fields import HUB_FIELDS, parse_moment
+from hub.sdk.sync_fields import hub_field, parse_moment
 
 MESSAGES = {"Correspond": "public", "Comment": "internal"}
 ENDPOINTS = {"public": "correspond", "internal": "comment"}
@@ -241,7 +241,7 @@ def rt_body(rules: list[FieldRule], values: Mapping[str, str]) -> dict[str, Any]
     """Values in the sync's words as REST2 takes them in a create or an update: custom
     fields under ``CustomFields``, a moment as ``YYYY-MM-DD HH:MM:SS`` in UTC (how RT stores
     dates; REST2 answers them as W3C UTC, the sync's own form), numbers as numbers."""
-    moments = {rule.remote for rule in rules if HUB_FIELDS[rule.field].kind == "moment"}
+    moments = {rule.remote for rule in rules if hub_field(rule.field).kind == "moment"}
     body: dict[str, Any] = {}
     for remote, value in values.items():
         if remote.startswith(CF_PREFIX):

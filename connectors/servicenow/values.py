@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from connectors.servicenow.config import SN_TIME
 from hub.sdk import FatalError
 from hub.sdk.sync import FieldRule
-from hub.sdk.sync_fields import HUB_FIELDS, moment_text, parse_moment
+from hub.sdk.sync_fields import hub_field, moment_text, parse_moment
 
 if TYPE_CHECKING:
     from connectors.servicenow.connector import ServiceNowConnector
@@ -42,7 +42,7 @@ that names a record as the hub does (a group's name, a user's login)."""
 
 
 def is_moment(rule: FieldRule) -> bool:
-    return HUB_FIELDS[rule.field].kind == "moment"
+    return hub_field(rule.field).kind == "moment"
 
 
 def read_names(rules: Iterable[FieldRule]) -> set[str]:

@@ -143,10 +143,12 @@ def create_instance(
 
 def _check_references(session: Session, cls: type[Connector], config: dict[str, Any],
                       before: dict[str, Any] | None) -> None:
-    """Refuse a config naming departments, categories, ... that do not exist (a web form's choices)."""
+    """Refuse a config naming departments, categories, ... that do not exist (a web form's
+    choices), or a custom field a sync rule cannot map."""
     errors = references.refused(session, cls.config_schema, config, before, "config.")
     if errors:
-        raise ValidationFailed(errors, "The configuration names organisation items that do not exist.")
+        raise ValidationFailed(errors, "The configuration names organisation items or custom fields the hub "
+                               "does not have.")
 
 
 def _department(session: Session, slug: str | None) -> int | None:

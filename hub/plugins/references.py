@@ -71,7 +71,31 @@ def refused(session: Session, schema: Any, values: Mapping[str, Any], stored: Ma
     for ref in new:
         if ref.name in missing.get(ref.kind, ()):
             errors.setdefault(f"{prefix}{ref.path}", []).append(f"No {KINDS[ref.kind]} {ref.name!r}.")
+    for path, messages in custom_field_problems(session, schema, values, stored).items():
+        errors.setdefault(f"{prefix}{path}", []).extend(messages)
     return errors
+
+
+def custom_field_problems(session: Session, schema: Any, values: Mapping[str, Any],
+                          stored: Mapping[str, Any] | None) -> dict[str, list[str]]:
+    """What the schema finds wrong with the custom fields ``values`` name (a sync rule's
+    ``custom:<name>``: hub.sdk.sync_settings.SyncSettings.custom_field_problems). As with
+    names above, a problem the stored values already had is left for the admin to fix."""
+    method = getattr(schema, "custom_field_problems", None)
+    if method is None or not values:
+        return {}
+    from hub.tracker.custom_fields import definitions
+
+    defined = {item.info.name: (item.info.type, tuple(item.info.options)) for item in definitions(session)}
+    found: dict[str, list[str]] = method(_plain(values), defined)
+    before: dict[str, list[str]] = method(_plain(stored), defined) if stored else {}
+    kept = {path: [message for message in messages if message not in before.get(path, ())]
+            for path, messages in found.items()}
+    return {path: messages for path, messages in kept.items() if messages}
+
+
+def _plain(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {key: value for key, value in (values or {}).items() if key != "__secrets__"}
 
 
 # -- every reference, by where it is held -------------------------------------------------------

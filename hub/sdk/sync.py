@@ -27,9 +27,7 @@ from marshmallow import validate
 from hub.sdk.connector import PollingSource, Pusher
 from hub.sdk.http import HttpClient
 from hub.sdk.schema import ConfigSchema
-from hub.sdk.sync_fields import (
-    HUB_FIELDS,
-)
+from hub.sdk.sync_fields import custom_name, hub_field
 from hub.sdk.sync_rules import (  # noqa: F401 - the rules are part of this module's API
     DIRECTIONS,
     OWNERS,
@@ -133,13 +131,14 @@ def draft_for(record: RemoteRecord, rules: Iterable[FieldRule]) -> TicketDraft:
     notes: list[str] = []
     for rule in rules:
         if rule.reads and rule.applies_to(record.kind) and rule.remote in record.fields:
-            if HUB_FIELDS[rule.field].changes_only and record.kind != "change":
+            if hub_field(rule.field).changes_only and record.kind != "change":
                 continue
             try:
                 values[rule.field] = rule.hub_value(record.fields[rule.remote], record.kind)
             except ValueError as exc:
                 # The record still becomes a ticket; the field is left as it was, and said why.
                 notes.append(f"{rule.remote} not taken for {rule.field}: {exc}")
+    custom = {name: values.pop(key) for key in list(values) if (name := custom_name(key)) is not None}
     title = values.pop("title", None) or f"{record.kind.title()} {record.external_id}"
     status = values.pop("status", None)
     extra = {"sync": {
@@ -154,7 +153,7 @@ def draft_for(record: RemoteRecord, rules: Iterable[FieldRule]) -> TicketDraft:
                        priority=values.pop("priority", None), ci=values.pop("ci", None),
                        planned_start=values.pop("planned_start", None), planned_end=values.pop("planned_end", None),
                        external_url=record.url, external_version=record.version, occurred_at=record.updated_at,
-                       extra=extra, notes=notes)
+                       extra=extra, notes=notes, custom_fields=custom)
 
 
 class SyncConnector(PollingSource, Pusher):

@@ -21,9 +21,9 @@ from marshmallow import fields as mf
 
 from hub.sdk.schema import ConfigSchema
 from hub.sdk.sync_fields import (
-    HUB_FIELDS,
     SYNCED_FIELDS,
     field_problem,
+    hub_field,
     hub_text,
     hub_value,
     ticket_value,
@@ -38,7 +38,7 @@ OWNERS = ("newest", "hub", "remote")
 class FieldRuleSchema(ConfigSchema):
     field = mf.String(required=True, metadata={
         "title": "Hub field", "description": "The ticket field this rule keeps in step: "
-        + ", ".join(SYNCED_FIELDS) + " (docs/connectors/itsm.md)."})
+        + ", ".join(SYNCED_FIELDS) + ", or a custom field as custom:<name> (docs/connectors/itsm.md)."})
     remote = mf.String(required=True, validate=validate.Regexp(r"^[A-Za-z_][\w. -]{0,99}$"),
                        metadata={"title": "Remote field", "description": "Its name in the other system."})
     direction = mf.String(load_default="both", validate=validate.OneOf(DIRECTIONS), metadata={
@@ -62,7 +62,8 @@ class FieldRuleSchema(ConfigSchema):
     def check_hub_values(self, data: dict[str, Any], **_: Any) -> None:
         """The hub field exists, and each value map names hub values it can hold (names of
         groups, categories, items and users are checked against the organisation on save:
-        hub.sdk.sync_settings.SyncSettings.org_references)."""
+        hub.sdk.sync_settings.SyncSettings.org_references; custom fields and their options
+        against the hub's definitions: SyncSettings.custom_field_problems)."""
         name = str(data.get("field") or "")
         problem = field_problem(name)
         if problem:
@@ -74,7 +75,7 @@ class FieldRuleSchema(ConfigSchema):
         for hub in data.get("values_out") or {}:
             if hub != "*" and (problem := value_problem(name, hub, data.get("kind"))) is not None:
                 errors.setdefault("values_out", []).append(problem)
-        if HUB_FIELDS[name].changes_only and data.get("kind") == "incident":
+        if hub_field(name).changes_only and data.get("kind") == "incident":
             errors.setdefault("kind", []).append(f"Only changes have a {name}.")
         if errors:
             raise ValidationError(errors)

@@ -28,7 +28,7 @@ from marshmallow import fields as mf
 
 from hub.sdk.references import OrgReference
 from hub.sdk.sync import AttachmentSettings, ConversationSettings, FieldRuleSchema
-from hub.sdk.sync_fields import HUB_FIELDS
+from hub.sdk.sync_fields import custom_rule_problems, field_problem, hub_field
 from hub.sdk.write_effects import WriteEffectSettings
 
 
@@ -92,7 +92,8 @@ class SyncSettings(AttachmentSettings, ConversationSettings, WriteEffectSettings
         values: checked on save (an unknown one is a field error) and renamed with the item."""
         found: list[OrgReference] = []
         for index, rule in enumerate(values.get("field_map") or []):
-            field = HUB_FIELDS.get(str(rule.get("field") or "")) if isinstance(rule, dict) else None
+            name = str(rule.get("field") or "") if isinstance(rule, dict) else ""
+            field = hub_field(name) if name and field_problem(name) is None else None
             if field is None or field.org is None:
                 continue
             owner = f"field rule {index + 1} ({field.name} from {rule.get('remote')})"
@@ -101,6 +102,22 @@ class SyncSettings(AttachmentSettings, ConversationSettings, WriteEffectSettings
                     found.append(OrgReference(kind=field.org, name=str(hub), owner=owner,
                                               path=f"field_map.{index}.values_in.{remote}"))
         return found
+
+    @classmethod
+    def custom_field_problems(cls, values: dict[str, Any], defined: dict[str, tuple[str, tuple[str, ...]]]
+                              ) -> dict[str, list[str]]:
+        """Field errors by path (``field_map.0.field``) for the rules naming ``custom:<name>``:
+        the field must be defined (any department or kind), and a choice field's value maps
+        must name its options. ``defined``: each custom field's type and options by name.
+        The hub asks this on save, where it checks the organisation names
+        (hub.plugins.references.refused)."""
+        errors: dict[str, list[str]] = {}
+        for index, rule in enumerate(values.get("field_map") or []):
+            if not isinstance(rule, dict):
+                continue
+            for key, messages in custom_rule_problems(rule, defined).items():
+                errors.setdefault(f"field_map.{index}.{key}", []).extend(messages)
+        return errors
 
 
 class LoginOrTokenSettings(SyncSettings):

@@ -15,7 +15,7 @@ from hub.core.runtime import runtime_of
 from hub.models import ConnectorInstance, ExternalLink, Ticket
 from hub.sdk.actors import Actor
 from hub.sdk.sync import FieldRule, rules_from, values_hash
-from hub.sdk.sync_fields import HUB_FIELDS, ticket_value
+from hub.sdk.sync_fields import custom_name, hub_field, ticket_value
 from hub.sdk.values import TicketDraft
 from hub.sync.effects import forget_seen, own_values, send_hub_values
 from hub.tracker import audit
@@ -87,7 +87,7 @@ def apply_remote_update(session: Session, draft: TicketDraft, target: Any, actor
         taken = _take_fields(session, ticket, link, record, synced, _parse_time(sync.get("updated_at")), actor)
     changes, status, hub_kept = taken.changes, taken.status, taken.hub_kept
     if changes:
-        update_ticket(session=session, ticket=ticket, values=changes, actor=actor, create_loose=True)
+        update_ticket(session=session, ticket=ticket, values=_with_custom(changes), actor=actor, create_loose=True)
     moved = _move(session, ticket, status, actor) if status and status != ticket.status else None
     seen = _add_comments(session, ticket, sync.get("comments") or [], seen, actor)
     files, kept = _add_attachments(session, ticket, sync.get("attachments") or [],
@@ -135,7 +135,7 @@ def _take_fields(session: Session, ticket: Ticket, link: ExternalLink, record: d
     for rule in rules_for(session, actor.instance_id, ticket.kind):
         if not rule.reads or rule.remote not in record:
             continue
-        if HUB_FIELDS[rule.field].changes_only and ticket.kind != "change":
+        if hub_field(rule.field).changes_only and ticket.kind != "change":
             continue
         remote_value = record[rule.remote]
         hub_value = rule.to_remote(ticket_value(info, rule.field))
@@ -168,9 +168,48 @@ def _take_fields(session: Session, ticket: Ticket, link: ExternalLink, record: d
     for name in unknown_names(session, taken.changes):
         value = taken.changes.pop(name)
         rule = next(rule for rule in rules_for(session, actor.instance_id, ticket.kind) if rule.field == name)
-        _not_taken(session, ticket, actor, rule, value, f"the hub has no {HUB_FIELDS[name].org} {value!r}; "
+        _not_taken(session, ticket, actor, rule, value, f"the hub has no {hub_field(name).org} {value!r}; "
                    "map it in the rule's values_in")
+    for name, why in custom_problems(session, ticket, taken.changes).items():
+        value = taken.changes.pop(name)
+        rule = next(rule for rule in rules_for(session, actor.instance_id, ticket.kind) if rule.field == name)
+        _not_taken(session, ticket, actor, rule, value, why)
     return taken
+
+
+def custom_problems(session: Session, ticket: Ticket, values: dict[str, Any]) -> dict[str, str]:
+    """Why the ``custom:`` values among ``values`` cannot go onto the ticket, by rule field.
+
+    Checked here rather than left to the tracker's lenient write, so each one left out gets
+    its own ``sync_skipped`` entry naming the rule, as any other field's value does."""
+    from hub.tracker.custom_fields import by_name
+    from hub.tracker.field_values import typed_value
+
+    problems: dict[str, str] = {}
+    for key, value in values.items():
+        name = custom_name(key)
+        if name is None:
+            continue
+        definition = by_name(session).get(name)
+        if definition is None:
+            problems[key] = f"the hub has no custom field {name!r}"
+        elif not definition.applies_to(ticket.kind, ticket.department_id):
+            problems[key] = f"{ticket.ref}'s department has no custom field {name!r} for a {ticket.kind}"
+        else:
+            try:
+                typed_value(session, definition, value)
+            except ValueError as exc:
+                problems[key] = str(exc).rstrip(".")
+    return problems
+
+
+def _with_custom(changes: dict[str, Any]) -> dict[str, Any]:
+    """The ticket update: ``custom:<name>`` values merged into its custom fields (the others stay)."""
+    values = {key: value for key, value in changes.items() if custom_name(key) is None}
+    custom = {name: value for key, value in changes.items() if (name := custom_name(key)) is not None}
+    if custom:
+        values["custom_fields"] = custom
+    return values
 
 
 def _not_taken(session: Session, ticket: Ticket, actor: Actor, rule: FieldRule, remote_value: str, why: str) -> None:
@@ -193,7 +232,7 @@ def drop_unknown_names(session: Session, draft: TicketDraft) -> None:
     left empty and noted in the new ticket's audit, rather than refusing the whole record."""
     for name in unknown_names(session, {"group": draft.group, "assignee": draft.assignee}):
         draft.notes.append(f"The remote's {name} {getattr(draft, name)!r} was not taken: the hub has no "
-                           f"{HUB_FIELDS[name].org} of that name (map it in the rule's values_in).")
+                           f"{hub_field(name).org} of that name (map it in the rule's values_in).")
         setattr(draft, name, None)
 
 

@@ -221,6 +221,8 @@ class ServiceNowFake(FakeService):
         #: The Attachment API (tests.fakes.sn_attachments): ``fake.attachments.attach(...)``.
         self.attachments = AttachmentStore(self)
         self.state_rules: list[StateRule] = []
+        #: Columns an admin added to a task table (``u_lot``): :meth:`add_column`.
+        self.added_columns: dict[str, tuple[str, ...]] = {}
 
     # -- control API --------------------------------------------------------------------
 
@@ -265,6 +267,13 @@ class ServiceNowFake(FakeService):
         """A business rule: a work note or comment added to a record in ``from_states`` moves it to ``to_state``."""
         with self.lock:
             self.state_rules.append(StateRule(table, on, from_states, to_state))
+
+    def add_column(self, table: str, name: str) -> None:
+        """A string column an admin added to a task table (``u_lot``), empty on every record."""
+        with self.lock:
+            self.added_columns[table] = (*self.added_columns.get(table, ()), name)
+            for record in self._tables[self._table(table)].values():
+                record.setdefault(name, "")
 
     def add_group(self, name: str) -> str:
         """A sys_user_group; returns its sys_id."""
@@ -325,7 +334,7 @@ class ServiceNowFake(FakeService):
             return JOURNAL_COLUMNS
         if table in REFERENCE_TABLES:
             return REFERENCE_TABLES[table]
-        return COMMON_FIELDS + EXTRA_FIELDS[table]
+        return COMMON_FIELDS + EXTRA_FIELDS[table] + self.added_columns.get(table, ())
 
     def _insert(self, table: str, values: Mapping[str, Any], user: str) -> dict[str, str]:
         spec = TABLES[self._table(table)]

@@ -181,7 +181,7 @@ def test_a_group_servicenow_does_not_have_is_a_readable_delivery_error(api: Any,
 
 @pytest.mark.parametrize(("rule", "path", "words"), [
     ({"field": "serial", "remote": "u_serial"}, "field", "Unknown hub field 'serial'"),
-    ({"field": "custom:serial", "remote": "u_serial"}, "field", "custom fields are not synced yet"),
+    ({"field": "custom:serial", "remote": "u_serial"}, "field", "No custom field 'serial'; the defined ones: none"),
     ({"field": "impact", "remote": "impact", "values_in": {"1": "huge"}}, "values_in", "'huge' is no hub impact"),
     ({"field": "priority", "remote": "priority", "values_out": {"7": "1"}}, "values_out", "'7' is no hub priority"),
     ({"field": "status", "remote": "state", "kind": "incident", "values_in": {"-1": "implementing"}}, "values_in",

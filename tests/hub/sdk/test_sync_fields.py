@@ -4,6 +4,7 @@ the checks a rule passes on save, and the organisation names its value maps hold
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 from marshmallow import ValidationError
@@ -15,9 +16,12 @@ from hub.sdk.sync_fields import (
     INCIDENT_STATES,
     SYNCED_FIELDS,
     field_problem,
+    hub_field,
     hub_text,
     hub_value,
+    ticket_value,
 )
+from hub.sdk.sync_rules import outbound_values
 from hub.tracker.states import MACHINES
 
 
@@ -45,10 +49,62 @@ def test_a_priority_travels_as_its_digit_and_only_one_to_five() -> None:
         hub_value("priority", "7")
 
 
-def test_custom_fields_are_reserved_not_synced_yet() -> None:
-    assert "custom fields are not synced yet" in str(field_problem("custom:serial"))
+def test_a_custom_field_is_a_rule_field_by_its_name() -> None:
+    assert field_problem("custom:serial") is None  # whether it is defined is checked on save
+    assert "no custom field name" in str(field_problem("custom:Serial Number"))
     assert "Unknown hub field 'serial'" in str(field_problem("serial"))
     assert field_problem("ci") is None
+    assert (hub_field("custom:lot").kind, hub_field("custom:lot").custom_name) == ("custom", "lot")
+    assert hub_field("ci").custom_name is None
+    with pytest.raises(KeyError):
+        hub_field("serial")
+    FieldRuleSchema().load({"field": "custom:vip", "remote": "u_vip", "values_in": {"true": "yes"}})
+
+
+def test_a_custom_value_reads_from_custom_fields_as_text() -> None:
+    ticket = SimpleNamespace(kind="incident", title="Leak", custom_fields={
+        "lot": "A-7", "weight": 12, "ratio": 2.5, "due": "2026-12-24", "vip": "yes", "server": "srv-db-01"})
+    assert [hub_text(name, ticket_value(ticket, f"custom:{name}")) for name in
+            ("lot", "weight", "ratio", "due", "vip", "server", "unset")] == [
+        "A-7", "12", "2.5", "2026-12-24", "yes", "srv-db-01", ""]
+    assert hub_text("custom:weight", 3.0) == "3"
+    rules = [FieldRule("custom:lot", "u_lot"), FieldRule("custom:vip", "u_vip", values_in={"true": "yes"})]
+    assert outbound_values(rules, ticket) == {"u_lot": "A-7", "u_vip": "true"}  # type: ignore[arg-type]
+
+
+def test_a_custom_value_goes_into_the_drafts_custom_fields() -> None:
+    rules = [FieldRule("title", "short_description"), FieldRule("custom:lot", "u_lot"),
+             FieldRule("custom:vip", "u_vip", values_in={"true": "yes", "false": "no"})]
+    record = RemoteRecord(kind="incident", external_id="9",
+                          fields={"short_description": "Leak", "u_lot": "A-7", "u_vip": "true"})
+    assert draft_for(record, rules).custom_fields == {"lot": "A-7", "vip": "yes"}
+    assert draft_for(RemoteRecord(kind="incident", external_id="9", fields={"u_lot": ""}), rules).custom_fields == {
+        "lot": None}
+
+
+DEFINED = {"lot": ("text", ()), "vip": ("choice", ("yes", "no"))}
+
+
+@pytest.mark.parametrize(("rule", "errors"), [
+    ({"field": "custom:lot", "remote": "u_lot"}, {}),
+    ({"field": "custom:vip", "remote": "u_vip", "values_in": {"true": "yes", "false": "no"}}, {}),
+    ({"field": "title", "remote": "Subject"}, {}),
+    ({"field": "custom:serial", "remote": "u_serial"},
+     {"field_map.0.field": ["No custom field 'serial'; the defined ones: custom:lot, custom:vip."]}),
+    ({"field": "custom:vip", "remote": "u_vip", "values_in": {"true": "ja"}, "values_out": {"maybe": "x", "*": "y"}},
+     {"field_map.0.values_in": ["'true' maps to 'ja' is no option of the field; use one of yes, no."],
+      "field_map.0.values_out": ["'maybe' is no option of the field; use one of yes, no."]}),
+    ({"field": "custom:lot", "remote": "u_lot", "values_in": {"x": "anything"}}, {}),  # text: any value
+])
+def test_a_custom_rule_is_checked_against_the_defined_fields(rule: dict[str, object],
+                                                            errors: dict[str, list[str]]) -> None:
+    assert RTConfig.custom_field_problems({"field_map": [rule]}, DEFINED) == errors
+
+
+def test_with_no_custom_field_defined_the_error_says_where_to_define_one() -> None:
+    (message,) = RTConfig.custom_field_problems({"field_map": [{"field": "custom:lot", "remote": "CF.Lot"}]}, {})[
+        "field_map.0.field"]
+    assert "none yet (Admin > Custom fields)" in message
 
 
 @pytest.mark.parametrize(("rule", "where"), [
@@ -86,6 +142,7 @@ def test_value_maps_name_their_groups_categories_items_and_users() -> None:
         {"field": "ci", "remote": "CF.CI", "values_in": {"UPS 1": "ups-01"}},
         {"field": "urgency", "remote": "Priority", "values_in": {"100": "high"}},
         {"field": "assignee", "remote": "Owner", "values_in": {"Nobody": ""}},
+        {"field": "custom:lot", "remote": "CF.Lot", "values_in": {"A": "lot-a"}},
     ]}
 
     found = [(ref.kind, ref.name, ref.path) for ref in RTConfig.org_references(config)]
