@@ -24,6 +24,8 @@ from hub.tracker.field_values import check_custom_values, field_key, index_custo
 from hub.tracker.fresh import mark_fresh
 from hub.tracker.info import ticket_info
 from hub.tracker.languages import language_problems, usable_language
+from hub.tracker.lifecycle import PEOPLE, stamp
+from hub.tracker.lifecycle import acknowledges as acknowledges  # re-exported: its tests import it here
 from hub.tracker.numbering import next_number
 from hub.tracker.org import resolve_names
 from hub.tracker.states import MACHINES, RESOLVED_STATES, format_ref, kind_of_ref
@@ -134,7 +136,7 @@ def create_ticket(
         updated_at=now,
         **ids,
     )
-    _stamp(ticket, ticket.status, now, actor)
+    stamp(ticket, ticket.status, now, actor)
     session.add(ticket)
     session.flush()
     index_custom_values(session, ticket, custom.values, fresh=True)
@@ -148,44 +150,6 @@ def create_ticket(
         remember_thread_key(session, ticket.id, thread_key)
     notify(session, "ticket_created", ticket=ticket, actor=actor)
     return ticket
-
-
-#: Who acts as a person: a signed-in user, or an API token a person or their tool holds.
-PEOPLE = frozenset({"user", "token"})
-#: States that say "someone has taken this on", whoever sets them (a synced remote team).
-TAKEN_ON = frozenset({"acknowledged", "in_progress"})
-
-
-def acknowledges(actor: Actor, status: str) -> bool:
-    """Whether this move is an acknowledgement MTTA and the response target may count.
-
-    A person's move out of ``new`` is; so is any move to a state that says the ticket was
-    taken on (a connector syncing a remote team's "in progress"). A connector's auto-clear
-    (an alarm gone, ``resolved``), a plugin's or the system's move is not: otherwise an
-    alarm's "time to acknowledge" is how long it lasted, and an unattended ticket closed by
-    a timer looks answered.
-    """
-    return status != "new" and (actor.type in PEOPLE or status in TAKEN_ON)
-
-
-#: Kinds with a ``resolved`` state, whose resolution time MTTR and the problem figures read.
-RESOLVING_KINDS = frozenset({"incident", "problem"})
-
-
-def _stamp(ticket: Ticket, status: str, now: datetime, actor: Actor) -> None:
-    """Keep the lifecycle timestamps true to the state the ticket is now in."""
-    if ticket.kind == "incident" and ticket.acknowledged_at is None and acknowledges(actor, status):
-        ticket.acknowledged_at = now
-        ticket.first_response_at = ticket.first_response_at or now
-    if ticket.kind in RESOLVING_KINDS:
-        if status == "resolved":
-            ticket.resolved_at = now
-        elif status in MACHINES[ticket.kind].open_states:
-            ticket.resolved_at = None  # reopened
-    if status in MACHINES[ticket.kind].final_states:
-        ticket.closed_at = now
-        if status == "closed" and ticket.resolved_at is None and ticket.kind in RESOLVING_KINDS:
-            ticket.resolved_at = now
 
 
 def get_ticket(session: Session, ref: str, *, kind: str | None = None, for_update: bool = False) -> Ticket:
@@ -371,7 +335,7 @@ def transition_ticket(
     ticket.updated_at = now
     if resolution is not None:
         ticket.resolution = resolution
-    _stamp(ticket, to, now, actor)
+    stamp(ticket, to, now, actor)
     changes: dict[str, Any] = {"status": (old, to)}
     if resolution:
         changes["resolution"] = (None, resolution)
@@ -393,7 +357,7 @@ def enter_final_state(session: Session, ticket: Ticket, to: str, actor: Actor) -
     old, now = ticket.status, runtime_of(session).now()
     ticket.status = to
     ticket.updated_at = now
-    _stamp(ticket, to, now, actor)
+    stamp(ticket, to, now, actor)
     _release_correlation(session, ticket, to)
     return old
 
