@@ -1,8 +1,8 @@
 """change governance: CAB approval policies, standard-change templates, freeze windows,
 one-click approval links, and approvals' round, channel and after-the-fact mark
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019_cab
+Revises: 0018_custom_fields
 Create Date: 2026-12-04
 
 A change's type and risk choose the group that decides on it and how many of its members

@@ -1,7 +1,7 @@
 """customers, their identities and organisations; tickets name their customer
 
-Revision ID: 0018_customers
-Revises: 0017
+Revision ID: 0020_customers
+Revises: 0019_cab
 Create Date: 2026-12-04
 
 One person writes by mail, through the web form and as the requester of a synced ticket:

@@ -1,7 +1,7 @@
 """problems: a third ticket kind (PRB-) with a root cause and a workaround
 
-Revision ID: 0018_problems
-Revises: 0017
+Revision ID: 0021_problems
+Revises: 0020_customers
 Create Date: 2026-12-04
 
 A problem is the cause behind one or more incidents: it has its own numbers (a PostgreSQL

@@ -1,4 +1,4 @@
-"""Migration 0018_problems on a database that has tickets: problems get their numbers and
+"""Migration 0021_problems on a database that has tickets: problems get their numbers and
 columns, the incidents stay; going down removes the problems and nothing else."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from hub.app import migrate
 from hub.core.db import Database
 from tests.hub.test_migrations import empty_database  # noqa: F401  (the fixture, on each engine)
 
-BEFORE = "0017"
-AFTER = "0018_problems"
+BEFORE = "0020_customers"
+AFTER = "0021_problems"
 
 TICKET = ("INSERT INTO tickets (kind, number, ref, title, description, status, impact, urgency, priority, source, "
           "occurrence_count, flapping, tags, custom_fields, created_at, updated_at, version) VALUES "
