@@ -9,12 +9,8 @@ The double keeps running: what it holds afterwards is what the remote would hold
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import re
-import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +21,7 @@ from typing import Any
 from hub.jobs.scheduler import Scheduler
 from tests.faults.conftest import process_env
 from tests.support.jobs import nothing_pending
-from tests.support.processes import descendants_alive, hub_command
+from tests.support.processes import kill_tree, start_outbound_worker, stop_worker
 from tests.support.waiting import scaled
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -97,29 +93,6 @@ def _described(environ: dict[str, Any]) -> str:
     return f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}\n{body.decode('utf-8', 'replace')}"
 
 
-def kill_tree(pid: int) -> None:
-    """SIGKILL a worker and everything it started: rq runs each job in a forked work horse
-    in a session of its own, which a kill of the worker's process group would miss."""
-    for target in [*descendants_alive(pid), pid]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(target, signal.SIGKILL)
-
-
-def start_worker(app_config: dict[str, Any]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(hub_command("worker", "--queues", "outbound"), env=process_env(app_config),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-def stop(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is None:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            kill_tree(worker.pid)
-            worker.wait(timeout=10)
-
-
 @contextmanager
 def scheduling(runtime: Any) -> Iterator[None]:
     """The scheduler's ticks in a thread: due lanes are handed to the worker's queue."""
@@ -140,18 +113,18 @@ def deliver_with_kills(runtime: Any, app_config: dict[str, Any], killer: Killer,
     deadline = time.monotonic() + scaled(timeout)
     with scheduling(runtime):
         for plan in kills:
-            worker = start_worker(app_config)
+            worker = start_outbound_worker(process_env(app_config))
             killer.arm(worker.pid, plan)
             try:
                 assert killer.fired.wait(max(1.0, deadline - time.monotonic())), f"{plan} never came"
                 worker.wait(timeout=10)
             finally:
-                stop(worker)
-        worker = start_worker(app_config)
+                stop_worker(worker)
+        worker = start_outbound_worker(process_env(app_config))
         killer.arm(worker.pid, None)
         try:
             while not nothing_pending(runtime):
                 assert time.monotonic() < deadline, "the outbox did not drain after the kills"
                 time.sleep(0.2)
         finally:
-            stop(worker)
+            stop_worker(worker)

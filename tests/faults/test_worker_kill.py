@@ -7,24 +7,16 @@ each ticket must arrive in the order they were made.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import threading
 from typing import Any
 
 from hub.jobs.delivery import WRITE_GROUP
 from hub.jobs.scheduler import Scheduler
 from tests.faults.conftest import process_env
-from tests.support.processes import hub_command
+from tests.support.processes import kill_tree, start_outbound_worker, stop_worker
 from tests.support.sink import running_sink
 
 TICKETS, UPDATES = 12, 9
-
-
-def start_worker(app_config: dict[str, Any]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(hub_command("worker", "--queues", "outbound"), env=process_env(app_config),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def test_kill_9_mid_delivery_loses_nothing_and_duplicates_nothing(app: Any, api: Any, runtime: Any,
@@ -55,21 +47,19 @@ def test_kill_9_mid_delivery_loses_nothing_and_duplicates_nothing(app: Any, api:
         scheduler = Scheduler(runtime, tick_seconds=0.2)
         thread = threading.Thread(target=scheduler.run, args=(stop,), daemon=True)
         thread.start()
-        worker = start_worker(app_config)
+        worker = start_outbound_worker(process_env(app_config))
         try:
             assert sink.wait_for(expected // 3, timeout=60), "no progress before the kill"
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
+            kill_tree(worker.pid)  # the worker and the job it was running
+            worker.wait(timeout=30)
             delivered_at_kill = len(sink.applied)
             assert delivered_at_kill < expected, "everything was delivered before the kill; slow the receiver"
-            worker = start_worker(app_config)
+            worker = start_outbound_worker(process_env(app_config))
             assert sink.wait_for(expected, timeout=90), f"only {len(sink.applied)} of {expected} arrived"
         finally:
             stop.set()
             thread.join(timeout=10)
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGTERM)
-                worker.wait(timeout=20)
+            stop_worker(worker)
         assert len(sink.applied) == expected  # none lost
         duplicates = len(sink.received) - len(sink.applied)
         assert duplicates <= WRITE_GROUP, duplicates  # resends: at most one unwritten group, and harmless

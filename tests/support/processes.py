@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 
 import requests
 
@@ -67,3 +69,34 @@ def descendants_alive(pid: int) -> list[int]:
                 found.append(child)
                 frontier.append(child)
     return found
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and everything under it, as a crash of its machine would.
+
+    A kill of a worker's process group is not enough: rq runs each job in a forked work horse
+    that moves to a process group of its own, and would finish the job unharmed."""
+    for victim in [*descendants_alive(pid), pid]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+
+
+def start_outbound_worker(env: dict[str, str], log: IO[Any] | int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    """A ``hub worker`` for the outbound queue, in a session of its own."""
+    return subprocess.Popen(hub_command("worker", "--queues", "outbound"), env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_worker(worker: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Stop a worker at the end of a test: SIGTERM (rq's warm shutdown lets the running job
+    finish), then SIGKILL to the whole tree if that job outlasts ``timeout`` on a busy machine.
+    The tests that use this are about what a crash loses, not about a graceful stop."""
+    if worker.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_tree(worker.pid)
+        worker.wait(timeout=timeout)

@@ -9,9 +9,6 @@ worker drains the outbox.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
 import threading
 import time
@@ -27,7 +24,7 @@ from hub.jobs.scheduler import Scheduler
 from tests.connectors.rt_real.proxy import RTProxy
 from tests.faults.conftest import process_env
 from tests.support.jobs import nothing_pending
-from tests.support.processes import descendants_alive, hub_command
+from tests.support.processes import kill_tree, start_outbound_worker, stop_worker
 from tests.support.services import need_redis
 from tests.support.waiting import scaled
 
@@ -73,20 +70,6 @@ class KillAfter:
             self.done.set()
 
 
-def kill_tree(pid: int) -> None:
-    """SIGKILL for the worker and every process under it, as a crash of its machine would.
-    Its process group is not enough: rq runs each job in a forked "work horse" that moves
-    to a process group of its own (os.setpgrp), and would finish the job unharmed."""
-    for victim in [*descendants_alive(pid), pid]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(victim, signal.SIGKILL)
-
-
-def start_worker(app_config: dict[str, Any], log: Any) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(hub_command("worker", "--queues", "outbound"), env=process_env(app_config),
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + scaled(timeout)
     while not condition():
@@ -102,17 +85,15 @@ def deliver_through_a_crash(runtime: Any, app_config: dict[str, Any], proxy: RTP
     scheduler = threading.Thread(target=Scheduler(runtime, tick_seconds=0.2).run, args=(stop,), daemon=True)
     scheduler.start()
     log = log_path.open("ab")
-    worker = kill.worker = start_worker(app_config, log)
+    worker = kill.worker = start_outbound_worker(process_env(app_config), log)
     try:
         assert kill.done.wait(timeout=180), f"the worker made only {kill.writes} counted writes to RT"
         worker.wait(timeout=30)
         proxy.on_answer = None
-        worker = start_worker(app_config, log)
+        worker = start_outbound_worker(process_env(app_config), log)
         wait_for(lambda: nothing_pending(runtime), DRAIN_SECONDS, "the outbox did not drain after the restart")
     finally:
         stop.set()
         scheduler.join(timeout=30)
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=30)
+        stop_worker(worker)
         log.close()
