@@ -9,7 +9,6 @@ Screenshots go to $SCREENSHOT_DIR (else the test's tmp dir).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +17,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.test_workspace_browser import SIZES
 from tests.conftest import ApiClient, make_token
+from tests.support.browser import WIDTHS, open_tab, screenshot_dir
 from tests.support.live import live_server
 from tests.support.waiting import scaled
 
@@ -45,31 +44,11 @@ def hub_url(app: Flask) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=list(SIZES))
+@pytest.fixture(params=list(WIDTHS))
 def tab(request: pytest.FixtureRequest, chromium: Any, tmp_path: Path) -> Iterator[Any]:
-    size = request.param
-    context = chromium.new_context(viewport={"width": SIZES[size][0], "height": SIZES[size][1]})
-    context.set_default_timeout(wait_ms())
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: dialog.accept())
-    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
-
-    def shot(name: str) -> None:
-        path = shots / f"cab-{name}-{size}.png"
-        page.screenshot(path=str(path), full_page=True)
-        assert path.stat().st_size > 10_000
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= SIZES[size][0], f"{name} scrolls sideways at {size} width: {width}px"
-
-    page.shot = shot
-    yield page
-    context.close()
-    assert not errors, f"the browser reported errors (CSP or script): {errors}"
+    with open_tab(chromium, request.param, prefix="cab", shots=screenshot_dir(tmp_path), timeout_ms=wait_ms(),
+                  accept_dialogs=True) as page:
+        yield page
 
 
 def says(tab: Any, text: str) -> None:

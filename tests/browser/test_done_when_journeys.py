@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.browser.test_workspace_browser import SIZES
+from tests.support.browser import WIDTHS, open_tab, screenshot_dir
 from tests.support.fresh_hub import *  # noqa: F403 - the fresh_hub fixture
 from tests.support.fresh_hub import FreshHub, wait_ms
 from tests.support.mail_fixtures import *  # noqa: F403
@@ -50,33 +50,12 @@ def photo_png(width: int = 160, height: int = 120) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
-@pytest.fixture(params=list(SIZES))
+@pytest.fixture(params=list(WIDTHS))
 def tab(request: pytest.FixtureRequest, chromium: Any, tmp_path: Path) -> Iterator[Any]:
     """One browser window (one session, as one person's browser) at a desktop or a phone width."""
-    size = request.param
-    context = chromium.new_context(viewport={"width": SIZES[size][0], "height": SIZES[size][1]})
-    context.set_default_timeout(wait_ms())
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: dialog.accept())
-    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
-
-    def shot(name: str) -> None:
-        path = shots / f"journey-{name}-{size}.png"
-        page.screenshot(path=str(path), full_page=True)
-        assert path.stat().st_size > 10_000  # a rendered page, not a blank one
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= SIZES[size][0], f"{name} scrolls sideways at {size} width: {width}px"
-
-    page.shot = shot
-    page.size = size
-    yield page
-    context.close()
-    assert not errors, f"the browser reported errors (CSP or script): {errors}"
+    with open_tab(chromium, request.param, prefix="journey", shots=screenshot_dir(tmp_path), timeout_ms=wait_ms(),
+                  accept_dialogs=True) as page:
+        yield page
 
 
 def says(tab: Any, text: str) -> None:

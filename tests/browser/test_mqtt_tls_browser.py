@@ -9,7 +9,6 @@ Screenshots go to $SCREENSHOT_DIR (else the test's tmp dir).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,15 +17,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.test_layout_browser import _problems_of
-from tests.support.live import live_server
+from tests.support.browser import WIDTHS, live_hub_with_admin, open_tab, screenshot_dir, sign_in
 from tests.support.mosquitto import PASSWORD as BROKER_PASSWORD
 from tests.support.mosquitto import USERNAME, TlsMosquitto
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.mqtt]
 
-PASSWORD = "correct horse battery"
-WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture
@@ -44,66 +40,43 @@ def tls_broker() -> Iterator[TlsMosquitto]:
 
 @pytest.fixture
 def hub_url(app: Flask) -> Iterator[str]:
-    from hub.auth.users import create_user
-
-    with app.extensions["hub"].db.transaction() as session:
-        create_user(session=session, username="ada", role="admin", password=PASSWORD, display_name="Ada Admin")
-    with live_server(app) as url:
+    with live_hub_with_admin(app) as url:
         yield url
 
 
 @pytest.mark.parametrize("size", list(WIDTHS))
 def test_an_admin_sets_up_tls_and_reads_why_the_test_fails(chromium: Any, hub_url: str, tls_broker: TlsMosquitto,
                                                            tmp_path: Path, size: str) -> None:
-    context = chromium.new_context(viewport=WIDTHS[size])
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    problems: list[str] = []
-    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
+    with open_tab(chromium, size, prefix="mqtt-tls", shots=screenshot_dir(tmp_path), timeout_ms=10_000) as page:
+        sign_in(page, hub_url, "ada")
+        page.goto(f"{hub_url}/admin/instances/new?connector=mqtt")
+        page.fill("[name=slug]", "line3")
+        page.fill("[name='config.broker_url']", tls_broker.url(tls_broker.password_port))
+        page.fill("[name='config.topics']", '["plant-a/+/+/alarm"]')
+        page.fill("[name='config.username']", USERNAME)
+        page.fill("[name='config.password']", BROKER_PASSWORD)
+        page.fill("[name='config.tls_ca_file']", str(tmp_path / "no-such-ca.pem"))
+        page.get_by_role("button", name=re.compile("Create|Save|Add")).first.click()
+        error = page.locator("#config-tls_ca_file").locator("xpath=..").inner_text()
+        assert "Cannot read" in error and "No such file or directory" in error, error
+        page.shot("form-error", focus="#config-tls_ca_file")
 
-    def shot(name: str, focus: str | None = None) -> None:
-        """The whole page, and the first screen (or the screen around ``focus``) as a person sees it."""
-        page.screenshot(path=str(shots / f"mqtt-tls-{name}-{size}.png"), full_page=True)
-        if focus:
-            page.locator(focus).scroll_into_view_if_needed()
-        page.screenshot(path=str(shots / f"mqtt-tls-{name}-{size}-screen.png"))
-        problems.extend(_problems_of(page, f"mqtt-tls-{name}", WIDTHS[size]))
+        # A CA file that exists but is not the broker's: saved, and the Test says why it fails.
+        page.fill("[name='config.tls_ca_file']", str(tls_broker.files.other_ca))
+        page.fill("[name='config.password']", BROKER_PASSWORD)  # secrets are never sent back to the form
+        page.get_by_role("button", name=re.compile("Create|Save|Add")).first.click()
+        page.wait_for_url(re.compile(r".*/admin/instances/line3$"))
+        page.get_by_role("button", name="Test connection").click()
+        flash = page.locator(".flash.error").first.inner_text()
+        assert "Connection test failed: authentication: Server certificate not trusted" in flash, flash
+        assert f"tls_ca_file ({tls_broker.files.other_ca}) does not hold the CA that signed it" in flash
+        page.shot("test-failed")
 
-    page.goto(f"{hub_url}/login")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(f"{hub_url}/admin/instances/new?connector=mqtt")
-    page.fill("[name=slug]", "line3")
-    page.fill("[name='config.broker_url']", tls_broker.url(tls_broker.password_port))
-    page.fill("[name='config.topics']", '["plant-a/+/+/alarm"]')
-    page.fill("[name='config.username']", USERNAME)
-    page.fill("[name='config.password']", BROKER_PASSWORD)
-    page.fill("[name='config.tls_ca_file']", str(tmp_path / "no-such-ca.pem"))
-    page.get_by_role("button", name=re.compile("Create|Save|Add")).first.click()
-    error = page.locator("#config-tls_ca_file").locator("xpath=..").inner_text()
-    assert "Cannot read" in error and "No such file or directory" in error, error
-    shot("form-error", focus="#config-tls_ca_file")
-
-    # A CA file that exists but is not the broker's: saved, and the Test says why it fails.
-    page.fill("[name='config.tls_ca_file']", str(tls_broker.files.other_ca))
-    page.fill("[name='config.password']", BROKER_PASSWORD)  # secrets are never sent back to the form
-    page.get_by_role("button", name=re.compile("Create|Save|Add")).first.click()
-    page.wait_for_url(re.compile(r".*/admin/instances/line3$"))
-    page.get_by_role("button", name="Test connection").click()
-    flash = page.locator(".flash.error").first.inner_text()
-    assert "Connection test failed: authentication: Server certificate not trusted" in flash, flash
-    assert f"tls_ca_file ({tls_broker.files.other_ca}) does not hold the CA that signed it" in flash
-    shot("test-failed")
-
-    page.fill("[name='config.tls_ca_file']", str(tls_broker.files.ca))
-    page.fill("[name='config.password']", BROKER_PASSWORD)  # the CA changed: the password is asked again
-    page.get_by_role("button", name=re.compile("Save")).first.click()
-    page.wait_for_url(re.compile(r".*/admin/instances/line3$"))
-    page.get_by_role("button", name="Test connection").click()
-    passed = page.locator(".flash.success").first.inner_text()
-    assert f"Connection test passed: connected to mqtts://localhost:{tls_broker.password_port}" in passed, passed
-    shot("test-passed")
-    context.close()
-    assert not problems, "\n".join(problems)
+        page.fill("[name='config.tls_ca_file']", str(tls_broker.files.ca))
+        page.fill("[name='config.password']", BROKER_PASSWORD)  # the CA changed: the password is asked again
+        page.get_by_role("button", name=re.compile("Save")).first.click()
+        page.wait_for_url(re.compile(r".*/admin/instances/line3$"))
+        page.get_by_role("button", name="Test connection").click()
+        passed = page.locator(".flash.success").first.inner_text()
+        assert f"Connection test passed: connected to mqtts://localhost:{tls_broker.password_port}" in passed, passed
+        page.shot("test-passed")

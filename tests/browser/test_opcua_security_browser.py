@@ -9,7 +9,6 @@ Screenshots go to $SCREENSHOT_DIR (else the test's tmp dir).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,14 +19,11 @@ from asyncua import ua
 from flask import Flask
 
 from connectors.opcua.certificates import certificate_der, certificate_from_pem, thumbprint
-from tests.browser.test_layout_browser import _problems_of
-from tests.support.live import live_server
+from tests.support.browser import WIDTHS, live_hub_with_admin, open_tab, screenshot_dir, sign_in
 from tests.support.opcua_server import OpcUaAlarmServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PASSWORD = "correct horse battery"
-WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture
@@ -45,11 +41,7 @@ def secured_server() -> Iterator[OpcUaAlarmServer]:
 
 @pytest.fixture
 def hub_url(app: Flask) -> Iterator[str]:
-    from hub.auth.users import create_user
-
-    with app.extensions["hub"].db.transaction() as session:
-        create_user(session=session, username="ada", role="admin", password=PASSWORD, display_name="Ada Admin")
-    with live_server(app) as url:
+    with live_hub_with_admin(app) as url:
         yield url
 
 
@@ -57,58 +49,40 @@ def hub_url(app: Flask) -> Iterator[str]:
 def test_an_admin_exchanges_certificates_with_a_plant_server(chromium: Any, hub_url: str,
                                                               secured_server: OpcUaAlarmServer, tmp_path: Path,
                                                               size: str) -> None:
-    context = chromium.new_context(viewport=WIDTHS[size])
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    problems: list[str] = []
-    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
+    with open_tab(chromium, size, prefix="opcua-security", shots=screenshot_dir(tmp_path), timeout_ms=20_000) as page:
+        sign_in(page, hub_url, "ada")
+        page.goto(f"{hub_url}/admin/instances/new?connector=opcua")
+        page.fill("[name=slug]", "press")
+        page.fill("[name='config.endpoint_url']", secured_server.url)
+        page.select_option("[name='config.security_mode']", "SignAndEncrypt")
+        page.select_option("[name='config.security_policy']", "Basic256Sha256")
+        page.get_by_role("button", name=re.compile("Create|Save|Add")).first.click()
+        page.wait_for_url(re.compile(r".*/admin/instances/press$"))
 
-    def shot(name: str, focus: str | None = None) -> None:
-        page.screenshot(path=str(shots / f"opcua-security-{name}-{size}.png"), full_page=True)
-        if focus:
-            page.locator(focus).first.scroll_into_view_if_needed()
-        page.screenshot(path=str(shots / f"opcua-security-{name}-{size}-screen.png"))
-        problems.extend(_problems_of(page, f"opcua-security-{name}", WIDTHS[size]))
+        card = page.locator("#credential-application-certificate")
+        shown = card.inner_text()
+        pem = page.locator("#credential-application-certificate pre").text_content() or ""
+        hub_der = certificate_der(certificate_from_pem(pem))
+        assert thumbprint(hub_der, "sha1") in shown and thumbprint(hub_der, "sha256") in shown
+        assert "Download .pem" in shown and "Download .der" in shown
+        page.shot("certificate", focus="#credential-application-certificate")
 
-    page.goto(f"{hub_url}/login")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(f"{hub_url}/admin/instances/new?connector=opcua")
-    page.fill("[name=slug]", "press")
-    page.fill("[name='config.endpoint_url']", secured_server.url)
-    page.select_option("[name='config.security_mode']", "SignAndEncrypt")
-    page.select_option("[name='config.security_policy']", "Basic256Sha256")
-    page.get_by_role("button", name=re.compile("Create|Save|Add")).first.click()
-    page.wait_for_url(re.compile(r".*/admin/instances/press$"))
+        page.get_by_role("button", name="Test connection").click()
+        flash = page.locator(".flash.error").first.inner_text()
+        server_sha256 = thumbprint(secured_server.certificate, "sha256")
+        assert "is not trusted: SHA-256 " + server_sha256 in flash, flash
+        page.shot("server-untrusted")
 
-    card = page.locator("#credential-application-certificate")
-    shown = card.inner_text()
-    pem = page.locator("#credential-application-certificate pre").text_content() or ""
-    hub_der = certificate_der(certificate_from_pem(pem))
-    assert thumbprint(hub_der, "sha1") in shown and thumbprint(hub_der, "sha256") in shown
-    assert "Download .pem" in shown and "Download .der" in shown
-    shot("certificate", focus="#credential-application-certificate")
+        page.fill("[name='config.trusted_servers']", server_sha256)
+        page.get_by_role("button", name=re.compile("Save")).first.click()
+        page.wait_for_url(re.compile(r".*/admin/instances/press$"))
+        page.get_by_role("button", name="Test connection").click()
+        flash = page.locator(".flash.error").first.inner_text()
+        assert f"The server refused the hub's certificate (SHA-1 {thumbprint(hub_der, 'sha1')})" in flash, flash
+        page.shot("hub-refused")
 
-    page.get_by_role("button", name="Test connection").click()
-    flash = page.locator(".flash.error").first.inner_text()
-    server_sha256 = thumbprint(secured_server.certificate, "sha256")
-    assert "is not trusted: SHA-256 " + server_sha256 in flash, flash
-    shot("server-untrusted")
-
-    page.fill("[name='config.trusted_servers']", server_sha256)
-    page.get_by_role("button", name=re.compile("Save")).first.click()
-    page.wait_for_url(re.compile(r".*/admin/instances/press$"))
-    page.get_by_role("button", name="Test connection").click()
-    flash = page.locator(".flash.error").first.inner_text()
-    assert f"The server refused the hub's certificate (SHA-1 {thumbprint(hub_der, 'sha1')})" in flash, flash
-    shot("hub-refused")
-
-    secured_server.trusted_clients = (hub_der,)  # the server's admin trusts the downloaded certificate
-    page.get_by_role("button", name="Test connection").click()
-    passed = page.locator(".flash.success").first.inner_text()
-    assert "(SignAndEncrypt with Basic256Sha256, anonymous login)" in passed, passed
-    shot("test-passed")
-    context.close()
-    assert not problems, "\n".join(problems)
+        secured_server.trusted_clients = (hub_der,)  # the server's admin trusts the downloaded certificate
+        page.get_by_role("button", name="Test connection").click()
+        passed = page.locator(".flash.success").first.inner_text()
+        assert "(SignAndEncrypt with Basic256Sha256, anonymous login)" in passed, passed
+        page.shot("test-passed")

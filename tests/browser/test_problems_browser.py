@@ -9,7 +9,6 @@ docs' copies (docs/screenshots/problem-*.png) too.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,13 +19,15 @@ from flask import Flask
 from sqlalchemy import select
 
 from hub.models import ConfigurationItem, Ticket
-from tests.browser.test_ui_browser import PASSWORD, SHOTS, WAIT_MS
+from tests.browser.test_ui_browser import PASSWORD, WAIT_MS
 from tests.conftest import ApiClient, make_token
+from tests.support.browser import WIDTHS, open_tab, screenshot_dir, sign_in
 from tests.support.live import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+#: Every screenshot this test takes goes to docs/screenshots with UPDATE_SCREENSHOTS=1.
+DOC_SHOTS = ("selected", "page", "known-error", "insights", "list")
 KEY = "plant-a/line3/filler-3/E42"
 
 
@@ -47,24 +48,6 @@ def hub_url(app: Flask) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    where = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    where.mkdir(parents=True, exist_ok=True)
-    return where
-
-
-def shoot(tab: Any, shots: Path, name: str, size: str) -> None:
-    path = shots / f"problem-{name}-{size}.png"
-    tab.screenshot(path=str(path))
-    assert path.stat().st_size > 10_000  # a rendered page, not a blank one
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=str(SHOTS / f"problem-{name}-{size}.png"))
-    wide = tab.evaluate("() => document.scrollingElement.scrollWidth - window.innerWidth")
-    assert wide <= 0, f"{name} at {size} scrolls sideways by {wide}px"
-
-
 def alarm(app: Flask, api: ApiClient, title: str) -> str:
     """An incident as the line's alarms make it: on Filler 3, with the alarm's key."""
     ref = str(api.post("/api/v1/incidents", json={"title": title, "ci": "filler-3"}).json["ref"])
@@ -80,73 +63,62 @@ def move(tab: Any, to: str) -> None:
                           arg=to.replace("_", " "))
 
 
-@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("size", list(WIDTHS))
 def test_open_a_problem_from_two_incidents_and_see_its_workaround_on_the_next(chromium: Any, app: Flask,
-                                                                              hub_url: str, shots: Path,
+                                                                              hub_url: str, tmp_path: Path,
                                                                               size: str) -> None:
     api = ApiClient(app.test_client(), make_token(app, "admin", "alice", "alice@hub.test"))
     first, second = alarm(app, api, "Filler 3 stops: star wheel jam"), alarm(app, api, "Filler 3 jams again")
-    context = chromium.new_context(viewport={"width": SIZES[size][0], "height": SIZES[size][1]})
-    context.set_default_timeout(WAIT_MS)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.goto(hub_url + "/login")
-    tab.get_by_label("Username").fill("maria")
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign in").click()
-    tab.wait_for_url(re.compile(r".*/tickets$"))
+    with open_tab(chromium, size, prefix="problem", shots=screenshot_dir(tmp_path), timeout_ms=WAIT_MS,
+                  for_docs=DOC_SHOTS) as tab:
+        sign_in(tab, hub_url, "maria")
 
-    # Tick both incidents and open a problem from them.
-    tab.get_by_label(f"Select {first}").check()
-    tab.get_by_label(f"Select {second}").check()
-    panel = tab.locator("details[data-bulk]")
-    if not panel.evaluate("el => el.open"):
-        panel.locator("summary").click()
-    tab.get_by_label("Action").select_option("problem")
-    assert tab.locator("#bulk-problem-title").is_visible() and not tab.get_by_label("Main incident").is_visible()
-    tab.locator("#bulk-problem-title").fill("Filler 3 star wheel jams")
-    shoot(tab, shots, "selected", size)
-    tab.get_by_role("button", name="Apply to selected").click()
-    tab.wait_for_url(re.compile(r".*/tickets/PRB-000001$"))
-    assert tab.locator(".flash.success").inner_text().strip() == \
-        "Opened PRB-000001 from 2 incidents; each is linked to it."
-    related = tab.locator("#related").inner_text()
-    assert first in related and second in related and "Problem behind" in related
+        # Tick both incidents and open a problem from them.
+        tab.get_by_label(f"Select {first}").check()
+        tab.get_by_label(f"Select {second}").check()
+        panel = tab.locator("details[data-bulk]")
+        if not panel.evaluate("el => el.open"):
+            panel.locator("summary").click()
+        tab.get_by_label("Action").select_option("problem")
+        assert tab.locator("#bulk-problem-title").is_visible() and not tab.get_by_label("Main incident").is_visible()
+        tab.locator("#bulk-problem-title").fill("Filler 3 star wheel jams")
+        tab.shot("selected")
+        tab.get_by_role("button", name="Apply to selected").click()
+        tab.wait_for_url(re.compile(r".*/tickets/PRB-000001$"))
+        assert tab.locator(".flash.success").inner_text().strip() == \
+            "Opened PRB-000001 from 2 incidents; each is linked to it."
+        related = tab.locator("#related").inner_text()
+        assert first in related and second in related and "Problem behind" in related
 
-    # Write the workaround (the edit form saves in place), then make it a known error.
-    tab.locator("#edit summary").click()
-    tab.locator("#edit-workaround").fill("Stop the infeed, clear the star wheel, reset E42 on the panel.")
-    tab.locator("#edit-form").get_by_role("button", name="Save changes").click()
-    tab.wait_for_selector("#workaround .body")
-    move(tab, "investigating")
-    move(tab, "known_error")
-    tab.locator("#workaround").scroll_into_view_if_needed()
-    shoot(tab, shots, "page", size)
+        # Write the workaround (the edit form saves in place), then make it a known error.
+        tab.locator("#edit summary").click()
+        tab.locator("#edit-workaround").fill("Stop the infeed, clear the star wheel, reset E42 on the panel.")
+        tab.locator("#edit-form").get_by_role("button", name="Save changes").click()
+        tab.wait_for_selector("#workaround .body")
+        move(tab, "investigating")
+        move(tab, "known_error")
+        tab.locator("#workaround").scroll_into_view_if_needed()
+        tab.shot("page")
 
-    # The next alarm from the same machine shows the workaround at once.
-    third = alarm(app, api, "Filler 3 stopped on the night shift")
-    tab.goto(f"{hub_url}/tickets/{third}")
-    card = tab.locator("[data-known-error='PRB-000001']")
-    assert card.is_visible()
-    assert "clear the star wheel" in card.inner_text() and "same item and alarm key" in card.inner_text()
-    shoot(tab, shots, "known-error", size)
+        # The next alarm from the same machine shows the workaround at once.
+        third = alarm(app, api, "Filler 3 stopped on the night shift")
+        tab.goto(f"{hub_url}/tickets/{third}")
+        card = tab.locator("[data-known-error='PRB-000001']")
+        assert card.is_visible()
+        assert "clear the star wheel" in card.inner_text() and "same item and alarm key" in card.inner_text()
+        tab.shot("known-error")
 
-    # Insights: the machine's row of "What fails most" opens a problem from its three incidents.
-    tab.goto(f"{hub_url}/insights")
-    row = tab.locator("tr", has_text="Filler 3").first
-    row.scroll_into_view_if_needed()
-    assert tab.locator("#kpi-known-errors").inner_text() == "1"
-    shoot(tab, shots, "insights", size)
-    row.get_by_role("button", name="Open a problem").click()
-    tab.wait_for_url(re.compile(r".*/tickets/PRB-000002$"))
-    assert "Filler 3 fails again and again (3 incidents)" in tab.locator("h1").inner_text()
-    assert all(ref in tab.locator("#related").inner_text() for ref in (first, second, third))
+        # Insights: the machine's row of "What fails most" opens a problem from its three incidents.
+        tab.goto(f"{hub_url}/insights")
+        row = tab.locator("tr", has_text="Filler 3").first
+        row.scroll_into_view_if_needed()
+        assert tab.locator("#kpi-known-errors").inner_text() == "1"
+        tab.shot("insights")
+        row.get_by_role("button", name="Open a problem").click()
+        tab.wait_for_url(re.compile(r".*/tickets/PRB-000002$"))
+        assert "Filler 3 fails again and again (3 incidents)" in tab.locator("h1").inner_text()
+        assert all(ref in tab.locator("#related").inner_text() for ref in (first, second, third))
 
-    tab.goto(f"{hub_url}/tickets/problems")
-    assert "PRB-000001" in tab.locator("table").inner_text()
-    shoot(tab, shots, "list", size)
-    context.close()
-    assert not errors, f"the browser console reported errors (CSP or script): {errors}"
+        tab.goto(f"{hub_url}/tickets/problems")
+        assert "PRB-000001" in tab.locator("table").inner_text()
+        tab.shot("list")

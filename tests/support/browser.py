@@ -115,7 +115,8 @@ def open_tab(chromium: Any, size: str, *, prefix: str, shots: Path, for_docs: Co
              **context_options: Any) -> Iterator[Any]:
     """A page in a new browser context (one person's browser) at ``size`` (a key of WIDTHS).
 
-    ``tab.shot(name)`` writes ``<prefix>-<name>-<size>.png`` (full page) into ``shots``, and a
+    ``tab.shot(name)`` writes ``<prefix>-<name>-<size>.png`` (full page) into ``shots`` (with
+    ``focus``, a selector, also ``...-screen.png``: the window scrolled to it), and a
     copy into docs/screenshots when UPDATE_SCREENSHOTS=1 and ``name`` or ``name-size`` is in
     ``for_docs``; with ``check_layout`` it also notes a page that scrolls sideways. Leaving
     the block fails on any script or CSP error the browser reported and on any layout
@@ -134,8 +135,11 @@ def open_tab(chromium: Any, size: str, *, prefix: str, shots: Path, for_docs: Co
     if accept_dialogs:
         tab.on("dialog", lambda dialog: dialog.accept())
 
-    def shot(name: str) -> None:
+    def shot(name: str, focus: str | None = None) -> None:
         tab.screenshot(path=str(shots / f"{prefix}-{name}-{size}.png"), full_page=True)
+        if focus is not None:  # also the screen around ``focus``, as a person sees it
+            tab.locator(focus).first.scroll_into_view_if_needed()
+            tab.screenshot(path=str(shots / f"{prefix}-{name}-{size}-screen.png"))
         if os.environ.get("UPDATE_SCREENSHOTS") == "1" and ({name, f"{name}-{size}"} & set(for_docs)):
             DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
             tab.screenshot(path=str(DOCS_SHOTS / f"{prefix}-{name}-{size}.png"), full_page=True)
@@ -159,3 +163,15 @@ def sign_in(page: Any, url: str, username: str, password: str = PASSWORD, *, lan
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(landing))
+
+
+@contextmanager
+def live_hub_with_admin(app: Any, username: str = "ada") -> Iterator[str]:
+    """The app served on a free port, with one admin (``username``, PASSWORD) to sign in as."""
+    from hub.auth.users import create_user
+    from tests.support.live import live_server
+
+    with app.extensions["hub"].db.transaction() as session:
+        create_user(session=session, username=username, role="admin", password=PASSWORD, display_name="Ada Admin")
+    with live_server(app) as url:
+        yield url
