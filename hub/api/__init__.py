@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import marshmallow as ma
+from apispec import APISpec
 from flask import Flask, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -92,14 +93,54 @@ def _schemas_in(value: Any) -> Iterator[ma.Schema]:
             yield from _schemas_in(item)
 
 
+class _SchemaSharingSpec(APISpec):
+    """apispec's APISpec, whose ``path`` deep-copies the operations it is given without copying
+    the marshmallow schemas in them (see _DocsSharingSchemas): it copies them to protect the
+    dicts it edits, and reads the schemas only."""
+
+    def path(self, path: str | None = None, *, operations: dict[str, Any] | None = None,
+             **kwargs: Any) -> APISpec:
+        return super().path(path, operations=_DocsSharingSchemas(operations or {}), **kwargs)
+
+
 class HubApi(Api):
     """flask-smorest's Api, documenting every error as application/problem+json."""
 
+    _undocumented: list[tuple[Any, str, Any]]
+
+    def _init_spec(self, *args: Any, **kwargs: Any) -> None:
+        self._undocumented = []
+        super()._init_spec(*args, **kwargs)
+        self._spec.__class__ = _SchemaSharingSpec  # flask-smorest builds a plain APISpec; only path() differs
+
+    @property
+    def spec(self) -> APISpec:
+        """The OpenAPI spec, with every registered blueprint's views documented in it.
+
+        flask-smorest documents a blueprint's views as it registers them; here that waits for
+        the first read of the spec (the OpenAPI document, the docs pages, a test), since most
+        apps built never serve it: a process builds apps for commands and workers, and every
+        test builds one. The document is the same (tests/hub/api/test_openapi_build.py)."""
+        pending, self._undocumented = self._undocumented, []
+        for blp, name, parameters in pending:
+            blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+            self._spec.tag({"name": name, "description": blp.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: APISpec) -> None:
+        self._spec = value
+
     def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        """flask-smorest's register_blueprint, with the documenting left to the first read of
+        ``spec``."""
         docs = getattr(blp, "_docs", None)
         if type(docs) is dict:  # flask-smorest's own store; anything else is left as it is
             blp._docs = _DocsSharingSchemas(docs)
-        super().register_blueprint(blp, parameters=parameters, **options)
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
 
     ERROR_SCHEMA = ProblemSchema
     PROBLEM_CONTENT_TYPE = "application/problem+json"

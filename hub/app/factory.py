@@ -26,6 +26,7 @@ from hub.auth.web import init_auth
 from hub.core.crypto import SecretBox
 from hub.core.db import Database
 from hub.core.logs import configure_logging, request_id_var
+from hub.core.routing import SharedBuilderRule
 from hub.core.runtime import Runtime
 from hub.jobs.scheduler import dispatch_lanes
 from hub.models import PluginState
@@ -97,6 +98,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the hub: settings, database, plugins, API, pages; fails fast on bad settings."""
     settings = load_settings(config)
     app = Flask("hub")
+    app.url_rule_class = SharedBuilderRule
     app.url_map.converters["int"] = IdConverter
     app.config.update(settings)
     configure_logging(settings["LOG_LEVEL"], settings["LOG_FORMAT"])

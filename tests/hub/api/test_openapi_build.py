@@ -39,3 +39,29 @@ def test_every_app_built_in_one_process_documents_the_same_api(app_config: dict[
     finally:
         second.extensions["hub"].db.dispose()
     assert '"/api/v1/incidents"' in first and '"Problem"' in first
+
+
+def test_documenting_at_the_first_read_gives_the_document_documenting_at_registration_gives(
+        app_config: dict[str, Any], app: Flask, monkeypatch: Any) -> None:
+    from hub.api import HubApi
+
+    lazy = spec_of(app)
+    register = HubApi.register_blueprint
+
+    def register_and_read(self: HubApi, blp: Any, **options: Any) -> None:
+        register(self, blp, **options)
+        assert not self._undocumented or self.spec  # reading the spec documents what is pending
+
+    monkeypatch.setattr(HubApi, "register_blueprint", register_and_read)
+    eager = create_app(dict(app_config))
+    try:
+        assert spec_of(eager) == lazy
+    finally:
+        eager.extensions["hub"].db.dispose()
+
+
+def test_nothing_is_documented_until_the_spec_is_read(app: Flask) -> None:
+    api = app.extensions["hub.api"]
+    assert len(api._undocumented) > 10
+    assert api._spec.to_dict()["paths"] == {}
+    assert "/api/v1/incidents" in api.spec.to_dict()["paths"] and api._undocumented == []
