@@ -84,6 +84,31 @@ def name_for(session: Session, what: str, ident: int | None) -> str | None:
     return _cached(session, (what + "#", ident), load)
 
 
+#: What people read for each kind of row: its name, a person's display name (their login
+#: when they have none). Slugs, keys and usernames are for sources and the API.
+_LABELS: dict[str, tuple[Any, str]] = {
+    "department": (Department, "name"),
+    "group": (Group, "name"),
+    "ci": (ConfigurationItem, "name"),
+    "category": (Category, "name"),
+}
+
+
+def label_for(session: Session, what: str, ident: int | None) -> str | None:
+    """The name people read for the department/group/ci/category/user with this id."""
+    if ident is None:
+        return None
+
+    def load() -> str | None:
+        if what == "user":
+            row = session.execute(select(User.display_name, User.username).where(User.id == ident)).first()
+            return (row.display_name or row.username) if row is not None else None
+        model, column = _LABELS[what]
+        return session.scalar(select(getattr(model, column)).where(model.id == ident)) or name_for(session, what, ident)
+
+    return _cached(session, (what + "@", ident), load)
+
+
 def category_id(session: Session, slug: str, department_id: int | None, *, create: bool) -> int | None:
     def load() -> int | None:
         query = select(Category.id).where(Category.slug == slug)

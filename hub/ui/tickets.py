@@ -17,7 +17,7 @@ from hub.models import Department, Group, SavedView, Ticket, User
 from hub.sdk.i18n import N_, gettext
 from hub.sdk.tracker_errors import NotFound, TrackerError
 from hub.tracker import custom_fields
-from hub.tracker.org import name_for
+from hub.tracker.org import label_for
 from hub.tracker.queries import SORTS, Page, TicketFilter, encode_cursor, list_tickets
 from hub.tracker.states import MACHINES
 from hub.ui.auth import login_required
@@ -82,8 +82,8 @@ def row_of(session: Session, ticket: Ticket, now: datetime | None = None) -> dic
         "sla": sla_cell(ticket, now or runtime_of(session).now()),
         "ref": ticket.ref, "kind": ticket.kind, "title": ticket.title, "status": ticket.status,
         "priority": ticket.priority, "updated_at": ticket.updated_at, "flapping": ticket.flapping,
-        "occurrences": ticket.occurrence_count, "department": name_for(session, "department", ticket.department_id),
-        "assignee": name_for(session, "user", ticket.assignee_id), "source": ticket.source,
+        "occurrences": ticket.occurrence_count, "department": label_for(session, "department", ticket.department_id),
+        "assignee": label_for(session, "user", ticket.assignee_id), "source": ticket.source,
         "duplicate": ticket.duplicate_of_id is not None, "custom": ticket.custom_fields or {},
     }
 

@@ -14,7 +14,7 @@ from hub.sdk.tracker_errors import TrackerError, ValidationFailed
 from hub.tracker import approvals, canned, comments, merge, problems, tickets
 from hub.tracker.cab import approval_status
 from hub.tracker.change_calendar import check_schedule
-from hub.tracker.org import name_for
+from hub.tracker.org import label_for, name_for
 from hub.tracker.priority import LEVELS
 from hub.tracker.states import MACHINES, RESOLVED_STATES
 from hub.tracker.ticket_links import links_of
@@ -63,9 +63,10 @@ def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200,
                    comment_draft: dict[str, Any] | None = None) -> Any:
     with reading() as session:
         ticket = tickets.get_ticket(session, ref)
-        names = {what: name_for(session, lookup, getattr(ticket, column)) for what, lookup, column in (
+        names = {what: label_for(session, lookup, getattr(ticket, column)) for what, lookup, column in (
             ("department", "department", "department_id"), ("assignee", "user", "assignee_id"),
             ("group", "group", "group_id"), ("category", "category", "category_id"), ("ci", "ci", "ci_id"))}
+        names["assignee_login"] = name_for(session, "user", ticket.assignee_id)  # what the assign field takes
         machine = MACHINES[ticket.kind]
         moves = machine.allowed(ticket.status, ticket)
         decisions = [d for d in approvals.DECISIONS if d in moves] if ticket.kind == "change" else []

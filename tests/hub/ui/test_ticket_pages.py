@@ -290,3 +290,27 @@ def test_related_tickets_are_linked_and_unlinked_on_the_page(app: Flask, as_role
     link_id = re.search(rf'/tickets/{parent}/links/(\d+)/remove', on_parent).group(1)  # type: ignore[union-attr]
     removed = agent.post(f"/tickets/{parent}/links/{link_id}/remove", {}, follow=True).get_data(as_text=True)
     assert "The link is removed." in removed and "None yet." in removed
+
+
+def test_pages_name_departments_groups_items_and_people_as_people_read_them(app: Flask, as_role: Any) -> None:
+    """Slugs, keys and logins are for sources and the API; the pages show names."""
+    from hub.auth.users import create_user
+    from hub.models import ConfigurationItem
+    from hub.tracker.catalog import create_department, create_group
+
+    with app.extensions["hub"].db.transaction() as session:
+        create_department(session=session, slug="fb-hall2", name="Food & Beverage, Hall 2")
+        create_group(session=session, slug="night-crew", name="Night crew")
+        create_user(session=session, username="mweber", role="agent", password="correct horse battery",
+                    display_name="Maria Weber")
+        session.add(ConfigurationItem(key="plant-a/line3/filler-3", name="Filler 3", kind="machine"))
+    ref = open_ticket(app, title="Filler 3 stops", department="fb-hall2", group="night-crew", assignee="mweber",
+                      ci="plant-a/line3/filler-3")
+    agent = as_role("agent")
+    page = agent.text(f"/tickets/{ref}")
+    for name in ("Food &amp; Beverage, Hall 2", "Night crew", "Maria Weber", "Filler 3"):
+        assert f"<dd>{name}</dd>" in page, name
+    assert 'name="assignee" list="agent-names" value="mweber"' in page  # the field still takes the login
+    listed = agent.text("/tickets")
+    assert "Food &amp; Beverage, Hall 2" in listed and "Maria Weber" in listed
+    assert ">fb-hall2<" not in listed and ">mweber<" not in listed
