@@ -84,7 +84,9 @@ def _render_form(*, cls: Any, instance: dict[str, Any] | None, errors: dict[str,
     own = submitted if submitted is not None else (instance or {})
     return render_template("ui/admin/instance_form.html", connector=cls, instance=instance, fields=fields,
                            own=own, own_errors=own_errors, problems=problems, departments=departments,
-                           polls="poll" in cls.capabilities()), status
+                           polls="poll" in cls.capabilities(),
+                           # A connector that only sends (SMTP) opens no tickets: no department to route them to.
+                           receives=bool({"webhook", "poll", "listen"} & set(cls.capabilities()))), status
 
 
 def _credentials(cls: Any, config: dict[str, Any]) -> list[PublicCredential]:

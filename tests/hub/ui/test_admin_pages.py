@@ -15,7 +15,7 @@ SECRET = "s3cret-value-" + "y" * 10
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    app_config["PLUGINS"] = [("webhook", "connectors.webhook")]
+    app_config["PLUGINS"] = [("webhook", "connectors.webhook"), ("email", "connectors.email")]
     return app_config
 
 
@@ -85,6 +85,14 @@ def test_the_instance_form_is_generated_from_the_schema(app: Flask, as_role: Any
     assert "Shared secret" in html and "At least 16 characters" in html
     unknown = as_role("admin").get("/admin/instances/new?connector=nope")
     assert unknown.status_code == 404 and "No connector &#39;nope&#39;" in unknown.get_data(as_text=True)
+
+
+def test_only_connectors_that_open_tickets_ask_for_a_department(app: Flask, as_role: Any) -> None:
+    admin = as_role("admin")
+    assert 'id="department"' in admin.text("/admin/instances/new?connector=webhook")
+    assert 'id="department"' in admin.text("/admin/instances/new?connector=email")  # reads a mailbox
+    smtp_only = admin.text("/admin/instances/new?connector=smtp")
+    assert 'id="department"' not in smtp_only and 'name="config.smtp_host"' in smtp_only
 
 
 def test_a_bad_config_is_shown_on_the_form_then_a_good_one_is_saved(app: Flask, as_role: Any) -> None:
