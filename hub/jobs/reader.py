@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from hub.core.runtime import Runtime
 
@@ -64,6 +64,14 @@ def read_pending(instance_id: int) -> dict[str, int]:
             return counts
 
 
+def unread_query(instance_id: int) -> Select[tuple[int]]:
+    """The next batch of an instance's unread events, oldest first (index ix_inbound_events_unread)."""
+    from hub.models import InboundEvent
+
+    return (select(InboundEvent.id).where(InboundEvent.instance_id == instance_id, InboundEvent.status == "received")
+            .order_by(InboundEvent.id).limit(BATCH))
+
+
 def _read_batch(runtime: Runtime, instance_id: int, counts: dict[str, int]) -> int:
     from hub.ingest.pipeline import process_event
     from hub.models import ConnectorInstance, InboundEvent
@@ -73,9 +81,7 @@ def _read_batch(runtime: Runtime, instance_id: int, counts: dict[str, int]) -> i
         if session.get_bind().dialect.name == "postgresql":
             # One reader of an instance at a time: arrival order is application order.
             session.execute(select(func.pg_advisory_xact_lock(0x48554200 + instance_id)))
-        ids = list(session.scalars(select(InboundEvent.id).where(
-            InboundEvent.instance_id == instance_id, InboundEvent.status == "received")
-            .order_by(InboundEvent.id).limit(BATCH)))
+        ids = list(session.scalars(unread_query(instance_id)))
         if not ids:
             return 0
         instance = session.get(ConnectorInstance, instance_id)

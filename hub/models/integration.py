@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.models.base import Base, IdType, JSONType, utcnow
@@ -47,6 +47,10 @@ class InboundEvent(Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "idempotency_key"),
         Index("ix_inbound_events_status", "status", "id"),
+        # The reader's query (hub.jobs.reader): an instance's unread events, oldest first. Only
+        # the backlog is in it, so it stays small however many events are kept.
+        Index("ix_inbound_events_unread", "instance_id", "id", postgresql_where=text("status = 'received'"),
+              sqlite_where=text("status = 'received'")),
         Index("ix_inbound_events_ticket", "ticket_id"),
     )
 

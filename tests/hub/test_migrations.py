@@ -118,3 +118,20 @@ def test_search_index_is_used_on_postgresql(database_url: str) -> None:
 
 def test_database_url_in_use_is_what_the_suite_says(database_url: str) -> None:
     assert database_url.startswith("postgresql") == bool(PG_URL)
+
+
+def test_the_readers_query_reads_the_unread_index(database_url: str) -> None:
+    """A reader finds its instance's backlog through the partial index, on either database,
+    not by walking every unread event of every instance (issue 23: 144 ms with a backlog)."""
+    from hub.jobs.reader import unread_query
+
+    database = Database(database_url)
+    with database.Session() as session:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if postgres:
+            session.execute(text("SET enable_seqscan = off"))
+        compiled = str(unread_query(7).compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+        explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+        plan = "\n".join(str(row[-1]) for row in session.execute(text(explain + compiled)).all())
+        assert "ix_inbound_events_unread" in plan, plan
+    database.dispose()
