@@ -64,7 +64,7 @@ def read_pending(instance_id: int) -> dict[str, int]:
             return counts
 
 
-def unread_query(instance_id: int) -> Select[tuple[int]]:
+def unread_query(instance_id: int) -> Select[int]:
     """The next batch of an instance's unread events, oldest first (index ix_inbound_events_unread)."""
     from hub.models import InboundEvent
 
