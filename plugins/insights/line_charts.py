@@ -6,6 +6,8 @@ scaled to the width, a legend that wraps, a table that scrolls on its own)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from markupsafe import Markup, escape
 
 from hub.sdk.i18n import gettext as _
@@ -15,8 +17,12 @@ LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 30
 #: Dash patterns and markers told apart without colour, in the order lines are drawn.
 DASHES = ("", "8 4", "2 4", "10 4 2 4", "4 2")
 MARKERS = ("circle", "square", "diamond", "triangle", "cross")
+#: The drawn markers' corners around their point.
+CORNERS: dict[str, list[tuple[float, float]]] = {
+    "diamond": [(0, -4.5), (4.5, 0), (0, 4.5), (-4.5, 0)], "triangle": [(0, -4.5), (4.5, 4), (-4.5, 4)],
+    "cross": [(-4, -4), (4, 4), (0, 0), (4, -4), (-4, 4), (0, 0)]}
 
-Series = dict[str, list[tuple[str, float | None]]]
+Series = Mapping[str, Sequence[tuple[str, float | None]]]
 
 
 def lines(series: Series, title: str, *, ident: str, unit: str = "") -> Markup:
@@ -64,10 +70,12 @@ def _frame(title: str, ident: str, series: Series, buckets: list[str], unit: str
              top=_number(max(v for points in series.values() for _b, v in points if v is not None)), unit=unit)
     bottom, label_y = HEIGHT - BOTTOM, HEIGHT - BOTTOM + 16
     middle = buckets[len(buckets) // 2] if len(buckets) > 2 else None
-    ticks = [(buckets[0], LEFT, "start"), (buckets[-1], WIDTH - RIGHT, "end")] if len(buckets) > 1 else \
-        [(buckets[0], (LEFT + WIDTH - RIGHT) / 2, "middle")]
+    centre = (LEFT + WIDTH - RIGHT) / 2
+    ticks: list[tuple[str, float, str]] = [(buckets[0], centre, "middle")]
+    if len(buckets) > 1:
+        ticks = [(buckets[0], LEFT, "start"), (buckets[-1], WIDTH - RIGHT, "end")]
     if middle is not None:
-        ticks.append((middle, (LEFT + WIDTH - RIGHT) / 2, "middle"))
+        ticks.append((middle, centre, "middle"))
     text = "".join(f'<text x="{x}" y="{label_y}" text-anchor="{anchor}" class="chart-label">{escape(label)}</text>'
                    for label, x, anchor in ticks)
     return (f'<figure class="chart-figure" id="{escape(ident)}"><figcaption>{escape(title)}</figcaption>'
@@ -102,8 +110,7 @@ def _marker(x: float, y: float, style: int) -> str:
         return f'<circle cx="{x}" cy="{y}" r="3.5" class="{css}"></circle>'
     if shape == "square":
         return f'<rect x="{x - 3.5}" y="{y - 3.5}" width="7" height="7" class="{css}"></rect>'
-    corners = {"diamond": [(0, -4.5), (4.5, 0), (0, 4.5), (-4.5, 0)], "triangle": [(0, -4.5), (4.5, 4), (-4.5, 4)],
-               "cross": [(-4, -4), (4, 4), (0, 0), (4, -4), (-4, 4), (0, 0)]}[shape]
+    corners = CORNERS[shape]
     return f'<polygon points="{" ".join(f"{x + dx},{y + dy}" for dx, dy in corners)}" class="{css}"></polygon>'
 
 

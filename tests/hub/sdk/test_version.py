@@ -15,7 +15,8 @@ def test_the_sdk_has_a_semver_version() -> None:
     assert hub.sdk.__version__ == "1.4.0"  # 1.4: trend figures (Insights over time)
 
 
-@pytest.mark.parametrize("minimum", ["1", "1.0", "1.0.0", "1.1", "1.1.0", "1.2", "1.2.0", "1.3", "1.3.0", "1.4", "1.4.0"])
+@pytest.mark.parametrize("minimum", ["1", "1.0", "1.0.0", "1.1", "1.1.0", "1.2", "1.2.0", "1.3", "1.3.0", "1.4",
+                                     "1.4.0"])
 def test_a_met_requirement_passes(minimum: str) -> None:
     require(minimum)
 

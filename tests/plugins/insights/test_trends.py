@@ -193,7 +193,8 @@ def test_the_cost_of_complaints(app: Any, api: Any, seeded: None) -> None:
 def test_the_csv_carries_the_trends(api: Any, seeded: None) -> None:
     api.put("/api/v1/admin/plugins/insights/settings", json={"settings": {"cost_incident": 10}})
     response = api.get(f"/insights.csv?{NOVEMBER}&group=customer")
-    rows = {(figure, key): value for figure, key, value in list(csv.reader(io.StringIO(response.get_data(as_text=True))))[1:]}
+    table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = {(figure, key): value for figure, key, value in table[1:]}
     assert rows[("trend_csat_average", "2026-11-02")] == "4.0"
     assert rows[("customer_tickets", "Ann")] == "2"
     assert rows[("changes_by_outcome", "rolled_back")] == "1"
@@ -221,3 +222,16 @@ def test_the_page_draws_lines_with_their_figures(app: Any, seeded: None) -> None
     assert 'id="kpi-changes-rolled-back">1<' in page and 'id="kpi-caused-incidents">3<' in page
     assert '<a href="/tickets/CHG-2">CHG-2</a>' in page
     assert "No cost per ticket is set." in page
+
+
+def test_one_grouped_query_per_figure(runtime: Any, seeded: None) -> None:
+    """Service per group and bucket, faults, outcomes, caused count, causing changes, problems,
+    kinds: seven statements however many tickets the period has."""
+    from hub.sdk import tracker
+    from tests.hub.tracker.test_figures import statements
+
+    with runtime.db.reading() as session, statements(runtime.db.read_engine) as seen:
+        found = tracker.trend_figures(session, start=at(1), end=at(1, month=12), department="quality",
+                                      grouping="service")
+    assert len(seen) == 7, seen
+    assert found.caused_incidents == 2
