@@ -39,7 +39,12 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def seeded(app: Any, runtime: Any) -> None:
-    """Four incidents in November and one in October; four changes; two problems."""
+    seed(runtime)
+
+
+def seed(runtime: Any) -> None:
+    """Four incidents in November and one in October; four changes; two problems (the browser
+    test draws the same)."""
     runtime.clock = lambda: NOW
     with runtime.db.transaction() as session:
         front, quality = Department(slug="front-desk", name="Front desk"), Department(slug="quality", name="Quality")
