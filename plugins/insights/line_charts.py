@@ -25,10 +25,11 @@ CORNERS: dict[str, list[tuple[float, float]]] = {
 Series = Mapping[str, Sequence[tuple[str, float | None]]]
 
 
-def lines(series: Series, title: str, *, ident: str, unit: str = "") -> Markup:
+def lines(series: Series, title: str, *, ident: str, unit: str = "", buckets: Sequence[str] = ()) -> Markup:
     """A chart of one line per entry of ``series`` (name -> ``(bucket, value)`` points, None for
-    a bucket without a value), over every bucket any line has."""
-    buckets = sorted({bucket for points in series.values() for bucket, _value in points})
+    a bucket without a value), over ``buckets`` (the period's, evenly spaced, so the axis is
+    one of time) and any other bucket a line has. A line breaks where it has no value."""
+    buckets = sorted(set(buckets) | {bucket for points in series.values() for bucket, _value in points})
     values = [value for points in series.values() for _bucket, value in points if value is not None]
     if not values:
         return Markup('<p class="muted">{}</p>').format(_("%(title)s: nothing in this period.", title=title))
@@ -39,11 +40,14 @@ def lines(series: Series, title: str, *, ident: str, unit: str = "") -> Markup:
         return round(TOP + (HEIGHT - TOP - BOTTOM) * (1 - value / top), 1)
 
     parts = [_frame(title, ident, series, buckets, unit, top)]
-    for index, (_name, points) in enumerate(series.items()):
-        style = index % len(DASHES)
-        parts.extend(_line([(x_of[b], y(v)) if v is not None else None for b, v in points], style))
+    for index, points in enumerate(series.values()):
+        value_at = dict(points)
+        drawn = [(x_of[b], y(v)) if (v := value_at.get(b)) is not None else None for b in buckets]
+        parts.extend(_line(drawn, index % len(DASHES)))
     parts.append("</svg>")
-    return Markup("".join(parts)) + _legend(series) + _table(series, buckets, title, unit)  # noqa: S704
+    # The table lists the buckets with a value only: a month of days is mostly empty rows else.
+    listed = [b for b in buckets if any(dict(points).get(b) is not None for points in series.values())]
+    return Markup("".join(parts)) + _legend(series) + _table(series, listed, title, unit)  # noqa: S704
 
 
 def _x(index: int, count: int) -> float:

@@ -23,26 +23,32 @@ OUTCOME_LABELS = {"successful": N_("Successful"), "failed": N_("Failed"), "rolle
 def trend_charts(trends: dict[str, Any]) -> dict[str, Markup]:
     """The charts of the trend sections, by the name the templates use."""
     charts: dict[str, Markup] = {}
+    buckets = trends["buckets"]
     overall = _("All tickets")
     for measure, ident, title, unit in MEASURES:
         # The whole period's line first, then the largest groups of the chosen grouping.
         series = {overall: [(point["bucket"], point[measure]) for point in trends["series"]]}
         groups = top_lines(trends["groups"], measure)
         series.update(dict(list(groups.items())[:LINES - 1]))
-        charts[ident] = lines(series, _(title), ident=ident, unit=unit)
-    faults = {entry["item"]: [(bucket, float(occurrences)) for bucket, _incidents, occurrences in entry["series"]]
+        charts[ident] = lines(series, _(title), ident=ident, unit=unit, buckets=buckets)
+    # Counts are 0 on a day without any (a gap would say "unknown").
+    faults = {entry["item"]: _counted(buckets, {bucket: occurrences for bucket, _n, occurrences in entry["series"]})
               for entry in trends["ci_faults"]}
     charts["trend-faults"] = lines(faults, _("Faults per configuration item over time (occurrences)"),
-                                   ident="trend-faults")
+                                   ident="trend-faults", buckets=buckets)
     problems = trends["problems_by_period"]
-    charts["trend-problems"] = lines(
-        {_("Opened"): [(bucket, float(opened)) for bucket, opened, _resolved in problems],
-         _("Resolved"): [(bucket, float(resolved)) for bucket, _opened, resolved in problems]},
-        _("Problems opened and resolved over time"), ident="trend-problems")
+    problem_lines = {_("Opened"): _counted(buckets, {bucket: opened for bucket, opened, _resolved in problems}),
+                     _("Resolved"): _counted(buckets, {bucket: done for bucket, _opened, done in problems})}
+    charts["trend-problems"] = lines(problem_lines if problems else {}, _("Problems opened and resolved over time"),
+                                     ident="trend-problems", buckets=buckets)
     outcomes = trends["changes"]["by_outcome"]
     charts["change-outcomes"] = bars([(_(label), outcomes.get(key, 0)) for key, label in OUTCOME_LABELS.items()],
                                      _("Changes by outcome"))
     return charts
+
+
+def _counted(buckets: list[str], counts: dict[str, int]) -> list[tuple[str, float | None]]:
+    return [(bucket, float(counts.get(bucket, 0))) for bucket in buckets]
 
 
 def trend_rows(trends: dict[str, Any]) -> list[list[Any]]:

@@ -48,7 +48,8 @@ def shown(found: TrendFigures, settings: dict[str, Any]) -> dict[str, Any]:
     for item, bucket, incidents, occurrences in found.ci_faults:
         faults.setdefault(item, []).append([bucket, incidents, occurrences])
     return {
-        "bucket": found.bucket, "grouping": found.grouping, "series": series, "groups": groups,
+        "bucket": found.bucket, "buckets": every_bucket(found.start, found.end, found.bucket),
+        "grouping": found.grouping, "series": series, "groups": groups,
         "ci_faults": [{"item": item, "series": points} for item, points in faults.items()],
         "changes": {"by_outcome": found.change_outcomes, "caused_incidents": found.caused_incidents,
                     "top_causes": [{"ref": ref, "title": title, "incidents": count}
@@ -56,6 +57,16 @@ def shown(found: TrendFigures, settings: dict[str, Any]) -> dict[str, Any]:
         "problems_by_period": [list(row) for row in found.problems],
         "cost": cost(found.tickets_by_kind, settings),
     }
+
+
+def every_bucket(start: dt.datetime, end: dt.datetime, bucket: str) -> list[str]:
+    """Every day (``2026-11-23``) or month (``2026-11``) of [start, end), as the figures name them."""
+    first, last = start.date(), (end - dt.timedelta(microseconds=1)).date()
+    if bucket == "day":
+        return [str(first + dt.timedelta(days=days)) for days in range((last - first).days + 1)]
+    months = (last.year - first.year) * 12 + last.month - first.month
+    return [f"{first.year + (first.month - 1 + step) // 12}-{(first.month - 1 + step) % 12 + 1:02d}"
+            for step in range(months + 1)]
 
 
 def _summed(points: Iterable[ServicePoint]) -> dict[str, Any]:

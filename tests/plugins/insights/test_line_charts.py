@@ -36,7 +36,7 @@ def test_the_table_has_the_same_figures_and_a_gap_breaks_the_line() -> None:
     assert "<polyline" not in drawn  # two runs of one point each: markers only
     assert drawn.count("<circle") == 2
     assert "<tr><th scope=\"row\">2026-11-01</th><td>3 h</td></tr>" in drawn
-    assert "<tr><th scope=\"row\">2026-11-02</th><td>—</td></tr>" in drawn
+    assert "2026-11-02</th>" not in drawn  # the table lists buckets with a value
     assert "<td>5.5 h</td>" in drawn
     assert "chart-legend" not in drawn  # one line needs no legend: the title names it
 
@@ -53,3 +53,13 @@ def test_names_are_escaped_and_nothing_is_said_plainly() -> None:
                                             (12, 20.0), (480, 500.0), (1001, 2000.0)])
 def test_the_axis_tops_at_a_round_number(value: float, top: float) -> None:
     assert _ceiling(value) == top
+
+
+def test_the_axis_is_one_of_time_and_a_missing_bucket_is_a_gap() -> None:
+    days = ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"]
+    drawn = str(lines({"All": [("2026-11-01", 1.0), ("2026-11-02", 2.0), ("2026-11-04", 4.0)]}, "T", ident="t",
+                      buckets=days))
+    # Four evenly spaced days over the plot's width (44 to 468), 1 of 5 a fifth up the height.
+    assert '<polyline points="44.0,138.4 185.3,' in drawn and '<circle cx="468.0"' in drawn
+    assert drawn.count("<polyline") == 1  # Nov 1-2 joined; Nov 4 alone after the missing Nov 3
+    assert "2026-11-03</th>" not in drawn and "2026-11-04</th>" in drawn

@@ -240,3 +240,11 @@ def test_one_grouped_query_per_figure(runtime: Any, seeded: None) -> None:
                                       grouping="service")
     assert len(seen) == 7, seen
     assert found.caused_incidents == 2
+
+
+def test_every_bucket_of_a_period() -> None:
+    from plugins.insights.trends import every_bucket
+
+    assert every_bucket(at(1), at(4), "day") == ["2026-11-01", "2026-11-02", "2026-11-03"]
+    assert every_bucket(at(15, month=10), dt.datetime(2027, 2, 2, tzinfo=dt.UTC), "month") == \
+        ["2026-10", "2026-11", "2026-12", "2027-01", "2027-02"]
