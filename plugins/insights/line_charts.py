@@ -14,6 +14,7 @@ from hub.sdk.i18n import gettext as _
 
 WIDTH, HEIGHT = 480, 200
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 30
+BASE = HEIGHT - BOTTOM  # the zero line's y
 #: Dash patterns and markers told apart without colour, in the order lines are drawn.
 DASHES = ("", "8 4", "2 4", "10 4 2 4", "4 2")
 MARKERS = ("circle", "square", "diamond", "triangle", "cross")
@@ -94,7 +95,8 @@ def _frame(title: str, ident: str, series: Series, buckets: list[str], unit: str
 
 
 def _line(points: list[tuple[float, float] | None], style: int) -> list[str]:
-    """The line through the points, broken where a bucket has no value, and a marker at each."""
+    """The line through the points, broken where a bucket has no value, and a marker at each
+    above zero."""
     runs: list[list[tuple[float, float]]] = [[]]
     for point in points:
         if point is None:
@@ -104,7 +106,9 @@ def _line(points: list[tuple[float, float] | None], style: int) -> list[str]:
     dash = f' stroke-dasharray="{DASHES[style]}"' if DASHES[style] else ""
     drawn = [f'<polyline points="{" ".join(f"{x},{y}" for x, y in run)}" class="chart-line chart-line-{style}"'
              f'{dash}></polyline>' for run in runs if len(run) > 1]
-    drawn += [_marker(x, y, style) for point in points if point is not None for x, y in [point]]
+    # No marker on the zero line: a month of days without faults would be a row of beads
+    # hiding each other; the line itself still shows the zeros.
+    drawn += [_marker(x, y, style) for point in points if point is not None and point[1] < BASE for x, y in [point]]
     return drawn
 
 
