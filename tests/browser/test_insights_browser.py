@@ -103,6 +103,7 @@ def test_trends_by_group_at_desktop_and_phone_width(chromium: Any, app: Flask, a
         assert tab.locator("#kpi-caused-incidents").inner_text() == "3"
         assert tab.locator("#kpi-cost-total").inner_text() == "2,482.00 CHF"
         tab.shot("dashboard")
-        tab.locator("#trends").screenshot(path=str(shots / f"insights-trends-section-{size}.png"))
+        for section in ("trends", "changes", "cost"):  # closer looks than the full page's
+            tab.locator(f"#{section}").screenshot(path=str(shots / f"insights-{section}-section-{size}.png"))
         tab.get_by_role("link", name="Set the cost per ticket kind").click()
         assert tab.get_by_label("Cost per incident").input_value() == "120.5"
