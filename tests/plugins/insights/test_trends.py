@@ -209,10 +209,24 @@ def test_the_csv_carries_the_trends(api: Any, seeded: None) -> None:
     assert rows[("cost_total", "EUR")] == "40.0"
 
 
-def test_a_wrong_grouping_is_a_readable_error(api: Any, client_for: Any, seeded: None) -> None:
+def test_a_wrong_grouping_is_a_readable_error(app: Any, api: Any, seeded: None) -> None:
+    from tests.hub.ui.conftest import Browser, add_user
+
     response = api.get(f"/api/v1/insights?{NOVEMBER}&group=planet")
-    assert response.status_code == 400
-    assert "Group by one of" in response.get_data(as_text=True)
+    assert response.status_code == 400 and response.headers["Content-Type"].startswith("application/problem+json")
+    assert "Group by one of: customer, organisation, department, category, service." in response.json["detail"]
+    add_user(app, "ines", "agent")
+    page = Browser(app, "ines").get(f"/insights?{NOVEMBER}&group=planet")
+    assert page.status_code == 400 and "Group by one of" in page.get_data(as_text=True)
+
+
+def test_a_customer_without_a_name_is_named_by_its_number(api: Any, runtime: Any, seeded: None) -> None:
+    from sqlalchemy import select
+
+    with runtime.db.transaction() as session:
+        session.scalar(select(Customer).where(Customer.display_name == "Bob")).display_name = ""
+        bob = session.scalar(select(Customer.id).where(Customer.display_name == ""))
+    assert f"Customer {bob}" in [group["name"] for group in trends(api, "&group=customer")["groups"]]
 
 
 def test_the_page_draws_lines_with_their_figures(app: Any, seeded: None) -> None:
