@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hub.sdk.actors import Actor
-from hub.sdk.values import CommentInfo, CustomFieldInfo, LinkInfo, TicketFigures, TicketInfo
+from hub.sdk.values import CommentInfo, CustomFieldInfo, LinkInfo, TicketFigures, TicketInfo, TrendFigures
 from hub.tracker import comments as _comments
 from hub.tracker import correlate as _correlate
 from hub.tracker import custom_fields as _custom_fields
@@ -27,6 +27,7 @@ from hub.tracker import plugin_data as _plugin_data
 from hub.tracker import problems as _problems
 from hub.tracker import tickets as _tickets
 from hub.tracker import timers as _timers
+from hub.tracker import trends as _trends
 from hub.tracker.info import comment_info, link_info, ticket_info
 from hub.tracker.queries import TicketFilter, list_tickets
 
@@ -61,6 +62,7 @@ __all__ = [
     "thread_keys",
     "ticket_figures",
     "transition",
+    "trend_figures",
     "update_fields",
 ]
 
@@ -229,6 +231,13 @@ def ticket_figures(session: Session, *, start: datetime, end: datetime,
                    department: str | None = None) -> TicketFigures:
     """Aggregates over the tickets created in [start, end) (hub.tracker.figures)."""
     return _figures.ticket_figures(session, start=start, end=end, department=department, now=now(session))
+
+
+def trend_figures(session: Session, *, start: datetime, end: datetime, department: str | None = None,
+                  grouping: str = "department", ci_name: str | None = None) -> TrendFigures:
+    """The period's figures over time and by group (hub.tracker.trends)."""
+    return _trends.trend_figures(session, start=start, end=end, department=department, grouping=grouping,
+                                 ci_name=ci_name)
 
 
 def departments(session: Session) -> list[tuple[str, str]]:

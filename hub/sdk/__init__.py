@@ -8,7 +8,7 @@ removed or changes incompatibly; the minor number when one is added; the patch n
 for fixes. A connector package can require it (``hub.sdk.require("1.2")`` at import).
 """
 
-__version__ = "1.3.0"
+__version__ = "1.4.0"
 
 from hub.sdk.connector import (
     Checkpoint,
@@ -51,9 +51,11 @@ from hub.sdk.values import (
     PublicCredential,
     PushResult,
     RawEvent,
+    ServicePoint,
     TicketDraft,
     TicketFigures,
     TicketInfo,
+    TrendFigures,
 )
 
 __all__ = [
@@ -90,10 +92,12 @@ __all__ = [
     "RawEvent",
     "RetriableError",
     "Schedule",
+    "ServicePoint",
     "SkippableError",
     "TicketDraft",
     "TicketFigures",
     "TicketInfo",
+    "TrendFigures",
     "WebhookRequest",
     "WebhookSource",
     "__version__",

@@ -63,3 +63,64 @@ class TicketFigures:
     """Problems resolved in the period (whenever opened), by their resolution time."""
     known_errors: int = 0
     """Problems in state known_error now: a workaround is shown, the fix is still due."""
+
+
+@dataclass(frozen=True)
+class ServicePoint:
+    """Service figures of one group's tickets created in one period bucket (TrendFigures.service).
+
+    Means come with the number of tickets they are taken over, so a reader can add buckets
+    or groups up exactly (a weighted mean)."""
+
+    group: str | None
+    """The group's name (a customer, organisation, department, category or service); None
+    for tickets without one."""
+    bucket: str
+    """The bucket: a UTC day (``2026-11-23``) or month (``2026-11``)."""
+    tickets: int
+    """Tickets created in the bucket."""
+    csat_average: float | None
+    """Mean satisfaction score of the answered surveys; None when none was answered."""
+    csat_answers: int
+    """Answered satisfaction surveys."""
+    response_seconds: float | None
+    """Mean time from creation to acknowledgement (else first response), as MTTA."""
+    responded: int
+    """Tickets with an acknowledgement or first response."""
+    resolve_seconds: float | None
+    """Mean time from creation to resolution, as MTTR."""
+    resolved: int
+    """Resolved tickets."""
+
+
+@dataclass(frozen=True)
+class TrendFigures:
+    """The period's figures over time and by group (hub.sdk.tracker.trend_figures), computed in
+    the database, one grouped query each. Since SDK 1.4."""
+
+    start: datetime
+    """The period's first instant (included)."""
+    end: datetime
+    """The instant after the period (excluded)."""
+    department: str | None
+    """The slug of the department the figures are limited to; None for all tickets."""
+    bucket: str
+    """``day`` for periods up to 62 days, else ``month``."""
+    grouping: str
+    """What ``service`` is grouped by: customer, organisation, department, category or service."""
+    service: list[ServicePoint]
+    """Incidents and changes created in the period, per group and bucket, by bucket then group."""
+    ci_faults: list[tuple[str, str, int, int]]
+    """Incidents per configuration item and bucket as ``(item, bucket, incidents,
+    occurrences)``: of the item asked for, else of the five items with the most occurrences."""
+    change_outcomes: dict[str, int]
+    """Changes that ended in the period (their closed time), by outcome: ``successful``
+    (closed), ``failed``, ``rolled_back`` (backed out)."""
+    caused_incidents: int
+    """Incidents created in the period that a change caused (a ``caused_by`` link)."""
+    causing_changes: list[tuple[str, str, int]]
+    """The ten changes that caused the most of those incidents, as ``(ref, title, incidents)``."""
+    problems: list[tuple[str, int, int]]
+    """Problems per bucket as ``(bucket, opened, resolved)``, for buckets that have any."""
+    tickets_by_kind: dict[str, int]
+    """Tickets created in the period per kind (incident, change, problem)."""

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hub.sdk.actors import Actor
-from hub.sdk.values import CommentInfo, CustomFieldInfo, LinkInfo, TicketFigures, TicketInfo
+from hub.sdk.values import CommentInfo, CustomFieldInfo, LinkInfo, TicketFigures, TicketInfo, TrendFigures
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -51,6 +51,7 @@ __all__ = [
     "thread_keys",
     "ticket_figures",
     "transition",
+    "trend_figures",
     "update_fields",
 ]
 
@@ -133,6 +134,11 @@ class TrackerServices(Protocol):
     def ticket_figures(
         self, session: Session, *, start: datetime, end: datetime, department: str | None = None
     ) -> TicketFigures: ...
+
+    def trend_figures(
+        self, session: Session, *, start: datetime, end: datetime, department: str | None = None,
+        grouping: str = "department", ci_name: str | None = None,
+    ) -> TrendFigures: ...
 
     def departments(self, session: Session) -> list[tuple[str, str]]: ...
 
@@ -313,6 +319,20 @@ def ticket_figures(
     satisfaction, volumes and the open backlog, computed in the database (a report, not a
     loop over tickets). Due times passed and backlog ages are judged at the hub's now."""
     return _core(session).ticket_figures(session, start=start, end=end, department=department)
+
+
+def trend_figures(
+    session: Session, *, start: datetime, end: datetime, department: str | None = None,
+    grouping: str = "department", ci_name: str | None = None,
+) -> TrendFigures:
+    """The tickets created in [start, end) over time (days, or months for a period over 62
+    days) and by ``grouping`` (customer, organisation, department, category or service):
+    satisfaction and response and resolution times, faults per configuration item (the one
+    named ``ci_name``, else the five with the most occurrences), changes by outcome,
+    change-caused incidents, problems opened and resolved, tickets per kind. One grouped
+    query per figure. ValidationFailed for another grouping. Since SDK 1.4."""
+    return _core(session).trend_figures(session, start=start, end=end, department=department, grouping=grouping,
+                                        ci_name=ci_name)
 
 
 def departments(session: Session) -> list[tuple[str, str]]:

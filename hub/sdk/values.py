@@ -15,7 +15,9 @@ from hub.sdk.people import DepartmentInfo as DepartmentInfo
 from hub.sdk.people import GroupInfo as GroupInfo
 from hub.sdk.people import NotificationInfo as NotificationInfo
 from hub.sdk.people import PersonInfo as PersonInfo
+from hub.sdk.reports import ServicePoint as ServicePoint
 from hub.sdk.reports import TicketFigures as TicketFigures
+from hub.sdk.reports import TrendFigures as TrendFigures
 
 TITLE_MAX = 500
 """Longest ticket title; longer titles from sources are cut with an ellipsis."""

@@ -1,12 +1,22 @@
 """The insight dashboard at /insights (CSV at /insights.csv, JSON at /api/v1/insights): MTTA,
 MTTR, SLA compliance, backlog and its age, volume by day, source, department and category,
-satisfaction, and the machines and alarms that recur most. For agents and admins."""
+satisfaction, and the machines and alarms that recur most; over time, satisfaction and
+response and resolution times by customer, organisation, department, category or service,
+faults per machine, changes by outcome, change-caused incidents, problems, and the cost of
+complaints from a cost per ticket kind (this plugin's settings). For agents and admins."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from hub.hookspecs import hookimpl
+
+
+@hookimpl
+def declare_settings() -> type[Any]:
+    from plugins.insights.settings import InsightsSettings
+
+    return InsightsSettings
 
 
 @hookimpl

@@ -14,6 +14,8 @@ from hub.sdk import tracker
 from hub.sdk.web import current_principal, public, runtime
 from plugins.insights.charts import bars
 from plugins.insights.figures import figures
+from plugins.insights.trend_charts import trend_charts, trend_rows
+from plugins.insights.trends import GROUPINGS, trends
 
 ROLES = ("agent", "admin")
 MAX_DAYS = 366
@@ -62,10 +64,22 @@ def inert_cell(value: Any) -> Any:
     return value
 
 
+def selection() -> tuple[str, str | None]:
+    """What the trends are grouped by (``group``), and the item whose faults are drawn (``ci``)."""
+    grouping = request.args.get("group") or "department"
+    if grouping not in GROUPINGS:
+        abort(400, f"Group by one of: {', '.join(GROUPINGS)}.")
+    return grouping, (request.args.get("ci") or "").strip()[:200] or None
+
+
 def _figures() -> dict[str, Any]:
     start, end, department = period()
+    grouping, ci_name = selection()
     with runtime().db.reading() as session:
-        return figures(session, start=start, end=end, department=department)
+        found = figures(session, start=start, end=end, department=department)
+        found["trends"] = trends(session, start=start, end=end, department=department, grouping=grouping,
+                                 ci_name=ci_name)
+        return found
 
 
 def _allowed(*, api: bool) -> None:
@@ -92,9 +106,10 @@ def dashboard() -> Any:
         "by_department": bars(data["volume"]["by_department"], "Tickets by department"),
         "by_category": bars(data["volume"]["by_category"], "Tickets by category"),
         "backlog": bars(list(data["backlog"].items()), "Open tickets by age"),
+        **trend_charts(data["trends"]),
     }
     return render_template("insights/dashboard.html", data=data, charts=charts, departments=departments,
-                           args=request.args)
+                           args=request.args, groupings=GROUPINGS)
 
 
 @public
@@ -120,6 +135,7 @@ def dashboard_csv() -> Any:
         rows.append(["recurring_ci_occurrences", key, occurrences])
     for name, count in data["problems"].items():
         rows.append([f"problems_{name}", "", count])
+    rows.extend(trend_rows(data["trends"]))
     writer.writerows([[inert_cell(cell) for cell in row] for row in rows])
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="insights.csv"'

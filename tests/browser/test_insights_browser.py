@@ -63,3 +63,48 @@ def test_an_agent_reads_the_dashboard(chromium: Any, app: Flask, api: Any) -> No
         assert "tickets,,1" in Path(download.value.path()).read_text()
     context.close()
     assert not errors, errors
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_trends_by_group_at_desktop_and_phone_width(chromium: Any, app: Flask, api: Any, runtime: Any,
+                                                    tmp_path: Path, size: str) -> None:
+    """Issue 22 point 8 and issue 24 point 5: the lines over time, the grouping selector, the
+    figures behind a chart as a table, changes by outcome and their incidents, the cost of
+    complaints; readable on a phone (nothing scrolls sideways but a table in its wrapper)."""
+    from hub.auth.users import create_user
+    from tests.plugins.insights.test_trends import NOVEMBER, seed
+    from tests.support.browser import open_tab, screenshot_dir, sign_in
+
+    seed(runtime)
+    with app.extensions["hub"].db.transaction() as session:
+        create_user(session=session, username="ada", role="admin", password=PASSWORD)
+    api.put("/api/v1/admin/plugins/insights/settings",
+            json={"settings": {"cost_incident": 120.5, "cost_change": 1000, "currency": "CHF"}})
+    shots = screenshot_dir(tmp_path)
+    with live_server(app) as url, open_tab(chromium, size, prefix="insights-trends", shots=shots) as tab:
+        sign_in(tab, url, "ada", PASSWORD)
+        tab.goto(f"{url}/insights?{NOVEMBER}")
+        for ident in ("trend-csat", "trend-response", "trend-resolution", "trend-faults", "trend-problems"):
+            assert tab.locator(f"#{ident} svg.chart-lines").is_visible()
+        assert tab.get_by_role("img", name="Satisfaction over time (1-5)").count() == 1
+        tab.get_by_label("Group by").select_option("customer")
+        tab.get_by_role("button", name="Update charts").click()
+        tab.wait_for_url("**group=customer**")
+        assert tab.locator("#breakdown tbody tr").first.locator("td").first.inner_text() == "(none)"
+        assert "Ann" in tab.locator("#breakdown").inner_text()
+        legend = [entry.strip() for entry in tab.locator("#trend-csat .chart-legend li").all_inner_texts()]
+        assert legend == ["All tickets", "(none)", "Ann"]  # Bob has no score: no line
+        # The figures behind a chart, for those who cannot see it.
+        tab.locator("#trend-csat summary").click()
+        table = tab.locator("#trend-csat table")
+        assert table.is_visible() and "2026-11-02" in table.inner_text()
+        assert tab.locator("#kpi-changes-rolled-back").inner_text() == "1"
+        assert tab.locator("#kpi-caused-incidents").inner_text() == "3"
+        assert tab.locator("#kpi-cost-total").inner_text() == "2,482.00 CHF"
+        tab.shot("dashboard")
+        for section in ("trends", "changes", "cost"):  # closer looks than the full page's
+            tab.locator(f"#{section}").screenshot(path=str(shots / f"insights-{section}-section-{size}.png"))
+        if os.environ.get("UPDATE_SCREENSHOTS") == "1" and size == "desktop":
+            tab.locator("#trends").screenshot(path=str(SHOTS / "insights-trends.png"))
+        tab.get_by_role("link", name="Set the cost per ticket kind").click()
+        assert tab.get_by_label("Cost per incident").input_value() == "120.5"

@@ -12,17 +12,18 @@ from hub.sdk import require
 
 def test_the_sdk_has_a_semver_version() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", hub.sdk.__version__)
-    assert hub.sdk.__version__ == "1.3.0"  # 1.3: problems, custom fields, change approvers, OPC UA credentials
+    assert hub.sdk.__version__ == "1.4.0"  # 1.4: trend figures (Insights over time)
 
 
-@pytest.mark.parametrize("minimum", ["1", "1.0", "1.0.0", "1.1", "1.1.0", "1.2", "1.2.0", "1.3", "1.3.0"])
+@pytest.mark.parametrize("minimum", ["1", "1.0", "1.0.0", "1.1", "1.1.0", "1.2", "1.2.0", "1.3", "1.3.0", "1.4",
+                                     "1.4.0"])
 def test_a_met_requirement_passes(minimum: str) -> None:
     require(minimum)
 
 
-@pytest.mark.parametrize("minimum", ["1.4", "2.0", "0.9"])
+@pytest.mark.parametrize("minimum", ["1.5", "2.0", "0.9"])
 def test_a_newer_minor_or_another_major_fails_naming_both(minimum: str) -> None:
-    with pytest.raises(ImportError, match=rf"needs hub.sdk {re.escape(minimum)} .* hub.sdk 1\.3\.0"):
+    with pytest.raises(ImportError, match=rf"needs hub.sdk {re.escape(minimum)} .* hub.sdk 1\.4\.0"):
         require(minimum)
 
 
