@@ -76,7 +76,7 @@ def progress(session: Session, ticket: Ticket) -> TaskProgress:
     """One grouped count, whatever the number of tasks."""
     rows = session.execute(select(ChangeTask.state, func.count()).where(ChangeTask.ticket_id == ticket.id)
                            .group_by(ChangeTask.state))
-    return TaskProgress(dict(rows.tuples().all()))
+    return TaskProgress({str(state): int(count) for state, count in rows})
 
 
 def guard_transition(session: Session, ticket: Ticket, to: str, actor: Actor) -> None:
