@@ -14,7 +14,7 @@ from hub.models import CI_KINDS, TASK_STATES, ConfigurationItem, Ticket
 from hub.tracker import change_task_progress, change_tasks, tickets
 from hub.tracker.states import MACHINES
 from hub.ui.auth import login_required
-from hub.ui.forms import flashing_errors, parse_int
+from hub.ui.forms import flashing_errors
 from hub.ui.tickets import bp
 
 #: The kinds a rollout usually goes over, first in the form's list.
@@ -82,7 +82,7 @@ def update_task(ref: str, task_id: int) -> Any:
     done: str | None = None
     with flashing_errors(), unit_of_work() as session:
         ticket = tickets.get_ticket(session, ref, kind="change", for_update=True)
-        task = change_tasks.get_task(session, ticket, parse_int(str(task_id)) or 0)
+        task = change_tasks.get_task(session, ticket, task_id)
         changes = change_tasks.update_task(session=session, ticket=ticket, task=task, values=values,
                                            actor=actor("ui"))
         standing = change_task_progress.progress(session, ticket)
