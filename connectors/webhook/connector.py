@@ -247,7 +247,10 @@ class WebhookConnector(WebhookSource, Pusher):
         tags = values.get("tags", [])
         if not (isinstance(tags, list) and all(isinstance(tag, str) for tag in tags)):
             problems.append("tags must be a list of text")
-        problems.extend(_targets(values))
+        if kind == "change":
+            problems.extend(_targets(values))
+        else:  # only a change has tasks; an incident's payload may use the name for something else
+            values.pop("targets", None)
         if action == "open" and not values.get("title"):
             problems.append("no title (map one, or give it a default)")
         if problems:

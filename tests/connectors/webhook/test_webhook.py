@@ -225,3 +225,10 @@ def test_a_line_change_request_names_its_targets_and_gets_one_task_each(app: Any
     assert api.get(f"/api/v1/changes/{one.json['ticket']}/tasks").json["progress"]["total"] == 1
     bad = post(app, {"requestId": "LC-9", "what": "x", "lines": [["nested"]]}, slug="mes")
     assert bad.status_code == 202 and "targets must be a list of text" in bad.json["reason"]
+
+    # An incident's post may carry a field of that name meaning something else: it is not read.
+    instance = api.post("/api/v1/admin/instances", json={"connector": "webhook", "slug": "alerts", "enabled": True,
+                                                          "config": {"secret": SECRET}})
+    assert instance.status_code == 201, instance.json
+    alert = post(app, {"id": "a-1", "title": "Scrape failed", "targets": [{"host": "db-1"}]}, slug="alerts")
+    assert alert.status_code == 201 and alert.json["ticket"].startswith("INC-"), alert.json
