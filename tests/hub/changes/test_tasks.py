@@ -158,3 +158,33 @@ def test_a_failed_change_cancels_the_tasks_left(estate: Estate) -> None:
     tasks = _tasks(estate, ref)["tasks"]
     assert [(t["state"], t["outcome_note"]) for t in tasks] == [
         ("done", None), ("cancelled", "The change was backed out.")]
+
+
+@pytest.mark.parametrize(("counts", "summary", "suggested"), [
+    ({}, "No tasks", None),
+    ({"open": 2, "done": 1}, "1 of 3 done", None),
+    ({"done": 3}, "3 of 3 done", "successful"),
+    ({"done": 2, "skipped": 1}, "2 of 3 done, 1 skipped", "successful"),
+    ({"done": 1, "failed": 1, "cancelled": 1}, "1 of 3 done, 1 failed, 1 cancelled", "partially successful"),
+    ({"failed": 2, "skipped": 1}, "0 of 3 done, 2 failed, 1 skipped", "failed"),
+    ({"in_progress": 1, "failed": 1}, "0 of 2 done, 1 failed, 1 in progress", None),
+])
+def test_the_progress_says_how_far_and_suggests_an_outcome(counts: dict[str, int], summary: str,
+                                                           suggested: str | None) -> None:
+    from hub.tracker.change_task_progress import TaskProgress
+
+    progress = TaskProgress(counts)
+    assert (progress.summary, progress.suggested_outcome) == (summary, suggested)
+    assert progress.as_dict()["pending"] == counts.get("open", 0) + counts.get("in_progress", 0)
+
+
+def test_a_name_two_items_share_is_free_text_and_a_repeated_target_counts_once(estate: Estate) -> None:
+    for key in ("plant-a/line-3/pump", "plant-a/line-4/pump"):
+        assert estate.api.post("/api/v1/configuration-items", json={"key": key, "name": "Pump",
+                                                                     "kind": "machine"}).status_code == 201
+    ref = estate.change("bob")
+    made = estate.client("bob").post(f"/api/v1/changes/{ref}/tasks", json={
+        "targets": ["Pump", "plant-a/line-3", "PLANT-A/LINE-3", "Line 3", "  Hall   7 "]})
+    assert made.status_code == 201, made.json
+    assert [(t["target"], t["ci"]) for t in made.json] == [
+        ("Pump", None), ("plant-a/line-3", "plant-a/line-3"), ("Hall 7", None)]
