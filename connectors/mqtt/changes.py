@@ -25,6 +25,7 @@ RISKS = ("low", "medium", "high")
 CHANGE_TYPES = ("standard", "normal", "emergency")
 REQUEST_ID_MAX = 100
 TOPIC_MAX = 150
+TARGETS_MAX = 500
 #: Hub change states as the line system reads them.
 OUTCOMES = {"review": "implemented", "implementing": "implementing"}
 
@@ -46,6 +47,19 @@ def _choice(value: str | None, name: str, choices: tuple[str, ...], problems: li
         problems.append(f"{name} {value[:40]!r} is not one of {', '.join(choices)}")
         return None
     return value.lower()
+
+
+def _targets(value: Any, problems: list[str]) -> list[str]:
+    """The lines or machines a request rolls the change out to: item keys or names, as text."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(item, bool) or not isinstance(item, str | int | float) for item in items):
+        problems.append("targets must be a list of text (line or machine keys or names)")
+        return []
+    if len(items) > TARGETS_MAX:
+        problems.append(f"at most {TARGETS_MAX} targets in one request")
+    return [str(item).strip()[:200] for item in items if str(item).strip()]
 
 
 def state_topic(config: Mapping[str, Any], values: Mapping[str, Any], topic: str, request_id: str,
@@ -85,6 +99,7 @@ def read_change(payload: dict[str, Any], *, topic: str, config: Mapping[str, Any
                 problems.append(exc.message)
     if len(window) == 2 and window["planned_end"] <= window["planned_start"]:
         problems.append("planned_end must be after planned_start")
+    targets = _targets(values.get("targets"), problems)
     risk = _choice(texts["risk"], "risk", RISKS, problems)
     change_type = _choice(texts["change_type"], "type", CHANGE_TYPES, problems)
     reply = ""
@@ -118,6 +133,7 @@ def read_change(payload: dict[str, Any], *, topic: str, config: Mapping[str, Any
         ci=ci,
         department=department_for(ci, config.get("departments") or {}),
         tags=["line-change"],
+        targets=targets,  # one change task per line or machine the request names
         external_id=f"{reply}#{request_id}",
         extra={"request_id": request_id, "via": via, "topic": topic},
     )

@@ -24,7 +24,7 @@ from hub.sdk.mapping import MISSING, MappingError, apply_spec, get_path, validat
 
 ALARM_FIELDS = ("site", "line", "machine", "code", "text", "severity", "state", "time")
 CHANGE_FIELDS = ("request_id", "title", "reason", "planned_start", "planned_end", "requested_by", "risk",
-                 "change_type", "site", "line")
+                 "change_type", "site", "line", "targets")
 MAPPABLE = tuple(dict.fromkeys(ALARM_FIELDS + CHANGE_FIELDS))
 DEFAULT_MAPPING: dict[str, Any] = {
     "site": "topic.0", "line": "topic.1", "machine": "topic.2", "code": "payload.code", "text": "payload.text",
@@ -32,6 +32,7 @@ DEFAULT_MAPPING: dict[str, Any] = {
     "request_id": "payload.id", "title": "payload.title", "reason": "payload.reason",
     "planned_start": "payload.planned_start", "planned_end": "payload.planned_end",
     "requested_by": "payload.requested_by", "risk": "payload.risk", "change_type": "payload.type",
+    "targets": "payload.targets",
 }
 ACTIVE_STATES = ("active", "raised", "set", "on", "alarm", "1", "true")
 CLEAR_STATES = ("cleared", "clear", "inactive", "reset", "off", "normal", "0", "false")

@@ -38,6 +38,7 @@ from hub.sdk.values import DRAFT_ACTIONS
 MAPPABLE = (
     "title", "description", "impact", "urgency", "priority", "requester_name", "requester_email", "category",
     "ci", "tags", "external_id", "external_url", "action", "status", "kind", "comment", "change_type", "risk",
+    "targets",
 )
 #: ``custom:<name>`` fills in the ticket's custom field ``<name>`` (Admin > Custom fields).
 CUSTOM_TARGET = re.compile(r"^custom:[a-z][a-z0-9_]{0,39}$")
@@ -47,6 +48,8 @@ LEVELS = ("low", "medium", "high")
 MAX_EVENTS_PER_REQUEST = 500
 MAX_BULK_EVENTS = 10_000
 MAX_TIMESTAMP_DIGITS = 12
+#: As many tasks as one request may make (hub.tracker.change_tasks.MAX_TARGETS).
+MAX_TARGETS = 500
 
 
 def mappable(key: str) -> bool:
@@ -244,6 +247,10 @@ class WebhookConnector(WebhookSource, Pusher):
         tags = values.get("tags", [])
         if not (isinstance(tags, list) and all(isinstance(tag, str) for tag in tags)):
             problems.append("tags must be a list of text")
+        if kind == "change":
+            problems.extend(_targets(values))
+        else:  # only a change has tasks; an incident's payload may use the name for something else
+            values.pop("targets", None)
         if action == "open" and not values.get("title"):
             problems.append("no title (map one, or give it a default)")
         if problems:
@@ -255,6 +262,22 @@ class WebhookConnector(WebhookSource, Pusher):
             except MappingError as exc:
                 raise SkippableError(f"dedup key: {exc}") from None
         return draft
+
+
+def _targets(values: dict[str, Any]) -> list[str]:
+    """A change's targets (an MES's lines): a list of text, or one text as one target."""
+    if "targets" not in values:
+        return []
+    targets = values["targets"]
+    if isinstance(targets, str | int | float) and not isinstance(targets, bool):
+        targets = [targets]
+    if not (isinstance(targets, list) and all(isinstance(t, str | int | float) and not isinstance(t, bool)
+                                              for t in targets)):
+        return ["targets must be a list of text (configuration item keys or names)"]
+    if len(targets) > MAX_TARGETS:
+        return [f"at most {MAX_TARGETS} targets in one change"]
+    values["targets"] = [str(target) for target in targets]
+    return []
 
 
 def _keys_of(events: list[RawEvent]) -> str:

@@ -20,6 +20,7 @@ from hub.api import (
     admin,
     canned,
     change_governance,
+    change_tasks,
     customers,
     docs,
     fields,
@@ -167,6 +168,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(tickets.make_blueprint("incident"))
     api.register_blueprint(tickets.make_blueprint("change"))
     api.register_blueprint(change_governance.bp)
+    api.register_blueprint(change_tasks.bp)
     api.register_blueprint(tickets.make_blueprint("problem"))
     api.register_blueprint(org.bp)
     api.register_blueprint(fields.bp)

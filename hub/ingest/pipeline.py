@@ -35,6 +35,7 @@ from hub.sdk.tracker_errors import Vetoed
 from hub.sdk.values import DRAFT_ACTIONS, EventInfo, InstanceInfo, RawEvent, TicketDraft
 from hub.sdk.values import IngestResult as IngestResult  # re-exported: the API, jobs and listeners answer with it
 from hub.tracker import correlate, links
+from hub.tracker.change_tasks import add_draft_targets
 from hub.tracker.languages import usable_language
 from hub.tracker.ticket_rules import PROBLEM_FIELDS
 from hub.tracker.tickets import create_ticket
@@ -107,8 +108,10 @@ def open_ticket(
     if draft.kind == "problem":
         # A problem's own fields are no draft's (sources never send them): they pass as given.
         created.update({name: values[name] for name in PROBLEM_FIELDS if name in values})
-    return create_ticket(session=session, kind=draft.kind, values=created, actor=actor, source=source,
-                         notes=draft.notes)
+    ticket = create_ticket(session=session, kind=draft.kind, values=created, actor=actor, source=source,
+                           notes=draft.notes)
+    add_draft_targets(session, ticket, draft.targets, actor)
+    return ticket
 
 
 def ticket_by_id(session: Session, ticket_id: int) -> Ticket | None:
@@ -324,6 +327,7 @@ def _open_new(session: Session, draft: TicketDraft, event: Any, view: InstanceIn
     ticket = create_ticket(session=session, kind=draft.kind, values=values_from_draft(draft), actor=actor,
                            source=view.connector, instance_id=view.id, status=status, correlation_key=key,
                            create_loose=True, thread_key=draft.thread_key, notes=draft.notes)
+    add_draft_targets(session, ticket, draft.targets, actor)
     if key:
         correlate.bind_key(session, key, ticket.id)
     # Under a key the link was not looked up: a record already linked (to the ticket whose

@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models. Only hub/ imports these; connectors and plugins use the services."""
 
 from hub.models.base import Base, utcnow
+from hub.models.change_tasks import TASK_OUTCOMES, TASK_STATES, ChangeTask
 from hub.models.changes import ApprovalLink, ApprovalPolicy, ChangeTemplate, FreezeWindow
 from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPluginData, TicketTimer
 from hub.models.customers import IDENTITY_KINDS, Customer, CustomerEvent, CustomerIdentity, CustomerOrganisation
@@ -32,6 +33,8 @@ __all__ = [
     "IDENTITY_KINDS",
     "LINK_KINDS",
     "ROLES",
+    "TASK_OUTCOMES",
+    "TASK_STATES",
     "ApiToken",
     "Approval",
     "ApprovalLink",
@@ -42,6 +45,7 @@ __all__ = [
     "Base",
     "CannedReply",
     "Category",
+    "ChangeTask",
     "ChangeTemplate",
     "Comment",
     "ConfigurationItem",

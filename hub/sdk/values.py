@@ -164,6 +164,11 @@ class TicketDraft:
     risk: str | None = None
     planned_start: datetime | None = None
     planned_end: datetime | None = None
+    targets: list[str] = field(default_factory=list)
+    """For a change: where it is rolled out (configuration items' keys or names, or places in
+    words: ``["plant-a/line-1", "Line 2", "Room 2.14"]``); the new change gets one task per
+    target (an MES's line-change request for twelve lines makes one change with twelve tasks).
+    Ignored for other kinds and for events that do not make a ticket."""
     status: str | None = None
     ticket_ref: str | None = None
     """Attach to this ticket (an email's ``[INC-000042]`` tag)."""

@@ -19,6 +19,7 @@ from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFailed
 from hub.tracker import audit
 from hub.tracker.change_calendar import enforce_schedule
+from hub.tracker.change_task_progress import guard_transition
 from hub.tracker.customers import customer_for, rematch_customer
 from hub.tracker.field_values import check_custom_values, field_key, index_custom_values, store_custom_values
 from hub.tracker.fresh import mark_fresh
@@ -328,6 +329,7 @@ def transition_ticket(
     machine.check(ticket.status, to, ticket)
     if ticket.kind == "change" and to == "scheduled":
         enforce_schedule(session, ticket, actor=actor, step="scheduling", override_reason=override_reason)
+    guard_transition(session, ticket, to, actor)  # a change closes only when every task has an outcome
     runtime = runtime_of(session)
     old = ticket.status
     now = runtime.now()

@@ -114,6 +114,7 @@ def _register_pages(app: Flask) -> None:
         admin_plugins,
         admin_users,
         change_calendar,
+        change_tasks,
         customers,
         ticket_files,
         ticket_links_page,

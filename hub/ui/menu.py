@@ -19,6 +19,7 @@ CORE_ITEMS = (
     MenuItem(N_("My work"), "ui_tickets.my_work", "tickets:read", key="m", order=20),
     MenuItem(N_("Changes"), "ui_tickets.change_list", "tickets:read", order=30),
     MenuItem(N_("Change calendar"), "ui_tickets.change_calendar", "tickets:read", order=32),
+    MenuItem(N_("My change tasks"), "ui_tickets.my_tasks", "tickets:read", order=33),
     MenuItem(N_("Problems"), "ui_tickets.problem_list", "tickets:read", order=34),
     MenuItem(N_("Customers"), "ui_tickets.customer_list", "customers:read", order=35),
     MenuItem(N_("Canned replies"), "ui_tickets.canned_replies", "tickets:write", order=40),

@@ -20,6 +20,7 @@ from hub.tracker.states import MACHINES, RESOLVED_STATES
 from hub.tracker.ticket_links import links_of
 from hub.tracker.tickets import CHANGE_TYPES, RISKS
 from hub.ui.auth import login_required
+from hub.ui.change_tasks import task_context
 from hub.ui.forms import flashing_errors, parse_int
 from hub.ui.moments import viewer_zone, zone_label
 from hub.ui.sla_view import sla_lines
@@ -96,6 +97,7 @@ def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200,
             "known_errors": problems.known_errors_for(session, ticket),
         }
         context.update(_edit_choices(session))
+        context.update(task_context(session, ticket))
         if any(info.type == "ci" for info in custom):  # suggestions for a field naming an item
             context["ci_choices"] = list(session.execute(select(ConfigurationItem.key, ConfigurationItem.name)
                                                          .order_by(ConfigurationItem.key).limit(500)))

@@ -1,7 +1,7 @@
 """unread events index: the reader's query finds an instance's backlog by index
 
-Revision ID: 0026_unread_events_index
-Revises: 0021_problems
+Revision ID: 0025_unread_events_index
+Revises: 0023_change_tasks
 Create Date: 2026-12-04
 
 A reader (hub.jobs.reader) asks for one instance's events still ``received``, oldest first.
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026_unread_events_index"
-down_revision = "0021_problems"
+revision = "0025_unread_events_index"
+down_revision = "0023_change_tasks"
 branch_labels = None
 depends_on = None
 

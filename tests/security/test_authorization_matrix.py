@@ -50,6 +50,9 @@ API_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/api/v1/changes/(calendar|<ref>/collisions|<ref>/approval-status)$", "GET", STAFF),
     (r"^/api/v1/(incidents|changes|problems)/<ref>(/comments|/attachments|/attachments/<int:attachment_id>"
      r"|/approvals)?$", "GET", SIGNED_IN),
+    # A change's tasks name agents: staff read them (tickets:read), and add and update them (tickets:write).
+    (r"^/api/v1/changes/<ref>/tasks(/<int:task_id>)?$", "*", STAFF),
+    (r"^/api/v1/change-tasks$", "GET", STAFF),  # an agent's own tasks across changes
     (r"^/api/v1/(incidents|changes|problems)/(bulk|<ref>/merge)$", "POST", STAFF),  # tickets:write
     (r"^/api/v1/(incidents|changes|problems)/", "*", STAFF),
     (r"^/api/v1/change-templates$", "GET", STAFF),  # the standard-change catalogue: tickets:write
@@ -78,6 +81,7 @@ PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/tickets/(bulk|<ref>/merge)$", "POST", AGENTS),  # the lists' bulk bar and the ticket page's merge
     (r"^/customers/<int:customer_id>/(export|erase)$", "*", ADMIN),
     (r"^/(tickets|my|views|insights|canned-replies|notifications|customers)", "*", AGENTS),
+    (r"^/changes/tasks$", "GET", AGENTS),  # My change tasks
 ]
 
 FEED_SECRET = "feed-token-xxxxxxxxxx"

@@ -193,3 +193,28 @@ def test_http_intake_can_demand_signatures_and_is_off_without_a_secret(app: Any,
     assert (off.status_code, off.json["detail"]) == (401, "HTTP intake is off for this instance: set its "
                                                            "http_secret.")
     assert api.get("/api/v1/admin/instances/mes").json["config"]["http_secret"] == "********"
+
+
+def test_an_mes_line_change_request_for_many_lines_makes_one_task_per_line(app: Any, api: Any, broker: str,
+                                                                          prefix: str) -> None:
+    """Issue 22 point 6: a request naming its target lines makes one change with a task per line."""
+    for key, name, kind, parent in (("plant-a", "Plant A", "site", None),
+                                    ("plant-a/line4", "Line 4", "line", "plant-a"),
+                                    ("plant-a/line5", "Line 5", "line", "plant-a")):
+        assert api.post("/api/v1/configuration-items", json={"key": key, "name": name, "kind": kind,
+                                                              "parent": parent}).status_code == 201
+    add_instance(api, "mes", instance_config(broker, prefix, http_secret=MES_SECRET))
+    bearer = {"Authorization": f"Bearer {MES_SECRET}"}
+    request = {**REQUEST, "id": "REQ-9", "targets": ["plant-a/line4", "Line 5", "Packing hall 2"]}
+    response = post(app, request, bearer)
+    assert response.status_code == 201, response.json
+    tasks = api.get(f"/api/v1/changes/{response.json['ticket']}/tasks").json
+    assert [(t["target"], t["ci"]) for t in tasks["tasks"]] == [
+        ("plant-a/line4", "plant-a/line4"), ("plant-a/line5", "plant-a/line5"), ("Packing hall 2", None)]
+    assert tasks["progress"]["summary"] == "0 of 3 done"
+    # A repeat of the request (a new window) updates the change and adds no tasks.
+    again = post(app, {**request, "planned_end": "2026-11-17T08:00:00Z"}, bearer)
+    assert again.json["action"] == "updated"
+    assert api.get(f"/api/v1/changes/{response.json['ticket']}/tasks").json["progress"]["total"] == 3
+    bad = post(app, {**REQUEST, "id": "REQ-10", "targets": [{"line": 4}]}, bearer)
+    assert bad.status_code == 202 and "targets must be a list of text" in bad.json["reason"]

@@ -196,3 +196,39 @@ def test_bulk_ndjson_is_stored_at_once_and_read_by_workers(app: Any, api: Any, a
                                  headers={"X-Hub-Token": "bulk-token-1234567890",
                                           "Content-Type": "application/x-ndjson"})
     assert bad.status_code == 422 and "Line 2 is not JSON" in bad.json["detail"]
+
+
+def test_a_line_change_request_names_its_targets_and_gets_one_task_each(app: Any, api: Any) -> None:
+    """Issue 22 point 6: an MES posting a line change for several lines (its own field names,
+    mapped) makes one change with a task per line; an item is found by key or name."""
+    for key, name, parent in (("plant-b", "Plant B", None), ("plant-b/l1", "Line 1", "plant-b"),
+                              ("plant-b/l2", "Line 2", "plant-b")):
+        assert api.post("/api/v1/configuration-items", json={
+            "key": key, "name": name, "kind": "line" if parent else "site", "parent": parent}).status_code == 201
+    made = api.post("/api/v1/admin/instances", json={
+        "connector": "webhook", "slug": "mes", "enabled": True, "config": {
+            "secret": SECRET, "kind": "change", "idempotency_field": "requestId",
+            "mapping": {"title": "what", "targets": "lines", "external_id": "requestId",
+                        "change_type": {"path": "type", "default": "normal"}}}})
+    assert made.status_code == 201, made.json
+    response = post(app, {"requestId": "LC-7", "what": "Switch to 0.33 l bottles", "lines": ["plant-b/l1", "Line 2"]},
+                    slug="mes")
+    assert response.status_code == 201, response.json
+    ref = response.json["ticket"]
+    assert ref.startswith("CHG-")
+    tasks = api.get(f"/api/v1/changes/{ref}/tasks").json
+    assert [(t["position"], t["ci"], t["title"], t["state"]) for t in tasks["tasks"]] == [
+        (1, "plant-b/l1", "Switch to 0.33 l bottles", "open"), (2, "plant-b/l2", "Switch to 0.33 l bottles", "open")]
+    trail = api.get(f"/api/v1/changes/{ref}/audit").json
+    assert [e["action"] for e in trail][:2] == ["created", "tasks_added"] and trail[1]["origin"] == "connector:mes"
+    one = post(app, {"requestId": "LC-8", "what": "New labels", "lines": "plant-b/l2"}, slug="mes")
+    assert api.get(f"/api/v1/changes/{one.json['ticket']}/tasks").json["progress"]["total"] == 1
+    bad = post(app, {"requestId": "LC-9", "what": "x", "lines": [["nested"]]}, slug="mes")
+    assert bad.status_code == 202 and "targets must be a list of text" in bad.json["reason"]
+
+    # An incident's post may carry a field of that name meaning something else: it is not read.
+    instance = api.post("/api/v1/admin/instances", json={"connector": "webhook", "slug": "alerts", "enabled": True,
+                                                          "config": {"secret": SECRET}})
+    assert instance.status_code == 201, instance.json
+    alert = post(app, {"id": "a-1", "title": "Scrape failed", "targets": [{"host": "db-1"}]}, slug="alerts")
+    assert alert.status_code == 201 and alert.json["ticket"].startswith("INC-"), alert.json
