@@ -115,6 +115,7 @@ def _register_pages(app: Flask) -> None:
         admin_users,
         change_calendar,
         customers,
+        major_page,
         ticket_files,
         ticket_links_page,
         tickets,
