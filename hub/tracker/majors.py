@@ -107,16 +107,23 @@ def attach(*, session: Session, major: Ticket, refs: Iterable[str], actor: Actor
     if errors:
         raise ValidationFailed({"refs": errors}, detail="Nothing was attached: " + " ".join(errors))
     for child in attached:
-        attach_one(session, major, child, actor, note)
+        attach_one(session, major, child, actor, note, on_major=False)
+    if attached:
+        # One entry on the major for the lot: fifty lines would bury its timeline.
+        audit.record(session, major, "major_children_attached", actor,
+                     {"children": [child.ref for child in attached]}, note)
     return [child.ref for child in attached]
 
 
-def attach_one(session: Session, major: Ticket, child: Ticket, actor: Actor, note: str | None = None) -> None:
-    """Attach one checked incident; both audit trails say so."""
+def attach_one(session: Session, major: Ticket, child: Ticket, actor: Actor, note: str | None = None, *,
+               on_major: bool = True) -> None:
+    """Attach one checked incident; its audit trail says so, and the major's unless the caller
+    records the lot at once."""
     child.major_incident_id = major.id
     child.updated_at = runtime_of(session).now()
     audit.record(session, child, "major_attached", actor, {"major_incident": [None, major.ref]}, note)
-    audit.record(session, major, "major_child_attached", actor, {"child": child.ref}, note)
+    if on_major:
+        audit.record(session, major, "major_children_attached", actor, {"children": [child.ref]}, note)
     session.flush()
 
 

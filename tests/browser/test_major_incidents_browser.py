@@ -26,6 +26,7 @@ from sqlalchemy import select
 from hub.models import Ticket
 from tests.connectors.email.conftest import add_mailbox, app_config  # noqa: F401 - fixtures
 from tests.support.browser import PASSWORD, WIDTHS, open_tab, screenshot_dir, sign_in
+from tests.support.fresh_hub import wait_ms
 from tests.support.jobs import drain
 from tests.support.live import live_server
 from tests.support.mail_fixtures import *  # noqa: F403
@@ -120,7 +121,7 @@ def test_fifty_complaints_under_one_major_incident_get_one_public_update_each(
     tab.get_by_role("button", name="Add comment").click()
     # Saved in place (hub.js): the message comes without a reload.
     expect(tab.locator(".flashes")).to_contain_text(
-        f"Public update added: the requesters of {COMPLAINTS} children are told too.")
+        f"Public update added: the requesters of {COMPLAINTS} children are told too.", timeout=wait_ms())
     tab.locator("#comment-body").fill("Router in rack 4 replaced; watching it.")
     tab.locator("label[for=vis-internal]").click()
     tab.get_by_role("button", name="Add comment").click()
