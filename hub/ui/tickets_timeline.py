@@ -83,7 +83,8 @@ def _audit_entry(event: AuditEvent) -> dict[str, Any] | None:
 
 def _major_entry(action: str, changes: dict[str, Any]) -> tuple[str, list[str]]:
     """A major incident's step (hub.tracker.majors) as the timeline says it."""
-    children = changes.get("children") if isinstance(changes.get("children"), list) else []
+    given = changes.get("children")
+    children: list[str] = [str(ref) for ref in given] if isinstance(given, list) else []
     major = changes.get("major_incident") or [None, None]
     titles = {"major_promoted": "Promoted to major incident",
               "major_demoted": f"Demoted: no longer a major incident ({changes.get('detached', 0)} children detached)",

@@ -186,7 +186,7 @@ def test_new_incidents_of_the_same_item_or_key_are_attached_by_rule(api: Any, ru
     api.post(f"/api/v1/incidents/{major}/major", json={})
     same_item = incident(api, "No water on line 2", ci=pump)
     assert api.get(f"/api/v1/incidents/{same_item}").json["major_incident"] == major
-    note = [n for a, _, n in actions(api, same_item) if a == "major_attached"][0]
+    note = next(n for a, _, n in actions(api, same_item) if a == "major_attached")
     assert note and "same configuration item" in note and major in note and "240 minutes" in note
     assert any(a == "major_children_attached" and c == {"children": [same_item]} and n == note
                for a, c, n in actions(api, major))
