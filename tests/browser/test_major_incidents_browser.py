@@ -58,7 +58,8 @@ def hub_url(app: Flask, api: Any, mailbox: Any, smtp_sink: Any, add_mailbox: Any
 
 @pytest.fixture(params=list(WIDTHS))
 def tab(request: pytest.FixtureRequest, chromium: Any, tmp_path: Path) -> Iterator[Any]:
-    with open_tab(chromium, request.param, prefix="major", shots=screenshot_dir(tmp_path)) as page:
+    with open_tab(chromium, request.param, prefix="major", shots=screenshot_dir(tmp_path),
+                  for_docs=("children-desktop", "child-phone")) as page:
         yield page
 
 
