@@ -8,7 +8,7 @@ from flask import url_for
 from sqlalchemy.orm import Session
 
 from hub.models import Ticket
-from hub.tracker.info import duplicate_ref
+from hub.tracker.info import duplicate_ref, major_ref
 from hub.tracker.org import name_for
 from hub.tracker.sla_clock import present_sla
 from hub.tracker.states import MACHINES
@@ -51,6 +51,8 @@ def present_ticket(session: Session, ticket: Ticket) -> dict[str, Any]:
         "workaround": ticket.workaround,
         "incident_key": ticket.incident_key,
         "duplicate_of": duplicate_ref(session, ticket),
+        "major": ticket.is_major,
+        "major_incident": major_ref(session, ticket),
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "acknowledged_at": ticket.acknowledged_at,

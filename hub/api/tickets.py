@@ -18,6 +18,7 @@ from werkzeug.exceptions import Forbidden
 from hub.api.bulk import add_bulk_routes
 from hub.api.context import actor, etag_for, expected_version, principal, reading, unit_of_work
 from hub.api.links import add_link_routes
+from hub.api.majors import add_major_routes
 from hub.api.presenters import PLURAL, present_ticket, ticket_values
 from hub.api.schemas.tickets import (
     ApprovalInSchema,
@@ -88,6 +89,7 @@ def make_blueprint(kind: str) -> Blueprint:
         _add_approval_routes(bp, kind)
     if kind == "incident":
         _add_known_error_route(bp, kind)
+        add_major_routes(bp)
     return bp
 
 

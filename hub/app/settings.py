@@ -255,6 +255,10 @@ SETTINGS: tuple[Setting, ...] = (
             "(status page, mails): 'agent' shows the agent's display name, 'team' the ticket's group (else "
             "HUB_TEAM_NAME). A login is never shown; an agent without a display name appears as the team.",
             group="Tracker"),
+    Setting("MAJOR_ATTACH_MINUTES", _parse_int, 240, "While a major incident is open, a new incident with its "
+            "configuration item or correlation key is attached to it as a child if it arrives within this many "
+            "minutes of the promotion. 0 switches the rule off (children are then attached by hand).",
+            group="Tracker"),
     Setting("TEAM_NAME", _parse_str, "The support team", "The name requesters see for replies by a team "
             "(no group on the ticket), a token or another system.", group="Tracker"),
     # -- Languages -------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def unread_query(instance_id: int) -> Select[int]:
 
 def _read_batch(runtime: Runtime, instance_id: int, counts: dict[str, int]) -> int:
     from hub.ingest.pipeline import process_event
-    from hub.models import ConnectorInstance, InboundEvent
+    from hub.models import ConnectorInstance
     from hub.plugins.instances import build_connector
 
     with runtime.db.transaction() as session:

@@ -63,6 +63,9 @@ class Ticket(Base):
         Index("ix_tickets_sla_breached", "sla_breached_at"),
         # A main ticket lists its duplicates.
         Index("ix_tickets_duplicate_of", "duplicate_of_id"),
+        # A major incident lists its children; the attach rule finds open majors by item and key.
+        Index("ix_tickets_major_incident", "major_incident_id"),
+        Index("ix_tickets_major", "major_at", postgresql_where=text("is_major"), sqlite_where=text("is_major")),
         # The Insights figures' newest survey comments and recurring alarm keys: partial,
         # so they hold only the tickets that have one and those lookups skip the rest.
         Index("ix_tickets_csat_comment", "id", postgresql_where=text("csat_comment IS NOT NULL"),
@@ -137,6 +140,14 @@ class Ticket(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     """The main ticket this one was merged into (closed as its duplicate); None for the rest.
     Never a chain: a main ticket is never itself a duplicate (hub.tracker.merge)."""
+    is_major: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """A major incident (hub.tracker.majors): its public updates reach each child's requester
+    and its resolution resolves its children."""
+    major_at: Mapped[datetime | None]
+    """When it was promoted to major: the start of the window in which new incidents with its
+    item or key are attached to it (HUB_MAJOR_ATTACH_MINUTES)."""
+    major_incident_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    """The major incident this one is a child of. Never a chain: a major is no child."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None]
@@ -208,7 +219,11 @@ class ReplayGuard(Base):
 
 class Comment(Base):
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_ticket", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_comments_ticket", "ticket_id", "id"),
+        # One copy of a major incident's update per child: a retried relay adds none.
+        UniqueConstraint("ticket_id", "relayed_from_id", name="uq_comments_relayed"),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
@@ -222,6 +237,8 @@ class Comment(Base):
         ForeignKey("connector_instances.id", ondelete="SET NULL")
     )
     """The connector instance it came from; it is never sent back there."""
+    relayed_from_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
+    """The major incident's public update this comment repeats on a child (hub.tracker.majors)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

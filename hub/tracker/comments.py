@@ -20,9 +20,11 @@ AGENT_ACTORS = frozenset({"user", "token"})
 
 
 def add_comment(
-    *, session: Session, ticket: Ticket, body: str, actor: Actor, visibility: str = "public"
+    *, session: Session, ticket: Ticket, body: str, actor: Actor, visibility: str = "public",
+    relayed_from: int | None = None,
 ) -> Comment:
-    """Add a comment; a public answer by an agent counts as the first response."""
+    """Add a comment; a public answer by an agent counts as the first response, and on a major
+    incident reaches each child's requester (``relayed_from``: the major's comment repeated here)."""
     errors: dict[str, list[str]] = {}
     if not isinstance(body, str) or not body.strip():
         errors["body"] = ["A comment needs some text."]
@@ -41,6 +43,7 @@ def add_comment(
         author_name=actor.name[:200],
         author_user_id=actor.user_id,
         origin_instance_id=actor.instance_id,
+        relayed_from_id=relayed_from,
         created_at=now,
     )
     session.add(comment)
@@ -54,6 +57,11 @@ def add_comment(
     else:
         shown_as = ""
     notify(session, "comment_added", ticket=ticket, comment=comment_info(comment, shown_as), actor=actor)
+    # Only an agent's update goes to every child: a synced system's comment may be a requester's own.
+    if ticket.is_major and visibility == "public" and actor.type in AGENT_ACTORS:
+        from hub.tracker.major_updates import relay_update
+
+        relay_update(session, major=ticket, comment=comment, actor=actor)
     return comment
 
 

@@ -60,6 +60,13 @@ def duplicate_ref(session: Session, ticket: Ticket) -> str | None:
     return session.scalar(select(Ticket.ref).where(Ticket.id == ticket.duplicate_of_id))
 
 
+def major_ref(session: Session, ticket: Ticket) -> str | None:
+    """The reference of the major incident the ticket is a child of (else None, and no query)."""
+    if ticket.major_incident_id is None:
+        return None
+    return session.scalar(select(Ticket.ref).where(Ticket.id == ticket.major_incident_id))
+
+
 def comment_info(comment: Comment, public_author: str = "") -> CommentInfo:
     return CommentInfo(
         id=comment.id,

@@ -149,6 +149,10 @@ def create_ticket(
         from hub.tracker.correlate import remember_thread_key
 
         remember_thread_key(session, ticket.id, thread_key)
+    if kind == "incident" and (ticket.ci_id is not None or correlation_key is not None):
+        from hub.tracker.major_updates import attach_by_rule
+
+        attach_by_rule(session, ticket=ticket, actor=actor)
     notify(session, "ticket_created", ticket=ticket, actor=actor)
     return ticket
 
@@ -346,6 +350,10 @@ def transition_ticket(
     _release_correlation(session, ticket, to)
     session.flush()
     notify(session, "status_changed", ticket=ticket, old=old, new=to, actor=actor)
+    if ticket.is_major:
+        from hub.tracker.major_updates import resolve_children
+
+        resolve_children(session, major=ticket, to=to, actor=actor)
     return ticket
 
 

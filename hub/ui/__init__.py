@@ -116,6 +116,7 @@ def _register_pages(app: Flask) -> None:
         change_calendar,
         change_tasks,
         customers,
+        major_page,
         ticket_files,
         ticket_links_page,
         tickets,

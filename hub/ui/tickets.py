@@ -190,6 +190,7 @@ def _bulk_bar(endpoint: str) -> dict[str, Any] | None:
     if endpoint not in KIND_LISTS:
         actions["merge"] = "Merge into"  # only incidents merge; a list of changes or problems has none
         actions["problem"] = "Open a problem from them"  # from incidents only
+        actions["major"] = "Attach to major incident …"
     return {"actions": actions, "back": request.full_path.rstrip("?")}
 
 

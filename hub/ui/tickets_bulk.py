@@ -88,6 +88,10 @@ def bulk() -> Any:
     action = (form.get("action") or "").strip()
     if action == "problem":
         return _open_problem(form)
+    if action == "major":
+        from hub.ui.major_page import attach_selected
+
+        return attach_selected(form) or redirect(_back_to(form.get("back")))
     params = _params(action, form)
     back = _back_to(form.get("back"))
     found = unstorable(params)

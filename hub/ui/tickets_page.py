@@ -14,6 +14,7 @@ from hub.sdk.tracker_errors import TrackerError, ValidationFailed
 from hub.tracker import approvals, canned, comments, merge, problems, tickets
 from hub.tracker.cab import approval_status
 from hub.tracker.change_calendar import check_schedule
+from hub.tracker.major_updates import relayed_count
 from hub.tracker.org import label_for, name_for
 from hub.tracker.priority import LEVELS
 from hub.tracker.states import MACHINES, RESOLVED_STATES
@@ -22,6 +23,7 @@ from hub.tracker.tickets import CHANGE_TYPES, RISKS
 from hub.ui.auth import login_required
 from hub.ui.change_tasks import task_context
 from hub.ui.forms import flashing_errors, parse_int
+from hub.ui.major_page import major_context
 from hub.ui.moments import viewer_zone, zone_label
 from hub.ui.sla_view import sla_lines
 from hub.ui.ticket_edit import (
@@ -95,6 +97,7 @@ def _render_ticket(ref: str, edit: EditState | None = None, status: int = 200,
             "link_choices": LINK_CHOICES,
             "can_merge": ticket.kind in merge.MERGEABLE_KINDS and ticket.status not in machine.final_states,
             "known_errors": problems.known_errors_for(session, ticket),
+            **major_context(session, ticket),
         }
         context.update(_edit_choices(session))
         context.update(task_context(session, ticket))
@@ -194,6 +197,8 @@ def comment(ref: str) -> Any:
         if used is not None:
             canned.record_use(session, used)
         done = "Public comment added: the requester sees it." if visibility == "public" else "Internal note added."
+        if visibility == "public" and ticket.is_major:
+            done = f"Public update added: the requesters of {relayed_count(session, added.id)} children are told too."
         anchor = f"comment-{added.id}"
     if refused and isinstance(refused[0], ValidationFailed):
         # The page again, with the text kept: a refused comment never costs the agent what they typed.

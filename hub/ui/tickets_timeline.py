@@ -73,10 +73,28 @@ def _audit_entry(event: AuditEvent) -> dict[str, Any] | None:
         title, lines = f"Duplicate merged in: {changes.get('duplicate', '?')}", []
     elif event.action == "updated":
         title, lines = "Updated", _change_text(changes)
+    elif event.action.startswith("major_"):
+        title, lines = _major_entry(event.action, changes)
     else:
         title, lines = event.action.replace("_", " ").capitalize(), _change_text(changes)
     return {"at": event.at, "type": "audit", "css": "audit", "title": title, "lines": lines, "body": event.note,
             "who": event.actor_name, "via": event.origin, "order": 1}
+
+
+def _major_entry(action: str, changes: dict[str, Any]) -> tuple[str, list[str]]:
+    """A major incident's step (hub.tracker.majors) as the timeline says it."""
+    given = changes.get("children")
+    children: list[str] = [str(ref) for ref in given] if isinstance(given, list) else []
+    major = changes.get("major_incident") or [None, None]
+    titles = {"major_promoted": "Promoted to major incident",
+              "major_demoted": f"Demoted: no longer a major incident ({changes.get('detached', 0)} children detached)",
+              "major_attached": f"Attached to major incident {major[-1]}",
+              "major_detached": f"Detached from major incident {major[0]}",
+              "major_children_attached": f"{len(children)} child{'ren' if len(children) != 1 else ''} attached",
+              "major_child_detached": f"Child detached: {changes.get('child', '?')}",
+              "major_update_relayed": f"Public update sent to the requesters of {changes.get('children', 0)} children"}
+    lines = [", ".join(children)] if action == "major_children_attached" else []
+    return titles.get(action, action.replace("_", " ").capitalize()), lines
 
 
 def _approval_title(changes: dict[str, Any]) -> str:
@@ -94,6 +112,8 @@ def _approval_title(changes: dict[str, Any]) -> str:
 
 def _comment_entry(comment: Comment) -> dict[str, Any]:
     label = "Internal note" if comment.visibility == "internal" else "Public comment"
+    if comment.relayed_from_id is not None:
+        label = "Public update from the major incident"
     return {"at": comment.created_at, "type": "comment", "css": comment.visibility, "title": label, "lines": [],
             "body": comment.body, "who": comment.author_name, "via": None, "order": 2,
             "anchor": f"comment-{comment.id}"}

@@ -1,7 +1,7 @@
 """change tasks: one change rolled out to many targets, one task per line, machine or room
 
 Revision ID: 0023_change_tasks
-Revises: 0021_problems
+Revises: 0022_major_incidents
 Create Date: 2026-12-04
 
 Issue 22 point 6. Each task names its change, its target (a configuration item, or free
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_change_tasks"
-down_revision = "0021_problems"
+down_revision = "0022_major_incidents"
 branch_labels = None
 depends_on = None
 

@@ -46,6 +46,9 @@ API_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/api/v1/problems$", "GET", SIGNED_IN),
     (r"^/api/v1/problems$", "POST", STAFF),
     (r"^/api/v1/incidents/<ref>/known-errors$", "GET", STAFF),
+    # A major incident's children are other requesters' tickets: staff read them; promoting, demoting,
+    # attaching and detaching are tickets:write.
+    (r"^/api/v1/incidents/<ref>/(major|children|children/<child>)$", "*", STAFF),
     (r"^/api/v1/(incidents|changes|problems)/<ref>/audit$", "GET", STAFF),
     (r"^/api/v1/changes/(calendar|<ref>/collisions|<ref>/approval-status)$", "GET", STAFF),
     (r"^/api/v1/(incidents|changes|problems)/<ref>(/comments|/attachments|/attachments/<int:attachment_id>"
@@ -79,6 +82,8 @@ PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/admin", "*", ADMIN),
     (r"^/tickets/<ref>/status-links/", "*", ADMIN),
     (r"^/tickets/(bulk|<ref>/merge)$", "POST", AGENTS),  # the lists' bulk bar and the ticket page's merge
+    # The ticket page's major incident card: promote, demote, attach, detach.
+    (r"^/tickets/<ref>/(major|major/demote|children|children/<child>/detach)$", "POST", AGENTS),
     (r"^/customers/<int:customer_id>/(export|erase)$", "*", ADMIN),
     (r"^/(tickets|my|views|insights|canned-replies|notifications|customers)", "*", AGENTS),
     (r"^/changes/tasks$", "GET", AGENTS),  # My change tasks

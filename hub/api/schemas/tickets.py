@@ -160,6 +160,10 @@ class TicketSchema(ma.Schema):
                                                                           "its incidents share."})
     duplicate_of = fields.String(allow_none=True, metadata={
         "description": "The main incident this one was merged into as a duplicate (it is closed); null otherwise."})
+    major = fields.Boolean(metadata={"description": "Incidents only: a major incident, whose public updates and "
+                                     "resolution reach its children."})
+    major_incident = fields.String(allow_none=True, metadata={
+        "description": "Incidents only: the major incident this one is a child of; null otherwise."})
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
     acknowledged_at = fields.AwareDateTime(allow_none=True)

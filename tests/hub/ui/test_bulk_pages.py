@@ -41,7 +41,7 @@ def test_every_list_row_has_a_checkbox_of_the_bulk_form(app: Flask, as_role: Any
     assert f'name="refs" value="{first}" form="bulk-form"' in page and f'value="{change}" form="bulk-form"' in page
     assert 'id="bulk-form"' in page and 'action="/tickets/bulk"' in page
     assert re.findall(r'<option value="(\w+)">', page.split('id="bulk-action"')[1].split("</select>")[0]) == [
-        "assign", "move", "tag", "merge", "problem"]
+        "assign", "move", "tag", "merge", "problem", "major"]
     assert '<input type="hidden" name="back" value="/tickets">' in page
     changes = agent.text("/tickets/changes?open=1")
     assert 'value="merge"' not in changes and 'name="back" value="/tickets/changes?open=1"' in changes

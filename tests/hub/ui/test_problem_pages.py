@@ -59,7 +59,7 @@ def test_a_problem_opened_from_a_list_selection(app: Flask, as_role: Any, filler
     agent = as_role("agent")
     listed = agent.text("/tickets")
     assert re.findall(r'<option value="(\w+)">', listed.split('id="bulk-action"')[1].split("</select>")[0]) == [
-        "assign", "move", "tag", "merge", "problem"]
+        "assign", "move", "tag", "merge", "problem", "major"]
     made = agent.post("/tickets/bulk", {"action": "problem", "refs": refs, "problem_title": "Filler 3 jams",
                                         "back": "/tickets"})
     assert made.status_code == 303 and made.headers["Location"].endswith("/tickets/PRB-000001")
