@@ -26,6 +26,7 @@ __all__ = [
     "cancel_timers",
     "change_approvers",
     "custom_field_definitions",
+    "customers_at_risk",
     "departments",
     "emit",
     "find_tickets",
@@ -48,6 +49,7 @@ __all__ = [
     "set_timer",
     "speaking_remote",
     "status_url",
+    "survey_links",
     "thread_keys",
     "ticket_figures",
     "transition",
@@ -156,6 +158,10 @@ class TrackerServices(Protocol):
     def open_problem(
         self, session: Session, incidents: list[str], actor: Actor, values: dict[str, Any] | None = None
     ) -> TicketInfo: ...
+
+    def survey_links(self, session: Session, ref: str) -> list[tuple[int, str]]: ...
+
+    def customers_at_risk(self, session: Session, *, start: datetime, end: datetime) -> list[tuple[str, int]]: ...
 
 
 def _core(session: Session) -> TrackerServices:
@@ -370,3 +376,16 @@ def open_problem(session: Session, incidents: list[str], actor: Actor,
     department they share unless ``values`` sets them (and a title from theirs unless it
     does); raises ValidationFailed, making nothing, for a reference that is no incident."""
     return _core(session).open_problem(session, incidents, actor, values)
+
+
+def survey_links(session: Session, ref: str) -> list[tuple[int, str]]:
+    """The one-click rating links for the resolution mail of ``ref``: ``[(score, url)]`` for 1 to
+    5, signed and expiring (HUB_SURVEY_LINK_DAYS); opening one shows a page where the
+    requester confirms. Since SDK 1.3."""
+    return _core(session).survey_links(session, ref)
+
+
+def customers_at_risk(session: Session, *, start: datetime, end: datetime) -> list[tuple[str, int]]:
+    """Per day in [start, end) (``YYYY-MM-DD``), how many customers were flagged at risk at the
+    day's end. Since SDK 1.3."""
+    return _core(session).customers_at_risk(session, start=start, end=end)

@@ -11,9 +11,10 @@ from hub.hookspecs import hookimpl
 
 @hookimpl
 def register_blueprints() -> list[Any]:
+    from plugins.insights import at_risk
     from plugins.insights.views import make_blueprint
 
-    return [make_blueprint()]
+    return [make_blueprint(), at_risk.make_blueprint()]
 
 
 @hookimpl
