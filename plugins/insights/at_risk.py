@@ -7,7 +7,6 @@ Kept apart from the dashboard's own figures: the template calls ``customers_at_r
 
 from __future__ import annotations
 
-
 from flask import Blueprint, render_template
 from markupsafe import Markup, escape
 

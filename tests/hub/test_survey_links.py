@@ -98,7 +98,8 @@ def test_a_tampered_link_is_refused_readably(app: Flask, api: ApiClient) -> None
     _, token = good.rsplit("/", 1)
     parts = token.split(".")
     client = app.test_client()
-    for bad in (token.replace(f"{ref}.5.", f"{ref}.1."), token.replace(ref, other), f"{parts[0]}.5.{int(parts[2]) + 999}.{parts[3]}",
+    later = f"{parts[0]}.5.{int(parts[2]) + 999}.{parts[3]}"  # a longer life than it was signed for
+    for bad in (token.replace(f"{ref}.5.", f"{ref}.1."), token.replace(ref, other), later,
                 token[:-2] + "xx", "nonsense", "a.b.c.d", f"{ref}.9.1.x", "." * 300):
         answer = client.get(f"/rate/{bad}")
         assert answer.status_code == 404, bad

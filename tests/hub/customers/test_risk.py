@@ -260,3 +260,16 @@ def test_audit_keeps_the_reopens(app: Flask, api: ApiClient) -> None:
     with app.extensions["hub"].db.transaction() as session:
         assert session.scalar(select(AuditEvent.action).where(AuditEvent.action == "reopened")) == "reopened"
         assert session.get(Customer, customer_of(app, ref)) is not None
+
+
+def test_an_erasure_removes_the_flags(app: Flask, api: ApiClient) -> None:
+    from hub.tracker.customer_admin import get_customer
+    from hub.tracker.privacy import erase_customer
+
+    refs = [new_ticket(api, "max@example.com", f"T{n}") for n in range(3)]
+    customer = customer_of(app, refs[0])
+    assert flag(app, customer) is not None
+    with app.extensions["hub"].db.transaction() as session:
+        erase_customer(session=session, customer=get_customer(session, customer), actor=AGENT, note="request 7")
+    with app.extensions["hub"].db.transaction() as session:
+        assert session.scalars(select(CustomerRiskFlag).where(CustomerRiskFlag.customer_id == customer)).all() == []
