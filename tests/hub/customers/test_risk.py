@@ -273,3 +273,24 @@ def test_an_erasure_removes_the_flags(app: Flask, api: ApiClient) -> None:
         erase_customer(session=session, customer=get_customer(session, customer), actor=AGENT, note="request 7")
     with app.extensions["hub"].db.transaction() as session:
         assert session.scalars(select(CustomerRiskFlag).where(CustomerRiskFlag.customer_id == customer)).all() == []
+
+
+def test_the_api_lists_filters_and_clears(app: Flask, api: ApiClient) -> None:
+    refs = [new_ticket(api, "ned@example.com", f"T{n}") for n in range(3)]
+    new_ticket(api, "ola@example.com", "Fine")
+    customer = customer_of(app, refs[0])
+    (flagged,) = api.get("/api/v1/customers?at_risk=true").json["items"]
+    assert flagged["id"] == customer and flagged["at_risk"]["reasons"][0]["rule"] == "complaints"
+    assert flagged["at_risk"]["reasons"][0]["ref"] == refs[2]
+    assert [c["at_risk"] for c in api.get("/api/v1/customers?at_risk=false").json["items"]] == [None]
+    assert api.get(f"/api/v1/customers/{customer}").json["at_risk"]["raised_at"]
+    missing = api.post(f"/api/v1/customers/{customer}/risk/clear", json={})
+    assert missing.status_code == 422 and missing.headers["Content-Type"] == "application/problem+json"
+    cleared = api.post(f"/api/v1/customers/{customer}/risk/clear", json={"note": "Called her"})
+    assert cleared.status_code == 200 and cleared.json["at_risk"] is None
+    again = api.post(f"/api/v1/customers/{customer}/risk/clear", json={"note": "Again"})
+    assert again.status_code == 409 and again.headers["Content-Type"] == "application/problem+json"
+    events = api.get(f"/api/v1/customers/{customer}/events").json
+    assert [e["note"] for e in events if e["action"] == "risk_cleared"] == ["Called her"]
+    reader = ApiClient(app.test_client(), make_token(app, "requester", "rita"))
+    assert reader.post(f"/api/v1/customers/{customer}/risk/clear", json={"note": "x"}).status_code == 403
