@@ -294,3 +294,18 @@ def test_the_api_lists_filters_and_clears(app: Flask, api: ApiClient) -> None:
     assert [e["note"] for e in events if e["action"] == "risk_cleared"] == ["Called her"]
     reader = ApiClient(app.test_client(), make_token(app, "requester", "rita"))
     assert reader.post(f"/api/v1/customers/{customer}/risk/clear", json={"note": "x"}).status_code == 403
+
+
+def test_the_hourly_job_runs_the_no_answer_rule(app: Flask, api: ApiClient) -> None:
+    from hub.jobs.customer_risk import check_quiet_customers
+
+    schedules = [s for answer in app.extensions["hub"].plugins.hook.register_schedules() for s in answer]
+    (quiet,) = [s for s in schedules if s.name == "hub.customer-risk.quiet"]
+    assert quiet.job == "hub.jobs.customer_risk.check_quiet_customers" and quiet.interval == 3600
+    ref = new_ticket(api, "pia@example.com")
+    with app.extensions["hub"].db.transaction() as session:
+        ago = app.extensions["hub"].now() - timedelta(days=5, minutes=1)
+        session.execute(update(Ticket).where(Ticket.ref == ref).values(created_at=ago))
+    with app.app_context():
+        assert check_quiet_customers() == 1
+    assert rules_of(flag(app, customer_of(app, ref))) == ["no_answer"]
