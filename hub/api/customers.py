@@ -16,6 +16,7 @@ from flask_smorest import Blueprint
 
 from hub.api.context import actor, reading, unit_of_work
 from hub.api.schemas.customers import (
+    CustomerClearRiskSchema,
     CustomerDetailSchema,
     CustomerErasedSchema,
     CustomerEraseSchema,
@@ -46,6 +47,7 @@ from hub.tracker.customer_present import (
     present_view,
     ticket_rows,
 )
+from hub.tracker.customer_risk import clear_flag
 from hub.tracker.privacy import erase_customer, export_customer
 
 bp = Blueprint("customers", __name__, url_prefix="/api/v1",
@@ -65,7 +67,8 @@ def _csv(text: str, filename: str) -> Response:
 def _listed(args: dict[str, Any]) -> tuple[list[Any], list[dict[str, Any]]]:
     with reading() as session:
         found = admin.list_customers(session, q=args.get("q"), organisation_id=args.get("organisation"),
-                                     vip=args.get("vip"), after=args.get("after"), limit=args["limit"])
+                                     vip=args.get("vip"), after=args.get("after"), limit=args["limit"],
+                                     at_risk=args.get("at_risk"))
         return found, present_customers(session, found)
 
 
@@ -162,6 +165,18 @@ def unmerge(data: dict[str, Any], customer_id: int) -> Any:
     with unit_of_work() as session:
         customer = admin.get_customer(session, customer_id, for_update=True)
         admin.unmerge_customer(session=session, customer=customer, actor=actor("api"), note=data.get("note"))
+        return present_customers(session, [customer])[0]
+
+
+@bp.route("/customers/<int:customer_id>/risk/clear", methods=["POST"])
+@requires("customers:write")
+@bp.arguments(CustomerClearRiskSchema)
+@bp.response(200, CustomerSchema)
+def clear_risk(data: dict[str, Any], customer_id: int) -> Any:
+    """Clear the customer's at-risk flag; the note saying why goes to the history (409: not flagged)."""
+    with unit_of_work() as session:
+        customer = admin.get_customer(session, customer_id, for_update=True)
+        clear_flag(session=session, customer=customer, actor=actor("api"), note=data["note"])
         return present_customers(session, [customer])[0]
 
 

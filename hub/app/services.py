@@ -37,6 +37,7 @@ __all__ = [
     "cancel_timers",
     "change_approvers",
     "custom_field_definitions",
+    "customers_at_risk",
     "departments",
     "emit",
     "find_tickets",
@@ -59,6 +60,7 @@ __all__ = [
     "set_timer",
     "speaking_remote",
     "status_url",
+    "survey_links",
     "thread_keys",
     "ticket_figures",
     "transition",
@@ -286,3 +288,17 @@ def open_problem(session: Session, incidents: list[str], actor: Actor,
     problem = _problems.open_problem(session=session, incident_refs=incidents, values=values or {}, actor=actor,
                                      source="ui" if actor.type == "user" else "api")
     return ticket_info(session, problem)
+
+
+def survey_links(session: Session, ref: str) -> list[tuple[int, str]]:
+    """The signed one-click rating links of the ticket (hub.tracker.survey_links)."""
+    from hub.tracker.survey_links import survey_links as links
+
+    return links(session, _tickets.get_ticket(session, ref).ref)
+
+
+def customers_at_risk(session: Session, *, start: datetime, end: datetime) -> list[tuple[str, int]]:
+    """Customers flagged at risk at each day's end (hub.tracker.customer_risk)."""
+    from hub.tracker.customer_risk import at_risk_trend
+
+    return at_risk_trend(session, start=start, end=end)

@@ -248,6 +248,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("APPROVAL_LINK_HOURS", _parse_int, 72, "Hours a one-click approval link mailed to a change's "
             "approvers keeps working; each link decides once, and only while the change awaits it.",
             group="Tracker"),
+    Setting("SURVEY_LINK_DAYS", _parse_int, 14, "Days the one-click rating links in a resolution mail keep "
+            "working; each records the ticket's score once (the status page's survey stays open as before).",
+            group="Tracker"),
     Setting("ATTACHMENT_TYPES", _parse_list, [], "Allowed attachment types (e.g. image/*,application/pdf,text/csv). "
             "Empty allows every type; files are always served as downloads, never rendered.", group="Tracker",
             example="image/*,application/pdf,text/csv,text/plain"),

@@ -4,6 +4,7 @@ from hub.models.base import Base, utcnow
 from hub.models.change_tasks import TASK_OUTCOMES, TASK_STATES, ChangeTask
 from hub.models.changes import ApprovalLink, ApprovalPolicy, ChangeTemplate, FreezeWindow
 from hub.models.content import Attachment, AttachmentBlob, StatusToken, TicketPluginData, TicketTimer
+from hub.models.customer_risk import CustomerRiskFlag
 from hub.models.customers import IDENTITY_KINDS, Customer, CustomerEvent, CustomerIdentity, CustomerOrganisation
 from hub.models.fields import FIELD_TYPES, CustomField, TicketFieldValue
 from hub.models.inbox import Notification
@@ -56,6 +57,7 @@ __all__ = [
     "CustomerEvent",
     "CustomerIdentity",
     "CustomerOrganisation",
+    "CustomerRiskFlag",
     "Department",
     "ExternalLink",
     "FreezeWindow",

@@ -59,7 +59,9 @@ REGISTRATION_HOOKS = frozenset(
 #: Plugins the hub always loads: its own default behaviour, built on the same hooks.
 #: Name -> module. The name stays "hub.builtins" though the module moved to hub/app/:
 #: plugin names are stored (plugin settings, enabled flags) and appear in admin URLs.
-CORE_PLUGINS = {"hub.builtins": "hub.app.builtins"}
+#: "hub.customer-risk" is the customers-at-risk rules: a core plugin so admins edit its
+#: thresholds on the plugin settings page, and nobody switches the flags off by accident.
+CORE_PLUGINS = {"hub.builtins": "hub.app.builtins", "hub.customer-risk": "hub.app.customer_risk_hooks"}
 
 @dataclass
 class PluginRecord:

@@ -11,9 +11,10 @@ this module imports nothing of the core and the core may move its modules freely
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from hub.sdk.actors import Actor
+from hub.sdk.tracker_services import TrackerServices
 from hub.sdk.values import CommentInfo, CustomFieldInfo, LinkInfo, TicketFigures, TicketInfo, TrendFigures
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ __all__ = [
     "cancel_timers",
     "change_approvers",
     "custom_field_definitions",
+    "customers_at_risk",
     "departments",
     "emit",
     "find_tickets",
@@ -48,120 +50,13 @@ __all__ = [
     "set_timer",
     "speaking_remote",
     "status_url",
+    "survey_links",
     "thread_keys",
     "ticket_figures",
     "transition",
     "trend_figures",
     "update_fields",
 ]
-
-
-class TrackerServices(Protocol):
-    """What the core implements (hub.app.services satisfies it; mypy checks that)."""
-
-    def get_ticket(self, session: Session, ref: str) -> TicketInfo: ...
-
-    def find_tickets(self, session: Session, *, limit: int = 50, **filters: Any) -> list[TicketInfo]: ...
-
-    def update_fields(
-        self, session: Session, ref: str, values: dict[str, Any], actor: Actor
-    ) -> dict[str, tuple[Any, Any]]: ...
-
-    def transition(self, session: Session, ref: str, to: str, actor: Actor, note: str | None = None) -> TicketInfo: ...
-
-    def add_comment(
-        self, session: Session, ref: str, body: str, actor: Actor, visibility: str = "public"
-    ) -> CommentInfo: ...
-
-    def remember_thread_key(self, session: Session, ref: str, key: str) -> None: ...
-
-    def thread_keys(self, session: Session, ref: str, *, limit: int = 50) -> list[str]: ...
-
-    def links_of(self, session: Session, ref: str) -> list[LinkInfo]: ...
-
-    def now(self, session: Session) -> datetime: ...
-
-    def set_timer(
-        self,
-        session: Session,
-        ref: str,
-        *,
-        plugin: str,
-        name: str,
-        due_at: datetime,
-        data: dict[str, Any] | None = None,
-    ) -> None: ...
-
-    def cancel_timers(self, session: Session, ref: str, *, plugin: str, names: list[str] | None = None) -> None: ...
-
-    def get_plugin_data(self, session: Session, ref: str, plugin: str) -> dict[str, Any]: ...
-
-    def set_plugin_data(self, session: Session, ref: str, plugin: str, data: dict[str, Any]) -> None: ...
-
-    def set_due_times(
-        self, session: Session, ref: str, *, response_due_at: datetime | None, resolve_due_at: datetime | None
-    ) -> None: ...
-
-    def record_breach(self, session: Session, ref: str, *, target: str, due_at: datetime) -> bool: ...
-
-    def set_sla_paused(self, session: Session, ref: str, since: datetime | None) -> None: ...
-
-    def plugin_settings(self, session: Session, plugin: str) -> dict[str, Any]: ...
-
-    def rate_limit_hit(self, session: Session, key: str, *, limit: int, window_seconds: float) -> bool: ...
-
-    def status_url(self, session: Session, ref: str) -> str: ...
-
-    def send_mail(
-        self,
-        session: Session,
-        *,
-        to: list[str],
-        subject: str,
-        body: str = "",
-        ref: str | None = None,
-        template: str | None = None,
-        context: dict[str, Any] | None = None,
-        instance: str | None = None,
-        key: str | None = None,
-        cc: list[str] | None = None,
-    ) -> bool: ...
-
-    def speaking_remote(self, session: Session, ref: str) -> str | None: ...
-
-    def emit(self, session: Session, hook: str, ref: str | None, **kwargs: Any) -> list[Any]: ...
-
-    def ticket_figures(
-        self, session: Session, *, start: datetime, end: datetime, department: str | None = None
-    ) -> TicketFigures: ...
-
-    def trend_figures(
-        self, session: Session, *, start: datetime, end: datetime, department: str | None = None,
-        grouping: str = "department", ci_name: str | None = None,
-    ) -> TrendFigures: ...
-
-    def departments(self, session: Session) -> list[tuple[str, str]]: ...
-
-    def custom_field_definitions(
-        self, session: Session, *, department: str | None = None, kind: str | None = None
-    ) -> list[CustomFieldInfo]: ...
-
-    def get_custom_fields(self, session: Session, ref: str) -> dict[str, Any]: ...
-
-    def set_custom_fields(
-        self, session: Session, ref: str, values: dict[str, Any], actor: Actor, *, strict: bool = True
-    ) -> dict[str, tuple[Any, Any]]: ...
-
-    def change_approvers(self, session: Session, ref: str) -> list[str] | None: ...
-
-    def recurring_incidents(
-        self, session: Session, *, start: datetime, end: datetime, department: str | None = None,
-        ci_name: str | None = None, key: str | None = None,
-    ) -> list[str]: ...
-
-    def open_problem(
-        self, session: Session, incidents: list[str], actor: Actor, values: dict[str, Any] | None = None
-    ) -> TicketInfo: ...
 
 
 def _core(session: Session) -> TrackerServices:
@@ -390,3 +285,16 @@ def open_problem(session: Session, incidents: list[str], actor: Actor,
     department they share unless ``values`` sets them (and a title from theirs unless it
     does); raises ValidationFailed, making nothing, for a reference that is no incident."""
     return _core(session).open_problem(session, incidents, actor, values)
+
+
+def survey_links(session: Session, ref: str) -> list[tuple[int, str]]:
+    """The one-click rating links for the resolution mail of ``ref``: ``[(score, url)]`` for 1 to
+    5, signed and expiring (HUB_SURVEY_LINK_DAYS); opening one shows a page where the
+    requester confirms. Since SDK 1.4."""
+    return _core(session).survey_links(session, ref)
+
+
+def customers_at_risk(session: Session, *, start: datetime, end: datetime) -> list[tuple[str, int]]:
+    """Per day in [start, end) (``YYYY-MM-DD``), how many customers were flagged at risk at the
+    day's end. Since SDK 1.4."""
+    return _core(session).customers_at_risk(session, start=start, end=end)

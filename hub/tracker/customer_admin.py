@@ -13,7 +13,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
-from hub.models import Customer, CustomerEvent, CustomerIdentity, CustomerOrganisation, Group, Ticket, User
+from hub.models import (
+    Customer,
+    CustomerEvent,
+    CustomerIdentity,
+    CustomerOrganisation,
+    CustomerRiskFlag,
+    Group,
+    Ticket,
+    User,
+)
 from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import Conflict, NotFound, ValidationFailed
 from hub.tracker.customers import normal_identity
@@ -43,7 +52,8 @@ def get_customer(session: Session, customer_id: int, *, for_update: bool = False
 
 
 def list_customers(session: Session, *, q: str | None = None, organisation_id: int | None = None,
-                   vip: bool | None = None, after: int | None = None, limit: int = PAGE) -> list[Customer]:
+                   vip: bool | None = None, after: int | None = None, limit: int = PAGE,
+                   at_risk: bool | None = None) -> list[Customer]:
     """Customers newest first (keyset by id), merged records left out; ``q`` searches names and identities."""
     query = select(Customer).where(Customer.merged_into_id.is_(None), Customer.erased_at.is_(None))
     if q:
@@ -54,6 +64,9 @@ def list_customers(session: Session, *, q: str | None = None, organisation_id: i
         query = query.where(Customer.organisation_id == organisation_id)
     if vip is not None:
         query = query.where(Customer.vip.is_(vip))
+    if at_risk is not None:
+        flagged = select(CustomerRiskFlag.customer_id).where(CustomerRiskFlag.cleared_at.is_(None))
+        query = query.where(Customer.id.in_(flagged) if at_risk else Customer.id.not_in(flagged))
     if after is not None:
         query = query.where(Customer.id < after)
     return list(session.scalars(query.order_by(Customer.id.desc()).limit(limit)))

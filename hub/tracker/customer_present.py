@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub.models import Customer, CustomerIdentity, CustomerOrganisation, Group, User
 from hub.tracker.customer_history import CustomerView, TicketLine
+from hub.tracker.customer_risk import flags_by_customer
 
 TICKET_COLUMNS = ("ref", "kind", "title", "status", "source", "created_at", "resolved_at", "sla", "csat_score",
                   "csat_comment")
@@ -23,7 +24,8 @@ CUSTOMER_COLUMNS = ("id", "display_name", "vip", "organisation", "owner", "owner
 
 
 def present_customers(session: Session, customers: Sequence[Customer]) -> list[dict[str, Any]]:
-    """Customers with their identities and names of what they point at, in four queries for a page."""
+    """Customers with their identities, names of what they point at and open risk flags, in five queries
+    for a page."""
     ids = [customer.id for customer in customers]
     identities: dict[int, list[CustomerIdentity]] = {}
     for identity in session.scalars(select(CustomerIdentity).where(CustomerIdentity.customer_id.in_(ids))
@@ -35,6 +37,7 @@ def present_customers(session: Session, customers: Sequence[Customer]) -> list[d
         User.id.in_({c.owner_user_id for c in customers if c.owner_user_id}))).all())
     groups = dict(session.execute(select(Group.id, Group.slug).where(
         Group.id.in_({c.owner_group_id for c in customers if c.owner_group_id}))).all())
+    flags = flags_by_customer(session, ids)
     return [{
         "id": c.id, "display_name": c.display_name, "vip": c.vip, "notes": c.notes, "created_at": c.created_at,
         "organisation": organisations.get(c.organisation_id) if c.organisation_id else None,
@@ -42,6 +45,7 @@ def present_customers(session: Session, customers: Sequence[Customer]) -> list[d
         "owner_group": groups.get(c.owner_group_id) if c.owner_group_id else None,
         "merged_into": c.merged_into_id,
         "identities": [{"id": i.id, "kind": i.kind, "value": i.value} for i in identities.get(c.id, [])],
+        "at_risk": ({"raised_at": flags[c.id].raised_at, "reasons": flags[c.id].reasons} if c.id in flags else None),
     } for c in customers]
 
 

@@ -28,6 +28,7 @@ from hub.models import (
     CustomerEvent,
     CustomerIdentity,
     CustomerOrganisation,
+    CustomerRiskFlag,
     InboundEvent,
     Notification,
     StatusToken,
@@ -124,6 +125,8 @@ def erase_customer(*, session: Session, customer: Customer, actor: Actor, note: 
     counts["identities"] = changed(session.execute(delete(CustomerIdentity).where(
         CustomerIdentity.customer_id.in_(records))))
     session.execute(delete(CustomerEvent).where(CustomerEvent.customer_id.in_(records)))
+    # Risk flags name tickets and hold the clearing agent's note about the person.
+    session.execute(delete(CustomerRiskFlag).where(CustomerRiskFlag.customer_id.in_(records)))
     session.execute(update(Customer).where(Customer.id.in_(records)).values(
         display_name=ERASED, notes="", vip=False, organisation_id=None, owner_user_id=None, owner_group_id=None,
         merged_into_id=None, erased_at=now).execution_options(synchronize_session=False))

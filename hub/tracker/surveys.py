@@ -64,3 +64,20 @@ def record_survey(*, session: Session, ticket: Ticket, score: int, comment: str 
                  changes={"csat_score": [None, score]}, note=comment or None)
     notify(session, "survey_answered", ticket=ticket, score=score, comment=comment)
     return ticket
+
+
+def add_survey_comment(*, session: Session, ticket: Ticket, comment: str) -> Ticket:
+    """The comment after a one-click rating (hub.tracker.survey_links): once, to a rated ticket."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationFailed({"comment": [N_("Write a comment, or close this page.")]})
+    if len(comment) > MAX_COMMENT:
+        raise ValidationFailed({"comment": [f"At most {MAX_COMMENT} characters."]})
+    if ticket.csat_score is None:
+        raise Conflict(N_("Rate the ticket first."))
+    if ticket.csat_comment:
+        raise Conflict(N_("Your comment was recorded already. Thank you!"))
+    ticket.csat_comment = comment
+    audit.record(session, ticket, "rated", requester_actor(ticket), changes={"csat_comment": [None, "given"]},
+                 note=comment)
+    return ticket

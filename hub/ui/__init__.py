@@ -22,6 +22,7 @@ from hub.ui.forms import with_article
 from hub.ui.menu import nav_items
 from hub.ui.moments import duration, local_input, when, zone_label
 from hub.ui.status import bp as status_bp
+from hub.ui.survey_links import bp as survey_links_bp
 
 bp = Blueprint("ui", __name__, template_folder="templates", static_folder="static", static_url_path="/static/ui")
 
@@ -78,6 +79,7 @@ def init_ui(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(status_bp)
     app.register_blueprint(approval_links_bp)
+    app.register_blueprint(survey_links_bp)
     _register_pages(app)
     app.extensions["ui_error"] = _error_page
     app.jinja_env.globals.update(hub_version=__version__, current_user=current_user, nav_items=nav_items)
@@ -115,6 +117,7 @@ def _register_pages(app: Flask) -> None:
         admin_users,
         change_calendar,
         change_tasks,
+        customer_risk,
         customers,
         major_page,
         ticket_files,

@@ -13,6 +13,7 @@ from hub.sdk.tracker_errors import TrackerError
 from hub.tracker import customer_admin as admin
 from hub.tracker.customer_history import customer_view, ticket_lines
 from hub.tracker.customer_present import CUSTOMER_COLUMNS, TICKET_COLUMNS, csv_text, present_customers, ticket_rows
+from hub.tracker.customer_risk import flags_by_customer, open_flag
 from hub.tracker.privacy import erase_customer, export_customer
 from hub.ui.auth import login_required
 from hub.ui.forms import describe_error
@@ -23,9 +24,11 @@ from hub.ui.tickets import bp
 @login_required("customers:read")
 def customer_list() -> Any:
     q = request.args.get("q", "").strip()[:200]
+    at_risk = request.args.get("at_risk") == "1"
     with reading() as session:
-        customers = admin.list_customers(session, q=q or None, limit=100)
-    return render_template("ui/customers/list.html", customers=customers, q=q)
+        customers = admin.list_customers(session, q=q or None, limit=100, at_risk=at_risk or None)
+        flagged = flags_by_customer(session, [customer.id for customer in customers])
+    return render_template("ui/customers/list.html", customers=customers, q=q, at_risk=at_risk, flagged=flagged)
 
 
 def _csv(text: str, filename: str) -> Response:
@@ -59,7 +62,8 @@ def customer_page(customer_id: int) -> Any:
         view = customer_view(session, admin.get_customer(session, customer_id))
         organisations = [o.name for o in admin.list_organisations(session)]
         history = admin.events_of(session, customer_id, limit=20)
-    return render_template("ui/customers/page.html", view=view, organisations=organisations, history=history,
+        risk = open_flag(session, customer_id)
+    return render_template("ui/customers/page.html", view=view, organisations=organisations, history=history, risk=risk,
                            can_write=principal().can("customers:write"), can_erase=principal().can("privacy"))
 
 

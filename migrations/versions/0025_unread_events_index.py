@@ -1,7 +1,7 @@
 """unread events index: the reader's query finds an instance's backlog by index
 
 Revision ID: 0025_unread_events_index
-Revises: 0023_change_tasks
+Revises: 0024_customer_risk
 Create Date: 2026-12-04
 
 A reader (hub.jobs.reader) asks for one instance's events still ``received``, oldest first.
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025_unread_events_index"
-down_revision = "0023_change_tasks"
+down_revision = "0024_customer_risk"
 branch_labels = None
 depends_on = None
 

@@ -21,9 +21,10 @@ def declare_settings() -> type[Any]:
 
 @hookimpl
 def register_blueprints() -> list[Any]:
+    from plugins.insights import at_risk
     from plugins.insights.views import make_blueprint
 
-    return [make_blueprint()]
+    return [make_blueprint(), at_risk.make_blueprint()]
 
 
 @hookimpl

@@ -40,6 +40,9 @@ class NotifySettings(ConfigSchema):
     resolution = fields.Boolean(load_default=True, metadata={
         "title": "Resolution mail", "description": "Mail the requester on resolution with the link where they "
         "confirm and rate."})
+    rating_links = fields.Boolean(load_default=True, metadata={
+        "title": "One-click rating", "description": "Put five signed links in the resolution mail, one per "
+        "score (1-5); a click opens a page where one press records it (HUB_SURVEY_LINK_DAYS)."})
     ack_limit = fields.Integer(load_default=5, validate=validate.Range(1, 1000), metadata={
         "title": "Acknowledgements per address", "description": "At most this many acknowledgements to one "
         "address per window; more would be a loop or a flood."})
@@ -137,9 +140,11 @@ def status_changed(ticket: Any, old: str, new: str, actor: Any, session: Any) ->
         return  # merged: the merge's public comment tells the requester, with their status link
     if new not in ("resolved", *settings["status_changes"]) or _remote_speaks(session, ticket):
         return
+    links: list[tuple[int, str]] = []
     if new == "resolved" and settings["resolution"]:
         url = services.status_url(session, ticket.ref)
-        subject, body = mails.resolution(ticket, "", url)
+        links = services.survey_links(session, ticket.ref) if settings["rating_links"] else []
+        subject, body = mails.resolution(ticket, "", url, links)
         kind = "resolution"
     elif new in settings["status_changes"] and new != "resolved":
         url = services.status_url(session, ticket.ref)
@@ -149,5 +154,6 @@ def status_changed(ticket: Any, old: str, new: str, actor: Any, session: Any) ->
         return
     # One mail per move: the ticket's version changes with every transition.
     mails.queue(session, ticket, kind=kind, key=f"notify:{ticket.ref}:status:{ticket.version}:{new}",
-                subject=subject, body=body, context={"status_url": url, "status": new, "old_status": old},
+                subject=subject, body=body, context={"status_url": url, "status": new, "old_status": old,
+                                                      "rating_links": {str(score): link for score, link in links}},
                 instance=settings["instance"])

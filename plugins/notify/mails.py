@@ -83,10 +83,16 @@ def status(ticket: TicketInfo, new: str, status_url: str) -> tuple[str, str]:
         return gettext("%(title)s: %(what)s", title=ticket.title, what=plain), body
 
 
-def resolution(ticket: TicketInfo, note: str, status_url: str) -> tuple[str, str]:
+def resolution(ticket: TicketInfo, note: str, status_url: str,
+               rating_links: list[tuple[int, str]] | None = None) -> tuple[str, str]:
     with in_language(ticket.language):
+        rating = ""
+        if rating_links:
+            # One signed link per score: a click opens a page where one press records it.
+            rating = (gettext("How satisfied are you? Choose 1 (not at all) to 5 (very):") + "\n"
+                      + "".join(f"  {score}: {url}\n" for score, url in rating_links) + "\n")
         body = (f"{_greeting(ticket)}\n\n" + gettext("Your request %(ref)s has been resolved.", ref=ticket.ref) + "\n"
-                + (f"\n{note}\n" if note else "") + "\n"
+                + (f"\n{note}\n" if note else "") + "\n" + rating
                 + gettext("Please confirm it is solved for you, or tell us it is not, and rate how we handled it:")
                 + f"\n{status_url}\n\n" + gettext("If the problem is back, simply reply to this mail.") + "\n")
         return gettext("Resolved: %(title)s", title=ticket.title), body

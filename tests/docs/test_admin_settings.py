@@ -24,6 +24,7 @@ FORMS = [
     ("/admin/instances/new?connector=webform", "connectors.webform.config:WebformConfig"),
     ("/admin/plugins/agent-notify/settings", "plugins.agent_notify.settings:AgentNotifySettings"),
     ("/admin/plugins/notify/settings", "plugins.notify:NotifySettings"),
+    ("/admin/plugins/hub.customer-risk/settings", "hub.app.customer_risk_hooks:RiskSettings"),
     ("/admin/plugins/routing/settings", "plugins.routing.rules:RoutingSettings"),
     ("/admin/plugins/sla/settings", "plugins.sla.settings:SlaSettings"),
 ]

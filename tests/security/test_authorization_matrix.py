@@ -76,6 +76,7 @@ PAGE_POLICY: list[tuple[str, str, frozenset[str]]] = [
     (r"^/static/", "GET", EVERYONE),
     (r"^/s/", "*", EVERYONE),  # the requester's status page: the token is the credential
     (r"^/approve/", "*", EVERYONE),  # a change's one-click approval link: the signed token is the credential
+    (r"^/rate/", "*", EVERYONE),  # one-click rating links from the resolution mail: the signed token is the credential
     (r"^/f/", "*", EVERYONE),  # public web forms
     (r"^/(ui/whoami)?$", "GET", SIGNED_IN),
     (r"^/profile$", "*", SIGNED_IN),

@@ -20,6 +20,18 @@ class CustomerIdentityInSchema(Strict):
     value = fields.String(required=True, validate=validate.Length(min=1, max=320))
 
 
+class RiskReasonSchema(ma.Schema):
+    rule = fields.String(metadata={"description": "complaints, low_score, reopened, vip_breach or no_answer."})
+    text = fields.String()
+    ref = fields.String(allow_none=True, metadata={"description": "The ticket the reason is about."})
+    at = fields.String(metadata={"description": "When the reason was found (ISO 8601)."})
+
+
+class CustomerRiskSchema(ma.Schema):
+    raised_at = fields.DateTime()
+    reasons = fields.List(fields.Nested(RiskReasonSchema))
+
+
 class CustomerSchema(ma.Schema):
     id = fields.Integer()
     display_name = fields.String()
@@ -31,6 +43,8 @@ class CustomerSchema(ma.Schema):
     merged_into = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     identities = fields.List(fields.Nested(CustomerIdentitySchema))
+    at_risk = fields.Nested(CustomerRiskSchema, allow_none=True, metadata={
+        "description": "The open at-risk flag with its reasons, or null (docs/admin.md, Customers at risk)."})
 
 
 class CustomerListSchema(ma.Schema):
@@ -42,6 +56,7 @@ class CustomerListArgs(Strict):
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Part of a name or identity."})
     organisation = fields.Integer(validate=validate.Range(min=1, max=2**62))
     vip = fields.Boolean()
+    at_risk = fields.Boolean(metadata={"description": "Only customers flagged at risk (true) or only those not."})
     after = fields.Integer(validate=validate.Range(min=1, max=2**62))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -89,6 +104,11 @@ class CustomerMergeSchema(Strict):
 
 class CustomerNoteSchema(Strict):
     note = fields.String(validate=validate.Length(max=2000))
+
+
+class CustomerClearRiskSchema(Strict):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                         metadata={"description": "Why the customer is no longer at risk (kept in the history)."})
 
 
 class CustomerEraseSchema(Strict):

@@ -12,7 +12,7 @@ from hub.sdk import require
 
 def test_the_sdk_has_a_semver_version() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", hub.sdk.__version__)
-    assert hub.sdk.__version__ == "1.4.0"  # 1.4: trend figures (Insights over time)
+    assert hub.sdk.__version__ == "1.4.0"  # 1.4: trend figures, change targets (tasks), rating links, customers at risk
 
 
 @pytest.mark.parametrize("minimum", ["1", "1.0", "1.0.0", "1.1", "1.1.0", "1.2", "1.2.0", "1.3", "1.3.0", "1.4",
