@@ -176,4 +176,22 @@ class JiraPull(JiraRest):
         draft = draft_for(remote, rules)
         if issue.get("key"):
             draft.custom_fields["jira_key"] = str(issue["key"])
+        _requester(draft, fields.get("reporter"), me)
         return draft
+
+
+def _requester(draft: TicketDraft, reporter: Any, me: Any) -> None:
+    """Who asked: the issue's reporter (a service desk's customer), by address when Jira shows
+    it, else by account id (Jira Cloud hides addresses unless the profile shares them), so the
+    hub knows them as one customer across channels. Issues the hub itself created have the
+    integration account as reporter: no one to name."""
+    if not isinstance(reporter, Mapping) or not reporter.get("accountId") or reporter.get("accountId") == me:
+        return
+    name = reporter.get("displayName")
+    if isinstance(name, str) and name.strip():
+        draft.requester_name = name.strip()[:200]
+    email = reporter.get("emailAddress")
+    if isinstance(email, str) and "@" in email:
+        draft.requester_email = email.strip()
+    else:
+        draft.requester_account = str(reporter["accountId"])

@@ -28,7 +28,7 @@ OWN_COMMENTS_CHECKED = 50
 COMMENT_MAX = 32_000
 UNKNOWN_ZONE_MARGIN = timedelta(hours=14)
 """Without the account's time zone, JQL times may be read up to this far off."""
-READ_FIELDS = ("summary", "status", "issuetype", "labels", "updated")
+READ_FIELDS = ("summary", "status", "issuetype", "labels", "updated", "reporter")
 DOWNLOAD_CHUNK = 64 * 1024
 NO_INTERNAL_FILES = "Jira has no internal attachments"
 

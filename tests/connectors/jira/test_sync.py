@@ -422,3 +422,21 @@ def test_half_the_calls_failing_both_ways_loses_and_repeats_nothing(api: Any, ap
     assert sorted(i["title"] for i in incidents(api)) == sorted(i["summary"] for i in issues)
     for ref in refs:
         assert len(comments(api, ref)) == 2
+
+
+def test_the_reporter_is_the_requester_known_as_one_customer(api: Any, runtime: Any,
+                                                             jira: tuple[Server, int]) -> None:
+    """Issue 24: the requester of a synced ticket is a customer, by address where Jira shows
+    it and by account id where it hides it."""
+    server, instance = jira
+    server.fake.add_account("ana@example.com", "token-ana-0123456789", display_name="Ana Ruiz")
+    new_issue(server, "Cabin 4 is cold", reporter="ana@example.com")
+    new_issue(server, "No hot water", reporter="hidden-profile-account")  # no shared address
+    assert run_poll(runtime, instance)["status"] == "ok"
+    by_title = {item["title"]: api.get(f"/api/v1/incidents/{item['ref']}").json for item in incidents(api)}
+    assert by_title["Cabin 4 is cold"]["requester"]["email"] == "ana@example.com"
+    assert by_title["Cabin 4 is cold"]["requester"]["name"] == "Ana Ruiz"
+    items = api.get("/api/v1/customers").json["items"]
+    identities = {(i["kind"], i["value"]): c["display_name"] for c in items for i in c["identities"]}
+    assert identities == {("email", "ana@example.com"): "Ana Ruiz",
+                          ("account", "jira:hidden-profile-account"): "hidden-profile-account"}
