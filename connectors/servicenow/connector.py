@@ -87,7 +87,9 @@ class ServiceNowConnector(SyncConnector):
 
     def _fields(self) -> str:
         mapped = read_names(self.rules())
-        return ",".join(sorted(mapped | {"sys_id", "number", "sys_mod_count", "sys_updated_on", "correlation_id"}))
+        requesters = {f"{field}{column}" for field in REQUESTER.values() for column in ("", ".email", ".name")}
+        return ",".join(sorted(mapped | requesters | {"sys_id", "number", "sys_mod_count", "sys_updated_on",
+                                                     "correlation_id"}))
 
     def _list(self, table: str, query: str, *, limit: int, offset: int = 0, fields: str | None = None) -> list[Any]:
         params = {"sysparm_query": query, "sysparm_limit": str(limit), "sysparm_offset": str(offset),
@@ -272,6 +274,7 @@ class ServiceNowConnector(SyncConnector):
         draft = draft_for(remote, rules)
         if record.get("number"):
             draft.custom_fields["servicenow_number"] = str(record["number"])
+        _requester(draft, record, REQUESTER[table])
         return draft
 
     def _url(self, table: str, record: Mapping[str, Any]) -> str:
@@ -337,6 +340,24 @@ class ServiceNowConnector(SyncConnector):
 @dataclass
 class _File(RemoteAttachment):
     created: str = ""
+
+
+#: The field naming who asked, per table: an incident's caller, a change's requester.
+REQUESTER = {"incident": "caller_id", "change_request": "requested_by"}
+
+
+def _requester(draft: TicketDraft, record: Mapping[str, Any], field: str) -> None:
+    """Who asked, as the hub knows customers: by address when their user record has one, else
+    by the user's sys_id (a record the hub created has no caller: no one to name)."""
+    if not record.get(field):
+        return
+    name, email = str(record.get(f"{field}.name") or "").strip(), str(record.get(f"{field}.email") or "").strip()
+    if name:
+        draft.requester_name = name[:200]
+    if "@" in email:
+        draft.requester_email = email
+    else:
+        draft.requester_account = str(record[field])
 
 
 def _key(table: str, record: Mapping[str, Any]) -> str:

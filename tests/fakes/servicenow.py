@@ -174,7 +174,7 @@ COMMON_FIELDS = (
     "sys_updated_by",
     "sys_mod_count",
 )
-EXTRA_FIELDS = {"change_request": ("type", "start_date", "end_date"), "incident": ()}
+EXTRA_FIELDS = {"change_request": ("type", "start_date", "end_date", "requested_by"), "incident": ("caller_id",)}
 JOURNAL_COLUMNS = (
     "sys_id",
     "element",
@@ -188,8 +188,9 @@ JOURNAL_COLUMNS = (
     "sys_mod_count",
 )
 REFERENCE_TABLES = {"sys_user_group": ("sys_id", "name"), "cmdb_ci": ("sys_id", "name", "sys_class_name"),
-                    "sys_user": ("sys_id", "user_name", "name")}
-REFERENCES = {"assignment_group": "sys_user_group", "assigned_to": "sys_user", "cmdb_ci": "cmdb_ci"}
+                    "sys_user": ("sys_id", "user_name", "name", "email")}
+REFERENCES = {"assignment_group": "sys_user_group", "assigned_to": "sys_user", "cmdb_ci": "cmdb_ci",
+              "caller_id": "sys_user", "requested_by": "sys_user"}
 """Reference fields of the task tables and the table each one points at."""
 READ_ONLY = frozenset({"sys_id", "number", "priority", "active", "sys_class_name", "opened_at", "opened_by"})
 
@@ -283,8 +284,8 @@ class ServiceNowFake(FakeService):
         """A configuration item; returns its sys_id."""
         return self._add_referenced("cmdb_ci", name=name, sys_class_name=ci_class)
 
-    def add_sys_user(self, user_name: str, name: str = "") -> str:
-        return self._add_referenced("sys_user", user_name=user_name, name=name or user_name)
+    def add_sys_user(self, user_name: str, name: str = "", email: str = "") -> str:
+        return self._add_referenced("sys_user", user_name=user_name, name=name or user_name, email=email)
 
     def _add_referenced(self, table: str, **values: str) -> str:
         with self.lock:

@@ -223,3 +223,24 @@ def test_429s_and_5xx_for_half_the_calls_lose_and_repeat_nothing(api: Any, runti
 
     assert "failed" in outcomes and final["status"] == "ok"
     assert sorted(i["title"] for i in incidents(api)) == sorted(f"Complaint {n}" for n in range(25))
+
+
+def test_the_caller_and_the_requester_are_customers(api: Any, runtime: Any, sn: tuple[Server, int]) -> None:
+    """Issue 24: an incident's caller and a change's requester are known as customers, by the
+    user's address, else by the user's sys_id."""
+    server, instance = sn
+    ana = server.fake.add_sys_user("ana.ruiz", "Ana Ruiz", email="ana@example.com")
+    kiosk = server.fake.add_sys_user("kiosk7", "Kiosk 7")  # a user record without an address
+    server.fake.create_record("incident", short_description="Cabin 4 is cold", caller_id=ana)
+    server.fake.create_record("incident", short_description="No hot water", caller_id=kiosk)
+    server.fake.create_record("change_request", short_description="New boiler", requested_by=ana, type="normal")
+    assert run_poll(runtime, instance)["status"] == "ok"
+    titles = {item["title"]: api.get(f"/api/v1/incidents/{item['ref']}").json for item in incidents(api)}
+    assert titles["Cabin 4 is cold"]["requester"] == {**titles["Cabin 4 is cold"]["requester"],
+                                                      "email": "ana@example.com", "name": "Ana Ruiz"}
+    items = api.get("/api/v1/customers").json["items"]
+    identities = {(i["kind"], i["value"]): c["display_name"] for c in items for i in c["identities"]}
+    assert identities == {("email", "ana@example.com"): "Ana Ruiz", ("account", f"servicenow:{kiosk}"): "Kiosk 7"}
+    (ana_customer,) = [c for c in items if c["display_name"] == "Ana Ruiz"]
+    tickets = api.get(f"/api/v1/customers/{ana_customer['id']}/tickets").json
+    assert len(tickets["items"] if isinstance(tickets, dict) else tickets) == 2  # her incident and her change
