@@ -89,7 +89,6 @@ def name_for(session: Session, what: str, ident: int | None) -> str | None:
 _LABELS: dict[str, tuple[Any, str]] = {
     "department": (Department, "name"),
     "group": (Group, "name"),
-    "ci": (ConfigurationItem, "name"),
     "category": (Category, "name"),
 }
 
@@ -103,6 +102,12 @@ def label_for(session: Session, what: str, ident: int | None) -> str | None:
         if what == "user":
             row = session.execute(select(User.display_name, User.username).where(User.id == ident)).first()
             return (row.display_name or row.username) if row is not None else None
+        if what == "ci":  # "Capper (plant-a/line-3/capper)": the name, and the key that says where it is
+            item = session.execute(select(ConfigurationItem.name, ConfigurationItem.key)
+                                   .where(ConfigurationItem.id == ident)).first()
+            if item is None:
+                return None
+            return item.key if not item.name or item.name == item.key else f"{item.name} ({item.key})"
         model, column = _LABELS[what]
         return session.scalar(select(getattr(model, column)).where(model.id == ident)) or name_for(session, what, ident)
 

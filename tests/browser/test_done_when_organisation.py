@@ -292,7 +292,8 @@ def test_a_department_built_from_the_pages_hears_of_a_spanish_complaint(
         item.locator("a.what").click()
         tab.wait_for_url(re.compile(rf".*/tickets/{ref}$"))
         details = tab.locator("#details").inner_text()
-        for shown in ("line-3", "quality", "plant-a/line-3/capper"):  # the group, the department, the machine
+        # The group, the department and the machine, by the names people read.
+        for shown in ("Line 3 maintenance", "Customer quality", "Capper (plant-a/line-3/capper)"):
             assert shown in details, (shown, details)
         tab.shot(f"ticket-{username}")
         tab.get_by_role("button", name="Sign out").click()

@@ -308,7 +308,7 @@ def test_pages_name_departments_groups_items_and_people_as_people_read_them(app:
                       ci="plant-a/line3/filler-3")
     agent = as_role("agent")
     page = agent.text(f"/tickets/{ref}")
-    for name in ("Food &amp; Beverage, Hall 2", "Night crew", "Maria Weber", "Filler 3"):
+    for name in ("Food &amp; Beverage, Hall 2", "Night crew", "Maria Weber", "Filler 3 (plant-a/line3/filler-3)"):
         assert f"<dd>{name}</dd>" in page, name
     assert 'name="assignee" list="agent-names" value="mweber"' in page  # the field still takes the login
     listed = agent.text("/tickets")
