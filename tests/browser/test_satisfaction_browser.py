@@ -142,14 +142,20 @@ def test_one_click_rating_flags_the_customer_and_tells_the_owner(chromium: Any, 
         links = dict(re.findall(r" ([1-5]): http://hub\.test(/rate/[\w.-]+)", text))
         assert sorted(links) == ["1", "2", "3", "4", "5"], text
 
+        # A mail scanner fetches every link without running the page's script: nothing is recorded.
+        with open_tab(chromium, size, prefix="satisfaction", shots=shots, java_script_enabled=False) as scanner:
+            scanner.goto(url + links["2"])
+            expect(scanner.locator('input[name="score"][value="2"]')).to_be_checked()
+            scanner.shot("rate-confirm")
+        assert api.get(f"/api/v1/incidents/{mailed}").json["csat_score"] is None
+
         with open_tab(chromium, size, prefix="satisfaction", shots=shots) as ana:  # her own browser, no account
-            ana.goto(url + links["1"])
-            expect(ana.locator('input[name="score"][value="1"]')).to_be_checked()
-            ana.shot("rate-confirm")
-            ana.get_by_label("Anything you want to tell us? (optional)").fill("Three days without heating.")
-            ana.get_by_role("button", name="Send rating").click()
+            ana.goto(url + links["1"])  # one click in the mail records the score as the page opens
             expect(ana.locator("#rated")).to_contain_text("You rated this 1 out of 5")
             ana.shot("rate-recorded")
+            ana.get_by_label("Anything you want to tell us? (optional)").fill("Three days without heating.")
+            ana.get_by_role("button", name="Send", exact=True).click()
+            expect(ana.locator("#comment-recorded")).to_contain_text("Three days without heating.")
             ana.goto(url + links["5"])  # a second click, of another score: recorded already, kept
             expect(ana.locator("#rated")).to_contain_text("Your rating was recorded already.")
             expect(ana.locator("#rated")).to_contain_text("You rated this 1 out of 5")

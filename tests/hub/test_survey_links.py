@@ -66,6 +66,7 @@ def test_opening_records_nothing_the_press_records_once(app: Flask, api: ApiClie
     page = client.get(links(app, ref)[4])
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'value="4" checked' in html and "Send rating" in html
+    assert 'id="rate-form" data-autosubmit' in html  # a browser sends it as it opens (hub.js); a scanner does not
     assert page.headers["Cache-Control"] == "no-store"
     assert score_of(app, ref) == (None, None)  # a mail scanner's GET rates nothing
     sent = client.post(links(app, ref)[4], data={"csrf_token": csrf(html), "score": "4"})
