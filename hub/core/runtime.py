@@ -139,3 +139,50 @@ def current_hook_session() -> Session | None:
     """The session lifecycle hooks run in now, if any (the plugin manager wraps each hook
     call in a savepoint of it)."""
     return _hook_session.get()
+
+
+class StartCarefully(BaseException):
+    """The work under a shared savepoint (:func:`hooks_share_savepoint`) must be rolled back
+    and done again the careful way: a guess it made did not hold, or a hook failed.
+
+    A BaseException, so that no ``except Exception`` between where it is raised and the code
+    that opened the shared savepoint mistakes it for an ordinary error: only that code can
+    undo the partial writes (by rolling its savepoint back)."""
+
+
+class HookFailed(StartCarefully):
+    """A plugin's hook failed while hooks shared one savepoint: done again with a savepoint
+    per hook, the failure is the plugin's alone."""
+
+    def __init__(self, plugin: str, hook: str) -> None:
+        super().__init__(f"hook {hook} of plugin {plugin} failed")
+        self.plugin = plugin
+        self.hook = hook
+
+
+#: A hook's failure, held until the shared savepoint is released: (plugin, hook, exception).
+HeldFailure = tuple[str, str, BaseException]
+_share_savepoint: contextvars.ContextVar[list[HeldFailure] | None] = contextvars.ContextVar(
+    "hub_hooks_share_savepoint", default=None)
+
+
+@contextmanager
+def hooks_share_savepoint() -> Iterator[list[HeldFailure]]:
+    """Run hooks without a savepoint each: the caller holds one around all of them and, on
+    :class:`HookFailed`, rolls it back and does the work again without this.
+
+    A savepoint per hook is two statements each time a plugin writes; on the ingest path,
+    where plugins almost never fail, the caller's one savepoint is enough (issue 23). The
+    failures of hooks that write nothing are held in the list it gives, for the caller to
+    record once the work stands (done again, it would count them twice)."""
+    held: list[HeldFailure] = []
+    token = _share_savepoint.set(held)
+    try:
+        yield held
+    finally:
+        _share_savepoint.reset(token)
+
+
+def held_hook_failures() -> list[HeldFailure] | None:
+    """Where a failed hook's failure goes while hooks share a savepoint (None otherwise)."""
+    return _share_savepoint.get()

@@ -4,7 +4,9 @@
       ─► correlate ─► apply (new ticket │ occurrence │ comment │ update │ transition)
 
 The raw event is inserted first, in the same transaction as everything that follows,
-and the reading of it runs in a savepoint: if reading or applying fails, the savepoint
+and the reading of it runs in a savepoint: the plugins' hooks share it (one per hook
+would cost two statements each; if a hook fails, the event is read again with a
+savepoint per hook, so the plugin's failure is its own). If reading or applying fails, the savepoint
 is rolled back and the event is kept in quarantine with the reason, so nothing accepted
 is ever lost and a fix can replay it. A re-delivery of a stored key returns the first
 delivery's outcome and changes nothing.
@@ -20,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.core.runtime import runtime_of
+from hub.core.runtime import HeldFailure, StartCarefully, hooks_share_savepoint, runtime_of
 from hub.ingest.event_store import IdempotencyConflict as IdempotencyConflict  # re-exported
 from hub.ingest.event_store import event_key, store_event
 from hub.ingest.event_store import store_events as store_events  # re-exported
@@ -174,9 +176,21 @@ def process_event(*, session: Session, event_id: int, instance: Any, connector: 
         info = event_info(event)
     instance_view = instance_info_of(session, instance)
     outcome: Outcome
+    held: list[HeldFailure] = []
     try:
-        with session.begin_nested():
-            outcome = _read_and_apply(session, info, instance, instance_view, connector)
+        try:
+            with session.begin_nested(), hooks_share_savepoint() as held:
+                outcome = _read_and_apply(session, info, instance, instance_view, connector, optimistic=True)
+        except StartCarefully:
+            # A plugin failed with only this savepoint around its writes, or a guess of the
+            # first pass did not hold (rolled back now): again, with each hook in a savepoint
+            # of its own (a failure is the plugin's alone) and nothing guessed.
+            held = []  # this pass records its own
+            with session.begin_nested():
+                outcome = _read_and_apply(session, info, instance, instance_view, connector)
+        finally:
+            for plugin, hook, failure in held:
+                runtime_of(session).plugins.failures.record(plugin, hook, failure)
     except (ConnectorError, TrackerError, ValueError, LookupError) as exc:
         outcome = Outcome("quarantined", reason=_reason(exc))
     except (OperationalError, InterfaceError):
@@ -214,7 +228,8 @@ def instance_info_of(session: Session, instance: Any) -> InstanceInfo:
     return instance_info(session, instance)
 
 
-def _read_and_apply(session: Session, event: Any, instance: Any, view: InstanceInfo, connector: Any) -> Outcome:
+def _read_and_apply(session: Session, event: Any, instance: Any, view: InstanceInfo, connector: Any, *,
+                    optimistic: bool = False) -> Outcome:
     plugins = runtime_of(session).plugins
     read = plugins.hook.normalize_event(event=event, instance=view, connector=connector)
     drafts = read if isinstance(read, list) else [read] if read is not None else []
@@ -224,7 +239,8 @@ def _read_and_apply(session: Session, event: Any, instance: Any, view: InstanceI
     for draft in drafts:
         if not isinstance(draft, TicketDraft):
             raise ValueError(f"normalize returned {type(draft).__name__}, not a TicketDraft")
-        outcome = apply_draft(session, draft, event=event, instance=instance, view=view)
+        outcome = apply_draft(session, draft, event=event, instance=instance, view=view,
+                              optimistic=optimistic and len(drafts) == 1)
     return outcome
 
 
@@ -237,12 +253,21 @@ def draft_actor(draft: TicketDraft, view: InstanceInfo) -> Actor:
     return Actor.connector(instance_id=view.id, instance_slug=view.slug, name=view.name)
 
 
-def apply_draft(session: Session, draft: TicketDraft, *, event: Any, instance: Any, view: InstanceInfo) -> Outcome:
-    """Apply one draft: find the ticket it concerns, then open, count, comment, update or move it."""
+def apply_draft(session: Session, draft: TicketDraft, *, event: Any, instance: Any, view: InstanceInfo,
+                optimistic: bool = False) -> Outcome:
+    """Apply one draft: find the ticket it concerns, then open, count, comment, update or move it.
+
+    ``optimistic`` (the first pass of :func:`process_event`, under a savepoint it can roll
+    back): an ``open`` naming an external record guesses the record is new instead of
+    looking it up, and raises StartCarefully when the guess fails.
+    """
     _prepare(session, draft, event, view)
     if draft.action == "ignore":
         return Outcome("ignored", action="ignored", reason=draft.reason or "The connector ignored it.")
-    target, key = _find_target(session, draft, event, view)
+    # Not for a draft without a title: for it, a known record is the only way forward.
+    guess_new = (optimistic and draft.action == "open" and bool(draft.external_id) and bool(draft.title)
+                 and "sync" not in draft.extra)
+    target, key = _find_target(session, draft, event, view, guess_new=guess_new)
     actor = draft_actor(draft, view)
     if draft.action == "clear":
         return clear_alarm(session, draft, target, key, actor)
@@ -253,7 +278,7 @@ def apply_draft(session: Session, draft: TicketDraft, *, event: Any, instance: A
     claim = count_or_claim(session, draft, event, key, view) if key else KeyClaim()
     if claim.outcome is not None:
         return claim.outcome
-    return _open_new(session, draft, event, view, actor, key, claim)
+    return _open_new(session, draft, event, view, actor, key, claim, guessed_new=guess_new and not key)
 
 
 def _prepare(session: Session, draft: TicketDraft, event: Any, view: InstanceInfo) -> None:
@@ -268,8 +293,8 @@ def _prepare(session: Session, draft: TicketDraft, event: Any, view: InstanceInf
     draft.language = usable_language(session, draft.language)
 
 
-def _find_target(session: Session, draft: TicketDraft, event: Any,
-                 view: InstanceInfo) -> tuple[correlate.Target | None, str | None]:
+def _find_target(session: Session, draft: TicketDraft, event: Any, view: InstanceInfo, *,
+                 guess_new: bool = False) -> tuple[correlate.Target | None, str | None]:
     """The ticket the draft names, and (for an ``open`` or ``clear``) its scoped correlation key.
 
     A reply's own thread and a reference in its text name a ticket before anything else. An
@@ -281,7 +306,9 @@ def _find_target(session: Session, draft: TicketDraft, event: Any,
         return target or _linked(session, draft, view), None
     if draft.action == "open":
         key = _correlation_key(session, draft, event, view)
-        return (None, key) if key else (_linked(session, draft, view), None)
+        if key or guess_new:
+            return None, key
+        return _linked(session, draft, view), None
     target = _linked(session, draft, view)
     return target, None if target is not None else _correlation_key(session, draft, event, view)
 
@@ -311,10 +338,15 @@ def _correlation_key(session: Session, draft: TicketDraft, event: Any, view: Ins
 
 
 def _open_new(session: Session, draft: TicketDraft, event: Any, view: InstanceInfo, actor: Actor, key: str | None,
-              claim: KeyClaim) -> Outcome:
-    """Make the ticket (unless a plugin refuses it), bind its key, link it, keep its files."""
+              claim: KeyClaim, *, guessed_new: bool = False) -> Outcome:
+    """Make the ticket (unless a plugin refuses it), bind its key, link it, keep its files.
+
+    ``guessed_new``: the external record was not looked up (see :func:`apply_draft`).
+    """
     veto = first_veto(session, draft, view)
     if veto is not None:
+        if guessed_new:
+            raise StartCarefully()  # a veto of a new ticket; a known record's event is no new ticket
         if key:
             give_back_key(session, key, claim)
         return Outcome("ignored", action="vetoed", correlation_key=key,
@@ -332,7 +364,13 @@ def _open_new(session: Session, draft: TicketDraft, event: Any, view: InstanceIn
         correlate.bind_key(session, key, ticket.id)
     # Under a key the link was not looked up: a record already linked (to the ticket whose
     # window passed) stays with that ticket.
-    if draft.external_id and not (key and correlate.is_linked(session, view.id, draft.external_id)):
+    if guessed_new:
+        assert draft.external_id
+        if not links.link_unless_linked(session, ticket_id=ticket.id, instance_id=view.id,
+                                        external_id=draft.external_id, url=draft.external_url,
+                                        remote_version=draft.external_version):
+            raise StartCarefully()  # the record is linked to a ticket: this event is about that one
+    elif draft.external_id and not (key and correlate.is_linked(session, view.id, draft.external_id)):
         link = links.link_ticket(session, ticket_id=ticket.id, instance_id=view.id, external_id=draft.external_id,
                                  url=draft.external_url, remote_version=draft.external_version, new_ticket=True)
         if draft.extra.get("sync"):

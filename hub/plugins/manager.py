@@ -10,7 +10,9 @@ wrapped so that
   ``HUB_PLUGIN_REFRESH_SECONDS`` of the switch, without a restart; a third-party plugin
   (one not shipped in the hub's own distribution) is disabled until an admin enables it;
 - an implementation that takes the ``session`` runs in a savepoint, so a failed write of
-  a plugin is undone without undoing the change that called it.
+  a plugin is undone without undoing the change that called it; or, where the caller holds
+  one savepoint for all hooks (``hooks_share_savepoint``: ingest), its failure raises
+  ``HookFailed`` and the caller does the work again with a savepoint per hook.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pluggy
 
 from hub import hookspecs
-from hub.core.runtime import current_hook_session
+from hub.core.runtime import HookFailed, current_hook_session, held_hook_failures
 from hub.plugins.failures import FailureLog
 from hub.plugins.installs import (
     CONFIGURED,
@@ -220,15 +222,25 @@ class HubPlugins:
             if check_switch and not self.is_enabled(plugin):
                 return None
             session = current_hook_session() if uses_session else None
+            held = held_hook_failures()
             try:
-                if session is not None:
+                if session is not None and held is None:
                     with session.begin_nested():
                         return function(*args)
-                return function(*args)
+                result = function(*args)
+                if session is not None:
+                    session.flush()  # as a savepoint's release would: a bad row is this plugin's failure
+                return result
             except SkippableError:
                 raise  # a deliberate "quarantine this event", not a fault of the plugin
             except Exception as exc:
-                failures.record(plugin, hook_name, exc)
+                if held is None:
+                    failures.record(plugin, hook_name, exc)
+                elif session is not None:
+                    # Its writes so far cannot be undone alone: the caller's savepoint can.
+                    raise HookFailed(plugin, hook_name) from exc
+                else:
+                    held.append((plugin, hook_name, exc))  # recorded once the caller's work stands
                 return None
 
         # pluggy reads the hookimpl options and, through __wrapped__, the argument names

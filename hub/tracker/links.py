@@ -53,6 +53,23 @@ def link_ticket(
     return link
 
 
+def link_unless_linked(session: Session, *, ticket_id: int, instance_id: int, external_id: str,
+                       url: str | None = None, remote_version: str | None = None) -> bool:
+    """Link a ticket just made to ``external_id``, unless that record is linked already
+    (then nothing is written and the answer is False).
+
+    One INSERT ... ON CONFLICT DO NOTHING where :func:`link_ticket` after a lookup costs two
+    statements: most events name a record the hub has never seen (issue 23).
+    """
+    from hub.tracker.correlate import insert_ignoring_conflict
+
+    now = runtime_of(session).now()
+    row = {"ticket_id": ticket_id, "instance_id": instance_id, "external_id": external_id[:255],
+           "url": web_link(url[:1000]) if url else None, "remote_version": remote_version,
+           "last_synced_hash": None, "last_synced_at": now, "created_at": now, "data": {}}
+    return insert_ignoring_conflict(session, ExternalLink.__table__, row, ["instance_id", "external_id"]) is not None
+
+
 def links_of(session: Session, ticket_id: int) -> list[ExternalLink]:
     return list(session.scalars(select(ExternalLink).where(ExternalLink.ticket_id == ticket_id)
                                 .order_by(ExternalLink.id)))

@@ -193,7 +193,7 @@ def test_an_incident_from_the_phone_call_to_the_requesters_status_page(
     tab.shot("incident-resolved")
 
     # The guest's mail: the acknowledgement, the answer, the resolution; each with the status link.
-    mails = [m.message for m in smtp_sink.wait_for(3, timeout=60) if "gina@example.org" in m.rcpt_tos]
+    mails = [m.message for m in smtp_sink.wait_for(3, timeout=120) if "gina@example.org" in m.rcpt_tos]
     assert len(mails) == 3 and all(ref in m["Subject"] for m in mails), [m["Subject"] for m in mails]
     assert answer in mails[1].get_content()
     link = re.search(rf"{re.escape(fresh_hub.url)}/s/[\w-]+", mails[-1].get_content())

@@ -266,7 +266,7 @@ def test_a_department_built_from_the_pages_hears_of_a_spanish_complaint(
     ref = complain_in_spanish(chromium, size, fresh_hub, shots)
 
     # Three mails through the relay: the customer's acknowledgement and one to each agent.
-    mails = smtp_sink.wait_for(3, timeout=60)
+    mails = smtp_sink.wait_for(3, timeout=120)
     by_address = {message.rcpt_tos: message.message for message in mails}
     assert set(by_address) == {("lucia@cliente.example",), ("maria@plant.test",), ("omar@plant.test",)}, by_address
     ack = by_address[("lucia@cliente.example",)]
