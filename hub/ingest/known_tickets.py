@@ -57,7 +57,7 @@ def _transition(session: Session, draft: TicketDraft, target: correlate.Target, 
 
 def _update(session: Session, draft: TicketDraft, target: correlate.Target, actor: Actor) -> Outcome:
     """New values from a one-way source: a blank title keeps the ticket's own."""
-    from hub.ingest.pipeline import values_from_draft
+    from hub.ingest.drafts import values_from_draft
     from hub.tracker.comments import add_comment
     from hub.tracker.tickets import transition_ticket, update_ticket
 

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.core.runtime import HeldFailure, StartCarefully, hooks_share_savepoint, runtime_of
+from hub.ingest.drafts import draft_from_values as draft_from_values  # re-exported
+from hub.ingest.drafts import values_from_draft
 from hub.ingest.event_store import IdempotencyConflict as IdempotencyConflict  # re-exported
 from hub.ingest.event_store import event_key, store_event
 from hub.ingest.event_store import store_events as store_events  # re-exported
@@ -43,33 +45,6 @@ from hub.tracker.ticket_rules import PROBLEM_FIELDS
 from hub.tracker.tickets import create_ticket
 
 log = logging.getLogger("hub.ingest.pipeline")
-
-#: TicketDraft fields that are ticket values of the same name.
-_VALUE_FIELDS = (
-    "title", "description", "impact", "urgency", "priority", "requester_name", "requester_email", "requester_account",
-    "language", "department", "category", "ci", "ci_name", "ci_kind", "group", "assignee", "tags", "custom_fields",
-    "change_type", "risk", "planned_start", "planned_end",
-)
-_DRAFT_FIELDS = {f.name for f in fields(TicketDraft)}
-
-
-def draft_from_values(kind: str, values: Mapping[str, Any]) -> TicketDraft:
-    known = {key: value for key, value in values.items() if key in _DRAFT_FIELDS}
-    return TicketDraft(action="open", kind=kind, **known)
-
-
-def values_from_draft(draft: TicketDraft) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name in _VALUE_FIELDS:
-        value = getattr(draft, name)
-        if value is None or value == [] or value == {}:
-            continue
-        values[name] = value
-    if draft.kind != "change":
-        for name in ("change_type", "risk", "planned_start", "planned_end"):
-            values.pop(name, None)
-    return values
-
 
 @dataclass(frozen=True)
 class Veto:
