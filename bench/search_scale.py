@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from hub.app import migrate
 from hub.core.db import Database
+from hub.sdk.tracker_errors import ValidationFailed
 from hub.tracker.queries import TicketFilter, list_tickets
 
 SEEDED = 1_000_000
@@ -36,10 +37,11 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("q=printer&status=new", {"q": "printer", "status": ["new"]}, "-updated_at"),
     # ... a stemmed form, a rare word, a reference, and best match first.
     ("q=leaking", {"q": "leaking"}, "-updated_at"),
-    ("q=boiler 4242 (rare)", {"q": "boiler 4242"}, "-updated_at"),
+    ("q=boiler 4240 (rare)", {"q": "boiler 4240"}, "-updated_at"),
+    ("q=room 42 (1,100 matches)", {"q": "room 42"}, "-updated_at"),
     ("q=INC-1000042", {"q": "INC-1000042"}, "-updated_at"),
     ("q=boiler&sort=relevance", {"q": "boiler"}, "relevance"),
-    ("q=boiler 4242&sort=relevance", {"q": "boiler 4242"}, "relevance"),
+    ("q=boiler 4240&sort=relevance", {"q": "boiler 4240"}, "relevance"),
 ]
 
 # PostgreSQL: the rows bench.cases.seed_tickets inserts, then the newer ones.
@@ -129,7 +131,9 @@ def upgrade(url: str) -> None:
 
 def time_searches(url: str, runs: int) -> None:
     database = Database(url)
-    print(f"load average before: {os.getloadavg()}")
+    import hub
+
+    print(f"hub from {os.path.dirname(hub.__file__)}; load average before: {os.getloadavg()}")
     print(f"{'search':32} {'rows':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for name, fields, sort in CASES:
         flt = TicketFilter(kind="incident", **fields)
@@ -137,9 +141,15 @@ def time_searches(url: str, runs: int) -> None:
         with database.Session() as session:
             for _ in range(runs + 2):
                 started = time.perf_counter()
-                page = list_tickets(session, flt, sort=sort, limit=50)
+                try:
+                    page = list_tickets(session, flt, sort=sort, limit=50)
+                except ValidationFailed:  # a version of the hub without this sort
+                    break
                 timings.append((time.perf_counter() - started) * 1000)
                 session.expunge_all()
+        if not timings:
+            print(f"{name:32} (sort={sort} unknown to this version)")
+            continue
         timings = sorted(timings[2:])  # the first two warm the caches and the session
         p99 = timings[min(len(timings) - 1, round(0.99 * (len(timings) - 1)))]
         print(f"{name:32} {len(page.items):5} {statistics.median(timings):8.1f} {p99:8.1f} {timings[-1]:8.1f}")

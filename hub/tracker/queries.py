@@ -37,6 +37,8 @@ SORTS: dict[str, tuple[Any, bool]] = {
 }
 RELEVANCE = "relevance"
 """Best match first; only with a search text (``q``)."""
+RELEVANCE_WINDOW = 1000
+"""How many of the most recently changed matches ``relevance`` ranks."""
 LIST_SORTS = [*SORTS, RELEVANCE]
 """Every sort list_tickets takes (the UI's lists, which merge kinds by column, offer SORTS)."""
 MAX_LIMIT = 200
@@ -205,12 +207,19 @@ def _sla_condition(session: Session, name: str) -> Any:
 def list_tickets(
     session: Session, flt: TicketFilter, *, sort: str = "-updated_at", limit: int = 50, cursor: str | None = None
 ) -> Page:
-    """A page of tickets in a sort of SORTS or, with a search text, ``relevance`` (best match
-    first: hub.tracker.search)."""
+    """A page of tickets in a sort of SORTS or, with a search text, ``relevance``: best match
+    first (hub.tracker.search) among the RELEVANCE_WINDOW most recently changed matches."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed({"limit": [f"Must be 1 to {MAX_LIMIT}."]})
     column, descending = _sort_order(session, flt, sort)
-    query = apply_filter(session, select(Ticket, column), flt)
+    if sort == RELEVANCE:
+        # Ranking every match of a frequent word reads and ranks them all (200,000 tickets,
+        # 450 ms at a million on PostgreSQL); the newest RELEVANCE_WINDOW matches come from
+        # the newest-first index as a plain search does, and only those are ranked.
+        newest = apply_filter(session, select(Ticket.id), flt).order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+        query = select(Ticket, column).where(Ticket.id.in_(newest.limit(RELEVANCE_WINDOW)))
+    else:
+        query = apply_filter(session, select(Ticket, column), flt)
     if cursor:
         value, ident = decode_cursor(cursor, sort)
         if descending:

@@ -49,6 +49,13 @@ def test_relevance_puts_title_hits_first(api: Any, tickets: list[str]) -> None:
     assert refs_of(api, "q=leak&sort=relevance") == [tickets[0], tickets[1]]
 
 
+def test_relevance_ranks_only_the_newest_matches(api: Any, tickets: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frequent word would rank every ticket holding it; only the most recently changed
+    RELEVANCE_WINDOW matches are ranked, so the older title hit is left out here."""
+    monkeypatch.setattr("hub.tracker.queries.RELEVANCE_WINDOW", 1)
+    assert refs_of(api, "q=leak&sort=relevance") == [tickets[1]]
+
+
 def test_relevance_pages_with_a_cursor(api: Any, tickets: list[str]) -> None:
     for extra in ("Leak by the lift", "Leak again"):
         api.post("/api/v1/incidents", json={"title": extra})
