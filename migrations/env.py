@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from hub.models import Base
+from hub.models.search_schema import is_model_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -30,6 +31,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copy
         compare_type=True,
+        include_name=is_model_name,  # the search structures are not in the models
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -72,9 +72,7 @@ class Ticket(Base):
               sqlite_where=text("csat_comment IS NOT NULL")),
         Index("ix_tickets_correlated", "created_at", postgresql_where=text("correlation_key IS NOT NULL"),
               sqlite_where=text("correlation_key IS NOT NULL")),
-        # Free-text search (PostgreSQL only; created by migration 0005).
-        Index("ix_tickets_search", text("to_tsvector('simple', title || ' ' || description)"),
-              postgresql_using="gin").ddl_if(dialect="postgresql"),
+        # Free-text search lives beside the models: hub.models.search_schema.
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)

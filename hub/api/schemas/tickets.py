@@ -8,7 +8,7 @@ from webargs.fields import DelimitedList
 
 from hub.api.schemas.moments import ClientDateTime
 from hub.tracker.priority import LEVELS
-from hub.tracker.queries import MAX_LIMIT, SORTS
+from hub.tracker.queries import LIST_SORTS, MAX_LIMIT
 from hub.tracker.sla_clock import SLA_FILTERS
 from hub.tracker.tickets import CHANGE_TYPES, RISKS
 
@@ -202,7 +202,8 @@ class TicketListArgs(Strict):
     custom = fields.List(fields.String(validate=validate.Length(max=600)), validate=validate.Length(max=20), metadata={
         "description": "A custom field's value, as name:value (repeat for more): lot:L-77, vip:gold; a number or "
                        "date field also takes a range, batch:10..20 or found_on:2026-11-01..2026-11-30."})
-    sort = fields.String(load_default="-updated_at", validate=validate.OneOf(list(SORTS)))
+    sort = fields.String(load_default="-updated_at", validate=validate.OneOf(LIST_SORTS), metadata={
+        "description": "relevance (with q): best match first, title hits before description hits."})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_LIMIT))
     cursor = fields.String()
 

@@ -1,0 +1,178 @@
+"""Search latency at a million tickets, on PostgreSQL or SQLite, without the web server.
+
+Seeds the tickets the full benchmark seeds (bench.cases.seed_tickets: a frequent word in
+every fifth title or description) plus 100,000 newer tickets without any searched word,
+the case that made each search walk them (bench/LIMITS.md), then times the query
+list_tickets builds for the benchmark's searches.
+
+    PYTHONPATH=. python bench/search_scale.py URL seed [--revision REV]   # empty database -> 1.1M tickets
+    PYTHONPATH=. python bench/search_scale.py URL upgrade                 # to head, timed (the migration cost)
+    PYTHONPATH=. python bench/search_scale.py URL time [--runs 50]        # p50/p99 per search
+
+URL: postgresql+psycopg://postgres@127.0.0.1:5432/NAME (created if missing) or sqlite:////path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from hub.app import migrate
+from hub.core.db import Database
+from hub.sdk.tracker_errors import ValidationFailed
+from hub.tracker.queries import TicketFilter, list_tickets
+
+SEEDED = 1_000_000
+NEWER = 100_000
+CASES: list[tuple[str, dict[str, Any], str]] = [
+    # The full benchmark's searches (bench.cases.read_latency), newest change first ...
+    ("q=boiler", {"q": "boiler"}, "-updated_at"),
+    ("q=leak room", {"q": "leak room"}, "-updated_at"),
+    ("q=printer&status=new", {"q": "printer", "status": ["new"]}, "-updated_at"),
+    # ... a stemmed form, a rare word, a reference, and best match first.
+    ("q=leaking", {"q": "leaking"}, "-updated_at"),
+    ("q=boiler 4240 (rare)", {"q": "boiler 4240"}, "-updated_at"),
+    ("q=room 42 (1,100 matches)", {"q": "room 42"}, "-updated_at"),
+    ("q=INC-1000042", {"q": "INC-1000042"}, "-updated_at"),
+    ("q=boiler&sort=relevance", {"q": "boiler"}, "relevance"),
+    ("q=boiler 4240&sort=relevance", {"q": "boiler 4240"}, "relevance"),
+]
+
+# PostgreSQL: the rows bench.cases.seed_tickets inserts, then the newer ones.
+PG_SEED = """
+    INSERT INTO tickets (kind, number, ref, title, description, status, impact, urgency, priority, source,
+                         occurrence_count, flapping, tags, custom_fields, created_at, updated_at, version)
+    SELECT 'incident', 1000000 + n, 'INC-' || (1000000 + n),
+           (ARRAY['Boiler pressure low', 'Towels not replaced', 'Fill volume out of tolerance',
+                  'Air conditioning broken', 'Label printer jam'])[1 + n % 5] || ' ' || n,
+           'Reported by a guest in room ' || (n % 900) || '. ' ||
+           (ARRAY['hot water', 'noise', 'leak', 'smell', 'light'])[1 + n % 5],
+           (ARRAY['new','acknowledged','in_progress','on_hold','resolved','closed'])[1 + n % 6],
+           'medium', 'medium', 1 + n % 5, 'bench', 1, false, '[]', '{}',
+           now() - (n || ' seconds')::interval, now() - (n || ' seconds')::interval, 1
+    FROM generate_series(1, :seeded) AS n;
+    INSERT INTO tickets (kind, number, ref, title, description, status, impact, urgency, priority, source,
+                         occurrence_count, flapping, tags, custom_fields, created_at, updated_at, version)
+    SELECT 'incident', 3000000 + n, 'INC-' || (3000000 + n), 'Alarm ' || n || ' on line ' || (n % 40),
+           'Machine stopped; operator notified.', 'new', 'medium', 'medium', 3, 'bench', 1, false, '[]', '{}',
+           now() + (n || ' milliseconds')::interval, now() + (n || ' milliseconds')::interval, 1
+    FROM generate_series(1, :newer) AS n
+"""
+
+# SQLite: the same rows (no arrays or generate_series there).
+SQLITE_SEED = """
+    WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < :seeded)
+    INSERT INTO tickets (kind, number, ref, title, description, status, impact, urgency, priority, source,
+                         occurrence_count, flapping, tags, custom_fields, created_at, updated_at, version)
+    SELECT 'incident', 1000000 + n, 'INC-' || (1000000 + n),
+           CASE n % 5 WHEN 0 THEN 'Boiler pressure low' WHEN 1 THEN 'Towels not replaced'
+                      WHEN 2 THEN 'Fill volume out of tolerance' WHEN 3 THEN 'Air conditioning broken'
+                      ELSE 'Label printer jam' END || ' ' || n,
+           'Reported by a guest in room ' || (n % 900) || '. ' ||
+           CASE n % 5 WHEN 0 THEN 'hot water' WHEN 1 THEN 'noise' WHEN 2 THEN 'leak' WHEN 3 THEN 'smell'
+                      ELSE 'light' END,
+           CASE n % 6 WHEN 0 THEN 'new' WHEN 1 THEN 'acknowledged' WHEN 2 THEN 'in_progress'
+                      WHEN 3 THEN 'on_hold' WHEN 4 THEN 'resolved' ELSE 'closed' END,
+           'medium', 'medium', 1 + n % 5, 'bench', 1, 0, '[]', '{}',
+           datetime('now', '-' || n || ' seconds'), datetime('now', '-' || n || ' seconds'), 1
+    FROM s;
+    WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < :newer)
+    INSERT INTO tickets (kind, number, ref, title, description, status, impact, urgency, priority, source,
+                         occurrence_count, flapping, tags, custom_fields, created_at, updated_at, version)
+    SELECT 'incident', 3000000 + n, 'INC-' || (3000000 + n), 'Alarm ' || n || ' on line ' || (n % 40),
+           'Machine stopped; operator notified.', 'new', 'medium', 'medium', 3, 'bench', 1, 0, '[]', '{}',
+           strftime('%Y-%m-%d %H:%M:%f', 'now', '+1 hour', '+' || (n / 1000.0) || ' seconds'),
+           strftime('%Y-%m-%d %H:%M:%f', 'now', '+1 hour', '+' || (n / 1000.0) || ' seconds'), 1
+    FROM s
+"""
+
+
+def seed(url: str, revision: str) -> None:
+    if url.startswith("postgresql"):
+        server = make_url(url)
+        admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": server.database}):
+                connection.execute(text(f'CREATE DATABASE "{server.database}"'))
+        admin.dispose()
+    database = Database(url)
+    migrate.upgrade(database, revision)
+    postgres = url.startswith("postgresql")
+    started = time.perf_counter()
+    with database.engine.begin() as connection:  # one transaction: SQLite writes it once
+        for statement in (PG_SEED if postgres else SQLITE_SEED).split(";\n"):
+            connection.execute(text(statement), {"seeded": SEEDED, "newer": NEWER})
+    print(f"seeded {SEEDED + NEWER} tickets in {time.perf_counter() - started:.0f} s")
+    analyse(database)
+    database.dispose()
+
+
+def analyse(database: Database) -> None:
+    """As autovacuum would have done on a table that grew over months (bench.cases.seed_tickets).
+    SQLite keeps no statistics unless told to, and the hub does not: neither does this."""
+    if database.engine.dialect.name != "postgresql":
+        return
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE tickets"))
+
+
+def upgrade(url: str) -> None:
+    database = Database(url)
+    started = time.perf_counter()
+    migrate.upgrade(database)
+    print(f"upgraded to {migrate.head_revision()} in {time.perf_counter() - started:.0f} s")
+    analyse(database)
+    database.dispose()
+
+
+def time_searches(url: str, runs: int) -> None:
+    database = Database(url)
+    import hub
+
+    print(f"hub from {os.path.dirname(hub.__file__)}; load average before: {os.getloadavg()}")
+    print(f"{'search':32} {'rows':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for name, fields, sort in CASES:
+        flt = TicketFilter(kind="incident", **fields)
+        timings = []
+        with database.Session() as session:
+            for _ in range(runs + 2):
+                started = time.perf_counter()
+                try:
+                    page = list_tickets(session, flt, sort=sort, limit=50)
+                except ValidationFailed:  # a version of the hub without this sort
+                    break
+                timings.append((time.perf_counter() - started) * 1000)
+                session.expunge_all()
+        if not timings:
+            print(f"{name:32} (sort={sort} unknown to this version)")
+            continue
+        timings = sorted(timings[2:])  # the first two warm the caches and the session
+        p99 = timings[min(len(timings) - 1, round(0.99 * (len(timings) - 1)))]
+        print(f"{name:32} {len(page.items):5} {statistics.median(timings):8.1f} {p99:8.1f} {timings[-1]:8.1f}")
+    print(f"load average after: {os.getloadavg()}")
+    database.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("url")
+    parser.add_argument("action", choices=["seed", "upgrade", "time"])
+    parser.add_argument("--revision", default="head")
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args()
+    if args.action == "seed":
+        seed(args.url, args.revision)
+    elif args.action == "upgrade":
+        upgrade(args.url)
+    else:
+        time_searches(args.url, args.runs)
+
+
+if __name__ == "__main__":
+    main()
