@@ -202,22 +202,28 @@ def bulk_ingest(db: BenchDatabase, batches: int, batch_size: int = 10_000) -> di
             "read_per_s": (accepted - left) / read_seconds, "unread_when_measured": left}
 
 
+#: The seeded incidents (``n`` runs over a generate_series the caller adds): searchable words
+#: in titles and descriptions, the newest first. bench/search_scale.py seeds the same rows.
+SEEDED_INCIDENTS = """
+INSERT INTO tickets (kind, number, ref, title, description, status, impact, urgency, priority, source,
+                     occurrence_count, flapping, tags, custom_fields, created_at, updated_at, version)
+SELECT 'incident', 1000000 + n, 'INC-' || (1000000 + n),
+       (ARRAY['Boiler pressure low', 'Towels not replaced', 'Fill volume out of tolerance',
+              'Air conditioning broken', 'Label printer jam'])[1 + n % 5] || ' ' || n,
+       'Reported by a guest in room ' || (n % 900) || '. ' ||
+       (ARRAY['hot water', 'noise', 'leak', 'smell', 'light'])[1 + n % 5],
+       (ARRAY['new','acknowledged','in_progress','on_hold','resolved','closed'])[1 + n % 6],
+       'medium', 'medium', 1 + n % 5, 'bench', 1, false, '[]', '{}',
+       now() - (n || ' seconds')::interval, now() - (n || ' seconds')::interval, 1
+"""
+
+
 def seed_tickets(db: BenchDatabase, count: int) -> float:
     """``count`` incidents straight into the table (titles and descriptions with searchable words)."""
     started = time.perf_counter()
     engine = db.engine()
     with engine.begin() as connection:
-        connection.execute(text("""
-            INSERT INTO tickets (kind, number, ref, title, description, status, impact, urgency, priority, source,
-                                 occurrence_count, flapping, tags, custom_fields, created_at, updated_at, version)
-            SELECT 'incident', 1000000 + n, 'INC-' || (1000000 + n),
-                   (ARRAY['Boiler pressure low', 'Towels not replaced', 'Fill volume out of tolerance',
-                          'Air conditioning broken', 'Label printer jam'])[1 + n % 5] || ' ' || n,
-                   'Reported by a guest in room ' || (n % 900) || '. ' ||
-                   (ARRAY['hot water', 'noise', 'leak', 'smell', 'light'])[1 + n % 5],
-                   (ARRAY['new','acknowledged','in_progress','on_hold','resolved','closed'])[1 + n % 6],
-                   'medium', 'medium', 1 + n % 5, 'bench', 1, false, '[]', '{}',
-                   now() - (n || ' seconds')::interval, now() - (n || ' seconds')::interval, 1
+        connection.execute(text(SEEDED_INCIDENTS + """
             FROM generate_series((SELECT coalesce(max(number), 1000000) - 1000000 + 1 FROM tickets
                                   WHERE number > 1000000), :last) AS n
         """), {"last": count})

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.cases import SEEDED_INCIDENTS
 from hub.app import migrate
 from hub.core.db import Database
 from hub.sdk.tracker_errors import ValidationFailed
@@ -45,17 +46,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 # PostgreSQL: the rows bench.cases.seed_tickets inserts, then the newer ones.
-PG_SEED = """
-    INSERT INTO tickets (kind, number, ref, title, description, status, impact, urgency, priority, source,
-                         occurrence_count, flapping, tags, custom_fields, created_at, updated_at, version)
-    SELECT 'incident', 1000000 + n, 'INC-' || (1000000 + n),
-           (ARRAY['Boiler pressure low', 'Towels not replaced', 'Fill volume out of tolerance',
-                  'Air conditioning broken', 'Label printer jam'])[1 + n % 5] || ' ' || n,
-           'Reported by a guest in room ' || (n % 900) || '. ' ||
-           (ARRAY['hot water', 'noise', 'leak', 'smell', 'light'])[1 + n % 5],
-           (ARRAY['new','acknowledged','in_progress','on_hold','resolved','closed'])[1 + n % 6],
-           'medium', 'medium', 1 + n % 5, 'bench', 1, false, '[]', '{}',
-           now() - (n || ' seconds')::interval, now() - (n || ' seconds')::interval, 1
+PG_SEED = SEEDED_INCIDENTS + """
     FROM generate_series(1, :seeded) AS n;
     INSERT INTO tickets (kind, number, ref, title, description, status, impact, urgency, priority, source,
                          occurrence_count, flapping, tags, custom_fields, created_at, updated_at, version)
