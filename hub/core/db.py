@@ -33,6 +33,9 @@ def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Removed content (an erased person's text, pruned mail bytes) is overwritten where
+        # that costs no extra write, instead of lingering in free pages of the file.
+        cursor.execute("PRAGMA secure_delete=FAST")
         cursor.close()
 
     @event.listens_for(engine, "begin")
