@@ -55,6 +55,18 @@ def customer_tickets_csv(customer_id: int) -> Any:
     return _csv(csv_text(TICKET_COLUMNS, ticket_rows(lines)), f"customer-{customer_id}-tickets.csv")
 
 
+#: What a customer's history entry says on the page (the stored action is a name for machines).
+HISTORY_LABELS = {
+    "created": "Record created", "updated": "Record edited", "merged": "Merged", "unmerged": "Unmerged",
+    "identity_added": "Address added", "identity_removed": "Address removed", "exported": "Data exported",
+    "erased": "Data erased", "at_risk": "Flagged at risk", "risk_cleared": "Risk flag cleared",
+}
+
+
+def history_label(action: str) -> str:
+    return HISTORY_LABELS.get(action) or action.replace("_", " ").capitalize()
+
+
 @bp.get("/customers/<int:customer_id>")
 @login_required("customers:read")
 def customer_page(customer_id: int) -> Any:
@@ -64,7 +76,8 @@ def customer_page(customer_id: int) -> Any:
         history = admin.events_of(session, customer_id, limit=20)
         risk = open_flag(session, customer_id)
     return render_template("ui/customers/page.html", view=view, organisations=organisations, history=history, risk=risk,
-                           can_write=principal().can("customers:write"), can_erase=principal().can("privacy"))
+                           history_label=history_label, can_write=principal().can("customers:write"),
+                           can_erase=principal().can("privacy"))
 
 
 def _act(customer_id: int, work: Any, done: str) -> Any:

@@ -247,10 +247,12 @@ def test_the_pages_show_the_flag_filter_it_and_clear_it(app: Flask, api: ApiClie
     assert page.text("/customers").count(">Ana<") == 2
     shown = page.text(f"/customers/{customer}")
     assert 'id="at-risk"' in shown and "3 tickets in 30 days" in shown
+    assert "Flagged at risk by Risk rules" in shown and "at_risk" not in shown.split('id="at-risk"')[1]
     refused = page.post(f"/customers/{customer}/risk/clear", {"note": ""}, follow=True)
     assert "Say why the customer is no longer at risk." in refused.get_data(as_text=True)
     done = page.post(f"/customers/{customer}/risk/clear", {"note": "Sorted"}, follow=True)
     assert 'id="at-risk"' not in done.get_data(as_text=True)
+    assert "Risk flag cleared by" in done.get_data(as_text=True)
     assert "3 tickets" not in page.text("/customers?at_risk=1")
 
 
