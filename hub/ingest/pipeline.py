@@ -100,16 +100,6 @@ def ticket_by_id(session: Session, ticket_id: int) -> Ticket | None:
 # --------------------------------------------------------------------------------------
 
 
-def result_of(session: Session, event_id: int, *, duplicate: bool = False) -> IngestResult:
-    from hub.models import InboundEvent
-
-    event = session.get(InboundEvent, event_id)
-    assert event is not None
-    ref = session.scalar(select(Ticket.ref).where(Ticket.id == event.ticket_id)) if event.ticket_id else None
-    return IngestResult(event_id=event.id, status=event.status, action=event.action, ticket_ref=ref,
-                        reason=event.reason, duplicate=duplicate)
-
-
 def ingest(
     *, session: Session, instance: Any, connector: Any, raw: RawEvent, process: bool = True,
     refuse_changed: bool = False,
@@ -120,9 +110,9 @@ def ingest(
     ``refuse_changed`` (keys the sender chooses), a stored key with other content raises
     IdempotencyConflict (hub.ingest.event_store).
     """
-    event_id, new = store_event(session, instance.id, raw, refuse_changed=refuse_changed)
-    if not new:
-        return result_of(session, event_id, duplicate=True)
+    event_id, earlier = store_event(session, instance.id, raw, refuse_changed=refuse_changed)
+    if earlier is not None:
+        return earlier
     if not process:
         return IngestResult(event_id=event_id, status="received")
     stored = EventInfo(id=event_id, instance_id=instance.id, idempotency_key=event_key(raw),
