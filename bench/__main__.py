@@ -18,9 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import cases
+from bench import cases, search_scale
 from bench.env import HERE, BenchDatabase, machine, postgres_server
 from bench.report import write_report
+from bench.statements import count_statements
 
 
 def _external(script: str, args: list[str], timeout: float) -> dict[str, Any]:
@@ -36,6 +37,14 @@ def _external(script: str, args: list[str], timeout: float) -> dict[str, Any]:
     return {"error": (result.stdout + result.stderr)[-2000:]}
 
 
+def _commit() -> str:
+    """The commit measured, marked when the working tree differs from it."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
+                           cwd=HERE).stdout
+    return head.strip() + (" (with uncommitted changes)" if dirty.strip() else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="Short runs (a smoke test of the runner).")
@@ -48,7 +57,8 @@ def main() -> None:
     seconds = 3 if args.quick else 15
     wanted = set(args.cases.split(","))
     results: dict[str, Any] = {"machine": machine(), "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                               "quick": args.quick}
+                               "commit": _commit(), "quick": args.quick,
+                               "load_before": [round(x, 2) for x in os.getloadavg()]}
     (HERE / "out").mkdir(exist_ok=True)
 
     def step(name: str, action: Any) -> None:
@@ -64,11 +74,13 @@ def main() -> None:
     db.create()
     try:
         setup = cases.prepare_hub(db)
+        step("statements", lambda: count_statements(db, cases.TOKEN_SECRET))
         if "ceilings" in wanted:
             step("bare_flask", lambda: cases.bare_flask(seconds))
             step("database", lambda: cases.database_ceilings(db, seconds))
         if "ingest" in wanted:
             step("http_ingest", lambda: cases.http_ingest(db, seconds))
+            step("http_ingest_webhook_only", lambda: cases.http_ingest_webhook_only(db, seconds))
         if "bulk" in wanted:
             step("bulk", lambda: cases.bulk_ingest(db, 2 if args.quick else 10))
         if "outbox" in wanted:
@@ -82,9 +94,17 @@ def main() -> None:
             for size in sizes:
                 step(f"seed_{size}", lambda size=size: {"seconds": cases.seed_tickets(db, size)})
                 step(f"reads_{size}", lambda: cases.read_latency(db, setup["token"], seconds))
+            # The case that made search walk every row: 100,000 newer tickets without the words.
+            newer = sizes[-1] + search_scale.NEWER
+            step(f"seed_{newer}", lambda: {"seconds": search_scale.seed_newer(db.url)})
+            step(f"reads_{newer}", lambda: cases.read_latency(db, setup["token"], seconds))
+            step(f"search_{newer}", lambda: search_scale.timings(db.url, 20 if args.quick else 100))
+            if not args.quick:  # the same searches on SQLite (FTS5), a file of 1,100,000 tickets
+                step("search_sqlite", lambda: search_scale.sqlite_case(str(HERE / "out" / "search.db"), 100))
     finally:
         db.drop()
     results["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    results["load_after"] = [round(x, 2) for x in os.getloadavg()]
     args.json.parent.mkdir(exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2, default=str))
     write_report(results, args.output)

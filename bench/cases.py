@@ -52,6 +52,34 @@ def http_ingest(db: BenchDatabase, seconds: float, connections: int = 8) -> dict
     return out
 
 
+#: What a fresh install enables besides the connectors: switched off for the webhook-only figure.
+FEATURE_PLUGINS = ("sla", "routing", "notify", "agent-notify", "insights")
+
+
+def http_ingest_webhook_only(db: BenchDatabase, seconds: float, connections: int = 8) -> dict[str, Any]:
+    """Distinct events and repeats as in http_ingest, with the feature plugins switched off:
+    the figure earlier reports gave, beside the fresh install's (which is the one that counts)."""
+    env = db.env()
+    for name in FEATURE_PLUGINS:
+        run_hub(["plugins", "disable", name], env)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    run = uuid.uuid4().hex[:6]
+    out: dict[str, Any] = {"disabled": list(FEATURE_PLUGINS)}
+    try:
+        with process(gunicorn("wsgi:app", port, env), env, ready_url=f"{base}/healthz", log_name="web-bare"):
+            wrk(base, "post.lua", ["/api/v1/hooks/bench", TOKEN_SECRET, "distinct", "warm" + run], seconds=2,
+                connections=connections)
+            out["distinct"] = wrk(base, "post.lua", ["/api/v1/hooks/bench", TOKEN_SECRET, "distinct", run],
+                                  seconds=seconds, connections=connections)
+            out["repeat"] = wrk(base, "post.lua", ["/api/v1/hooks/bench", TOKEN_SECRET, "repeat", run],
+                                seconds=seconds, connections=connections)
+    finally:
+        for name in FEATURE_PLUGINS:
+            run_hub(["plugins", "enable", name], env)
+    return out
+
+
 def accepted_ingest(db: BenchDatabase, base: str, seconds: float, connections: int) -> dict[str, Any]:
     """Distinct posts to an instance that answers 202 once stored, with 2 ingest workers
     reading them meanwhile: the acknowledgement rate, and how fast they become tickets."""

@@ -15,6 +15,7 @@ URL: postgresql+psycopg://postgres@127.0.0.1:5432/NAME (created if missing) or s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import time
@@ -45,9 +46,8 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("q=boiler 4240&sort=relevance", {"q": "boiler 4240"}, "relevance"),
 ]
 
-# PostgreSQL: the rows bench.cases.seed_tickets inserts, then the newer ones.
-PG_SEED = SEEDED_INCIDENTS + """
-    FROM generate_series(1, :seeded) AS n;
+# PostgreSQL: the newer tickets without a searched word (python -m bench adds them to its million).
+PG_NEWER = """
     INSERT INTO tickets (kind, number, ref, title, description, status, impact, urgency, priority, source,
                          occurrence_count, flapping, tags, custom_fields, created_at, updated_at, version)
     SELECT 'incident', 3000000 + n, 'INC-' || (3000000 + n), 'Alarm ' || n || ' on line ' || (n % 40),
@@ -55,6 +55,10 @@ PG_SEED = SEEDED_INCIDENTS + """
            now() + (n || ' milliseconds')::interval, now() + (n || ' milliseconds')::interval, 1
     FROM generate_series(1, :newer) AS n
 """
+# PostgreSQL: the rows bench.cases.seed_tickets inserts, then the newer ones.
+PG_SEED = SEEDED_INCIDENTS + """
+    FROM generate_series(1, :seeded) AS n;
+""" + PG_NEWER
 
 # SQLite: the same rows (no arrays or generate_series there).
 SQLITE_SEED = """
@@ -122,15 +126,24 @@ def upgrade(url: str) -> None:
     database.dispose()
 
 
-def time_searches(url: str, runs: int) -> None:
+def seed_newer(url: str) -> float:
+    """Add the 100,000 newer tickets without a searched word to a database python -m bench seeded."""
     database = Database(url)
-    import hub
+    started = time.perf_counter()
+    with database.engine.begin() as connection:
+        connection.execute(text(PG_NEWER), {"newer": NEWER})
+    analyse(database)
+    database.dispose()
+    return time.perf_counter() - started
 
-    print(f"hub from {os.path.dirname(hub.__file__)}; load average before: {os.getloadavg()}")
-    print(f"{'search':32} {'rows':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+
+def timings(url: str, runs: int) -> dict[str, dict[str, Any]]:
+    """p50, p99 and the slowest of each search (the query list_tickets builds, 50 rows), in ms."""
+    database = Database(url)
+    out: dict[str, dict[str, Any]] = {}
     for name, fields, sort in CASES:
         flt = TicketFilter(kind="incident", **fields)
-        timings = []
+        measured = []
         with database.Session() as session:
             for _ in range(runs + 2):
                 started = time.perf_counter()
@@ -138,16 +151,45 @@ def time_searches(url: str, runs: int) -> None:
                     page = list_tickets(session, flt, sort=sort, limit=50)
                 except ValidationFailed:  # a version of the hub without this sort
                     break
-                timings.append((time.perf_counter() - started) * 1000)
+                measured.append((time.perf_counter() - started) * 1000)
                 session.expunge_all()
-        if not timings:
-            print(f"{name:32} (sort={sort} unknown to this version)")
+        if not measured:
+            out[name] = {"skipped": f"sort={sort} unknown to this version"}
             continue
-        timings = sorted(timings[2:])  # the first two warm the caches and the session
-        p99 = timings[min(len(timings) - 1, round(0.99 * (len(timings) - 1)))]
-        print(f"{name:32} {len(page.items):5} {statistics.median(timings):8.1f} {p99:8.1f} {timings[-1]:8.1f}")
-    print(f"load average after: {os.getloadavg()}")
+        measured = sorted(measured[2:])  # the first two warm the caches and the session
+        out[name] = {"rows": len(page.items), "p50_ms": round(statistics.median(measured), 1),
+                     "p99_ms": round(measured[min(len(measured) - 1, round(0.99 * (len(measured) - 1)))], 1),
+                     "max_ms": round(measured[-1], 1)}
     database.dispose()
+    return out
+
+
+def sqlite_case(path: str, runs: int) -> dict[str, Any]:
+    """The searches on a SQLite file of 1,100,000 tickets (made, timed, removed): FTS5's figures."""
+    url = f"sqlite:///{path}"
+    started = time.perf_counter()
+    seed(url, "head")
+    seeded = time.perf_counter() - started
+    try:
+        return {"seed_seconds": round(seeded), "tickets": SEEDED + NEWER, "searches": timings(url, runs)}
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path + suffix)
+
+
+def time_searches(url: str, runs: int) -> None:
+    import hub
+
+    print(f"hub from {os.path.dirname(hub.__file__)}; load average before: {os.getloadavg()}")
+    print(f"{'search':32} {'rows':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for name, figures in timings(url, runs).items():
+        if "skipped" in figures:
+            print(f"{name:32} ({figures['skipped']})")
+        else:
+            print(f"{name:32} {figures['rows']:5} {figures['p50_ms']:8.1f} {figures['p99_ms']:8.1f} "
+                  f"{figures['max_ms']:8.1f}")
+    print(f"load average after: {os.getloadavg()}")
 
 
 def main() -> None:
