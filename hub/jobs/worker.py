@@ -38,6 +38,29 @@ class _HubJobs:
             job_id_var.reset(token)
 
 
+    def unsubscribe(self) -> None:
+        """rq's, with the wait for the command listener bounded (a worker stopped in 1 s, not 60).
+
+        rq listens for commands (stop a job, shut down) on a pub/sub thread that waits up to
+        60 s for a message, and its unsubscribe() stops that thread. Since redis-py 8.2,
+        ``PubSubWorkerThread.stop()`` waits for the thread to end; when the thread has already
+        read the UNSUBSCRIBE confirmation it is waiting for a subscription again, for the full
+        60 s. A burst worker then ends a minute late and a warm shutdown outlasts a process
+        manager's stop timeout. The thread is a daemon and leaves on its own once it wakes.
+        """
+        thread = getattr(self, "pubsub_thread", None)
+        if not thread:
+            return
+        pubsub = self.pubsub  # type: ignore[attr-defined]
+        pubsub.unsubscribe()
+        try:
+            thread.stop(timeout=1)  # redis-py >= 8.2 waits for the thread unless bounded
+        except TypeError:
+            thread.stop()  # earlier: only clears the thread's flag
+        thread.join(timeout=1)
+        pubsub.close()
+
+
 class HubWorker(_HubJobs, Worker):
     """Forks a child per job: a job that crashes or leaks cannot take the worker down."""
 
