@@ -22,6 +22,7 @@ from hub.sdk.actors import Actor
 from hub.sdk.tracker_errors import Conflict, NotFound, ValidationFailed
 from hub.tracker import audit
 from hub.tracker.catalog import Checks
+from hub.tracker.change_task_notices import tell_assigned
 from hub.tracker.ci_items import subtree_ids
 from hub.tracker.org import id_for, name_for
 from hub.tracker.states import MACHINES
@@ -145,6 +146,7 @@ def create_tasks(*, session: Session, ticket: Ticket, targets: Sequence[Target],
         audit.record(session, ticket, "tasks_added", actor, {
             "tasks": len(made), "targets": ", ".join(task.target for task in made[:20])
             + (f" and {len(made) - 20} more" if len(made) > 20 else "")})
+        tell_assigned(session, ticket, made, actor)
     return made
 
 
@@ -198,6 +200,8 @@ def update_task(*, session: Session, ticket: Ticket, task: ChangeTask, values: d
     _stamp(session, task, changes)
     session.flush()
     audit.record(session, ticket, "task_updated", actor, {"task": f"#{task.position} {task.target}", **changes})
+    if ("assignee" in changes and task.assignee_id is not None) or ("group" in changes and task.assignee_id is None):
+        tell_assigned(session, ticket, [task], actor)
     return changes
 
 

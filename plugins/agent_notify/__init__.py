@@ -9,6 +9,7 @@ Other plugins add events, recipients and channels through the hooks this plugin 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -101,4 +102,8 @@ def sla_breached(ticket: Any, target: str, due_at: datetime, session: Any) -> No
 
 @hookimpl
 def agent_event_raised(ticket: Any, event: str, text: str, usernames: list[str], actor: Any, session: Any) -> None:
-    _deliver(session, ticket, [(event, list(usernames), text)], actor, f"{ticket.ref}:{event}:v{ticket.version}")
+    # The text is part of the key: two events of one kind at one version of the ticket (two
+    # of a change's tasks assigned one after the other) are two notices; a retry is one.
+    said = hashlib.sha256(text.encode()).hexdigest()[:12]
+    _deliver(session, ticket, [(event, list(usernames), text)], actor,
+             f"{ticket.ref}:{event}:v{ticket.version}:{said}")
