@@ -25,6 +25,7 @@ def apply_to_known(session: Session, draft: TicketDraft, target: correlate.Targe
                    event: Any) -> Outcome:
     """The event concerns a known ticket: comment on it, update it or move it."""
     correlate.remember_thread_key(session, target.ticket.id, draft.thread_key)
+    add_new_targets(session, draft, target.ticket, actor)
     if draft.action == "transition":
         return _transition(session, draft, target, actor)
     if draft.action == "update" and draft.extra.get("sync"):
@@ -35,6 +36,16 @@ def apply_to_known(session: Session, draft: TicketDraft, target: correlate.Targe
     if draft.action == "update":
         return _update(session, draft, target, actor)
     return _reply(session, draft, target, actor, event)
+
+
+def add_new_targets(session: Session, draft: TicketDraft, ticket: Ticket, actor: Actor) -> int:
+    """A change request sent again naming more lines or rooms gets a task for each new one (those
+    with a task already are left out); a change in a final state keeps its tasks as they were."""
+    from hub.tracker.change_tasks import add_draft_targets
+
+    if not draft.targets or ticket.kind != "change" or ticket.status in MACHINES["change"].final_states:
+        return 0
+    return len(add_draft_targets(session, ticket, draft.targets, actor))
 
 
 def reopen_if_resolved(session: Session, ticket: Ticket, actor: Actor, note: str) -> bool:

@@ -232,3 +232,37 @@ def test_a_line_change_request_names_its_targets_and_gets_one_task_each(app: Any
     assert instance.status_code == 201, instance.json
     alert = post(app, {"id": "a-1", "title": "Scrape failed", "targets": [{"host": "db-1"}]}, slug="alerts")
     assert alert.status_code == 201 and alert.json["ticket"].startswith("INC-"), alert.json
+
+
+def test_a_line_change_request_sent_again_with_more_lines_adds_their_tasks(app: Any, api: Any) -> None:
+    """The MES sends a request again (a new message, the same request id) naming another line:
+    the change gets a task for it, the lines it had keep theirs; a closed change keeps its tasks."""
+    for key, name, parent in (("plant-c", "Plant C", None), ("plant-c/l1", "Line 1", "plant-c"),
+                              ("plant-c/l2", "Line 2", "plant-c"), ("plant-c/l3", "Line 3", "plant-c")):
+        assert api.post("/api/v1/configuration-items", json={
+            "key": key, "name": name, "kind": "line" if parent else "site", "parent": parent}).status_code == 201
+    assert api.post("/api/v1/admin/instances", json={
+        "connector": "webhook", "slug": "mes", "enabled": True, "config": {
+            "secret": SECRET, "kind": "change", "idempotency_field": "messageId",
+            "mapping": {"title": "what", "targets": "lines", "external_id": "requestId",
+                        "change_type": {"path": "type", "default": "normal"}}}}).status_code == 201
+
+    def send(message: str, lines: list[str]) -> Any:
+        return post(app, {"messageId": message, "requestId": "LC-70", "what": "New labels", "lines": lines},
+                    slug="mes")
+
+    first = send("m-1", ["plant-c/l1"])
+    assert first.status_code == 201, first.json
+    ref = first.json["ticket"]
+    again = send("m-2", ["Line 1", "plant-c/l2", "plant-c/l3"])
+    assert again.status_code == 200 and again.json["ticket"] == ref, again.json
+    tasks = api.get(f"/api/v1/changes/{ref}/tasks").json["tasks"]
+    assert [(t["position"], t["ci"]) for t in tasks] == [(1, "plant-c/l1"), (2, "plant-c/l2"), (3, "plant-c/l3")]
+    for task in tasks:
+        done = api.patch(f"/api/v1/changes/{ref}/tasks/{task['id']}", json={"state": "done"})
+        assert done.status_code == 200, done.json
+    for state in ("submitted", "cancelled"):
+        assert api.post(f"/api/v1/changes/{ref}/transitions", json={"to": state}).status_code == 200
+    late = send("m-3", ["plant-c/l1", "Line 4"])
+    assert late.status_code == 200 and late.json["ticket"] == ref, late.json
+    assert len(api.get(f"/api/v1/changes/{ref}/tasks").json["tasks"]) == 3
