@@ -38,18 +38,21 @@ def http_ingest(db: BenchDatabase, seconds: float, connections: int = 8) -> dict
     run = uuid.uuid4().hex[:6]
     out: dict[str, Any] = {}
     with process(gunicorn("wsgi:app", port, db.env()), db.env(), ready_url=f"{base}/healthz", log_name="web"):
-        wrk(base, "post.lua", ["/api/v1/hooks/bench", TOKEN_SECRET, "distinct", "warm" + run], seconds=2,
-            connections=connections)
-        out["distinct"] = wrk(base, "post.lua", ["/api/v1/hooks/bench", TOKEN_SECRET, "distinct", run],
-                              seconds=seconds, connections=connections)
-        out["repeat"] = wrk(base, "post.lua", ["/api/v1/hooks/bench", TOKEN_SECRET, "repeat", run],
-                            seconds=seconds, connections=connections)
+        out.update(distinct_and_repeats(base, run, seconds, connections))
         out["storm"] = duplicate_storm(base, 200)
         out["accepted"] = accepted_ingest(db, base, seconds, connections)
     with db.engine().connect() as connection:
         out["tickets_for_distinct"] = connection.execute(text(
             "SELECT count(*) FROM tickets WHERE title LIKE :pattern"), {"pattern": f"Benchmark event {run}-%"}).scalar()
     return out
+
+
+def distinct_and_repeats(base: str, run: str, seconds: float, connections: int) -> dict[str, Any]:
+    """After a 2 s warm-up: distinct events (each a new ticket), then one event posted again and again."""
+    wrk(base, "post.lua", ["/api/v1/hooks/bench", TOKEN_SECRET, "distinct", "warm" + run], seconds=2,
+        connections=connections)
+    return {kind: wrk(base, "post.lua", ["/api/v1/hooks/bench", TOKEN_SECRET, kind, run], seconds=seconds,
+                      connections=connections) for kind in ("distinct", "repeat")}
 
 
 #: What a fresh install enables besides the connectors: switched off for the webhook-only figure.
@@ -68,12 +71,7 @@ def http_ingest_webhook_only(db: BenchDatabase, seconds: float, connections: int
     out: dict[str, Any] = {"disabled": list(FEATURE_PLUGINS)}
     try:
         with process(gunicorn("wsgi:app", port, env), env, ready_url=f"{base}/healthz", log_name="web-bare"):
-            wrk(base, "post.lua", ["/api/v1/hooks/bench", TOKEN_SECRET, "distinct", "warm" + run], seconds=2,
-                connections=connections)
-            out["distinct"] = wrk(base, "post.lua", ["/api/v1/hooks/bench", TOKEN_SECRET, "distinct", run],
-                                  seconds=seconds, connections=connections)
-            out["repeat"] = wrk(base, "post.lua", ["/api/v1/hooks/bench", TOKEN_SECRET, "repeat", run],
-                                seconds=seconds, connections=connections)
+            out.update(distinct_and_repeats(base, run, seconds, connections))
     finally:
         for name in FEATURE_PLUGINS:
             run_hub(["plugins", "enable", name], env)
