@@ -31,13 +31,16 @@ def tell_assigned(session: Session, ticket: Ticket, tasks: Sequence[ChangeTask],
         return
     from hub.tracker.tickets import notify  # tickets imports the change tasks, which import this
 
-    by_person: dict[str, list[ChangeTask]] = defaultdict(list)
-    by_group: dict[str, list[ChangeTask]] = defaultdict(list)
+    # Grouped by id first: twelve tasks for one person cost one name lookup, not twelve.
+    person_ids: dict[int, list[ChangeTask]] = defaultdict(list)
+    group_ids: dict[int, list[ChangeTask]] = defaultdict(list)
     for task in tasks:
         if task.assignee_id is not None:
-            by_person[name_for(session, "user", task.assignee_id) or ""].append(task)
+            person_ids[task.assignee_id].append(task)
         elif task.group_id is not None:
-            by_group[name_for(session, "group", task.group_id) or ""].append(task)
+            group_ids[task.group_id].append(task)
+    by_person = {name_for(session, "user", ident) or "": mine for ident, mine in person_ids.items()}
+    by_group = {name_for(session, "group", ident) or "": theirs for ident, theirs in group_ids.items()}
     who = f"{actor.name} assigned" if actor is not None and actor.type in ("user", "token") else "Assigned"
     for username, mine in sorted(by_person.items()):
         if username:
