@@ -68,7 +68,9 @@ class Database:
                 echo=echo,
                 pool_size=pool_size,
                 max_overflow=max_overflow,
-                pool_pre_ping=True,
+                # No ping before each checkout (a round trip per request, issue 23): a
+                # connection the server dropped fails its request, which answers 503 with
+                # Retry-After, and SQLAlchemy then replaces every pooled connection at once.
                 pool_recycle=1800,
             )
             self.read_engine = self.engine
