@@ -25,7 +25,7 @@ from hub.api.context import runtime, unit_of_work
 from hub.api.presenters import PLURAL
 from hub.api.problems import problem
 from hub.auth.web import public
-from hub.ingest.pipeline import IngestResult, ingest, store_events
+from hub.ingest.pipeline import IngestResult, RedoCarefully, ingest, store_events
 from hub.jobs.reader import wake_reader
 from hub.plugins.connector_services import ConnectorServices
 from hub.plugins.instances import get_instance, instance_info, plugin_not_enabled
@@ -134,19 +134,32 @@ def receive_bulk(slug: str) -> Any:
     return response
 
 
-@bp.post("/<slug>")
-@public
-def receive(slug: str) -> Any:
+def _ingest_request(slug: str, raws: list[Any], *, alone: bool) -> tuple[InstanceInfo, bool, list[IngestResult]]:
+    """Store and read the request's events in one transaction. ``alone`` (tried first): a
+    request of one event reads it without a savepoint (hub.ingest.pipeline, RedoCarefully).
+    ``raws`` is filled with the events the connector found, so that a second try reuses them
+    (the body is read once; a connector that remembers signatures would refuse it again)."""
     with unit_of_work() as session:
         instance, connector = _webhook_connector(session, slug)
         try:
-            raws = _received(connector)
+            raws[:] = raws or _received(connector)
             deferred = connector.defers_reading()
             # The sender chooses the keys: one that comes back with other content is a 409.
             results = [ingest(session=session, instance=instance, connector=connector, raw=raw, process=not deferred,
-                              refuse_changed=True) for raw in raws]
+                              refuse_changed=True, alone=alone and len(raws) == 1) for raw in raws]
         finally:
             connector.close()
+    return instance, deferred, results
+
+
+@bp.post("/<slug>")
+@public
+def receive(slug: str) -> Any:
+    raws: list[Any] = []
+    try:
+        instance, deferred, results = _ingest_request(slug, raws, alone=True)
+    except RedoCarefully:  # rolled back, the stored event with it: again with a savepoint
+        instance, deferred, results = _ingest_request(slug, raws, alone=False)
     if deferred and any(result.status == "received" and not result.duplicate for result in results):
         wake_reader(runtime(), instance.id)
     if not results:

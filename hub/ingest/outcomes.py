@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from hub.models import Ticket
+from hub.core.runtime import runtime_of
+from hub.models import InboundEvent, Ticket
 from hub.sdk.actors import Actor
-from hub.sdk.values import TicketDraft
+from hub.sdk.values import IngestResult, TicketDraft
 from hub.tracker.outcome import Outcome as Outcome  # re-exported: every way of applying a draft answers with it
 
 
@@ -39,3 +41,14 @@ def attach_files(session: Session, draft: TicketDraft, ticket: Ticket, event: An
         except ValidationFailed as exc:
             skipped.extend(message for messages in exc.errors.values() for message in messages)
     return skipped
+
+
+def record_outcome(session: Session, event_id: int, outcome: Outcome) -> IngestResult:
+    """Write the outcome on the stored event and answer with it."""
+    session.execute(update(InboundEvent).where(InboundEvent.id == event_id).values(
+        status=outcome.status, action=outcome.action, reason=outcome.reason,
+        ticket_id=outcome.ticket.id if outcome.ticket is not None else None,
+        correlation_key=outcome.correlation_key, attempts=InboundEvent.attempts + 1,
+        processed_at=runtime_of(session).now()).execution_options(synchronize_session=False))
+    return IngestResult(event_id=event_id, status=outcome.status, action=outcome.action,
+                        ticket_ref=outcome.ticket.ref if outcome.ticket is not None else None, reason=outcome.reason)

@@ -8,8 +8,10 @@ and the reading of it runs in a savepoint: the plugins' hooks share it (one per 
 would cost two statements each; if a hook fails, the event is read again with a
 savepoint per hook, so the plugin's failure is its own). If reading or applying fails, the savepoint
 is rolled back and the event is kept in quarantine with the reason, so nothing accepted
-is ever lost and a fix can replay it. A re-delivery of a stored key returns the first
-delivery's outcome and changes nothing.
+is ever lost and a fix can replay it. A caller whose transaction holds this one event and
+nothing else (a webhook request) may skip even that savepoint (``alone``): on any failure it
+rolls its whole transaction back and does the event again with it (:class:`RedoCarefully`).
+A re-delivery of a stored key returns the first delivery's outcome and changes nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from hub.ingest.event_store import store_events as store_events  # re-exported
 from hub.ingest.known_tickets import apply_to_known
 from hub.ingest.occurrences import KeyClaim, clear_alarm, correlation_window_of, count_or_claim, give_back_key
 from hub.ingest.outcomes import Outcome as Outcome  # re-exported: the sync engine answers with it
-from hub.ingest.outcomes import attach_files, joined
+from hub.ingest.outcomes import attach_files, joined, record_outcome
 from hub.models import Ticket
 from hub.sdk.actors import Actor
 from hub.sdk.storable import storable
@@ -45,6 +47,13 @@ from hub.tracker.ticket_rules import PROBLEM_FIELDS
 from hub.tracker.tickets import create_ticket
 
 log = logging.getLogger("hub.ingest.pipeline")
+
+
+class RedoCarefully(StartCarefully):
+    """An event read without a savepoint (``ingest(alone=True)``) did not go through cleanly:
+    the caller rolls its whole transaction back, the stored event with it, and calls
+    :func:`ingest` again without ``alone``. Cheaper than a savepoint pair on every event,
+    since failures are rare (issue 23: a new ticket's statement budget)."""
 
 @dataclass(frozen=True)
 class Veto:
@@ -102,13 +111,15 @@ def ticket_by_id(session: Session, ticket_id: int) -> Ticket | None:
 
 def ingest(
     *, session: Session, instance: Any, connector: Any, raw: RawEvent, process: bool = True,
-    refuse_changed: bool = False,
+    refuse_changed: bool = False, alone: bool = False,
 ) -> IngestResult:
     """Store one event and (unless ``process`` is False) read and apply it.
 
     A re-delivery of a stored key returns the stored outcome and changes nothing. With
     ``refuse_changed`` (keys the sender chooses), a stored key with other content raises
-    IdempotencyConflict (hub.ingest.event_store).
+    IdempotencyConflict (hub.ingest.event_store). ``alone``: the caller's transaction holds
+    only this event, so it is read without a savepoint and any failure raises
+    :class:`RedoCarefully` for the caller to roll back and call again without ``alone``.
     """
     event_id, earlier = store_event(session, instance.id, raw, refuse_changed=refuse_changed)
     if earlier is not None:
@@ -118,16 +129,18 @@ def ingest(
     stored = EventInfo(id=event_id, instance_id=instance.id, idempotency_key=event_key(raw),
                        received_at=runtime_of(session).now(), payload=storable(raw.payload), body=raw.body,
                        content_type=raw.content_type[:100], meta=dict(storable(raw.meta or {})))
-    return process_event(session=session, event_id=event_id, instance=instance, connector=connector, info=stored)
+    return process_event(session=session, event_id=event_id, instance=instance, connector=connector, info=stored,
+                         savepoint=not alone)
 
 
 def process_event(*, session: Session, event_id: int, instance: Any, connector: Any,
-                  info: EventInfo | None = None) -> IngestResult:
+                  info: EventInfo | None = None, savepoint: bool = True) -> IngestResult:
     """Read a stored event and apply it; failures leave it quarantined with the reason.
 
-    ``info`` is the event as just stored, saving a read when the caller has it.
+    ``info`` is the event as just stored, saving a read when the caller has it. Without
+    ``savepoint`` (the caller's transaction holds only this event) any failure raises
+    :class:`RedoCarefully` instead: there is nothing to roll back to short of the whole.
     """
-    from sqlalchemy import update
     from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
     from hub.models import InboundEvent
@@ -142,6 +155,19 @@ def process_event(*, session: Session, event_id: int, instance: Any, connector: 
     instance_view = instance_info_of(session, instance)
     outcome: Outcome
     held: list[HeldFailure] = []
+    if not savepoint:
+        try:
+            with hooks_share_savepoint() as held:
+                outcome = _read_and_apply(session, info, instance, instance_view, connector, optimistic=True)
+        except (OperationalError, InterfaceError):
+            raise  # the database is away: the request answers 503, as below
+        except (StartCarefully, Exception) as exc:
+            if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                raise
+            raise RedoCarefully() from exc
+        for plugin, hook, failure in held:
+            runtime_of(session).plugins.failures.record(plugin, hook, failure)
+        return record_outcome(session, event_id, outcome)
     try:
         try:
             with session.begin_nested(), hooks_share_savepoint() as held:
@@ -168,13 +194,7 @@ def process_event(*, session: Session, event_id: int, instance: Any, connector: 
     except Exception as exc:  # a bug in a connector: keep the event, say so, go on
         log.exception("event %s of %s could not be processed", event_id, instance.slug)
         outcome = Outcome("quarantined", reason=f"internal error: {type(exc).__name__}: {exc}"[:2000])
-    session.execute(update(InboundEvent).where(InboundEvent.id == event_id).values(
-        status=outcome.status, action=outcome.action, reason=outcome.reason,
-        ticket_id=outcome.ticket.id if outcome.ticket is not None else None,
-        correlation_key=outcome.correlation_key, attempts=InboundEvent.attempts + 1,
-        processed_at=runtime_of(session).now()).execution_options(synchronize_session=False))
-    return IngestResult(event_id=event_id, status=outcome.status, action=outcome.action,
-                        ticket_ref=outcome.ticket.ref if outcome.ticket is not None else None, reason=outcome.reason)
+    return record_outcome(session, event_id, outcome)
 
 
 def _reason(exc: Exception) -> str:
