@@ -180,6 +180,19 @@ def before_ticket_create(draft: TicketDraft, instance: InstanceInfo | None) -> s
     """
 
 
+@hookspec(firstresult=True)
+def new_ticket_due_times(ticket: TicketInfo, session: Session) -> dict[str, datetime | None] | None:
+    """The service-level due times of a ticket about to be stored: ``response_due_at`` and
+    ``resolve_due_at`` (either may be None), or None to leave them unset.
+
+    Called once per new ticket, after the checks and before the ticket is written, so its
+    due times go in with it rather than in an UPDATE right after (issue 23: a statement on
+    every new ticket). ``ticket`` has no id and no reference yet (``id`` 0, ``ref`` "").
+    The first plugin to answer wins; the one that keeps due times up to date later
+    (``ticket_created``, ``status_changed``, ...) should answer the same here.
+    """
+
+
 # --------------------------------------------------------------------------------------
 # Lifecycle notifications: inside the transaction of the change.
 # --------------------------------------------------------------------------------------

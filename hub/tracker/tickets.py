@@ -21,13 +21,14 @@ from hub.tracker import audit
 from hub.tracker.change_calendar import enforce_schedule
 from hub.tracker.change_task_progress import guard_transition
 from hub.tracker.customers import customer_for, rematch_customer
+from hub.tracker.due_times import ask_due_times
 from hub.tracker.field_values import check_custom_values, field_key, index_custom_values, store_custom_values
 from hub.tracker.fresh import mark_fresh
 from hub.tracker.info import ticket_info
 from hub.tracker.languages import language_problems, usable_language
 from hub.tracker.lifecycle import PEOPLE, stamp
 from hub.tracker.lifecycle import acknowledges as acknowledges  # re-exported: its tests import it here
-from hub.tracker.numbering import next_number
+from hub.tracker.numbering import next_number, numbered_as_written
 from hub.tracker.org import resolve_names
 from hub.tracker.states import MACHINES, RESOLVED_STATES, format_ref, kind_of_ref
 from hub.tracker.ticket_rules import CHANGE_TYPES as CHANGE_TYPES  # re-exported: schemas and pages list them
@@ -104,11 +105,8 @@ def create_ticket(
     impact = values.get("impact") or "medium"
     urgency = values.get("urgency") or "medium"
     customer_id = customer_for(session, values, source=source)
-    number = next_number(session, kind)
     ticket = Ticket(
         kind=kind,
-        number=number,
-        ref=format_ref(kind, number),
         title=values["title"].strip(),
         description=values.get("description") or "",
         status=status or machine.initial,
@@ -137,7 +135,11 @@ def create_ticket(
         updated_at=now,
         **ids,
     )
+    if not numbered_as_written(session):  # else the INSERT numbers it and returns the reference
+        ticket.number = next_number(session, kind)
+        ticket.ref = format_ref(kind, ticket.number)
     stamp(ticket, ticket.status, now, actor)
+    ask_due_times(session, ticket)
     session.add(ticket)
     session.flush()
     index_custom_values(session, ticket, custom.values, fresh=True)

@@ -42,6 +42,11 @@ def register_menu_items() -> list[Any]:
 
 
 @hookimpl
+def new_ticket_due_times(ticket: Any, session: Any) -> dict[str, Any] | None:
+    return engine.first_due_times(session, ticket)
+
+
+@hookimpl
 def ticket_created(ticket: Any, session: Any) -> None:
     engine.recompute(session, ticket)
 

@@ -77,6 +77,19 @@ def _met(ticket: TicketInfo, target: str) -> bool:
     return ticket.status in DONE_STATES
 
 
+def first_due_times(session: Session, ticket: TicketInfo) -> dict[str, dt.datetime | None] | None:
+    """A new ticket's due times, as :func:`recompute` will find them once it exists (no
+    pause or miss yet): stored with the ticket instead of in an UPDATE after it."""
+    settings = services.plugin_settings(session, NAME)
+    policy = matching_policy(settings, ticket)
+    if policy is None:
+        return None
+    calendar = calendar_of(settings, policy["calendar"])
+    due = {target: calendar.add(ticket.created_at, policy[f"{target}_minutes"])
+           if policy[f"{target}_minutes"] else None for target in TARGETS}
+    return {"response_due_at": due["response"], "resolve_due_at": due["resolution"]}
+
+
 def recompute(session: Session, ticket: TicketInfo) -> None:
     """Set the ticket's due times and timers from its policy, pauses and state."""
     settings = services.plugin_settings(session, NAME)
