@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -78,8 +79,10 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     """``incident``, ``change`` or ``problem``."""
-    number: Mapped[int] = mapped_column(Integer)
-    ref: Mapped[str] = mapped_column(String(24), unique=True)
+    # On PostgreSQL a trigger fills both as the row is written (migration 0027) and the
+    # INSERT returns them; SQLite is given them (hub.tracker.numbering).
+    number: Mapped[int] = mapped_column(Integer, server_default=FetchedValue())
+    ref: Mapped[str] = mapped_column(String(24), unique=True, server_default=FetchedValue())
     """``INC-000042``, ``CHG-000007`` or ``PRB-000003``: the number people quote."""
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")

@@ -8,6 +8,12 @@ from sqlalchemy.orm import Session
 from hub.models import TicketCounter
 
 
+def numbered_as_written(session: Session) -> bool:
+    """Whether the database numbers a ticket as it writes it (PostgreSQL: a trigger fills the
+    number and reference from the kind's sequence, migration 0027; the INSERT returns them)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def next_number(session: Session, kind: str) -> int:
     """Allocate the next ticket number of a kind (a sequence on PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":

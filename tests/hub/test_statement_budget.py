@@ -17,8 +17,13 @@ from sqlalchemy import event
 TOKEN = "budget-token-0123456789abcdef"
 #: Statements (COMMIT not counted: the driver sends it outside the cursor) per dialect.
 #: 14 and 18 before the plugins' hooks shared the event's savepoint and a record named for
-#: the first time stopped being looked up first (hub.ingest.pipeline, the first pass).
-NEW_TICKET = {"postgresql": 11, "sqlite": 15}
+#: the first time stopped being looked up first (hub.ingest.pipeline, the first pass); 11
+#: and 15 before a request of one event went without that savepoint (RedoCarefully); 9 and 13
+#: before the due times went in with the INSERT (hook new_ticket_due_times) and PostgreSQL
+#: numbered the ticket as it wrote it (migration 0027). With the COMMIT, PostgreSQL's 7 is
+#: the issue's budget of 8: the event, the ticket, its audit entry, the SLA's data and
+#: timers, the link to the sender's record, the event's outcome.
+NEW_TICKET = {"postgresql": 7, "sqlite": 12}
 #: A repeat: the INSERT that conflicts and one SELECT of the stored row with its outcome (5
 #: before the outcome was read in that SELECT); with the COMMIT, the issue's budget of 3.
 #: SQLite adds its BEGIN IMMEDIATE.
@@ -69,7 +74,9 @@ def test_an_event_that_opens_a_ticket(app: Flask, statements: list[str]) -> None
     assert sum(line.startswith("INSERT INTO ticket_timers") for line in statements) <= (1 if dialect == "postgresql"
                                                                                        else 4)
     assert not [line for line in statements if line.startswith("SELECT tickets.")], "a ticket read back by ref"
-    assert sum(line.startswith("SAVEPOINT") for line in statements) == 1, "a savepoint per hook"
+    assert not [line for line in statements if line.startswith("UPDATE tickets")], "a ticket written twice"
+    assert not [line for line in statements if "nextval" in line], "a round trip for the number"
+    assert not [line for line in statements if line.startswith("SAVEPOINT")], "a savepoint (one per request suffices)"
 
 
 #: Matching the requester to a customer (hub.tracker.customers) costs one statement on
