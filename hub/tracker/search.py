@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Float, Select, cast, column, func, literal, literal_column, or_, select, table, union
+from sqlalchemy import Float, Select, cast, column, func, literal, literal_column, or_, select, table, union, union_all
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import Join
 
 from hub.models import Ticket
@@ -49,7 +49,11 @@ def text_match(session: Session, q: str) -> Any:
     # "id + 0": SQLite must not drive the query from the matches (it cannot tell a word in
     # 200,000 tickets from one in two, and sorting 200,000 took 160 ms); it walks the sort's
     # index and looks each ticket up in the matches. Rare words go the other way: matches_first.
-    return or_(ref_match, (Ticket.id + 0).in_(_fts_hits(words)))
+    # The reference is one more match in that list, not an OR beside it: the walk then reads
+    # ids from the index alone, where "ref = ? OR ..." read every walked ticket's row
+    # (59 to 36 ms for a word in 200,000 of 1,100,000 tickets).
+    by_ref = aliased(Ticket)
+    return (Ticket.id + 0).in_(union_all(_fts_hits(words), select(by_ref.id).where(by_ref.ref == q.upper())))
 
 
 def matches_first(session: Session, q: str) -> Any | None:
