@@ -37,10 +37,12 @@ def web(host: str, port: int, workers: int, threads: int) -> None:
 
         def load(self) -> Any:
             from hub import create_app
+            from hub.app.serving import freeze_startup_objects
             from hub.plugins.presence import start_process_beacon
 
             app = create_app()  # in each worker process: preload_app stays off
             start_process_beacon(app.extensions["hub"], "web")
+            freeze_startup_objects()
             return app
 
     HubServer().run()
