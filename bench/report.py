@@ -9,15 +9,17 @@ from typing import Any
 
 #: What bounds a figure when it misses its target: measured with the profiles in LIMITS.md.
 CAUSES = {
-    "http_distinct": "CPU: about 5.4 ms of the hub's Python per new ticket (pyinstrument, bench/profile_ingest.py) "
-                     "on the two cores gunicorn's workers share with PostgreSQL and wrk; the statements are in the "
-                     "table below ([LIMITS.md](LIMITS.md#http-ingest-of-distinct-events-target-1000s-measured-330s))",
-    "http_repeat": "CPU: Flask, the token check, JSON and one INSERT that conflicts plus one SELECT per post "
-                   "([LIMITS.md](LIMITS.md#http-ingest-of-repeats-target-1000s-measured-685s))",
+    "http_distinct": "CPU: about 8.8 ms of the hub's Python per new ticket (bench/profile_ingest.py; 36 % of it in "
+                     "SQLAlchemy's unit-of-work flushes) on the two cores gunicorn's workers share with PostgreSQL and "
+                     "wrk; the statements are at the budget (table below) "
+                     "([LIMITS.md](LIMITS.md#http-ingest-of-distinct-events-target-1000s))",
+    "http_repeat": "CPU: Flask, the webhook's token check, JSON and three round trips, about 2 ms per request on each "
+                   "worker ([LIMITS.md](LIMITS.md#http-ingest-of-repeats-target-2000s))",
     "http_p99": "queueing behind the CPU-bound workers at 8 connections (2 workers, 2 cores)",
     "accepted": "the two readers make tickets on the same two cores the web workers answer on",
-    "readers": "each event read is a new ticket with every default plugin: the same CPU cost per ticket as "
-               "the HTTP path, in batches of 200 per transaction",
+    "readers": "each event that makes a ticket goes through the per-event path (a savepoint each): the same CPU per "
+               "ticket as the HTTP path; a batch applied with multi-row statements is not built "
+               "([LIMITS.md](LIMITS.md#readers-the-202-path-and-bulk-intake-target-2000-ticketss))",
     "statements_new": "over the budget of 7 and a COMMIT: a statement came back that the ticket's INSERT had taken "
                       "in (its number, its due times) or a savepoint on the one-event path; the table below names them "
                       "([LIMITS.md](LIMITS.md#http-ingest-of-distinct-events-target-1000s))",
@@ -25,8 +27,9 @@ CAUSES = {
                          "INSERT that conflicts; more means that read came apart again",
     "mqtt": "paho-mqtt decoding MQTT 5 packets in Python: about 60 % of the listener's time "
             "([LIMITS.md](LIMITS.md#mqtt-alarm-storm))",
-    "search": "CPU shared with the load on the machine: see the load average "
-              "([LIMITS.md](LIMITS.md#search-at-1000000-tickets-target-p99-100-ms-was-320-ms-met-on-postgresql-at-load-35))",
+    "search": "over HTTP, 4 searches in flight on 2 cores, each 35-50 ms of PostgreSQL CPU walking the newer tickets' "
+              "stored vectors: they queue (one at a time in process, p99 is under 100 ms) "
+              "([LIMITS.md](LIMITS.md#search-at-1000000-tickets-target-p99-100-ms))",
 }
 
 
