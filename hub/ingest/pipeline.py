@@ -55,6 +55,7 @@ class RedoCarefully(StartCarefully):
     :func:`ingest` again without ``alone``. Cheaper than a savepoint pair on every event,
     since failures are rare (issue 23: a new ticket's statement budget)."""
 
+
 @dataclass(frozen=True)
 class Veto:
     plugin: str
