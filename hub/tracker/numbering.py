@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from hub.models import TicketCounter
@@ -15,9 +15,8 @@ def numbered_as_written(session: Session) -> bool:
 
 
 def next_number(session: Session, kind: str) -> int:
-    """Allocate the next ticket number of a kind (a sequence on PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return int(session.execute(text(f"SELECT nextval('{kind}_number_seq')")).scalar_one())
+    """Allocate the next ticket number of a kind where the database does not number tickets
+    as it writes them (SQLite: the kind's row of ticket_counters)."""
     return int(
         session.execute(
             update(TicketCounter)
