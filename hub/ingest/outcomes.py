@@ -8,9 +8,9 @@ the stored event records it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
@@ -52,3 +52,22 @@ def record_outcome(session: Session, event_id: int, outcome: Outcome) -> IngestR
         processed_at=runtime_of(session).now()).execution_options(synchronize_session=False))
     return IngestResult(event_id=event_id, status=outcome.status, action=outcome.action,
                         ticket_ref=outcome.ticket.ref if outcome.ticket is not None else None, reason=outcome.reason)
+
+
+def record_outcomes(session: Session, outcomes: list[tuple[int, Outcome]]) -> list[IngestResult]:
+    """:func:`record_outcome` for many events in one statement (an executemany)."""
+    if not outcomes:
+        return []
+    events = cast(Table, InboundEvent.__table__)  # a plain executemany, not the ORM bulk-by-primary-key form
+    session.execute(
+        update(events).where(events.c.id == bindparam("event_id")).values(
+            status=bindparam("event_status"), action=bindparam("event_action"), reason=bindparam("event_reason"),
+            ticket_id=bindparam("event_ticket"), correlation_key=bindparam("event_key"),
+            attempts=events.c.attempts + 1, processed_at=runtime_of(session).now()),
+        [{"event_id": event_id, "event_status": outcome.status, "event_action": outcome.action,
+          "event_reason": outcome.reason, "event_ticket": outcome.ticket.id if outcome.ticket is not None else None,
+          "event_key": outcome.correlation_key} for event_id, outcome in outcomes],
+    )
+    return [IngestResult(event_id=event_id, status=outcome.status, action=outcome.action,
+                         ticket_ref=outcome.ticket.ref if outcome.ticket is not None else None, reason=outcome.reason)
+            for event_id, outcome in outcomes]

@@ -247,7 +247,7 @@ def apply_draft(session: Session, draft: TicketDraft, *, event: Any, instance: A
     back): an ``open`` naming an external record guesses the record is new instead of
     looking it up, and raises StartCarefully when the guess fails.
     """
-    _prepare(session, draft, event, view)
+    prepare_draft(session, draft, event, view)
     if draft.action == "ignore":
         return Outcome("ignored", action="ignored", reason=draft.reason or "The connector ignored it.")
     # Not for a draft without a title: for it, a known record is the only way forward.
@@ -267,7 +267,7 @@ def apply_draft(session: Session, draft: TicketDraft, *, event: Any, instance: A
     return _open_new(session, draft, event, view, actor, key, claim, guessed_new=guess_new and not key)
 
 
-def _prepare(session: Session, draft: TicketDraft, event: Any, view: InstanceInfo) -> None:
+def prepare_draft(session: Session, draft: TicketDraft, event: Any, view: InstanceInfo) -> None:
     """Check what the connector wrote, give the instance's department, and let plugins enrich it."""
     if draft.action not in DRAFT_ACTIONS:
         raise ValueError(f"unknown draft action {draft.action!r}; use one of {', '.join(DRAFT_ACTIONS)}")
@@ -291,12 +291,12 @@ def _find_target(session: Session, draft: TicketDraft, event: Any, view: Instanc
     if target is not None or draft.action not in ("open", "clear"):
         return target or _linked(session, draft, view), None
     if draft.action == "open":
-        key = _correlation_key(session, draft, event, view)
+        key = correlation_key_of(session, draft, event, view)
         if key or guess_new:
             return None, key
         return _linked(session, draft, view), None
     target = _linked(session, draft, view)
-    return target, None if target is not None else _correlation_key(session, draft, event, view)
+    return target, None if target is not None else correlation_key_of(session, draft, event, view)
 
 
 def _referenced(session: Session, draft: TicketDraft) -> correlate.Target | None:
@@ -318,7 +318,7 @@ def _linked(session: Session, draft: TicketDraft, view: InstanceInfo) -> correla
     return target
 
 
-def _correlation_key(session: Session, draft: TicketDraft, event: Any, view: InstanceInfo) -> str | None:
+def correlation_key_of(session: Session, draft: TicketDraft, event: Any, view: InstanceInfo) -> str | None:
     raw_key = runtime_of(session).plugins.hook.correlation_key(draft=draft, event=event, instance=view)
     return correlate.scoped_key(view.id, str(raw_key)) if raw_key else None
 

@@ -58,10 +58,15 @@ def read_pending(instance_id: int) -> dict[str, int]:
     flag = _flag(runtime, instance_id)
     while True:
         runtime.redis.delete(flag)
-        while _read_batch(runtime, instance_id, counts):
-            pass
+        read_batches(runtime, instance_id, counts)
         if not runtime.redis.exists(flag):
             return counts
+
+
+def read_batches(runtime: Runtime, instance_id: int, counts: dict[str, int]) -> None:
+    """Apply batches of the instance's unread events until none is left (adds to ``counts``)."""
+    while _read_batch(runtime, instance_id, counts):
+        pass
 
 
 def unread_query(instance_id: int) -> Select[int]:
@@ -73,10 +78,24 @@ def unread_query(instance_id: int) -> Select[int]:
 
 
 def _read_batch(runtime: Runtime, instance_id: int, counts: dict[str, int]) -> int:
+    """Apply the next batch: together if each event opens a plain new ticket
+    (hub.ingest.read_together), else, or if that fails, event by event."""
+    from hub.ingest.pipeline import RedoCarefully
+
+    try:
+        return _apply_batch(runtime, instance_id, counts, together=True)
+    except RedoCarefully as exc:
+        log.info("instance %s: a batch read one event at a time (%s)", instance_id, exc.__cause__)
+        return _apply_batch(runtime, instance_id, counts, together=False)
+
+
+def _apply_batch(runtime: Runtime, instance_id: int, counts: dict[str, int], *, together: bool) -> int:
     from hub.ingest.pipeline import process_event
+    from hub.ingest.read_together import read_together
     from hub.models import ConnectorInstance
     from hub.plugins.instances import build_connector
 
+    statuses: list[str] = []
     with runtime.db.transaction() as session:
         if session.get_bind().dialect.name == "postgresql":
             # One reader of an instance at a time: arrival order is application order.
@@ -89,9 +108,13 @@ def _read_batch(runtime: Runtime, instance_id: int, counts: dict[str, int]) -> i
             return 0
         connector: Any = build_connector(session, instance)
         try:
-            for event_id in ids:
-                result = process_event(session=session, event_id=event_id, instance=instance, connector=connector)
-                counts[result.status] = counts.get(result.status, 0) + 1
+            results = read_together(session, instance, connector, ids) if together else None
+            if results is None:
+                results = [process_event(session=session, event_id=event_id, instance=instance, connector=connector)
+                           for event_id in ids]
+            statuses = [result.status for result in results]
         finally:
             connector.close()
+    for status in statuses:  # counted once the batch is committed
+        counts[status] = counts.get(status, 0) + 1
     return len(ids)

@@ -42,6 +42,7 @@ from hub.plugins.installs import (
     same_distribution,
 )
 from hub.sdk.errors import SkippableError
+from hub.tracker.held_writes import held_writes
 
 if TYPE_CHECKING:
 
@@ -228,7 +229,7 @@ class HubPlugins:
                     with session.begin_nested():
                         return function(*args)
                 result = function(*args)
-                if session is not None:
+                if session is not None and held_writes(session) is None:  # (a batch flushes at its end)
                     session.flush()  # as a savepoint's release would: a bad row is this plugin's failure
                 return result
             except SkippableError:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hub.core.runtime import runtime_of
 from hub.models import AuditEvent, Ticket
 from hub.sdk.actors import Actor
+from hub.tracker.held_writes import held_writes
 
 
 def _plain(value: Any) -> Any:
@@ -29,9 +30,10 @@ def record(
     note: str | None = None,
 ) -> None:
     # A plain INSERT: audit rows are never read back in the transaction that writes them,
-    # so they need none of the ORM's bookkeeping (this runs for every change).
-    # The statement is built once; the values go in as parameters.
-    session.execute(_INSERT, {
+    # so they need none of the ORM's bookkeeping (this runs for every change). The
+    # statement is built once; the values go in as parameters. In a batch that holds its
+    # writes (hub.tracker.held_writes) the row waits to go in with the batch's others.
+    row = {
         "ticket_id": ticket.id,
         "at": runtime_of(session).now(),
         "action": action,
@@ -44,7 +46,18 @@ def record(
             for key, value in (changes or {}).items()
         },
         "note": note,
-    })
+    }
+    held = held_writes(session)
+    if held is not None:
+        held.audit.append(row)
+    else:
+        session.execute(_INSERT, row)
+
+
+def insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert audit rows built by :func:`record` (held by a batch) in one statement."""
+    if rows:
+        session.execute(_INSERT, rows)
 
 
 _INSERT = insert(AuditEvent)

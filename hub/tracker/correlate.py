@@ -32,6 +32,15 @@ class Target:
 
 def insert_ignoring_conflict(session: Session, table: Any, values: dict[str, Any], keys: list[str]) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING the primary key (None on conflict)."""
+    return session.execute(_ignoring_conflict(session, table, keys), values).scalar()
+
+
+def insert_many_ignoring_conflict(session: Session, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> int:
+    """The same for many rows in one statement; returns how many were inserted."""
+    return len(session.execute(_ignoring_conflict(session, table, keys), rows).all())
+
+
+def _ignoring_conflict(session: Session, table: Any, keys: list[str]) -> Any:
     name = session.get_bind().dialect.name
     cache_key = (name, table.name, tuple(keys))
     statement = _INSERT_IGNORING.get(cache_key)
@@ -44,7 +53,7 @@ def insert_ignoring_conflict(session: Session, table: Any, values: dict[str, Any
         # as much as running it, on the ingest path's hottest line.
         statement = dialect.insert(table).on_conflict_do_nothing(index_elements=keys).returning(primary)
         _INSERT_IGNORING[cache_key] = statement
-    return session.execute(statement, values).scalar()
+    return statement
 
 
 _INSERT_IGNORING: dict[tuple[str, str, tuple[str, ...]], Any] = {}

@@ -14,36 +14,53 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 KEY = "hub.fresh_tickets"
+#: The fresh tickets by reference, and the rows written for them (by model and ticket id):
+#: a batch of new tickets asks for each many times, and scanning the session each time
+#: would cost time in the square of the batch's size.
+BY_REF = "hub.fresh_refs"
+ROWS = "hub.fresh_rows"
 
 
-def mark_fresh(session: Session, ticket_id: int) -> None:
-    session.info.setdefault(KEY, set()).add(ticket_id)
+def mark_fresh(session: Session, ticket: Any) -> None:
+    session.info.setdefault(KEY, set()).add(ticket.id)
+    session.info.setdefault(BY_REF, {})[ticket.ref] = ticket
 
 
 def is_fresh(session: Session, ticket_id: int) -> bool:
     return ticket_id in session.info.get(KEY, ())
 
 
+def fresh_ticket(session: Session, ref: str) -> Any:
+    """The ticket of this transaction with this reference, if it is one and still in the session."""
+    ticket = session.info.get(BY_REF, {}).get(ref)
+    return ticket if ticket is not None and _present(ticket) else None
+
+
+def add_row(session: Session, obj: Any) -> None:
+    """Add a new row of a fresh ticket (its ``ticket_id``), for :func:`held` to find."""
+    session.add(obj)
+    session.info.setdefault(ROWS, {}).setdefault((type(obj), obj.ticket_id), []).append(obj)
+
+
 def held(session: Session, model: type, **values: Any) -> Any:
-    """The pending or loaded ``model`` object with these attribute values, or None.
-
-    Compares what the objects hold (their state's dict), so nothing is loaded to look.
-    """
-    def matches(obj: Any) -> bool:
+    """The row of ``model`` added by :func:`add_row` with these attribute values (one of
+    them ``ticket_id``), or None. Compares what the objects hold, so nothing is loaded."""
+    for obj in session.info.get(ROWS, {}).get((model, values["ticket_id"]), ()):
         loaded = inspect(obj).dict
-        return all(name in loaded and loaded[name] == value for name, value in values.items())
-
-    for obj in session.new:
-        if isinstance(obj, model) and matches(obj):
-            return obj
-    for key, obj in session.identity_map.items():  # type: ignore[attr-defined]
-        if key[0] is model and obj not in session.deleted and matches(obj):
+        if _present(obj) and all(name in loaded and loaded[name] == value for name, value in values.items()):
             return obj
     return None
+
+
+def _present(obj: Any) -> bool:
+    """Still in the session: not deleted, nor dropped by a savepoint's rollback."""
+    state = inspect(obj)
+    return bool(state.pending or state.persistent)
 
 
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     # Committed, a ticket is visible to everyone; rolled back, it never was.
-    session.info.pop(KEY, None)
+    for key in (KEY, BY_REF, ROWS):
+        session.info.pop(key, None)

@@ -62,11 +62,16 @@ def link_unless_linked(session: Session, *, ticket_id: int, instance_id: int, ex
     statements: most events name a record the hub has never seen (issue 23).
     """
     from hub.tracker.correlate import insert_ignoring_conflict
+    from hub.tracker.held_writes import held_writes
 
     now = runtime_of(session).now()
     row = {"ticket_id": ticket_id, "instance_id": instance_id, "external_id": external_id[:255],
            "url": web_link(url[:1000]) if url else None, "remote_version": remote_version,
            "last_synced_hash": None, "last_synced_at": now, "created_at": now, "data": {}}
+    held = held_writes(session)
+    if held is not None:  # a batch's guess: checked when the batch writes its links (LinkedBefore)
+        held.links.append(row)
+        return True
     return insert_ignoring_conflict(session, ExternalLink.__table__, row, ["instance_id", "external_id"]) is not None
 
 

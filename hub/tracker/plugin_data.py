@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from hub.core.runtime import runtime_of
 from hub.models import TicketPluginData
-from hub.tracker.fresh import held, is_fresh
+from hub.tracker.fresh import add_row, held, is_fresh
+from hub.tracker.held_writes import held_writes
 
 
 def _row(session: Session, ticket_id: int, plugin: str) -> TicketPluginData | None:
@@ -28,11 +29,16 @@ def set_data(session: Session, ticket_id: int, plugin: str, data: dict[str, Any]
     row = _row(session, ticket_id, plugin)
     now = runtime_of(session).now()
     if row is None:
-        session.add(TicketPluginData(ticket_id=ticket_id, plugin=plugin, data=dict(data), updated_at=now))
+        new = TicketPluginData(ticket_id=ticket_id, plugin=plugin, data=dict(data), updated_at=now)
+        if is_fresh(session, ticket_id):
+            add_row(session, new)
+        else:
+            session.add(new)
     else:
         row.data = dict(data)
         row.updated_at = now
-    session.flush()
+    if held_writes(session) is None:  # a batch writes every ticket's data in one INSERT at its end
+        session.flush()
 
 
 def data_for_tickets(session: Session, ticket_ids: list[int], plugin: str) -> dict[int, dict[str, Any]]:

@@ -20,17 +20,16 @@ from hub.sdk.tracker_errors import NotFound, PreconditionFailed, ValidationFaile
 from hub.tracker import audit
 from hub.tracker.change_calendar import enforce_schedule
 from hub.tracker.change_task_progress import guard_transition
-from hub.tracker.customers import customer_for, rematch_customer
-from hub.tracker.due_times import ask_due_times
-from hub.tracker.field_values import check_custom_values, field_key, index_custom_values, store_custom_values
-from hub.tracker.fresh import mark_fresh
+from hub.tracker.customers import rematch_customer
+from hub.tracker.field_values import check_custom_values, field_key, store_custom_values
+from hub.tracker.fresh import fresh_ticket
+from hub.tracker.held_writes import held_writes
 from hub.tracker.info import ticket_info
 from hub.tracker.languages import language_problems, usable_language
 from hub.tracker.lifecycle import PEOPLE, stamp
 from hub.tracker.lifecycle import acknowledges as acknowledges  # re-exported: its tests import it here
-from hub.tracker.numbering import next_number, numbered_as_written
 from hub.tracker.org import resolve_names
-from hub.tracker.states import MACHINES, RESOLVED_STATES, format_ref, kind_of_ref
+from hub.tracker.states import MACHINES, RESOLVED_STATES, kind_of_ref
 from hub.tracker.ticket_rules import CHANGE_TYPES as CHANGE_TYPES  # re-exported: schemas and pages list them
 from hub.tracker.ticket_rules import PROBLEM_FIELDS, stored_text, validate_values
 from hub.tracker.ticket_rules import RISKS as RISKS
@@ -42,7 +41,8 @@ EDITABLE = (
     "planned_start", "planned_end", "resolution", "root_cause", "workaround", "incident_key",
 )
 
-_NAMED = ("department", "category", "ci", "group", "assignee")
+#: The fields that name a related record (resolved to its id).
+NAMED_FIELDS = ("department", "category", "ci", "group", "assignee")
 _NAME_COLUMNS = {"department": "department_id", "category": "category_id", "ci": "ci_id",
                  "group": "group_id", "assignee": "assignee_id"}
 
@@ -56,10 +56,17 @@ def notify(session: Session, hook_name: str, **kwargs: Any) -> Any:
     if not runtime.plugins.has_impls(hook_name):
         return None
     if isinstance(kwargs.get("ticket"), Ticket):
-        session.flush()
+        # A batch holding its writes flushes at its end, not for a ticket with nothing pending.
+        if held_writes(session) is None or _pending(kwargs["ticket"]):
+            session.flush()
         kwargs["ticket"] = ticket_info(session, kwargs["ticket"])
     with hook_session(session):
         return getattr(runtime.plugins.hook, hook_name)(session=session, **kwargs)
+
+
+def _pending(ticket: Ticket) -> bool:
+    state = inspect(ticket)
+    return bool(state.pending or state.modified)
 
 
 def create_ticket(
@@ -82,81 +89,14 @@ def create_ticket(
     ``ticket_created`` hooks run, so an acknowledgement can thread onto that mail.
     ``notes`` (a draft's, from plugins) go into the audit entry of the creation.
     """
-    if kind not in MACHINES:
-        raise ValidationFailed({"kind": [f"Must be one of: {', '.join(MACHINES)}."]})
-    machine = MACHINES[kind]
-    errors = validate_values(kind, values, creating=True)
-    if status is not None and status not in machine.states:
-        errors["status"] = [f"Not a {kind} state."]
-    if language_errors := language_problems(session, values.get("language")):
-        errors["language"] = language_errors
-    if errors:
-        raise ValidationFailed(errors)
-    runtime = runtime_of(session)
-    named = {k: values[k] for k in _NAMED if values.get(k)}
-    if "ci" in named:
-        named.update(ci_name=values.get("ci_name"), ci_kind=values.get("ci_kind"))
-    ids = resolve_names(session, named, create_loose=create_loose)
-    custom = check_custom_values(session, kind=kind, department_id=ids.get("department_id"),
-                                 given=values.get("custom_fields"), creating=True, lenient=create_loose)
-    if custom.errors:
-        raise ValidationFailed(custom.errors)
-    now = runtime.now()
-    impact = values.get("impact") or "medium"
-    urgency = values.get("urgency") or "medium"
-    customer_id = customer_for(session, values, source=source)
-    ticket = Ticket(
-        kind=kind,
-        title=values["title"].strip(),
-        description=values.get("description") or "",
-        status=status or machine.initial,
-        impact=impact,
-        urgency=urgency,
-        priority=values.get("priority") or runtime.matrix.priority(impact, urgency),
-        requester_name=values.get("requester_name"),
-        requester_email=normal_email(values.get("requester_email")),
-        customer_id=customer_id,
-        language=usable_language(session, values.get("language")),
-        tags=list(values.get("tags") or []),
-        custom_fields={name: value for name, value in custom.values.items() if value is not None},
-        change_type=(values.get("change_type") or "normal") if kind == "change" else None,
-        risk=(values.get("risk") or "medium") if kind == "change" else None,
-        planned_start=values.get("planned_start"),
-        planned_end=values.get("planned_end"),
-        root_cause=stored_text(values.get("root_cause")),
-        workaround=stored_text(values.get("workaround")),
-        incident_key=stored_text(values.get("incident_key")),
-        source=source,
-        source_instance_id=instance_id,
-        correlation_key=correlation_key,
-        occurrence_count=1,
-        last_seen_at=now,
-        created_at=now,
-        updated_at=now,
-        **ids,
-    )
-    if not numbered_as_written(session):  # else the INSERT numbers it and returns the reference
-        ticket.number = next_number(session, kind)
-        ticket.ref = format_ref(kind, ticket.number)
-    stamp(ticket, ticket.status, now, actor)
-    ask_due_times(session, ticket)
-    session.add(ticket)
+    # Imported here: it builds on this module's notify and normal_email.
+    from hub.tracker.ticket_create import build_ticket, finish_created
+
+    built = build_ticket(session, kind=kind, values=values, actor=actor, source=source, instance_id=instance_id,
+                         status=status, correlation_key=correlation_key, create_loose=create_loose)
+    session.add(built.ticket)
     session.flush()
-    index_custom_values(session, ticket, custom.values, fresh=True)
-    mark_fresh(session, ticket.id)
-    notes = [*notes, *custom.notes]
-    note = " ".join([f"Created in state {ticket.status}."] * (status not in (None, machine.initial)) + [*notes]) or None
-    audit.record(session, ticket, "created", actor, {"ref": ticket.ref, "title": ticket.title}, note)
-    if thread_key:
-        from hub.tracker.correlate import remember_thread_key
-
-        remember_thread_key(session, ticket.id, thread_key)
-    if kind == "incident" and (ticket.ci_id is not None or correlation_key is not None):
-        from hub.tracker.major_updates import attach_by_rule
-
-        attach_by_rule(session, ticket=ticket, actor=actor)
-    notify(session, "ticket_created", ticket=ticket, actor=actor)
-    return ticket
+    return finish_created(session, built, actor, thread_key=thread_key, notes=notes)
 
 
 def get_ticket(session: Session, ref: str, *, kind: str | None = None, for_update: bool = False) -> Ticket:
@@ -183,6 +123,9 @@ def get_ticket(session: Session, ref: str, *, kind: str | None = None, for_updat
 
 def _held(session: Session, ref: str) -> Ticket | None:
     """The loaded, not deleted ticket with this reference in the session's identity map."""
+    fresh: Ticket | None = fresh_ticket(session, ref)
+    if fresh is not None:
+        return fresh
     for key, held in session.identity_map.items():  # type: ignore[attr-defined]
         if key[0] is Ticket:
             state = inspect(held)
@@ -231,7 +174,7 @@ def update_ticket(
     if "language" in values and (language_errors := language_problems(session, values["language"])):
         raise ValidationFailed({"language": language_errors})
     runtime = runtime_of(session)
-    ids = resolve_names(session, {k: values[k] for k in _NAMED if k in values}, create_loose=create_loose)
+    ids = resolve_names(session, {k: values[k] for k in NAMED_FIELDS if k in values}, create_loose=create_loose)
     custom = _checked_custom(session, ticket, values, ids, lenient=create_loose)
     changes = _apply_values(session, ticket, values, ids)
     for name, moved in store_custom_values(session, ticket, custom.values).items():

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from hub.core.runtime import Runtime
 from hub.models import Ticket, TicketTimer
 from hub.tracker.correlate import insert_ignoring_conflict
-from hub.tracker.fresh import held, is_fresh
+from hub.tracker.fresh import add_row, held, is_fresh
 from hub.tracker.tickets import notify
 
 
@@ -21,8 +21,8 @@ def set_timer(session: Session, *, ticket_id: int, plugin: str, name: str, due_a
     if is_fresh(session, ticket_id):  # only this transaction can have given it timers
         existing = held(session, TicketTimer, ticket_id=ticket_id, plugin=plugin, name=name)
         if existing is None:
-            session.add(TicketTimer(ticket_id=ticket_id, plugin=plugin, name=name, due_at=due_at, fired_at=None,
-                                    data=data or {}))
+            add_row(session, TicketTimer(ticket_id=ticket_id, plugin=plugin, name=name, due_at=due_at, fired_at=None,
+                                         data=data or {}))
             return
     else:
         existing = session.scalar(select(TicketTimer).where(TicketTimer.ticket_id == ticket_id,

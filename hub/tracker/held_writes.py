@@ -1,0 +1,72 @@
+"""Writes held back until the end of a batch, so each table gets one statement for all of it.
+
+A reader applying a batch of stored events that open tickets (hub.ingest.read_together)
+holds writes while it finishes the tickets: audit entries and external links are collected
+instead of inserted one by one, plugin data is not flushed on every change, and the
+lifecycle hooks' snapshot of a ticket with nothing pending needs no flush. :func:`write_held`
+then flushes the session (the ORM writes each table's new rows in one INSERT) and inserts
+what was collected.
+
+What reads in the meantime does not see the held rows: the audit is never read back by the
+transaction that writes it, a fresh ticket's plugin data and timers are found without a
+query (hub.tracker.fresh), and a link is checked as it is written (a record linked already
+fails the batch, which the reader then reads event by event). Hence no autoflush while
+writes are held: a query between two tickets would write the rows held so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+KEY = "hub.held_writes"
+
+
+class LinkedBefore(Exception):
+    """A record linked as new was linked already: the batch's guess did not hold."""
+
+
+@dataclass
+class HeldWrites:
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+
+
+def held_writes(session: Session) -> HeldWrites | None:
+    """The writes being held in this session, if a batch holds them."""
+    held: HeldWrites | None = session.info.get(KEY)
+    return held
+
+
+@contextmanager
+def holding_writes(session: Session) -> Iterator[HeldWrites]:
+    """Hold audit entries, links and plugin-data flushes until :func:`write_held`."""
+    held = session.info[KEY] = HeldWrites()
+    try:
+        # A query between flushes would write the rows held so far (an INSERT per query):
+        # the fresh tickets' own rows are found without one (hub.tracker.fresh).
+        with session.no_autoflush:
+            yield held
+    finally:
+        session.info.pop(KEY, None)
+
+
+def write_held(session: Session, held: HeldWrites) -> None:
+    """Flush the session and insert what was held: one statement per table. Raises
+    :class:`LinkedBefore` if a record was linked already (nothing is held any more)."""
+    from hub.models import ExternalLink
+    from hub.tracker.audit import insert_rows
+    from hub.tracker.correlate import insert_many_ignoring_conflict
+
+    session.flush()
+    rows, held.audit = held.audit, []
+    insert_rows(session, rows)
+    links, held.links = held.links, []
+    if links:
+        inserted = insert_many_ignoring_conflict(session, ExternalLink.__table__, links, ["instance_id", "external_id"])
+        if inserted != len(links):
+            raise LinkedBefore(f"{len(links) - inserted} of {len(links)} records were linked already")
