@@ -152,6 +152,9 @@ def enrich_ticket(draft: TicketDraft, event: EventInfo | None, instance: Instanc
     ``event`` and ``instance`` are None for tickets created through the API or UI.
     ``session`` is the transaction the ticket will be made in (read settings with
     ``hub.sdk.tracker.plugin_settings``).
+
+    A reader applying a batch of stored events that each open a ticket calls it for
+    every event of the batch before it writes the batch's tickets (in arrival order).
     """
 
 
@@ -200,7 +203,14 @@ def new_ticket_due_times(ticket: TicketInfo, session: Session) -> dict[str, date
 
 @hookspec
 def ticket_created(ticket: TicketInfo, actor: Actor, session: Session) -> None:
-    """A ticket was made (by the API, the UI or the pipeline)."""
+    """A ticket was made (by the API, the UI or the pipeline).
+
+    A reader applying a batch of stored events that each open a ticket writes the batch's
+    tickets first, then calls this for each in arrival order, and writes what the
+    implementations added through hub.sdk.tracker (plugin data, timers, audit entries)
+    once all have run: a query made here does not see those rows of the batch's other
+    tickets. If an implementation fails, the batch is rolled back and read event by event.
+    """
 
 
 @hookspec

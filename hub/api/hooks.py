@@ -36,7 +36,6 @@ from hub.sdk.values import InstanceInfo
 from hub.tracker.states import kind_of_ref
 
 bp = Blueprint("hooks", __name__, url_prefix="/api/v1/hooks")
-BULK_JOB_SIZE = 500
 
 def _status(results: list[IngestResult]) -> int:
     if any(result.action == "created" and not result.duplicate for result in results):
@@ -117,17 +116,12 @@ def receive_bulk(slug: str) -> Any:
             connector.close()
         stored = store_events(session, instance.id, raws, refuse_changed=True)
     ids = sorted(stored.values())
-    from hub.jobs import tasks
-    from hub.jobs.queues import get_queue
+    if ids:
+        # The instance's reader reads them in arrival order, batches of new tickets beside a
+        # helper (hub.jobs.reader); Redis being away only delays it: housekeeping finds them.
+        from hub.jobs.reader import wake_reader
 
-    def queue_reading() -> None:
-        queue = get_queue(runtime(), "ingest")
-        for start in range(0, len(ids), BULK_JOB_SIZE):
-            queue.enqueue(tasks.process_events, args=(ids[start:start + BULK_JOB_SIZE],), job_timeout=900,
-                          result_ttl=60, failure_ttl=7 * 86400)
-
-    # Redis being away only delays the reading: housekeeping finds unread events.
-    runtime()._breaker.call(queue_reading)
+        wake_reader(runtime(), instance.id)
     response = jsonify(accepted=len(ids), duplicates=len(raws) - len(ids), events=len(raws),
                        first_event_id=ids[0] if ids else None)
     response.status_code = 202

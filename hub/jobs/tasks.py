@@ -71,7 +71,8 @@ def noop() -> None:
 
 
 def process_events(event_ids: list[int]) -> dict[str, int]:
-    """Read and apply events stored by a bulk intake, in one transaction per call."""
+    """Read and apply events stored by a bulk intake, in one transaction per call (jobs
+    queued before bulk intake woke the instance's reader, hub.jobs.reader)."""
     from hub.ingest.pipeline import process_event as process
     from hub.models import ConnectorInstance, InboundEvent
     from hub.plugins.instances import build_connector

@@ -199,3 +199,61 @@ def test_an_event_the_connector_cannot_read_is_quarantined_alone(app: Flask) -> 
                       {"id": "q-3", "title": "Fan 3 loud"}])
     assert read(app, feed) == {"applied": 2, "quarantined": 1}
     assert [status for _, status, _, _ in events_of(app, feed)] == ["applied", "quarantined", "applied"]
+
+
+def test_two_readers_side_by_side_keep_what_depends_on_order(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of new tickets are read beside each other (PostgreSQL: a shared lock, SKIP
+    LOCKED); a later delivery about a record one of them opens waits for it."""
+    import threading
+
+    from hub.jobs import reader
+
+    monkeypatch.setattr(reader, "BATCH", 20)
+    monkeypatch.setattr(reader, "_call_helper", lambda *args: None)  # the second reader is started here
+    feed = make_instance(app, "side", mapping={"title": "title", "external_id": "record"})
+    first = [{"id": f"s-{n}", "title": f"Valve {n} stuck", "record": f"V-{n}"} for n in range(150)]
+    # Again about records of the first deliveries: comments on their tickets, whichever batch.
+    again = [{"id": f"t-{n}", "title": f"Valve {n} still stuck", "record": f"V-{n}"} for n in range(0, 150, 15)]
+    store(app, feed, first + again + [{"id": f"u-{n}", "title": f"Vent {n} loud", "record": f"W-{n}"}
+                                      for n in range(40)])
+    counts: list[dict[str, int]] = [{}, {}]
+    errors: list[BaseException] = []
+
+    def run(number: int) -> None:
+        try:
+            reader.read_batches(app.extensions["hub"], feed, counts[number])
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(number,)) for number in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert counts[0].get("applied", 0) + counts[1].get("applied", 0) == 200, counts
+    outcomes = {key: (action, title) for key, _, action, title in events_of(app, feed)}
+    assert all(outcomes[f"s-{n}"] == ("created", f"Valve {n} stuck") for n in range(150))
+    assert all(outcomes[f"t-{n}"] == ("commented", f"Valve {n} stuck") for n in range(0, 150, 15)), outcomes
+    assert all(outcomes[f"u-{n}"] == ("created", f"Vent {n} loud") for n in range(40))
+
+
+def test_a_full_batch_of_new_tickets_calls_one_helper(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.jobs import reader
+
+    monkeypatch.setattr(reader, "BATCH", 5)
+    called: list[int] = []
+    monkeypatch.setattr(reader, "_enqueue_reader", lambda runtime, instance_id: called.append(instance_id))
+    plain = make_instance(app, "plain")
+    store(app, plain, bodies("help", 12, requesters=False))
+    assert read(app, plain) == {"applied": 12}
+    if app.extensions["hub"].db.engine.dialect.name != "postgresql":
+        assert called == [], "SQLite writes one transaction at a time: a helper would wait"
+        return
+    assert called == [plain], "one helper for the backlog"
+    read(app, plain)
+    assert called == [plain], "nothing left to help with"
+    keyed = make_instance(app, "keyed-help", dedup_key="{title}")
+    store(app, keyed, [{"id": f"h-{n}", "title": "Same alarm"} for n in range(12)])
+    assert read(app, keyed) == {"applied": 12}
+    assert called == [plain], "repeats are read in order by one reader: no helper"
