@@ -16,6 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from hub.core.statement_cache import cache_long_statements
+
 
 def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
     """WAL, enforced foreign keys and waiting writers; IMMEDIATE transactions for writers.
@@ -63,6 +65,7 @@ class Database:
             _configure_sqlite(self.engine, immediate=True)
             _configure_sqlite(self.read_engine, immediate=False)
         else:
+            cache_long_statements()  # a batch's multi-row INSERTs, parsed once (hub.core.statement_cache)
             self.engine = create_engine(
                 url,
                 echo=echo,

@@ -257,3 +257,20 @@ def test_a_full_batch_of_new_tickets_calls_one_helper(app: Flask, monkeypatch: p
     store(app, keyed, [{"id": f"h-{n}", "title": "Same alarm"} for n in range(12)])
     assert read(app, keyed) == {"applied": 12}
     assert called == [plain], "repeats are read in order by one reader: no helper"
+
+
+def test_a_batch_s_long_statements_are_read_once_by_psycopg(app: Flask) -> None:
+    from hub.core.statement_cache import cache_info
+
+    if app.extensions["hub"].db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's reading of statements: PostgreSQL only")
+    feed = make_instance(app, "cached")
+    store(app, feed, bodies("first", 40, requesters=False))
+    read(app, feed)
+    before = cache_info()
+    store(app, feed, bodies("second", 40, requesters=False))
+    read(app, feed)
+    after = cache_info()
+    # The multi-row INSERTs (tickets, timers, links...; an executemany's rows are short and
+    # psycopg caches them itself): read in the first batch, found in the second.
+    assert after.hits - before.hits >= 3 and after.misses == before.misses, (before, after)
