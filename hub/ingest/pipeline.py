@@ -17,9 +17,9 @@ A re-delivery of a stored key returns the first delivery's outcome and changes n
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,6 +47,7 @@ from hub.tracker.ticket_rules import PROBLEM_FIELDS
 from hub.tracker.tickets import create_ticket
 
 log = logging.getLogger("hub.ingest.pipeline")
+T = TypeVar("T")
 
 
 class RedoCarefully(StartCarefully):
@@ -134,6 +135,25 @@ def ingest(
                          savepoint=not alone)
 
 
+def without_savepoint(session: Session, work: Callable[[], T]) -> T:
+    """Do ``work`` with no savepoint at all: any failure raises :class:`RedoCarefully`; the
+    failures of hooks that wrote nothing are recorded once the work stands."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    try:
+        with hooks_share_savepoint() as held:
+            result = work()
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: the request answers 503, a job is retried
+    except (StartCarefully, Exception) as exc:
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            raise
+        raise RedoCarefully() from exc
+    for plugin, hook, failure in held:
+        runtime_of(session).plugins.failures.record(plugin, hook, failure)
+    return result
+
+
 def process_event(*, session: Session, event_id: int, instance: Any, connector: Any,
                   info: EventInfo | None = None, savepoint: bool = True) -> IngestResult:
     """Read a stored event and apply it; failures leave it quarantined with the reason.
@@ -157,17 +177,8 @@ def process_event(*, session: Session, event_id: int, instance: Any, connector: 
     outcome: Outcome
     held: list[HeldFailure] = []
     if not savepoint:
-        try:
-            with hooks_share_savepoint() as held:
-                outcome = _read_and_apply(session, info, instance, instance_view, connector, optimistic=True)
-        except (OperationalError, InterfaceError):
-            raise  # the database is away: the request answers 503, as below
-        except (StartCarefully, Exception) as exc:
-            if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-                raise
-            raise RedoCarefully() from exc
-        for plugin, hook, failure in held:
-            runtime_of(session).plugins.failures.record(plugin, hook, failure)
+        outcome = without_savepoint(session, lambda: _read_and_apply(session, info, instance, instance_view,
+                                                                     connector, optimistic=True))
         return record_outcome(session, event_id, outcome)
     try:
         try:

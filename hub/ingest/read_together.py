@@ -27,16 +27,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.core.runtime import StartCarefully, hooks_share_savepoint, runtime_of
+from hub.core.runtime import runtime_of
 from hub.ingest.drafts import values_from_draft
 from hub.ingest.outcomes import Outcome, attach_files, joined, record_outcomes
 from hub.ingest.pipeline import (
-    RedoCarefully,
     correlation_key_of,
     draft_actor,
     first_veto,
     instance_info_of,
     prepare_draft,
+    without_savepoint,
 )
 from hub.models import InboundEvent
 from hub.sdk.values import EventInfo, IngestResult, InstanceInfo, TicketDraft
@@ -58,26 +58,13 @@ def read_together(session: Session, instance: Any, connector: Any, event_ids: li
     (read them one by one). Raises :class:`RedoCarefully` if something fails once the
     hooks have run: the caller rolls back and reads the events one by one.
     """
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
     view = instance_info_of(session, instance)
     rows = {row.id: row for row in session.scalars(select(InboundEvent).where(InboundEvent.id.in_(event_ids)))}
     events = [event_info(rows[event_id]) for event_id in event_ids if event_id in rows]
     reads = _plain_reads(session, events, view, connector)
     if reads is None:
         return None
-    try:
-        with hooks_share_savepoint() as failures:
-            outcomes = _apply(session, reads, instance, view)
-    except (OperationalError, InterfaceError):
-        raise  # the database is away: the reader's job fails and is retried
-    except (StartCarefully, Exception) as exc:
-        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-            raise
-        raise RedoCarefully() from exc
-    for plugin, hook, failure in failures:
-        runtime_of(session).plugins.failures.record(plugin, hook, failure)
-    return record_outcomes(session, outcomes)
+    return record_outcomes(session, without_savepoint(session, lambda: _apply(session, reads, instance, view)))
 
 
 def _plain_reads(session: Session, events: list[EventInfo], view: InstanceInfo,

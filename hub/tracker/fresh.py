@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from hub.tracker.held_writes import held_writes
+
 KEY = "hub.fresh_tickets"
 #: The fresh tickets by reference, and the rows written for them (by model and ticket id):
 #: a batch of new tickets asks for each many times, and scanning the session each time
@@ -33,13 +35,28 @@ def is_fresh(session: Session, ticket_id: int) -> bool:
 def fresh_ticket(session: Session, ref: str) -> Any:
     """The ticket of this transaction with this reference, if it is one and still in the session."""
     ticket = session.info.get(BY_REF, {}).get(ref)
-    return ticket if ticket is not None and _present(ticket) else None
+    return ticket if ticket is not None and _present(session, ticket) else None
 
 
-def add_row(session: Session, obj: Any) -> None:
-    """Add a new row of a fresh ticket (its ``ticket_id``), for :func:`held` to find."""
-    session.add(obj)
+def add_row(session: Session, obj: Any, *, to_session: bool = True) -> None:
+    """Add a new row of a fresh ticket (its ``ticket_id``), for :func:`held` to find.
+    Not ``to_session``: a batch holding its writes inserts it (hub.tracker.held_writes)."""
+    if to_session:
+        session.add(obj)
     session.info.setdefault(ROWS, {}).setdefault((type(obj), obj.ticket_id), []).append(obj)
+
+
+def drop_rows(session: Session, model: type, ticket_id: int, keep: Any) -> list[Any]:
+    """Forget the rows of ``model`` for a fresh ticket that ``keep(row)`` refuses; returns them."""
+    rows = session.info.get(ROWS, {}).get((model, ticket_id), [])
+    dropped = [row for row in rows if not keep(row)]
+    rows[:] = [row for row in rows if keep(row)]
+    return dropped
+
+
+def forget_fresh(session: Session) -> None:
+    """The fresh tickets' rows are written: read them from the database from now on."""
+    _forget(session)
 
 
 def held(session: Session, model: type, **values: Any) -> Any:
@@ -47,15 +64,19 @@ def held(session: Session, model: type, **values: Any) -> Any:
     them ``ticket_id``), or None. Compares what the objects hold, so nothing is loaded."""
     for obj in session.info.get(ROWS, {}).get((model, values["ticket_id"]), ()):
         loaded = inspect(obj).dict
-        if _present(obj) and all(name in loaded and loaded[name] == value for name, value in values.items()):
+        if _present(session, obj) and all(name in loaded and loaded[name] == value for name, value in values.items()):
             return obj
     return None
 
 
-def _present(obj: Any) -> bool:
-    """Still in the session: not deleted, nor dropped by a savepoint's rollback."""
+def _present(session: Session, obj: Any) -> bool:
+    """Still in the session (not deleted, nor dropped by a savepoint's rollback), or held
+    by a batch that writes it at its end (transient until then)."""
     state = inspect(obj)
-    return bool(state.pending or state.persistent)
+    if state.pending or state.persistent:
+        return True
+    held = held_writes(session)
+    return held is not None and id(obj) in held.timer_ids
 
 
 @event.listens_for(Session, "after_commit")

@@ -1,11 +1,13 @@
 """Writes held back until the end of a batch, so each table gets one statement for all of it.
 
 A reader applying a batch of stored events that open tickets (hub.ingest.read_together)
-holds writes while it finishes the tickets: audit entries and external links are collected
-instead of inserted one by one, plugin data is not flushed on every change, and the
-lifecycle hooks' snapshot of a ticket with nothing pending needs no flush. :func:`write_held`
-then flushes the session (the ORM writes each table's new rows in one INSERT) and inserts
-what was collected.
+holds writes while it finishes the tickets: audit entries, external links and the new
+tickets' timers are collected instead of inserted one by one (the timers never enter the
+session: its unit of work cost more than their INSERT), plugin data is not flushed on every
+change, and the lifecycle hooks' snapshot of a ticket with nothing pending needs no flush.
+:func:`write_held` then flushes the session (the ORM writes each table's new rows in one
+INSERT) and inserts what was collected; the batch's tickets are no longer fresh after it
+(hub.tracker.fresh): their rows are read from the database like any ticket's.
 
 What reads in the meantime does not see the held rows: the audit is never read back by the
 transaction that writes it, a fresh ticket's plugin data and timers are found without a
@@ -21,9 +23,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 KEY = "hub.held_writes"
+TIMER_COLUMNS = ("ticket_id", "plugin", "name", "due_at", "fired_at", "data")
 
 
 class LinkedBefore(Exception):
@@ -34,6 +38,18 @@ class LinkedBefore(Exception):
 class HeldWrites:
     audit: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
+    timers: list[Any] = field(default_factory=list)
+    """New timers of fresh tickets: built, never added to the session (no unit of work)."""
+    timer_ids: set[int] = field(default_factory=set)
+
+    def hold_timer(self, timer: Any) -> None:
+        self.timers.append(timer)
+        self.timer_ids.add(id(timer))
+
+    def drop_timers(self, dropped: list[Any]) -> None:
+        gone = {id(timer) for timer in dropped}
+        self.timers = [timer for timer in self.timers if id(timer) not in gone]
+        self.timer_ids -= gone
 
 
 def held_writes(session: Session) -> HeldWrites | None:
@@ -58,13 +74,20 @@ def holding_writes(session: Session) -> Iterator[HeldWrites]:
 def write_held(session: Session, held: HeldWrites) -> None:
     """Flush the session and insert what was held: one statement per table. Raises
     :class:`LinkedBefore` if a record was linked already (nothing is held any more)."""
-    from hub.models import ExternalLink
+    from hub.models import ExternalLink, TicketTimer
     from hub.tracker.audit import insert_rows
     from hub.tracker.correlate import insert_many_ignoring_conflict
+    from hub.tracker.fresh import forget_fresh
 
     session.flush()
     rows, held.audit = held.audit, []
     insert_rows(session, rows)
+    timers, held.timers, held.timer_ids = held.timers, [], set()
+    if timers:
+        session.execute(insert(TicketTimer.__table__), [  # type: ignore[arg-type]
+            {name: getattr(timer, name) for name in TIMER_COLUMNS} for timer in timers])
+    # Written: from here on their rows are in the database, to be read as any ticket's are.
+    forget_fresh(session)
     links, held.links = held.links, []
     if links:
         inserted = insert_many_ignoring_conflict(session, ExternalLink.__table__, links, ["instance_id", "external_id"])

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from hub.core.runtime import Runtime
 from hub.models import Ticket, TicketTimer
 from hub.tracker.correlate import insert_ignoring_conflict
-from hub.tracker.fresh import add_row, held, is_fresh
+from hub.tracker.fresh import add_row, drop_rows, held, is_fresh
+from hub.tracker.held_writes import held_writes
 from hub.tracker.tickets import notify
 
 
@@ -21,8 +22,12 @@ def set_timer(session: Session, *, ticket_id: int, plugin: str, name: str, due_a
     if is_fresh(session, ticket_id):  # only this transaction can have given it timers
         existing = held(session, TicketTimer, ticket_id=ticket_id, plugin=plugin, name=name)
         if existing is None:
-            add_row(session, TicketTimer(ticket_id=ticket_id, plugin=plugin, name=name, due_at=due_at, fired_at=None,
-                                         data=data or {}))
+            timer = TicketTimer(ticket_id=ticket_id, plugin=plugin, name=name, due_at=due_at, fired_at=None,
+                                data=data or {})
+            batch = held_writes(session)
+            add_row(session, timer, to_session=batch is None)
+            if batch is not None:
+                batch.hold_timer(timer)
             return
     else:
         existing = session.scalar(select(TicketTimer).where(TicketTimer.ticket_id == ticket_id,
@@ -47,6 +52,10 @@ def cancel_timers(session: Session, *, ticket_id: int, plugin: str, names: list[
     query = delete(TicketTimer).where(TicketTimer.ticket_id == ticket_id, TicketTimer.plugin == plugin)
     if names is not None:
         query = query.where(TicketTimer.name.in_(names))
+    batch = held_writes(session)
+    if batch is not None and is_fresh(session, ticket_id):
+        batch.drop_timers(drop_rows(session, TicketTimer, ticket_id, lambda timer: timer.plugin != plugin or (
+            names is not None and timer.name not in names)))
     session.execute(query)
 
 
@@ -54,7 +63,12 @@ def timers_of(session: Session, ticket_id: int, plugin: str | None = None) -> li
     query = select(TicketTimer).where(TicketTimer.ticket_id == ticket_id)
     if plugin:
         query = query.where(TicketTimer.plugin == plugin)
-    return list(session.scalars(query.order_by(TicketTimer.due_at)))
+    found = list(session.scalars(query.order_by(TicketTimer.due_at)))
+    batch = held_writes(session)
+    if batch is not None and is_fresh(session, ticket_id):  # not written yet: the batch writes them
+        found += [timer for timer in batch.timers if timer.ticket_id == ticket_id and plugin in (None, timer.plugin)]
+        found.sort(key=lambda timer: timer.due_at)
+    return found
 
 
 def fire_due_timers(runtime: Runtime, *, limit: int = 500) -> int:
