@@ -38,12 +38,13 @@ def fresh_ticket(session: Session, ref: str) -> Any:
     return ticket if ticket is not None and _present(session, ticket) else None
 
 
-def add_row(session: Session, obj: Any, *, to_session: bool = True) -> None:
-    """Add a new row of a fresh ticket (its ``ticket_id``), for :func:`held` to find.
-    Not ``to_session``: a batch holding its writes inserts it (hub.tracker.held_writes)."""
+def add_row(session: Session, obj: Any, *, to_session: bool = True, model: type | None = None) -> None:
+    """Add a new row of a fresh ticket (its ``ticket_id``), for :func:`held` to find. Not
+    ``to_session``: a batch holding its writes inserts it, a row of ``model``
+    (hub.tracker.held_writes)."""
     if to_session:
         session.add(obj)
-    session.info.setdefault(ROWS, {}).setdefault((type(obj), obj.ticket_id), []).append(obj)
+    session.info.setdefault(ROWS, {}).setdefault((model or type(obj), obj.ticket_id), []).append(obj)
 
 
 def drop_rows(session: Session, model: type, ticket_id: int, keep: Any) -> list[Any]:
@@ -63,7 +64,7 @@ def held(session: Session, model: type, **values: Any) -> Any:
     """The row of ``model`` added by :func:`add_row` with these attribute values (one of
     them ``ticket_id``), or None. Compares what the objects hold, so nothing is loaded."""
     for obj in session.info.get(ROWS, {}).get((model, values["ticket_id"]), ()):
-        loaded = inspect(obj).dict
+        loaded = vars(obj)  # what an ORM object holds is its __dict__ (its state's dict)
         if _present(session, obj) and all(name in loaded and loaded[name] == value for name, value in values.items()):
             return obj
     return None
@@ -72,11 +73,11 @@ def held(session: Session, model: type, **values: Any) -> Any:
 def _present(session: Session, obj: Any) -> bool:
     """Still in the session (not deleted, nor dropped by a savepoint's rollback), or held
     by a batch that writes it at its end (transient until then)."""
-    state = inspect(obj)
-    if state.pending or state.persistent:
-        return True
     held = held_writes(session)
-    return held is not None and id(obj) in held.timer_ids
+    if held is not None and id(obj) in held.timer_ids:
+        return True
+    state = inspect(obj)
+    return bool(state.pending or state.persistent)
 
 
 @event.listens_for(Session, "after_commit")

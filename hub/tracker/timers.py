@@ -12,7 +12,7 @@ from hub.core.runtime import Runtime
 from hub.models import Ticket, TicketTimer
 from hub.tracker.correlate import insert_ignoring_conflict
 from hub.tracker.fresh import add_row, drop_rows, held, is_fresh
-from hub.tracker.held_writes import held_writes
+from hub.tracker.held_writes import HeldTimer, held_writes
 from hub.tracker.tickets import notify
 
 
@@ -22,12 +22,15 @@ def set_timer(session: Session, *, ticket_id: int, plugin: str, name: str, due_a
     if is_fresh(session, ticket_id):  # only this transaction can have given it timers
         existing = held(session, TicketTimer, ticket_id=ticket_id, plugin=plugin, name=name)
         if existing is None:
-            timer = TicketTimer(ticket_id=ticket_id, plugin=plugin, name=name, due_at=due_at, fired_at=None,
-                                data=data or {})
             batch = held_writes(session)
-            add_row(session, timer, to_session=batch is None)
-            if batch is not None:
-                batch.hold_timer(timer)
+            if batch is not None:  # the batch inserts it at its end
+                row = HeldTimer(ticket_id=ticket_id, plugin=plugin, name=name, due_at=due_at, fired_at=None,
+                                data=data or {})
+                add_row(session, row, to_session=False, model=TicketTimer)
+                batch.hold_timer(row)
+            else:
+                add_row(session, TicketTimer(ticket_id=ticket_id, plugin=plugin, name=name, due_at=due_at,
+                                             fired_at=None, data=data or {}))
             return
     else:
         existing = session.scalar(select(TicketTimer).where(TicketTimer.ticket_id == ticket_id,
@@ -66,7 +69,8 @@ def timers_of(session: Session, ticket_id: int, plugin: str | None = None) -> li
     found = list(session.scalars(query.order_by(TicketTimer.due_at)))
     batch = held_writes(session)
     if batch is not None and is_fresh(session, ticket_id):  # not written yet: the batch writes them
-        found += [timer for timer in batch.timers if timer.ticket_id == ticket_id and plugin in (None, timer.plugin)]
+        found += [TicketTimer(**vars(timer)) for timer in batch.timers
+                  if timer.ticket_id == ticket_id and plugin in (None, timer.plugin)]
         found.sort(key=lambda timer: timer.due_at)
     return found
 
