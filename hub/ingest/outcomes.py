@@ -45,29 +45,27 @@ def attach_files(session: Session, draft: TicketDraft, ticket: Ticket, event: An
 
 def record_outcome(session: Session, event_id: int, outcome: Outcome) -> IngestResult:
     """Write the outcome on the stored event and answer with it."""
-    session.execute(update(InboundEvent).where(InboundEvent.id == event_id).values(
-        status=outcome.status, action=outcome.action, reason=outcome.reason,
-        ticket_id=outcome.ticket.id if outcome.ticket is not None else None,
-        correlation_key=outcome.correlation_key, attempts=InboundEvent.attempts + 1,
-        processed_at=runtime_of(session).now()).execution_options(synchronize_session=False))
-    return IngestResult(event_id=event_id, status=outcome.status, action=outcome.action,
-                        ticket_ref=outcome.ticket.ref if outcome.ticket is not None else None, reason=outcome.reason)
+    return record_outcomes(session, [(event_id, outcome)])[0]
 
 
 def record_outcomes(session: Session, outcomes: list[tuple[int, Outcome]]) -> list[IngestResult]:
-    """:func:`record_outcome` for many events in one statement (an executemany)."""
+    """Write each outcome on its stored event (one statement, an executemany for many) and
+    answer with them."""
     if not outcomes:
         return []
-    events = cast(Table, InboundEvent.__table__)  # a plain executemany, not the ORM bulk-by-primary-key form
-    session.execute(
-        update(events).where(events.c.id == bindparam("event_id")).values(
-            status=bindparam("event_status"), action=bindparam("event_action"), reason=bindparam("event_reason"),
-            ticket_id=bindparam("event_ticket"), correlation_key=bindparam("event_key"),
-            attempts=events.c.attempts + 1, processed_at=runtime_of(session).now()),
-        [{"event_id": event_id, "event_status": outcome.status, "event_action": outcome.action,
-          "event_reason": outcome.reason, "event_ticket": outcome.ticket.id if outcome.ticket is not None else None,
-          "event_key": outcome.correlation_key} for event_id, outcome in outcomes],
-    )
+    now = runtime_of(session).now()
+    rows = [{"event_id": event_id, "event_status": outcome.status, "event_action": outcome.action,
+             "event_reason": outcome.reason, "event_ticket": outcome.ticket.id if outcome.ticket is not None else None,
+             "event_key": outcome.correlation_key, "event_at": now} for event_id, outcome in outcomes]
+    session.execute(_RECORD, rows[0] if len(rows) == 1 else rows)
     return [IngestResult(event_id=event_id, status=outcome.status, action=outcome.action,
                          ticket_ref=outcome.ticket.ref if outcome.ticket is not None else None, reason=outcome.reason)
             for event_id, outcome in outcomes]
+
+
+_EVENTS = cast(Table, InboundEvent.__table__)  # a plain UPDATE, not the ORM's by-primary-key form
+#: Built once, the values given as parameters: building it per event cost as much as running it.
+_RECORD = update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id")).values(
+    status=bindparam("event_status"), action=bindparam("event_action"), reason=bindparam("event_reason"),
+    ticket_id=bindparam("event_ticket"), correlation_key=bindparam("event_key"),
+    attempts=_EVENTS.c.attempts + 1, processed_at=bindparam("event_at"))
