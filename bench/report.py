@@ -9,17 +9,20 @@ from typing import Any
 
 #: What bounds a figure when it misses its target: measured with the profiles in LIMITS.md.
 CAUSES = {
-    "http_distinct": "CPU: about 8.8 ms of the hub's Python per new ticket (bench/profile_ingest.py; 36 % of it in "
-                     "SQLAlchemy's unit-of-work flushes) on the two cores gunicorn's workers share with PostgreSQL and "
-                     "wrk; the statements are at the budget (table below) "
+    "http_distinct": "CPU: about 3.3 ms of the hub's Python per new ticket (bench/profile_ingest.py, one process) on "
+                     "the two cores gunicorn's workers share with PostgreSQL and wrk; the statements are at the budget "
+                     "(table below); the figure moves by up to a third between runs on this machine "
                      "([LIMITS.md](LIMITS.md#http-ingest-of-distinct-events-target-1000s))",
     "http_repeat": "CPU: Flask, the webhook's token check, JSON and three round trips, about 2 ms per request on each "
                    "worker ([LIMITS.md](LIMITS.md#http-ingest-of-repeats-target-2000s))",
     "http_p99": "queueing behind the CPU-bound workers at 8 connections (2 workers, 2 cores)",
-    "accepted": "the two readers make tickets on the same two cores the web workers answer on",
-    "readers": "each event that makes a ticket goes through the per-event path (a savepoint each): the same CPU per "
-               "ticket as the HTTP path; a batch applied with multi-row statements is not built "
-               "([LIMITS.md](LIMITS.md#readers-the-202-path-and-bulk-intake-target-2000-ticketss))",
+    "accepted": "the readers keep up now (a handful of events unread at the end) on the same two cores the web "
+                "workers answer on, and each short pass of theirs is a job woken by a post "
+                "([LIMITS.md](LIMITS.md#readers-the-202-path-and-bulk-intake-target-2000-ticketss))",
+    "readers_meanwhile": "the rate of posts above: the readers make tickets as fast as posts are stored",
+    "readers": "CPU: about 0.75 ms of the hub's Python per ticket in a batch (bench/profile_ingest.py --read), for two "
+               "readers sharing two cores with PostgreSQL; the backlog of 100,000 was read in under a minute, worker "
+               "start included ([LIMITS.md](LIMITS.md#readers-the-202-path-and-bulk-intake-target-2000-ticketss))",
     "statements_new": "over the budget of 7 and a COMMIT: a statement came back that the ticket's INSERT had taken "
                       "in (its number, its due times) or a savepoint on the one-event path; the table below names them "
                       "([LIMITS.md](LIMITS.md#http-ingest-of-distinct-events-target-1000s))",
@@ -87,7 +90,7 @@ def _ingest_rows(summary: Summary, results: dict[str, Any]) -> None:
                 cause="accepted")
     summary.add("... p99 (ms)", accepted.get("p99_ms"), 50, lower=True, digits=1, cause="http_p99")
     summary.add("... read into tickets by 2 readers meanwhile (tickets/s)", accepted.get("tickets_per_s"), 2000,
-                cause="readers")
+                cause="readers_meanwhile")
     storm = _get(results, "http_ingest", "storm") or {}
     if "tickets" in storm:
         ok = storm["tickets"] == 1 and storm["errors"] == 0
