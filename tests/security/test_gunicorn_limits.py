@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from hub.api import MAX_QUERY_BYTES
+from hub.core.redis import stop_embedded_redis
 from tests.support.processes import free_port, hub_env, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +47,9 @@ def served(database_url: str, tmp_path: Path, api: Any) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=30)
+        # With no HUB_REDIS_URL the app started the embedded Redis (a daemon shared by the
+        # hub's processes, which `itsm-hub run` stops): stop it, or every run leaves one behind.
+        stop_embedded_redis(tmp_path / "instance")
 
 
 def test_i3_an_over_long_query_is_the_apps_problem_not_gunicorns_page(served: str, api: Any) -> None:
