@@ -374,7 +374,6 @@ def _open_new(session: Session, draft: TicketDraft, event: Any, view: InstanceIn
             from hub.sync import remember_created
 
             remember_created(session, link, draft, actor)
-    correlate.remember_thread_key(session, ticket.id, draft.thread_key)
     attach_files(session, draft, ticket, event, actor, comment_id=None)
     return Outcome("applied", action="created", ticket=ticket, correlation_key=key,
                    reason=joined(claim.reason, draft.reason))

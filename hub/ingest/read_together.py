@@ -40,7 +40,7 @@ from hub.ingest.pipeline import (
 )
 from hub.models import InboundEvent
 from hub.sdk.values import EventInfo, IngestResult, InstanceInfo, TicketDraft
-from hub.tracker import correlate, links
+from hub.tracker import links
 from hub.tracker.change_tasks import add_draft_targets
 from hub.tracker.held_writes import holding_writes, write_held
 from hub.tracker.info import event_info
@@ -124,7 +124,6 @@ def _apply(session: Session, reads: list[tuple[EventInfo, TicketDraft]], instanc
                 links.link_unless_linked(session, ticket_id=ticket.id, instance_id=view.id,
                                          external_id=draft.external_id, url=draft.external_url,
                                          remote_version=draft.external_version)
-            correlate.remember_thread_key(session, ticket.id, draft.thread_key)
             attach_files(session, draft, ticket, event, actor, comment_id=None)
             outcomes.append((event.id, Outcome("applied", action="created", ticket=ticket,
                                                reason=joined(draft.reason))))
