@@ -149,6 +149,16 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def kept_caches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep a process's short-lived caches (plugin settings, push instances, webhook
+    instances: 2 s each) for the test: a test that counts statements after a warm-up
+    would otherwise count their re-reads whenever a busy machine spends 2 s between."""
+    for name in ("hub.plugins.admin.SETTINGS_CACHE_SECONDS", "hub.delivery.outbound.SUBSCRIBERS_CACHE_SECONDS",
+                 "hub.api.hooks.INSTANCE_CACHE_SECONDS"):
+        monkeypatch.setattr(name, 3600.0)
+
+
+@pytest.fixture
 def runtime(app: Flask) -> Any:
     return app.extensions["hub"]
 

@@ -86,7 +86,7 @@ def departments(app: Flask) -> set[str]:
 
 
 @pytest.fixture
-def statements(hub_app: Flask) -> Iterator[list[str]]:
+def statements(hub_app: Flask, kept_caches: None) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:

@@ -67,6 +67,7 @@ def bodies(run: str, count: int, *, requesters: bool = True) -> list[dict[str, A
             for n in range(count)]
 
 
+@pytest.mark.usefixtures("kept_caches")
 def test_a_batch_of_new_tickets_costs_a_few_statements(app: Flask) -> None:
     feed = make_instance(app, "feed")
     store(app, feed, bodies("warm", 2, requesters=False))

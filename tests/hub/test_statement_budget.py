@@ -38,7 +38,7 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def statements(app: Flask) -> Iterator[list[str]]:
+def statements(app: Flask, kept_caches: None) -> Iterator[list[str]]:
     from hub.plugins.instances import create_instance
 
     with app.extensions["hub"].db.transaction() as session:
