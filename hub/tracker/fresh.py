@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import instance_state
 
 from hub.tracker.held_writes import held_writes
 
@@ -74,9 +75,9 @@ def _present(session: Session, obj: Any) -> bool:
     """Still in the session (not deleted, nor dropped by a savepoint's rollback), or held
     by a batch that writes it at its end (transient until then)."""
     held = held_writes(session)
-    if held is not None and id(obj) in held.timer_ids:
+    if held is not None and id(obj) in held.row_ids:
         return True
-    state = inspect(obj)
+    state = instance_state(obj)  # what inspect() returns, without its registry lookup (hot: per write)
     return bool(state.pending or state.persistent)
 
 

@@ -2,9 +2,9 @@
 
 A reader applying a batch of stored events that open tickets (hub.ingest.read_together)
 holds writes while it finishes the tickets: audit entries, external links and the new
-tickets' timers are collected instead of inserted one by one (the timers never enter the
-session: its unit of work cost more than their INSERT), plugin data is not flushed on every
-change, and the lifecycle hooks' snapshot of a ticket with nothing pending needs no flush.
+tickets' timers and plugin data are collected instead of inserted one by one (as plain rows
+that never enter the session: its unit of work cost more than their INSERT), and the
+lifecycle hooks' snapshot of a ticket with nothing pending needs no flush.
 :func:`write_held` then flushes the session (the ORM writes each table's new rows in one
 INSERT) and inserts what was collected; the batch's tickets are no longer fresh after it
 (hub.tracker.fresh): their rows are read from the database like any ticket's.
@@ -47,21 +47,37 @@ class HeldTimer:
 
 
 @dataclass
+class HeldPluginData:
+    """A plugin's new data for a fresh ticket, held by a batch as a plain row (as HeldTimer)."""
+
+    ticket_id: int
+    plugin: str
+    data: dict[str, Any]
+    updated_at: Any
+
+
+@dataclass
 class HeldWrites:
     audit: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     timers: list[HeldTimer] = field(default_factory=list)
     """New timers of fresh tickets: never in the session (no unit of work)."""
-    timer_ids: set[int] = field(default_factory=set)
+    plugin_data: list[HeldPluginData] = field(default_factory=list)
+    row_ids: set[int] = field(default_factory=set)
+    """The held rows (timers and plugin data) by identity, for hub.tracker.fresh to find."""
 
     def hold_timer(self, timer: HeldTimer) -> None:
         self.timers.append(timer)
-        self.timer_ids.add(id(timer))
+        self.row_ids.add(id(timer))
+
+    def hold_plugin_data(self, row: HeldPluginData) -> None:
+        self.plugin_data.append(row)
+        self.row_ids.add(id(row))
 
     def drop_timers(self, dropped: list[Any]) -> None:
         gone = {id(timer) for timer in dropped}
         self.timers = [timer for timer in self.timers if id(timer) not in gone]
-        self.timer_ids -= gone
+        self.row_ids -= gone
 
 
 def held_writes(session: Session) -> HeldWrites | None:
@@ -86,7 +102,7 @@ def holding_writes(session: Session) -> Iterator[HeldWrites]:
 def write_held(session: Session, held: HeldWrites) -> None:
     """Flush the session and insert what was held: one statement per table. Raises
     :class:`LinkedBefore` if a record was linked already (nothing is held any more)."""
-    from hub.models import ExternalLink, TicketTimer
+    from hub.models import ExternalLink, TicketPluginData, TicketTimer
     from hub.tracker.audit import insert_rows
     from hub.tracker.correlate import insert_many_ignoring_conflict
     from hub.tracker.fresh import forget_fresh
@@ -94,10 +110,13 @@ def write_held(session: Session, held: HeldWrites) -> None:
     session.flush()
     rows, held.audit = held.audit, []
     insert_rows(session, rows)
-    timers, held.timers, held.timer_ids = held.timers, [], set()
+    timers, data, held.timers, held.plugin_data, held.row_ids = held.timers, held.plugin_data, [], [], set()
     if timers:
         session.execute(insert(TicketTimer.__table__), [  # type: ignore[arg-type]
             vars(timer) for timer in timers])
+    if data:
+        session.execute(insert(TicketPluginData.__table__), [  # type: ignore[arg-type]
+            vars(row) for row in data])
     # Written: from here on their rows are in the database, to be read as any ticket's are.
     forget_fresh(session)
     links, held.links = held.links, []
