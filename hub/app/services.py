@@ -142,8 +142,12 @@ def set_due_times(session: Session, ref: str, *, response_due_at: datetime | Non
                   resolve_due_at: datetime | None) -> None:
     """Record the ticket's service-level due times (shown to agents and the requester)."""
     ticket = _tickets.get_ticket(session, ref)
-    ticket.response_due_at = response_due_at
-    ticket.resolve_due_at = resolve_due_at
+    # Set only what moves: an unchanged ticket stays clean, and a batch of new tickets
+    # (whose due times were given on INSERT) is not scanned for changes at its flush.
+    if ticket.response_due_at != response_due_at:
+        ticket.response_due_at = response_due_at
+    if ticket.resolve_due_at != resolve_due_at:
+        ticket.resolve_due_at = resolve_due_at
 
 
 def record_breach(session: Session, ref: str, *, target: str, due_at: datetime) -> bool:

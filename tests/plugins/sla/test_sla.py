@@ -180,3 +180,22 @@ def test_bad_settings_are_refused_with_the_field(api: Any, configured: None) -> 
            "policies": [{"name": "x", "calendar": "nowhere"}]}
     response = api.put("/api/v1/admin/plugins/sla/settings", json={"settings": bad})
     assert response.status_code == 422 and "Mars/Olympus" in str(response.json)
+
+
+def test_due_times_set_again_unchanged_leave_the_ticket_clean(runtime: Any) -> None:
+    # A batch of new tickets is given its due times on INSERT; the SLA plugin's
+    # ticket_created sets the same ones again, which must not make 200 tickets to scan
+    # for changes at the batch's flush (hub.ingest.read_together).
+    from hub.app import services
+    from hub.sdk.actors import Actor
+    from hub.tracker.tickets import create_ticket
+
+    with runtime.db.transaction() as session:
+        ticket = create_ticket(session=session, kind="incident", values={"title": "Boiler"}, actor=Actor.system())
+        due = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+        services.set_due_times(session, ticket.ref, response_due_at=due, resolve_due_at=None)
+        session.flush()
+        services.set_due_times(session, ticket.ref, response_due_at=due, resolve_due_at=None)
+        assert ticket not in session.dirty
+        services.set_due_times(session, ticket.ref, response_due_at=due, resolve_due_at=due)
+        assert ticket in session.dirty and ticket.resolve_due_at == due
