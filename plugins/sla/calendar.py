@@ -23,6 +23,9 @@ class BusinessCalendar:
     hours: dict[int, tuple[dt.time, dt.time]]
     """Weekday (0 = Monday) to opening and closing time; closed days are absent."""
     holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    _spans: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = field(
+        default_factory=dict, init=False, compare=False, repr=False)
+    """Each local day's open spans, worked out once: every new ticket asks about the same days."""
 
     @classmethod
     def always(cls) -> BusinessCalendar:
@@ -44,6 +47,12 @@ class BusinessCalendar:
     def _open_spans(self, start: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
         """The open periods of the local day of ``start``, as aware datetimes."""
         day = start.astimezone(self.zone).date()
+        spans = self._spans.get(day)
+        if spans is None:
+            spans = self._spans[day] = self._spans_of(day)
+        return spans
+
+    def _spans_of(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         if day in self.holidays or day.weekday() not in self.hours:
             return []
         opening, closing = self.hours[day.weekday()]

@@ -14,6 +14,7 @@ even then a target already missed keeps the due time it missed.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -60,11 +61,24 @@ def _signature(ticket: TicketInfo) -> list[Any]:
     return [ticket.priority, ticket.department, ticket.kind]
 
 
+#: Calendars by their settings, kept while those settings last: a calendar remembers each
+#: day's open hours, and every new ticket asks about the same few days.
+_CALENDARS: dict[str, BusinessCalendar] = {}
+_ALWAYS = BusinessCalendar.always()
+
+
 def calendar_of(settings: dict[str, Any], name: str) -> BusinessCalendar:
     for entry in settings["calendars"]:
         if entry["name"] == name:
-            return BusinessCalendar.from_settings({**entry, "holidays": [str(day) for day in entry["holidays"]]})
-    return BusinessCalendar.always()
+            key = json.dumps(entry, sort_keys=True, default=str)
+            calendar = _CALENDARS.get(key)
+            if calendar is None:
+                if len(_CALENDARS) >= 64:  # settings edited many times: forget the old ones
+                    _CALENDARS.clear()
+                calendar = _CALENDARS[key] = BusinessCalendar.from_settings(
+                    {**entry, "holidays": [str(day) for day in entry["holidays"]]})
+            return calendar
+    return _ALWAYS
 
 
 def _parse(value: str | None) -> dt.datetime | None:

@@ -53,3 +53,18 @@ def test_adding_then_measuring_gives_the_minutes_back(start: dt.datetime, minute
     begin = start.replace(tzinfo=BERLIN, microsecond=0)
     due = OFFICE.add(begin, minutes)
     assert OFFICE.minutes_between(begin, due) == pytest.approx(minutes)
+
+
+def test_a_calendar_is_kept_while_its_settings_last() -> None:
+    from plugins.sla.engine import calendar_of
+
+    entry = {"name": "office", "timezone": "Europe/Berlin", "holidays": ["2026-12-25"],
+             "hours": dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "09:00-17:00")}
+    first = calendar_of({"calendars": [entry]}, "office")
+    assert calendar_of({"calendars": [dict(entry)]}, "office") is first  # equal settings: the same calendar
+    friday = at("2026-11-20 16:30")
+    assert first.add(friday, 60) == first.add(friday, 60) == at("2026-11-23 09:30").astimezone(dt.UTC)
+    # Edited hours are a calendar of their own: the remembered days of the old one do not leak.
+    longer = calendar_of({"calendars": [{**entry, "hours": {**entry["hours"], "fri": "09:00-18:00"}}]}, "office")
+    assert longer is not first and longer.add(friday, 60) == at("2026-11-20 17:30").astimezone(dt.UTC)
+    assert calendar_of({"calendars": [entry]}, "elsewhere").add(friday, 60) == (friday + dt.timedelta(hours=1))
