@@ -14,6 +14,7 @@ Nothing here evaluates code: paths and templates are data, whatever an admin typ
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -28,18 +29,26 @@ class MappingError(ValueError):
 
 
 def split_path(path: str) -> list[str]:
-    if not isinstance(path, str) or not path.strip():
+    if not isinstance(path, str):
+        raise MappingError("a path must be non-empty text")
+    return list(_split(path))
+
+
+@functools.lru_cache(maxsize=1024)
+def _split(path: str) -> tuple[str, ...]:
+    # An instance's mapping names the same few paths for every event it reads.
+    if not path.strip():
         raise MappingError("a path must be non-empty text")
     segments = path.strip().split(".")
     if len(segments) > MAX_PATH_SEGMENTS or any(segment == "" for segment in segments):
         raise MappingError(f"not a path: {path!r}")
-    return segments
+    return tuple(segments)
 
 
 def get_path(data: Any, path: str) -> Any:
     """The value at ``path`` in nested dicts and lists, or MISSING."""
     current = data
-    for segment in split_path(path):
+    for segment in _split(path) if isinstance(path, str) else split_path(path):
         if isinstance(current, Mapping):
             if segment not in current:
                 return MISSING
