@@ -202,8 +202,9 @@ def _has_body(environ: dict[str, Any]) -> bool:
 def freeze_startup_objects() -> None:
     """Put what start-up made (modules, the app, plugins, schemas: about 115,000 objects) out
     of the garbage collector's reach. A full collection walks every tracked object: 60 ms on
-    this machine kind, paid by whichever request set it off (the SQLite search p99 of
-    bench/REPORT.md was those pauses, issue 23). Called once a serving process has its app."""
+    this machine kind, paid by whichever request or job set it off (the SQLite search p99 of
+    bench/REPORT.md was those pauses, issue 23). Called once a serving process (web or
+    worker) has its app."""
     import gc
 
     gc.collect()
