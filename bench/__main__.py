@@ -91,6 +91,7 @@ def main() -> None:
             step("itsm", lambda: _external("itsm_import.py", ["--quick"] if args.quick else [], 3600))
         if "reads" in wanted:
             sizes = (10_000, 50_000) if args.quick else (100_000, 1_000_000)
+            step("clear_tickets", lambda: cases.clear_tickets(db))
             for size in sizes:
                 step(f"seed_{size}", lambda size=size: {"seconds": cases.seed_tickets(db, size)})
                 step(f"reads_{size}", lambda: cases.read_latency(db, setup["token"], seconds))
@@ -99,6 +100,10 @@ def main() -> None:
             step(f"seed_{newer}", lambda: {"seconds": search_scale.seed_newer(db.url)})
             step(f"reads_{newer}", lambda: cases.read_latency(db, setup["token"], seconds))
             step(f"search_{newer}", lambda: search_scale.timings(db.url, 20 if args.quick else 100))
+            if not args.quick:  # beyond the target's case: more tickets without the words, among the newest
+                scattered = newer + search_scale.SCATTERED
+                step(f"seed_{scattered}_scattered", lambda: {"seconds": search_scale.seed_scattered(db.url)})
+                step(f"search_{scattered}_scattered", lambda: search_scale.timings(db.url, 100))
             if not args.quick:  # the same searches on SQLite (FTS5), a file of 1,100,000 tickets
                 step("search_sqlite", lambda: search_scale.sqlite_case(str(HERE / "out" / "search.db"), 100))
     finally:

@@ -262,6 +262,21 @@ def seed_tickets(db: BenchDatabase, count: int) -> float:
     return time.perf_counter() - started
 
 
+def clear_tickets(db: BenchDatabase) -> dict[str, Any]:
+    """Remove the tickets earlier cases made, so the read cases hold the tickets they name.
+
+    The ingest cases leave some 120,000 tickets without a searched word; the seeded ones,
+    made minutes later, put them among the newest, so searches past them walked twice the
+    rows without the word that the target's case holds (bench/LIMITS.md, search).
+    bench/search_scale.py measures that layout on its own (``scatter``)."""
+    engine = db.engine()
+    with engine.begin() as connection:
+        removed = connection.scalar(text("SELECT count(*) FROM tickets"))
+        connection.execute(text("TRUNCATE tickets CASCADE"))
+    engine.dispose()
+    return {"removed": removed}
+
+
 def read_latency(db: BenchDatabase, token: str, seconds: float) -> dict[str, Any]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
