@@ -32,16 +32,16 @@ class Target:
 
 def insert_ignoring_conflict(session: Session, table: Any, values: dict[str, Any], keys: list[str]) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING the primary key (None on conflict)."""
-    return session.execute(_ignoring_conflict(session, table, keys), values).scalar()
+    return session.execute(ignoring_conflict(session.get_bind().dialect.name, table, keys), values).scalar()
 
 
 def insert_many_ignoring_conflict(session: Session, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> int:
     """The same for many rows in one statement; returns how many were inserted."""
-    return len(session.execute(_ignoring_conflict(session, table, keys), rows).all())
+    return len(session.execute(ignoring_conflict(session.get_bind().dialect.name, table, keys), rows).all())
 
 
-def _ignoring_conflict(session: Session, table: Any, keys: list[str]) -> Any:
-    name = session.get_bind().dialect.name
+def ignoring_conflict(name: str, table: Any, keys: list[str]) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO NOTHING RETURNING the primary key, for the dialect ``name``."""
     cache_key = (name, table.name, tuple(keys))
     statement = _INSERT_IGNORING.get(cache_key)
     if statement is None:
