@@ -88,6 +88,10 @@ class TrustedProxies:
         return any(parsed in network for network in self.networks)
 
 
+WATCHDOG_TICK = 0.1
+"""Seconds: how late past its deadline a body may be cut off (the watchdog's wake-up grain)."""
+
+
 @dataclass(eq=False)
 class _Watch:
     sock: socket.socket
@@ -117,8 +121,13 @@ class _Watchdog:
             if self._pid != os.getpid():  # first use in this (possibly forked) process
                 self._pid, self._heap = os.getpid(), []
                 threading.Thread(target=self._run, name="hub-body-deadline", daemon=True).start()
+            # The thread sleeps until the earliest deadline; with one length for every body a
+            # new watch is never the earliest, so it is woken only when the heap was empty
+            # (waking it on every request cost each request a thread switch).
+            earliest = not self._heap or watch.deadline < self._heap[0][0]
             heapq.heappush(self._heap, (watch.deadline, next(self._order), watch))
-            self._wake.notify()
+            if earliest:
+                self._wake.notify()
         return watch
 
     def _run(self) -> None:
@@ -126,14 +135,18 @@ class _Watchdog:
             with self._wake:
                 while not self._heap:
                     self._wake.wait()
-                deadline, _, watch = self._heap[0]
-                wait = deadline - time.monotonic()
+                wait = self._heap[0][0] - time.monotonic()
                 if wait > 0:
-                    self._wake.wait(wait)
+                    # At most one wake per WATCHDOG_TICK however many requests pass: a body
+                    # is cut off up to that much after its deadline.
+                    self._wake.wait(max(wait, WATCHDOG_TICK))
                     continue
-                heapq.heappop(self._heap)
-            if not watch.done:
-                watch.expire()
+                now, due = time.monotonic(), []
+                while self._heap and self._heap[0][0] <= now:
+                    due.append(heapq.heappop(self._heap)[2])
+            for watch in due:
+                if not watch.done:
+                    watch.expire()
 
 
 _WATCHDOG = _Watchdog()
