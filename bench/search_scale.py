@@ -144,21 +144,19 @@ def upgrade(url: str) -> None:
 
 def seed_newer(url: str) -> float:
     """Add the 100,000 newer tickets without a searched word to a database python -m bench seeded."""
-    database = Database(url)
-    started = time.perf_counter()
-    with database.engine.begin() as connection:
-        connection.execute(text(PG_NEWER), {"newer": NEWER})
-    analyse(database)
-    database.dispose()
-    return time.perf_counter() - started
+    return _add(url, PG_NEWER, {"newer": NEWER})
 
 
 def seed_scattered(url: str) -> float:
     """Add the SCATTERED tickets (PostgreSQL) to a database of the case: beyond the target."""
+    return _add(url, PG_SCATTERED, {"scattered": SCATTERED})
+
+
+def _add(url: str, statement: str, parameters: dict[str, int]) -> float:
     database = Database(url)
     started = time.perf_counter()
     with database.engine.begin() as connection:
-        connection.execute(text(PG_SCATTERED), {"scattered": SCATTERED})
+        connection.execute(text(statement), parameters)
     analyse(database)
     database.dispose()
     return time.perf_counter() - started
