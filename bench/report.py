@@ -9,12 +9,14 @@ from typing import Any
 
 #: What bounds a figure when it misses its target: measured with the profiles in LIMITS.md.
 CAUSES = {
-    "http_distinct": "CPU: about 3.5 ms of the hub's Python per new ticket (bench/profile_ingest.py, one process) on "
+    "http_distinct": "CPU: 3.5 ms of the hub's Python per new ticket in one process (bench/profile_ingest.py), 4.5-5.8 "
+                     "ms of a worker's CPU over HTTP (the workers' CPU time under wrk), on "
                      "the two cores gunicorn's workers share with PostgreSQL and wrk; the statements are at the budget "
                      "(table below); the figure moves by up to a third between runs on this machine "
                      "([LIMITS.md](LIMITS.md#http-ingest-of-distinct-events-target-1000s))",
-    "http_repeat": "CPU: Flask, the webhook's token check, JSON and three round trips, about 2 ms per request on each "
-                   "worker ([LIMITS.md](LIMITS.md#http-ingest-of-repeats-target-2000s))",
+    "http_repeat": "CPU: Flask, the webhook's token check, JSON and three round trips, 1.2-1.8 ms of a worker's CPU "
+                   "per request on this machine kind (the workers' CPU time under wrk), for two workers sharing "
+                   "two cores with PostgreSQL and wrk ([LIMITS.md](LIMITS.md#http-ingest-of-repeats-target-2000s))",
     "http_p99": "queueing behind the CPU-bound workers at 8 connections (2 workers, 2 cores)",
     "accepted": "the readers keep up (a handful of events unread at the end) on the same two cores the web "
                 "workers answer on: every event is stored by a web worker and then read by a reader, and both "
