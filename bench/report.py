@@ -40,6 +40,10 @@ CAUSES = {
                          "rows without the word it reads their pages, and where those rows lie a few to a page it "
                          "reads the more pages, beyond what PostgreSQL's 128 MB of shared buffers (its default, as "
                          "here) keeps ([LIMITS.md](LIMITS.md#search-at-1000000-tickets-target-p99-100-ms))",
+    "outbox": "CPU: an HTTP push through requests costs about 2 ms, on rq workers whose own rate is the trivial-job "
+              "ceiling beside it (table below) ([LIMITS.md](LIMITS.md#outbox-target-300s-with-2-workers))",
+    "bulk": "PostgreSQL inserting the 5,000-row batches; raw batched inserts on the same host are the ceiling beside "
+            "it (table below) ([LIMITS.md](LIMITS.md#bulk-intake-target-20000s))",
     "search_sqlite": "CPU: a search for a word in 200,000 tickets builds the set of their ids each time (about "
                      "42 ms of the relevance search's 60 on this host when quiet, then 13 ms walking the 105,000 "
                      "newest and 8 ms ranking 1,000); the host of this run gave half the previous run's ceilings "
@@ -108,7 +112,7 @@ def _ingest_rows(summary: Summary, results: dict[str, Any]) -> None:
         ok = storm["tickets"] == 1 and storm["errors"] == 0
         summary.rows.append(f"| Duplicate storm: {storm['posts']} simultaneous posts | {storm['tickets']} ticket, "
                             f"{storm['errors']} errors | 1 ticket, 0 errors | {'met' if ok else '**missed**'} |")
-    summary.add("Bulk NDJSON intake (events/s)", _get(results, "bulk", "accepted_per_s"), 20_000)
+    summary.add("Bulk NDJSON intake (events/s)", _get(results, "bulk", "accepted_per_s"), 20_000, cause="bulk")
     summary.add("... read into tickets by 2 readers (tickets/s)", _get(results, "bulk", "read_per_s"), 2000,
                 cause="readers")
     for path, target, cause in (("new_ticket", 8, "statements_new"), ("repeat", 3, "statements_repeat")):
@@ -121,7 +125,8 @@ def _other_rows(summary: Summary, results: dict[str, Any]) -> None:
     summary.add("MQTT alarm storm into PostgreSQL (alarms/s)", mqtt.get("alarms_per_second"), 5000, cause="mqtt",
                 shown=(_n(mqtt.get("alarms_per_second")) + ("" if mqtt.get("exact", True) else " (NOT exact)"))
                 if "alarms_per_second" in mqtt else f"error: {str(mqtt.get('error', 'not run'))[:80]}")
-    summary.add("Outbox deliveries, 2 workers (/s)", _get(results, "outbox", "deliveries_per_s_2_workers"), 300)
+    summary.add("Outbox deliveries, 2 workers (/s)", _get(results, "outbox", "deliveries_per_s_2_workers"), 300,
+                cause="outbox")
     sizes = sorted(int(key.split("_")[1]) for key in results if key.startswith("reads_"))
     for size in sizes:
         for kind in ("list", "search"):
