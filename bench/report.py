@@ -31,8 +31,9 @@ CAUSES = {
                       "([LIMITS.md](LIMITS.md#http-ingest-of-distinct-events-target-1000s))",
     "statements_repeat": "the stored row and the first delivery's outcome are read in one SELECT after the "
                          "INSERT that conflicts; more means that read came apart again",
-    "mqtt": "paho-mqtt decoding MQTT 5 packets in Python: about 60 % of the listener's time "
-            "([LIMITS.md](LIMITS.md#mqtt-alarm-storm))",
+    "mqtt": "CPU: the listener, one process, takes 0.55-0.62 ms per alarm (paho-mqtt decoding MQTT 5 packets in "
+            "Python on its network thread, the batch's reading and counting on the other), beside PostgreSQL on two "
+            "cores; more alarms need more listeners (shared subscriptions) ([LIMITS.md](LIMITS.md#mqtt-alarm-storm))",
     "search": "over HTTP, 4 searches in flight on 2 cores, each 35-50 ms of PostgreSQL CPU walking the newer tickets' "
               "stored vectors: they queue (one at a time, in process: the rows below) "
               "([LIMITS.md](LIMITS.md#search-at-1000000-tickets-target-p99-100-ms))",
